@@ -1,0 +1,21 @@
+//! Generates `include/magnetar.h` from the C API in `bindings/c` with cbindgen.
+//!
+//! The header is committed; the test command regenerates it and fails when the
+//! committed copy is stale.
+
+use std::path::PathBuf;
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let crate_dir = root.join("bindings/c");
+    println!("cargo:rerun-if-changed=bindings/c/src");
+    println!("cargo:rerun-if-changed=bindings/c/cbindgen.toml");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("bindings/c/cbindgen.toml is readable and valid");
+    let bindings = cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen can parse bindings/c");
+    bindings.write_to_file(root.join("include/magnetar.h"));
+}

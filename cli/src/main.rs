@@ -1,0 +1,5 @@
+//! The `magnetar` command.
+
+fn main() {
+    println!("magnetar {}", magnetar_core::VERSION);
+}

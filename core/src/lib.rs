@@ -1,0 +1,27 @@
+//! Magnetar core: every rule and algorithm of Magnetar, with no FFI and no binding types.
+//!
+//! Components:
+//! - [`pool`]: SQLite connection pool (one writer, N readers, WAL).
+//! - [`audit`]: encrypted, tamper-evident audit log.
+//! - [`password`]: Argon2id hashing, legacy verification, upgrade on login.
+//! - [`breach`]: HaveIBeenPwned k-anonymity breach check, online and offline.
+//! - [`session`]: fingerprint risk scoring and the session registry.
+//!
+//! Everything here is synchronous and thread-safe; bindings add async at the edges.
+
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod audit;
+pub mod breach;
+pub mod clock;
+pub mod error;
+pub mod password;
+pub mod pool;
+pub mod random;
+pub mod session;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// Magnetar's version, as in `Cargo.toml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
