@@ -60,10 +60,13 @@ fn check_cost(cost: u32, limits: &Limits, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn parse_cost(s: &str, limits: &Limits, what: &str) -> Result<u32> {
-    if s.len() != 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
+/// The cost: two digits in modular-crypt strings, one or two in passlib's `r=`.
+fn parse_cost(s: &str, limits: &Limits, what: &str, two_digits: bool) -> Result<u32> {
+    let len_ok = if two_digits { s.len() == 2 } else { (1..=2).contains(&s.len()) };
+    if !len_ok || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::InvalidHash(format!(
-            "{what}: cost must be two digits"
+            "{what}: cost must be {} digits",
+            if two_digits { "two" } else { "one or two" }
         )));
     }
     let cost = s.parse::<u32>().map_err(|_| Error::InvalidHash(format!("{what}: bad cost")))?;
@@ -96,7 +99,7 @@ fn parse_mcf(
         }
         _ => return Err(Error::InvalidHash(format!("{what}: unknown bcrypt variant"))),
     }
-    let cost = parse_cost(f.next().unwrap_or(""), limits, what)?;
+    let cost = parse_cost(f.next().unwrap_or(""), limits, what, true)?;
     let tail = f
         .next()
         .ok_or_else(|| Error::InvalidHash(format!("{what}: missing salt")))?;
@@ -190,7 +193,7 @@ pub(crate) fn parse_passlib(s: &str, mode: Mode, limits: &Limits) -> Result<Lega
             "{what}: unsupported bcrypt variant {ident:?}"
         )));
     }
-    let cost = parse_cost(cost, limits, what)?;
+    let cost = parse_cost(cost, limits, what, false)?;
     if salt_text.len() != SALT_CHARS {
         return Err(Error::InvalidHash(format!(
             "{what}: salt must be {SALT_CHARS} characters"
