@@ -26,7 +26,10 @@ fn tight() -> PasswordHasher {
 }
 
 fn vector_hashes() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/passwords.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/passwords.json"
+    );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut v: Vec<String> = doc["vectors"]
@@ -103,7 +106,13 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 fn apply(s: &str, m: &Mutation) -> String {
     let chars: Vec<char> = s.chars().collect();
-    let at = |i: usize| if chars.is_empty() { 0 } else { i % (chars.len() + 1) };
+    let at = |i: usize| {
+        if chars.is_empty() {
+            0
+        } else {
+            i % (chars.len() + 1)
+        }
+    };
     let mut c = chars.clone();
     match *m {
         Mutation::Truncate(i) => c.truncate(at(i)),
@@ -178,23 +187,58 @@ proptest! {
 fn invalid(h: &PasswordHasher, stored: &str, needle: &str) {
     let e = h.verify("password", stored).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidHash, "{stored}: {e}");
-    assert!(e.to_string().contains(needle), "{stored}: {e} (wanted {needle:?})");
+    assert!(
+        e.to_string().contains(needle),
+        "{stored}: {e} (wanted {needle:?})"
+    );
 }
 
 #[test]
 fn absurd_costs_are_refused_before_any_work() {
     let h = PasswordHasher::new(Policy::default()).unwrap();
-    invalid(&h, "$2b$45$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "4 to 31");
-    invalid(&h, "$2b$31$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "max_bcrypt_cost");
-    invalid(&h, "$bcrypt-sha256$v=2,t=2b,r=31$LC/sYE/S/CinCpr5ZB92r.$mXDv7mk/nHqSXTtTqSMD22acYIZ5lla", "max_bcrypt_cost");
-    invalid(&h, "pbkdf2_sha256$4294967295$salt$AAAA", "max_pbkdf2_iterations");
+    invalid(
+        &h,
+        "$2b$45$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+        "4 to 31",
+    );
+    invalid(
+        &h,
+        "$2b$31$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+        "max_bcrypt_cost",
+    );
+    invalid(
+        &h,
+        "$bcrypt-sha256$v=2,t=2b,r=31$LC/sYE/S/CinCpr5ZB92r.$mXDv7mk/nHqSXTtTqSMD22acYIZ5lla",
+        "max_bcrypt_cost",
+    );
+    invalid(
+        &h,
+        "pbkdf2_sha256$4294967295$salt$AAAA",
+        "max_pbkdf2_iterations",
+    );
     invalid(&h, "pbkdf2_sha256$4294967296$salt$AAAA", "out of range");
-    invalid(&h, "$pbkdf2-sha256$999999999$c2FsdA$AAAA", "max_pbkdf2_iterations");
-    invalid(&h, "pbkdf2:sha256:999999999$salt$00", "max_pbkdf2_iterations");
+    invalid(
+        &h,
+        "$pbkdf2-sha256$999999999$c2FsdA$AAAA",
+        "max_pbkdf2_iterations",
+    );
+    invalid(
+        &h,
+        "pbkdf2:sha256:999999999$salt$00",
+        "max_pbkdf2_iterations",
+    );
     invalid(&h, "$6$rounds=999999999$salt$AAAA", "max_crypt_rounds");
-    invalid(&h, "$scrypt$ln=40,r=8,p=1$c2FsdA$AAAA", "max_scrypt_memory_bytes");
+    invalid(
+        &h,
+        "$scrypt$ln=40,r=8,p=1$c2FsdA$AAAA",
+        "max_scrypt_memory_bytes",
+    );
     invalid(&h, "scrypt:1048576:8:16$salt$00", "max_scrypt_memory_bytes");
-    invalid(&h, "scrypt$1073741824$salt$8$1$AAAA", "max_scrypt_memory_bytes");
+    invalid(
+        &h,
+        "scrypt$1073741824$salt$8$1$AAAA",
+        "max_scrypt_memory_bytes",
+    );
     invalid(
         &h,
         "$argon2id$v=19$m=4194304,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
@@ -213,9 +257,21 @@ fn malformed_shapes_are_refused_clearly() {
     invalid(&h, "", "empty");
     invalid(&h, &"$2b$".repeat(300_000), "max_hash_len");
     invalid(&h, &"a".repeat(1 << 20), "max_hash_len");
-    invalid(&h, "$2b$04$cVWp4XaNU8a4v1uMRum2SO 26BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "whitespace");
-    invalid(&h, "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE", "characters");
-    invalid(&h, "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE*", "base64");
+    invalid(
+        &h,
+        "$2b$04$cVWp4XaNU8a4v1uMRum2SO 26BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+        "whitespace",
+    );
+    invalid(
+        &h,
+        "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE",
+        "characters",
+    );
+    invalid(
+        &h,
+        "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE*",
+        "base64",
+    );
     invalid(&h, "$pbkdf2-sha256$1000$c2FsdA$", "empty digest");
     invalid(&h, "$pbkdf2-sha256$1000$c2FsdA$AAAA", "digest is 3 bytes");
     invalid(&h, "$pbkdf2-sha256$1000$c2F+sdA$AAAA", "salt");
@@ -223,8 +279,16 @@ fn malformed_shapes_are_refused_clearly() {
     invalid(&h, "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "unrecognised");
     invalid(&h, "$argon2id$v=19$m=256,t=1,p=1", "missing salt");
     invalid(&h, "5f4dcc3b5aa765d61d8327deb882cf99", "legacy_digests");
-    invalid(&h, "$magnetar-wrap$v=2,inner=hex_md5,dklen=16$$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAA", "v=1");
-    invalid(&h, "$magnetar-wrap$v=1,inner=nope,dklen=16$$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAA", "inner");
+    invalid(
+        &h,
+        "$magnetar-wrap$v=2,inner=hex_md5,dklen=16$$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "v=1",
+    );
+    invalid(
+        &h,
+        "$magnetar-wrap$v=1,inner=nope,dklen=16$$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$AAAAAAAAAAAAAAAAAAAAAA",
+        "inner",
+    );
 }
 
 #[test]
@@ -236,7 +300,12 @@ fn error_messages_never_echo_the_hash() {
         "$argon2id$v=19$m=256,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6Vi!qFI/p0RMmrF/H8BvE",
     ] {
         let msg = h.verify("password", s).unwrap_err().to_string();
-        assert!(!msg.contains("verysecretsalt") && !msg.contains("cVWp4XaNU8a4") && !msg.contains("UonD6s2Y"), "{msg}");
+        assert!(
+            !msg.contains("verysecretsalt")
+                && !msg.contains("cVWp4XaNU8a4")
+                && !msg.contains("UonD6s2Y"),
+            "{msg}"
+        );
     }
 }
 
@@ -245,8 +314,14 @@ fn over_long_passwords_are_invalid_input_everywhere() {
     let h = tight();
     let stored = h.hash("x").unwrap();
     let long = vec![b'x'; 4097];
-    assert_eq!(h.verify(&long, &stored).unwrap_err().kind(), ErrorKind::InvalidInput);
-    assert_eq!(h.verify_and_update(&long, &stored).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        h.verify(&long, &stored).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        h.verify_and_update(&long, &stored).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     assert_eq!(h.hash(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
     let mut p = h.policy().clone();
     p.max_password_bytes = 8192;

@@ -8,7 +8,10 @@ use magnetar_core::password::{PasswordHasher, Policy, Scheme};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/passwords.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/passwords.json"
+    );
     let text = std::fs::read_to_string(path).expect("read passwords.json");
     let doc: Value = serde_json::from_str(&text).expect("parse passwords.json");
     doc["vectors"].as_array().expect("vectors array").clone()
@@ -23,12 +26,19 @@ fn digests_of(v: &Value) -> Vec<String> {
 
 /// The default policy with the vector's opt-ins: what `needs_rehash` in the file is for.
 fn default_hasher_for(v: &Value) -> PasswordHasher {
-    PasswordHasher::new(Policy::default().with_legacy_digests(&digests_of(v)).unwrap()).unwrap()
+    PasswordHasher::new(
+        Policy::default()
+            .with_legacy_digests(&digests_of(v))
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 /// Cheap Argon2 parameters for the new hashes an upgrade writes, to keep tests quick.
 fn cheap_hasher_for(v: &Value) -> PasswordHasher {
-    let mut p = Policy::default().with_legacy_digests(&digests_of(v)).unwrap();
+    let mut p = Policy::default()
+        .with_legacy_digests(&digests_of(v))
+        .unwrap();
     p.memory_kib = 64;
     p.iterations = 1;
     PasswordHasher::new(p).unwrap()
@@ -67,7 +77,10 @@ fn every_vector_verifies_as_recorded() {
     // Every scheme except the wrapped form has positive and negative vectors.
     for s in Scheme::all().iter().filter(|s| **s != Scheme::Wrapped) {
         let (pos, neg) = per_scheme.get(s.name()).copied().unwrap_or_default();
-        assert!(pos > 0 && neg > 0, "{s}: {pos} valid, {neg} invalid vectors");
+        assert!(
+            pos > 0 && neg > 0,
+            "{s}: {pos} valid, {neg} invalid vectors"
+        );
     }
 }
 
@@ -78,7 +91,11 @@ fn valid_vectors_upgrade_on_login() {
         let h = cheap_hasher_for(v);
         let out = h.verify_and_update(pw, hash).unwrap();
         assert!(out.valid);
-        assert_eq!(out.new_hash.is_some(), h.needs_rehash(hash).unwrap(), "{hash}");
+        assert_eq!(
+            out.new_hash.is_some(),
+            h.needs_rehash(hash).unwrap(),
+            "{hash}"
+        );
         if let Some(new) = out.new_hash {
             assert!(new.starts_with("$argon2id$v=19$"));
             assert!(h.verify(pw, &new).unwrap());
@@ -100,7 +117,9 @@ fn every_legacy_vector_wraps_and_still_verifies() {
             assert!(h.wrap_legacy(hash).is_err());
             continue;
         }
-        let wrapped = h.wrap_legacy(hash).unwrap_or_else(|e| panic!("{hash}: {e}"));
+        let wrapped = h
+            .wrap_legacy(hash)
+            .unwrap_or_else(|e| panic!("{hash}: {e}"));
         let id = h.identify(&wrapped).unwrap();
         assert_eq!(id.scheme, Scheme::Wrapped);
         assert_eq!(id.inner, Some(scheme));

@@ -102,7 +102,7 @@ pub(crate) fn encode_hash64(bytes: &[u8]) -> String {
 
 /// Decodes crypt(3)'s hash64 (see [`encode_hash64`]) into exactly `n` bytes.
 pub(crate) fn decode_hash64(s: &str, n: usize, what: &str) -> Result<Vec<u8>> {
-    let expected_chars = n / 3 * 4 + if n % 3 == 0 { 0 } else { n % 3 + 1 };
+    let expected_chars = n / 3 * 4 + if n.is_multiple_of(3) { 0 } else { n % 3 + 1 };
     if s.len() != expected_chars {
         return Err(Error::InvalidHash(format!(
             "{what}: checksum must be {expected_chars} characters, found {}",

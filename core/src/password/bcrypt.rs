@@ -24,7 +24,13 @@ pub(crate) fn derive(
     prehash: &Prehash,
     password: &[u8],
 ) -> Zeroizing<Vec<u8>> {
-    let b64 = |d: &[u8]| Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(d).into_bytes());
+    let b64 = |d: &[u8]| {
+        Zeroizing::new(
+            base64::engine::general_purpose::STANDARD
+                .encode(d)
+                .into_bytes(),
+        )
+    };
     let input: Zeroizing<Vec<u8>> = match prehash {
         Prehash::None => Zeroizing::new(password.to_vec()),
         Prehash::PasslibV1 => b64(&Hash::Sha256.digest(&[password])),
@@ -62,14 +68,20 @@ fn check_cost(cost: u32, limits: &Limits, what: &str) -> Result<()> {
 
 /// The cost: two digits in modular-crypt strings, one or two in passlib's `r=`.
 fn parse_cost(s: &str, limits: &Limits, what: &str, two_digits: bool) -> Result<u32> {
-    let len_ok = if two_digits { s.len() == 2 } else { (1..=2).contains(&s.len()) };
+    let len_ok = if two_digits {
+        s.len() == 2
+    } else {
+        (1..=2).contains(&s.len())
+    };
     if !len_ok || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::InvalidHash(format!(
             "{what}: cost must be {} digits",
             if two_digits { "two" } else { "one or two" }
         )));
     }
-    let cost = s.parse::<u32>().map_err(|_| Error::InvalidHash(format!("{what}: bad cost")))?;
+    let cost = s
+        .parse::<u32>()
+        .map_err(|_| Error::InvalidHash(format!("{what}: bad cost")))?;
     check_cost(cost, limits, what)?;
     Ok(cost)
 }
@@ -97,7 +109,11 @@ fn parse_mcf(
                 "{what}: $2x$ (crypt_blowfish's sign-extension bug) is not supported"
             )));
         }
-        _ => return Err(Error::InvalidHash(format!("{what}: unknown bcrypt variant"))),
+        _ => {
+            return Err(Error::InvalidHash(format!(
+                "{what}: unknown bcrypt variant"
+            )));
+        }
     }
     let cost = parse_cost(f.next().unwrap_or(""), limits, what, true)?;
     let tail = f
@@ -141,7 +157,11 @@ pub(crate) fn parse_bcrypt(s: &str, mode: Mode, limits: &Limits) -> Result<Legac
 /// Django `bcrypt$$2b$...` and `bcrypt_sha256$$2b$...`.
 pub(crate) fn parse_django(s: &str, mode: Mode, limits: &Limits) -> Result<Legacy> {
     let (scheme, prehash, prefix) = if s.starts_with("bcrypt_sha256$") {
-        (Scheme::DjangoBcryptSha256, Prehash::DjangoHexSha256, "bcrypt_sha256$")
+        (
+            Scheme::DjangoBcryptSha256,
+            Prehash::DjangoHexSha256,
+            "bcrypt_sha256$",
+        )
     } else {
         (Scheme::DjangoBcrypt, Prehash::None, "bcrypt$")
     };
@@ -237,15 +257,42 @@ mod tests {
     fn published_vectors() {
         let l = Limits::default();
         for (pw, h) in [
-            (&b"Kk4DQuMMfZL9o"[..], "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm"),
-            (b"9IeRXmnGxMYbs", "$2b$04$pQ7gRO7e6wx/936oXhNjrOUNOHL1D0h1N2IDbJZYs.1ppzSof6SPy"),
-            (b"xVQVbwa1S0M8r", "$2b$04$SQe9knOzepOVKoYXo9xTteNYr6MBwVz4tpriJVe3PNgYufGIsgKcW"),
-            (b"", "$2a$06$DCq7YPn5Rq63x1Lad4cll.TV4S6ytwfsfvkgY8jIucDrjc8deX1s."),
-            (b"a", "$2a$06$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VYVfxe"),
-            (b"abcdefghijklmnopqrstuvwxyz", "$2a$06$.rCVZVOThsIa97pEDOxvGuRRgzG64bvtJ0938xuqzv18d3ZpQhstC"),
-            (b"~!@#$%^&*()      ~!@#$%^&*()PNBFRD", "$2a$06$fPIsBO8qRqkjj273rfaOI.HtSV9jLDpTbZn782DC6/t7qT67P6FfO"),
-            (b"\xa3", "$2y$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq"),
-            (b"\xff\xa3345", "$2y$05$/OK.fbVrR/bpIqNJ5ianF.nRht2l/HRhr6zmCp9vYUvvsqynflf9e"),
+            (
+                &b"Kk4DQuMMfZL9o"[..],
+                "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+            ),
+            (
+                b"9IeRXmnGxMYbs",
+                "$2b$04$pQ7gRO7e6wx/936oXhNjrOUNOHL1D0h1N2IDbJZYs.1ppzSof6SPy",
+            ),
+            (
+                b"xVQVbwa1S0M8r",
+                "$2b$04$SQe9knOzepOVKoYXo9xTteNYr6MBwVz4tpriJVe3PNgYufGIsgKcW",
+            ),
+            (
+                b"",
+                "$2a$06$DCq7YPn5Rq63x1Lad4cll.TV4S6ytwfsfvkgY8jIucDrjc8deX1s.",
+            ),
+            (
+                b"a",
+                "$2a$06$m0CrhHm10qJ3lXRY.5zDGO3rS2KdeeWLuGmsfGlMfOxih58VYVfxe",
+            ),
+            (
+                b"abcdefghijklmnopqrstuvwxyz",
+                "$2a$06$.rCVZVOThsIa97pEDOxvGuRRgzG64bvtJ0938xuqzv18d3ZpQhstC",
+            ),
+            (
+                b"~!@#$%^&*()      ~!@#$%^&*()PNBFRD",
+                "$2a$06$fPIsBO8qRqkjj273rfaOI.HtSV9jLDpTbZn782DC6/t7qT67P6FfO",
+            ),
+            (
+                b"\xa3",
+                "$2y$05$/OK.fbVrR/bpIqNJ5ianF.Sa7shbm4.OzKpvFnX1pQLmQW96oUlCq",
+            ),
+            (
+                b"\xff\xa3345",
+                "$2y$05$/OK.fbVrR/bpIqNJ5ianF.nRht2l/HRhr6zmCp9vYUvvsqynflf9e",
+            ),
         ] {
             let parsed = parse_bcrypt(h, Mode::Full, &l).unwrap();
             assert!(parsed.verify(pw).unwrap(), "{h}");
@@ -269,13 +316,34 @@ mod tests {
     fn absurd_and_malformed_costs_are_rejected() {
         let l = Limits::default();
         for (h, needle) in [
-            ("$2b$32$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "4 to 31"),
-            ("$2b$20$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "max_bcrypt_cost"),
-            ("$2b$03$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "4 to 31"),
-            ("$2b$4$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "two digits"),
-            ("$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE", "characters"),
-            ("$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE!", "base64"),
-            ("$2x$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm", "2x"),
+            (
+                "$2b$32$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+                "4 to 31",
+            ),
+            (
+                "$2b$20$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+                "max_bcrypt_cost",
+            ),
+            (
+                "$2b$03$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+                "4 to 31",
+            ),
+            (
+                "$2b$4$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+                "two digits",
+            ),
+            (
+                "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE",
+                "characters",
+            ),
+            (
+                "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YE!",
+                "base64",
+            ),
+            (
+                "$2x$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm",
+                "2x",
+            ),
         ] {
             let e = parse_bcrypt(h, Mode::Full, &l).unwrap_err();
             assert!(e.to_string().contains(needle), "{h}: {e}");

@@ -21,13 +21,13 @@ const ROUNDS_MIN: u32 = 1000;
 const ROUNDS_MAX: u32 = 999_999_999;
 
 const SHA256_ORDER: [usize; 32] = [
-    20, 10, 0, 11, 1, 21, 2, 22, 12, 23, 13, 3, 14, 4, 24, 5, 25, 15, 26, 16, 6, 17, 7, 27, 8,
-    28, 18, 29, 19, 9, 30, 31,
+    20, 10, 0, 11, 1, 21, 2, 22, 12, 23, 13, 3, 14, 4, 24, 5, 25, 15, 26, 16, 6, 17, 7, 27, 8, 28,
+    18, 29, 19, 9, 30, 31,
 ];
 const SHA512_ORDER: [usize; 64] = [
-    42, 21, 0, 1, 43, 22, 23, 2, 44, 45, 24, 3, 4, 46, 25, 26, 5, 47, 48, 27, 6, 7, 49, 28, 29,
-    8, 50, 51, 30, 9, 10, 52, 31, 32, 11, 53, 54, 33, 12, 13, 55, 34, 35, 14, 56, 57, 36, 15, 16,
-    58, 37, 38, 17, 59, 60, 39, 18, 19, 61, 40, 41, 20, 62, 63,
+    42, 21, 0, 1, 43, 22, 23, 2, 44, 45, 24, 3, 4, 46, 25, 26, 5, 47, 48, 27, 6, 7, 49, 28, 29, 8,
+    50, 51, 30, 9, 10, 52, 31, 32, 11, 53, 54, 33, 12, 13, 55, 34, 35, 14, 56, 57, 36, 15, 16, 58,
+    37, 38, 17, 59, 60, 39, 18, 19, 61, 40, 41, 20, 62, 63,
 ];
 const MD5_ORDER: [usize; 16] = [12, 6, 0, 13, 7, 1, 14, 8, 2, 15, 9, 3, 5, 10, 4, 11];
 
@@ -129,10 +129,13 @@ pub(crate) fn parse_sha(s: &str, mode: Mode, limits: &Limits) -> Result<Legacy> 
     let (rounds, salt) = match f[..] {
         ["", _, salt] => (DEFAULT_ROUNDS, salt),
         ["", _, r, salt] => {
-            let n = r.strip_prefix("rounds=").ok_or_else(|| {
-                Error::InvalidHash(format!("{what}: expected rounds=N"))
-            })?;
-            (parse_u32(n, what, "rounds")?.clamp(ROUNDS_MIN, ROUNDS_MAX), salt)
+            let n = r
+                .strip_prefix("rounds=")
+                .ok_or_else(|| Error::InvalidHash(format!("{what}: expected rounds=N")))?;
+            (
+                parse_u32(n, what, "rounds")?.clamp(ROUNDS_MIN, ROUNDS_MAX),
+                salt,
+            )
         }
         _ => return Err(Error::InvalidHash(format!("{what}: malformed"))),
     };
@@ -166,7 +169,9 @@ pub(crate) fn parse_md5(s: &str, mode: Mode) -> Result<Legacy> {
     let (head, digest, setting_len) = split_digest(s, mode, what)?;
     let f: Vec<&str> = head.split('$').collect();
     let ["", "1", salt] = f[..] else {
-        return Err(Error::InvalidHash(format!("{what}: expected $1$salt$digest")));
+        return Err(Error::InvalidHash(format!(
+            "{what}: expected $1$salt$digest"
+        )));
     };
     check_salt(salt, 8, what)?;
     let digest = match mode {
@@ -201,7 +206,10 @@ mod tests {
     // Ulrich Drepper's specification vectors and the classic FreeBSD md5-crypt vector.
     #[test]
     fn published_vectors() {
-        check("$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5", b"Hello world!");
+        check(
+            "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
+            b"Hello world!",
+        );
         check(
             "$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA",
             b"Hello world!",

@@ -23,7 +23,9 @@ pub(crate) fn bare_kind(s: &str) -> Option<LegacyDigest> {
     if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    LegacyDigest::ALL.into_iter().find(|d| d.hex_len() == s.len())
+    LegacyDigest::ALL
+        .into_iter()
+        .find(|d| d.hex_len() == s.len())
 }
 
 /// A bare hex digest of kind `d` (the caller checked the opt-in). In [`Mode::Setting`]

@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub(crate) enum Parsed {
     /// An Argon2 PHC string; `django` when it came with Django's `argon2` prefix.
-    Argon2 { hash: Argon2Hash, django: bool },
+    Argon2 {
+        hash: Argon2Hash,
+        django: bool,
+    },
     Legacy(Legacy),
     Wrapped(Box<Wrapped>),
 }

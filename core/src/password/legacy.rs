@@ -137,14 +137,18 @@ impl Legacy {
             } => {
                 let mut out = Zeroizing::new(vec![0u8; dklen]);
                 match prf {
-                    Hash::Sha1 => ::pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, *iterations, &mut out),
+                    Hash::Sha1 => {
+                        ::pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, *iterations, &mut out)
+                    }
                     Hash::Sha256 => {
                         ::pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, *iterations, &mut out)
                     }
                     Hash::Sha512 => {
                         ::pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, *iterations, &mut out)
                     }
-                    Hash::Md5 => ::pbkdf2::pbkdf2_hmac::<Md5>(password, salt, *iterations, &mut out),
+                    Hash::Md5 => {
+                        ::pbkdf2::pbkdf2_hmac::<Md5>(password, salt, *iterations, &mut out)
+                    }
                 }
                 out
             }
@@ -219,7 +223,12 @@ pub(crate) fn digest_bytes(
 }
 
 /// Checks a decoded digest has the expected length (in [`Mode::Full`]).
-pub(crate) fn check_len(mode: Mode, digest: &[u8], range: std::ops::RangeInclusive<usize>, what: &str) -> Result<()> {
+pub(crate) fn check_len(
+    mode: Mode,
+    digest: &[u8],
+    range: std::ops::RangeInclusive<usize>,
+    what: &str,
+) -> Result<()> {
     if mode == Mode::Full && !range.contains(&digest.len()) {
         return Err(Error::InvalidHash(format!(
             "{what}: digest is {} bytes; expected {} to {}",

@@ -290,7 +290,10 @@ mod tests {
         assert!(s1.contains(",keyid="));
         // Without the pepper the hash cannot be checked at all.
         let none = PasswordHasher::new(fast_policy()).unwrap();
-        assert_eq!(none.verify("pw", &s1).unwrap_err().kind(), crate::ErrorKind::InvalidKey);
+        assert_eq!(
+            none.verify("pw", &s1).unwrap_err().kind(),
+            crate::ErrorKind::InvalidKey
+        );
         // A different secret under the same id does not verify.
         let forged = Pepper::new("k1", &[9; 32]).unwrap();
         let hf = PasswordHasher::new(fast_policy().with_pepper(forged)).unwrap();
@@ -327,14 +330,22 @@ mod tests {
         assert!(plain.verify("password", &w).unwrap());
         let out = h.verify_and_update("password", &w).unwrap();
         assert!(out.valid);
-        assert_eq!(h.identify(&out.new_hash.unwrap()).unwrap().scheme, Scheme::Argon2id);
-        assert_eq!(h.wrap_legacy(&w).unwrap_err().kind(), crate::ErrorKind::InvalidInput);
+        assert_eq!(
+            h.identify(&out.new_hash.unwrap()).unwrap().scheme,
+            Scheme::Argon2id
+        );
+        assert_eq!(
+            h.wrap_legacy(&w).unwrap_err().kind(),
+            crate::ErrorKind::InvalidInput
+        );
     }
 
     #[test]
     fn bare_digest_needs_opt_in() {
         let h = PasswordHasher::new(fast_policy()).unwrap();
-        let e = h.verify("password", "5f4dcc3b5aa765d61d8327deb882cf99").unwrap_err();
+        let e = h
+            .verify("password", "5f4dcc3b5aa765d61d8327deb882cf99")
+            .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::InvalidHash);
         assert!(e.to_string().contains("\"md5\""), "{e}");
     }

@@ -113,7 +113,9 @@ pub(crate) fn parse_werkzeug(s: &str, mode: Mode, limits: &Limits) -> Result<Leg
         Some(n) => parse_u32(n, what, "iterations")?,
     };
     if args.next().is_some() {
-        return Err(Error::InvalidHash(format!("{what}: too many ':' arguments")));
+        return Err(Error::InvalidHash(format!(
+            "{what}: too many ':' arguments"
+        )));
     }
     let iterations = check_iterations(iterations, limits, what)?;
     let digest = digest_bytes(mode, || b64::decode_hex(digest, what, "hash"))?;
@@ -140,9 +142,27 @@ mod tests {
     #[test]
     fn rfc6070() {
         for (pw, salt, c, len, hex) in [
-            (&b"password"[..], &b"salt"[..], 1, 20, "0c60c80f961f0e71f3a9b524af6012062fe037a6"),
-            (b"password", b"salt", 2, 20, "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"),
-            (b"password", b"salt", 4096, 20, "4b007901b765489abead49d926f721d065a429c1"),
+            (
+                &b"password"[..],
+                &b"salt"[..],
+                1,
+                20,
+                "0c60c80f961f0e71f3a9b524af6012062fe037a6",
+            ),
+            (
+                b"password",
+                b"salt",
+                2,
+                20,
+                "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957",
+            ),
+            (
+                b"password",
+                b"salt",
+                4096,
+                20,
+                "4b007901b765489abead49d926f721d065a429c1",
+            ),
             (
                 b"passwordPASSWORDpassword",
                 b"saltSALTsaltSALTsaltSALTsaltSALTsalt",
@@ -150,7 +170,13 @@ mod tests {
                 25,
                 "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038",
             ),
-            (b"pass\0word", b"sa\0lt", 4096, 16, "56fa6aa75548099dcc37d7f03425e0c3"),
+            (
+                b"pass\0word",
+                b"sa\0lt",
+                4096,
+                16,
+                "56fa6aa75548099dcc37d7f03425e0c3",
+            ),
         ] {
             let mut out = vec![0u8; len];
             pbkdf2::pbkdf2_hmac::<Sha1>(pw, salt, c, &mut out);
@@ -162,9 +188,27 @@ mod tests {
     #[test]
     fn sha256_known() {
         for (pw, salt, c, len, hex) in [
-            (&b"password"[..], &b"salt"[..], 1, 32, "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b"),
-            (b"password", b"salt", 2, 32, "ae4d0c95af6b46d32d0adff928f06dd02a303f8ef3c251dfd6e2d85a95474c43"),
-            (b"password", b"salt", 4096, 32, "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a"),
+            (
+                &b"password"[..],
+                &b"salt"[..],
+                1,
+                32,
+                "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b",
+            ),
+            (
+                b"password",
+                b"salt",
+                2,
+                32,
+                "ae4d0c95af6b46d32d0adff928f06dd02a303f8ef3c251dfd6e2d85a95474c43",
+            ),
+            (
+                b"password",
+                b"salt",
+                4096,
+                32,
+                "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a",
+            ),
             (
                 b"passwd",
                 b"salt",

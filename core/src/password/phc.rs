@@ -43,9 +43,8 @@ pub(crate) fn parse_u32(s: &str, what: &str, field: &str) -> Result<u32> {
             "{what}: {field} {s:?} is not a decimal number"
         )));
     }
-    s.parse::<u32>().map_err(|_| {
-        Error::InvalidHash(format!("{what}: {field} {s} is out of range"))
-    })
+    s.parse::<u32>()
+        .map_err(|_| Error::InvalidHash(format!("{what}: {field} {s} is out of range")))
 }
 
 impl Argon2Hash {
@@ -68,17 +67,29 @@ impl Argon2Hash {
             Some("argon2id") => Algorithm::Argon2id,
             Some("argon2i") => Algorithm::Argon2i,
             Some("argon2d") => Algorithm::Argon2d,
-            _ => return Err(bad("unknown variant (expected argon2id, argon2i or argon2d)".into())),
+            _ => {
+                return Err(bad(
+                    "unknown variant (expected argon2id, argon2i or argon2d)".into(),
+                ));
+            }
         };
-        let mut next = fields.next().ok_or_else(|| bad("missing parameters".into()))?;
+        let mut next = fields
+            .next()
+            .ok_or_else(|| bad("missing parameters".into()))?;
         let version = match next.strip_prefix("v=") {
             Some(v) => {
                 let version = match v {
                     "19" => Version::V0x13,
                     "16" => Version::V0x10,
-                    _ => return Err(bad(format!("unsupported version v={v} (expected 19 or 16)"))),
+                    _ => {
+                        return Err(bad(format!(
+                            "unsupported version v={v} (expected 19 or 16)"
+                        )));
+                    }
                 };
-                next = fields.next().ok_or_else(|| bad("missing parameters".into()))?;
+                next = fields
+                    .next()
+                    .ok_or_else(|| bad("missing parameters".into()))?;
                 version
             }
             // The PHC string of libargon2 before 1.3 had no version: 0x10.
@@ -96,7 +107,9 @@ impl Argon2Hash {
                 "keyid" => keyid
                     .replace(b64::decode_std(v, "argon2", "keyid")?)
                     .is_some(),
-                "data" => data.replace(b64::decode_std(v, "argon2", "data")?).is_some(),
+                "data" => data
+                    .replace(b64::decode_std(v, "argon2", "data")?)
+                    .is_some(),
                 _ => return Err(bad(format!("unknown parameter {k:?}"))),
             };
             if slot_taken {
@@ -183,7 +196,10 @@ impl Argon2Hash {
             Algorithm::Argon2i => "argon2i",
             Algorithm::Argon2d => "argon2d",
         };
-        let mut s = format!("${alg}$v={}$m={},t={},p={}", self.version as u32, self.m, self.t, self.p);
+        let mut s = format!(
+            "${alg}$v={}$m={},t={},p={}",
+            self.version as u32, self.m, self.t, self.p
+        );
         if let Some(id) = &self.keyid {
             s.push_str(",keyid=");
             s.push_str(&b64::encode_std(id.as_bytes()));
@@ -210,7 +226,9 @@ impl Argon2Hash {
         if !self.data.is_empty() {
             builder.data(AssociatedData::new(&self.data).map_err(|e| bad(format!("data: {e}")))?);
         }
-        let params = builder.build().map_err(|e| bad(format!("parameters: {e}")))?;
+        let params = builder
+            .build()
+            .map_err(|e| bad(format!("parameters: {e}")))?;
         let ctx = match secret {
             Some(s) => Argon2::new_with_secret(s, self.algorithm, self.version, params)
                 .map_err(|e| Error::InvalidKey(format!("pepper: {e}")))?,
@@ -295,14 +313,38 @@ mod tests {
     fn limits_are_enforced_before_work() {
         let l = Limits::default();
         for (s, needle) in [
-            ("$argon2id$v=19$m=4294967295,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE", "max_argon2_memory_kib"),
-            ("$argon2id$v=19$m=256,t=99999,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE", "max_argon2_iterations"),
-            ("$argon2id$v=19$m=256,t=1,p=0$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE", "parallelism"),
-            ("$argon2id$v=19$m=256,t=1,p=1,m=2$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE", "twice"),
-            ("$argon2id$v=18$m=256,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE", "version"),
-            ("$argon2id$v=19$m=256,t=1,p=1$Uo!D6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE", "salt"),
-            ("$argon2id$v=19$m=256,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg", "missing hash"),
-            ("$argon2id$v=19$m=+256,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE", "decimal"),
+            (
+                "$argon2id$v=19$m=4294967295,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
+                "max_argon2_memory_kib",
+            ),
+            (
+                "$argon2id$v=19$m=256,t=99999,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
+                "max_argon2_iterations",
+            ),
+            (
+                "$argon2id$v=19$m=256,t=1,p=0$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
+                "parallelism",
+            ),
+            (
+                "$argon2id$v=19$m=256,t=1,p=1,m=2$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
+                "twice",
+            ),
+            (
+                "$argon2id$v=18$m=256,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
+                "version",
+            ),
+            (
+                "$argon2id$v=19$m=256,t=1,p=1$Uo!D6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
+                "salt",
+            ),
+            (
+                "$argon2id$v=19$m=256,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg",
+                "missing hash",
+            ),
+            (
+                "$argon2id$v=19$m=+256,t=1,p=1$UonD6s2Y0KtfK54ySxAVcg$/PSaJG6tcO5Seu0l3oaBdaJ6ViqFI/p0RMmrF/H8BvE",
+                "decimal",
+            ),
         ] {
             let e = Argon2Hash::parse(s, &l).unwrap_err();
             assert!(e.to_string().contains(needle), "{s}: {e}");

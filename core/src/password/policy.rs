@@ -298,10 +298,20 @@ mod tests {
         assert!(p.validate().unwrap_err().to_string().contains("memory_kib"));
         let mut p = Policy::owasp();
         p.limits.max_bcrypt_cost = 32;
-        assert!(p.validate().unwrap_err().to_string().contains("max_bcrypt_cost"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_bcrypt_cost")
+        );
         let mut p = Policy::owasp();
         p.memory_kib = 300 * 1024;
-        assert!(p.validate().unwrap_err().to_string().contains("max_argon2_memory_kib"));
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_argon2_memory_kib")
+        );
     }
 
     #[test]
@@ -328,8 +338,13 @@ mod tests {
 
     #[test]
     fn legacy_digest_builder() {
-        let p = Policy::owasp().with_legacy_digests(&["sha256", "MD5", "sha256"]).unwrap();
-        assert_eq!(p.legacy_digests, vec![LegacyDigest::Sha256, LegacyDigest::Md5]);
+        let p = Policy::owasp()
+            .with_legacy_digests(&["sha256", "MD5", "sha256"])
+            .unwrap();
+        assert_eq!(
+            p.legacy_digests,
+            vec![LegacyDigest::Sha256, LegacyDigest::Md5]
+        );
         assert!(Policy::owasp().with_legacy_digests(&["crc32"]).is_err());
     }
 }

@@ -265,8 +265,14 @@ mod tests {
 
     #[test]
     fn legacy_digest_names_parse() {
-        assert_eq!("SHA256".parse::<LegacyDigest>().unwrap(), LegacyDigest::Sha256);
-        assert_eq!("hex_md5".parse::<LegacyDigest>().unwrap(), LegacyDigest::Md5);
+        assert_eq!(
+            "SHA256".parse::<LegacyDigest>().unwrap(),
+            LegacyDigest::Sha256
+        );
+        assert_eq!(
+            "hex_md5".parse::<LegacyDigest>().unwrap(),
+            LegacyDigest::Md5
+        );
         let err = "sha3".parse::<LegacyDigest>().unwrap_err();
         assert!(err.to_string().contains("sha3"));
     }

@@ -59,7 +59,9 @@ pub(crate) fn parse_passlib(s: &str, mode: Mode, limits: &Limits) -> Result<Lega
     };
     let (ln, r, p) = (get("ln=")?, get("r=")?, get("p=")?);
     if it.next().is_some() {
-        return Err(Error::InvalidHash(format!("{what}: unexpected extra parameter")));
+        return Err(Error::InvalidHash(format!(
+            "{what}: unexpected extra parameter"
+        )));
     }
     let log_n = check(ln, r, p, limits, what)?;
     let salt = b64::decode_std(salt, what, "salt")?;

@@ -48,9 +48,13 @@ pub(crate) struct Wrapped {
 
 impl Wrapped {
     pub(crate) fn parse(s: &str, policy: &Policy) -> Result<Wrapped> {
-        let rest = s.strip_prefix(PREFIX).ok_or_else(|| bad("missing prefix"))?;
+        let rest = s
+            .strip_prefix(PREFIX)
+            .ok_or_else(|| bad("missing prefix"))?;
         let (header, rest) = rest.split_once('$').ok_or_else(|| bad("missing setting"))?;
-        let (setting_b64, phc) = rest.split_once('$').ok_or_else(|| bad("missing argon2 hash"))?;
+        let (setting_b64, phc) = rest
+            .split_once('$')
+            .ok_or_else(|| bad("missing argon2 hash"))?;
         let mut h = header.split(',');
         let (v, inner, dklen) = (h.next(), h.next(), h.next());
         if v != Some("v=1") || h.next().is_some() {
@@ -69,8 +73,7 @@ impl Wrapped {
             return Err(bad("dklen must be 1 to 256"));
         }
         let setting = b64::decode_std(setting_b64, "wrapped hash", "setting")?;
-        let setting =
-            String::from_utf8(setting).map_err(|_| bad("setting is not ASCII text"))?;
+        let setting = String::from_utf8(setting).map_err(|_| bad("setting is not ASCII text"))?;
         let legacy = match LegacyDigest::ALL.into_iter().find(|d| d.scheme() == inner) {
             Some(d) => digest::parse_bare(&setting, d, Mode::Setting)?,
             None => {
