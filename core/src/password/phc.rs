@@ -307,9 +307,18 @@ mod tests {
     #[test]
     fn rfc9106_vectors() {
         for (algorithm, tag) in [
-            (Algorithm::Argon2d, "512b391b6f1162975371d30919734294f868e3be3984f3c1a13a4db9fabe4acb"),
-            (Algorithm::Argon2i, "c814d9d1dc7f37aa13f0d77f2494bda1c8de6b016dd388d29952a4c4672b6ce8"),
-            (Algorithm::Argon2id, "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"),
+            (
+                Algorithm::Argon2d,
+                "512b391b6f1162975371d30919734294f868e3be3984f3c1a13a4db9fabe4acb",
+            ),
+            (
+                Algorithm::Argon2i,
+                "c814d9d1dc7f37aa13f0d77f2494bda1c8de6b016dd388d29952a4c4672b6ce8",
+            ),
+            (
+                Algorithm::Argon2id,
+                "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659",
+            ),
         ] {
             let h = Argon2Hash {
                 algorithm,

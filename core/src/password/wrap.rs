@@ -107,12 +107,42 @@ impl Wrapped {
             .get(..legacy.setting_len)
             .ok_or_else(|| Error::Internal("legacy setting offset out of range".into()))?;
         let argon2 = Argon2Hash::create(&legacy.digest, policy)?;
-        Ok(format!(
+        let wrapped = format!(
             "{PREFIX}v=1,inner={},dklen={}${}{}",
             legacy.scheme.name(),
             legacy.digest.len(),
             b64::encode_std(setting.as_bytes()),
             argon2.encode()
-        ))
+        );
+        // The setting grows by a third in base64: a legacy hash near the length limit
+        // would wrap into one that verify refuses. Found by the fuzzer.
+        if wrapped.len() > policy.limits.max_hash_len {
+            return Err(Error::InvalidInput(format!(
+                "the wrapped hash would be {} bytes, longer than limits.max_hash_len {}",
+                wrapped.len(),
+                policy.limits.max_hash_len
+            )));
+        }
+        Ok(wrapped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{PasswordHasher, Policy};
+    use crate::ErrorKind;
+
+    #[test]
+    fn wrapping_never_produces_an_unverifiable_hash() {
+        let mut p = Policy::default();
+        p.memory_kib = 64;
+        p.iterations = 1;
+        let h = PasswordHasher::new(p).unwrap();
+        // A Werkzeug hash with a 900-character salt: valid, but too long once wrapped.
+        let long = format!("pbkdf2:sha256:1000${}$00ff", "s".repeat(900));
+        assert!(!h.verify("pw", &long).unwrap());
+        let e = h.wrap_legacy(&long).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("max_hash_len"), "{e}");
     }
 }
