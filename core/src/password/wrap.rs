@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn wrapping_never_produces_an_unverifiable_hash() {
-        let mut p = Policy::default();
+        let mut p = Policy::owasp();
         p.memory_kib = 64;
         p.iterations = 1;
         let h = PasswordHasher::new(p).unwrap();
