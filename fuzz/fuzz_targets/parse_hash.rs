@@ -38,11 +38,17 @@ fuzz_target!(|data: &[u8]| {
         h.needs_rehash(stored).map(|_| ()),
     ] {
         if let Err(e) = r {
-            assert!(matches!(e.kind(), ErrorKind::InvalidHash | ErrorKind::InvalidKey));
+            assert!(matches!(
+                e.kind(),
+                ErrorKind::InvalidHash | ErrorKind::InvalidKey
+            ));
         }
     }
     if let Ok(w) = h.wrap_legacy(stored) {
         // A hash we could wrap must verify the same way once wrapped.
-        assert_eq!(h.verify(b"password", stored).ok(), h.verify(b"password", &w).ok());
+        assert_eq!(
+            h.verify(b"password", stored).ok(),
+            h.verify(b"password", &w).ok()
+        );
     }
 });
