@@ -56,7 +56,11 @@ fn scoring_table() {
     ];
     for (name, current, want_score, want_decision, want_signals) in table {
         let a = score(&base, &current);
-        assert!((a.score - want_score).abs() < 1e-12, "{name}: score {} != {want_score}", a.score);
+        assert!(
+            (a.score - want_score).abs() < 1e-12,
+            "{name}: score {} != {want_score}",
+            a.score
+        );
         assert_eq!(a.decision, want_decision, "{name}");
         assert_eq!(signals(&a), want_signals, "{name}");
     }
@@ -72,11 +76,21 @@ fn reasons_name_signal_weight_and_change() {
     assert_eq!(r[0].weight, 0.3);
     assert_eq!(r[0].detail, "203.0.113.7 -> 198.51.100.2");
     assert_eq!(r[1].weight, 0.5);
-    assert!(r[1].detail.contains("Chrome") && r[1].detail.contains("Firefox"), "{}", r[1].detail);
+    assert!(
+        r[1].detail.contains("Chrome") && r[1].detail.contains("Firefox"),
+        "{}",
+        r[1].detail
+    );
     assert_eq!(r[2].weight, 0.2);
     assert_eq!(r[2].detail, "changed headers: accept-language");
-    let bump = score(&ctx("10.0.0.1", CHROME_120, "en"), &ctx("10.0.0.1", CHROME_121, "en"));
-    assert_eq!(bump.reasons[0].detail, "Chrome 120.0.6099.71 -> 121.0.6167.85 on Windows 10");
+    let bump = score(
+        &ctx("10.0.0.1", CHROME_120, "en"),
+        &ctx("10.0.0.1", CHROME_121, "en"),
+    );
+    assert_eq!(
+        bump.reasons[0].detail,
+        "Chrome 120.0.6099.71 -> 121.0.6167.85 on Windows 10"
+    );
     let json = serde_json::to_value(&a).unwrap();
     assert_eq!(json["decision"], "terminate");
     assert_eq!(json["reasons"][0]["signal"], "ip_change");
@@ -121,13 +135,13 @@ fn threshold_edges_are_exact() {
     };
     use Decision::*;
     for (scorer, current, want) in [
-        (with(0.3, 0.5, 0.2), &ip_fp, Monitor),      // 0.5
-        (with(0.3, 0.5, 0.1999), &ip_fp, Allow),     // 0.4999
-        (with(0.1, 0.6, 0.2), &ip_ua, StepUp),       // 0.7
-        (with(0.1, 0.5999, 0.2), &ip_ua, Monitor),   // 0.6999
-        (with(0.4, 0.3, 0.2), &all, Terminate),      // 0.9
-        (with(0.4, 0.2999, 0.2), &all, StepUp),      // 0.8999
-        (with(0.7, 0.7, 0.7), &all, Terminate),      // clamped
+        (with(0.3, 0.5, 0.2), &ip_fp, Monitor),    // 0.5
+        (with(0.3, 0.5, 0.1999), &ip_fp, Allow),   // 0.4999
+        (with(0.1, 0.6, 0.2), &ip_ua, StepUp),     // 0.7
+        (with(0.1, 0.5999, 0.2), &ip_ua, Monitor), // 0.6999
+        (with(0.4, 0.3, 0.2), &all, Terminate),    // 0.9
+        (with(0.4, 0.2999, 0.2), &all, StepUp),    // 0.8999
+        (with(0.7, 0.7, 0.7), &all, Terminate),    // clamped
     ] {
         let a = scorer.score(&base, current);
         assert_eq!(a.decision, want, "score {}", a.score);
@@ -142,19 +156,43 @@ fn threshold_edges_are_exact() {
 #[test]
 fn configurable_thresholds() {
     let strict = Scorer::new(ScoringPolicy {
-        thresholds: Thresholds { monitor: 0.1, step_up: 0.3, terminate: 0.5 },
+        thresholds: Thresholds {
+            monitor: 0.1,
+            step_up: 0.3,
+            terminate: 0.5,
+        },
         ..ScoringPolicy::default()
     })
     .unwrap();
     let base = ctx("203.0.113.7", CHROME_120, "en");
-    assert_eq!(strict.score(&base, &ctx("203.0.113.8", CHROME_120, "en")).decision, Decision::Monitor);
-    assert_eq!(strict.score(&base, &ctx("198.51.100.1", CHROME_120, "en")).decision, Decision::StepUp);
-    assert_eq!(strict.score(&base, &ctx("203.0.113.7", FIREFOX_WIN, "en")).decision, Decision::Terminate);
+    assert_eq!(
+        strict
+            .score(&base, &ctx("203.0.113.8", CHROME_120, "en"))
+            .decision,
+        Decision::Monitor
+    );
+    assert_eq!(
+        strict
+            .score(&base, &ctx("198.51.100.1", CHROME_120, "en"))
+            .decision,
+        Decision::StepUp
+    );
+    assert_eq!(
+        strict
+            .score(&base, &ctx("203.0.113.7", FIREFOX_WIN, "en"))
+            .decision,
+        Decision::Terminate
+    );
     let policy: ScoringPolicy =
         serde_json::from_str(r#"{"thresholds":{"monitor":0.2},"ipv4_subnet_prefix":16}"#).unwrap();
     assert_eq!(policy.thresholds.step_up, 0.7);
     let s = Scorer::new(policy).unwrap();
-    assert_eq!(s.score(&base, &ctx("203.0.200.1", CHROME_120, "en")).reasons[0].signal, Signal::IpSubnetChange);
+    assert_eq!(
+        s.score(&base, &ctx("203.0.200.1", CHROME_120, "en"))
+            .reasons[0]
+            .signal,
+        Signal::IpSubnetChange
+    );
     assert!(serde_json::from_str::<ScoringPolicy>(r#"{"weight":{}}"#).is_err());
 }
 
@@ -172,7 +210,11 @@ fn ipv6_and_mixed_families() {
     check("203.0.113.7", Some(Signal::IpChange));
     // IPv4-mapped IPv6 is the same client as its IPv4 address.
     let v4 = ctx("192.0.2.1", CHROME_120, "en");
-    assert!(score(&v4, &ctx("::ffff:192.0.2.1", CHROME_120, "en")).reasons.is_empty());
+    assert!(
+        score(&v4, &ctx("::ffff:192.0.2.1", CHROME_120, "en"))
+            .reasons
+            .is_empty()
+    );
     assert_eq!(
         score(&v4, &ctx("::ffff:192.0.2.99", CHROME_120, "en")).reasons[0].signal,
         Signal::IpSubnetChange
@@ -193,12 +235,17 @@ fn user_agent_edge_cases() {
         ("", CHROME_120, UserAgentChange),
         ("curl/8.4.0", "curl/8.5.0", UserAgentVersionChange),
         ("garbage 1", "garbage 2", UserAgentChange),
-        ("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
-         "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
-         UserAgentChange),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+            UserAgentChange,
+        ),
     ];
     for (before, after, want) in cases {
-        let a = score(&ctx("10.0.0.1", before, "en"), &ctx("10.0.0.1", after, "en"));
+        let a = score(
+            &ctx("10.0.0.1", before, "en"),
+            &ctx("10.0.0.1", after, "en"),
+        );
         assert_eq!(signals(&a), vec![*want], "{before:?} -> {after:?}");
     }
 }

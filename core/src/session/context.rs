@@ -136,9 +136,8 @@ impl RequestContext {
 
     /// Parses a context from JSON (see the type's documentation for the shape).
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| {
-            Error::InvalidInput(format!("invalid request context JSON: {e}"))
-        })
+        serde_json::from_str(json)
+            .map_err(|e| Error::InvalidInput(format!("invalid request context JSON: {e}")))
     }
 
     /// The context as JSON, in the shape [`Self::from_json`] reads.
@@ -345,13 +344,24 @@ mod tests {
 
     #[test]
     fn ip_parsing_accepts_v4_v6_and_mapped() {
-        assert_eq!(parse_ip(" 203.0.113.7 ").unwrap().to_string(), "203.0.113.7");
+        assert_eq!(
+            parse_ip(" 203.0.113.7 ").unwrap().to_string(),
+            "203.0.113.7"
+        );
         assert_eq!(parse_ip("2001:DB8::1").unwrap().to_string(), "2001:db8::1");
         assert_eq!(
             parse_ip("::ffff:192.0.2.1").unwrap().to_string(),
             "192.0.2.1"
         );
-        for bad in ["", "256.1.1.1", "1.2.3", "example.com", "fe80::1%eth0", "[::1]", "1.2.3.4:80"] {
+        for bad in [
+            "",
+            "256.1.1.1",
+            "1.2.3",
+            "example.com",
+            "fe80::1%eth0",
+            "[::1]",
+            "1.2.3.4:80",
+        ] {
             let err = parse_ip(bad).unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{bad}");
             assert!(err.to_string().contains("invalid IP address"), "{err}");
@@ -406,7 +416,10 @@ mod tests {
             (r#"{"ip":"nope"}"#, "invalid IP address"),
             (r#"{"user_agent":"x"}"#, "missing field `ip`"),
             (r#"{"ip":"10.0.0.1","extra":1}"#, "unknown field `extra`"),
-            (r#"{"ip":"10.0.0.1","headers":{"user-agent":"x"}}"#, "user_agent field"),
+            (
+                r#"{"ip":"10.0.0.1","headers":{"user-agent":"x"}}"#,
+                "user_agent field",
+            ),
             ("[", "invalid request context JSON"),
         ] {
             let err = RequestContext::from_json(bad).unwrap_err();
@@ -432,8 +445,14 @@ mod tests {
         assert_ne!(a.fingerprint(&k1), c.fingerprint(&k1));
         assert_ne!(a.fingerprint(&k1), a.fingerprint(&k2));
         // Header boundaries are unambiguous.
-        let x = RequestContext::new("10.0.0.1", "").unwrap().with_header("ab", "c").unwrap();
-        let y = RequestContext::new("10.0.0.1", "").unwrap().with_header("a", "bc").unwrap();
+        let x = RequestContext::new("10.0.0.1", "")
+            .unwrap()
+            .with_header("ab", "c")
+            .unwrap();
+        let y = RequestContext::new("10.0.0.1", "")
+            .unwrap()
+            .with_header("a", "bc")
+            .unwrap();
         assert_ne!(x.fingerprint(&k1), y.fingerprint(&k1));
     }
 

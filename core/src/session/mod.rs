@@ -10,14 +10,28 @@
 //! OS), fingerprint mismatch 0.2 (the other fingerprinted headers changed; IP and
 //! User-Agent are never counted twice). The sum is clamped to 1.0. Decisions:
 //! below 0.5 allow, from 0.5 monitor, from 0.7 step-up, from 0.9 terminate.
+//!
+//! [`SessionRegistry`] stores sessions through the [pool](crate::pool), enforces the
+//! per-user limit, the idle and absolute timeouts, scores every request, revokes
+//! sessions that score Terminate and reports to a [`SessionAuditSink`]. Its module
+//! documentation says what is stored and why.
 
+mod audit;
 mod context;
+mod registry;
+pub mod schema;
 mod score;
+mod store;
 pub mod user_agent;
+
+pub use audit::{SessionAction, SessionAuditEvent, SessionAuditSink};
 
 pub use context::{
     Fingerprint, FingerprintKey, MAX_HEADER_VALUE_LEN, MAX_HEADERS, MAX_USER_AGENT_LEN,
     RequestContext, parse_ip,
+};
+pub use registry::{
+    LimitPolicy, MAX_USER_ID_LEN, Session, SessionConfig, SessionRegistry, SessionToken, Validation,
 };
 pub use score::{
     Assessment, Decision, Reason, Scorer, ScoringPolicy, Signal, Thresholds, Weights, score,

@@ -336,8 +336,9 @@ impl SessionRegistry {
         let session = self.session_of(&row);
         if let Err(err) = self.record_creation(&row, &evicted, now) {
             // Best effort: the error being reported is the audit failure.
-            if let Err(revoke_err) =
-                self.pool.write(|tx| store::revoke(tx, &row.id, now, "audit_failed"))
+            if let Err(revoke_err) = self
+                .pool
+                .write(|tx| store::revoke(tx, &row.id, now, "audit_failed"))
             {
                 log::error!("could not revoke session after audit failure: {revoke_err}");
             }
@@ -386,7 +387,8 @@ impl SessionRegistry {
             .ok_or(Error::SessionNotFound)?;
         self.check_live(&row, now)?;
 
-        let stored_ip = parse_ip(&row.ip).map_err(|_| corrupt(format!("IP for session {}", row.id)))?;
+        let stored_ip =
+            parse_ip(&row.ip).map_err(|_| corrupt(format!("IP for session {}", row.id)))?;
         let stored_fp = Fingerprint::from_slice(&row.fingerprint)
             .map_err(|_| corrupt(format!("fingerprint for session {}", row.id)))?;
         let fingerprint_change = (stored_fp != ctx.fingerprint(&self.key))
@@ -454,7 +456,14 @@ impl SessionRegistry {
         let mut row = self.pool.write(|tx| {
             let row = store::by_token_hash(tx, &hash)?.ok_or(Error::SessionNotFound)?;
             self.check_live(&row, now)?;
-            store::rebaseline(tx, &row.id, now, &ip, ctx.user_agent(), fingerprint.as_bytes())?;
+            store::rebaseline(
+                tx,
+                &row.id,
+                now,
+                &ip,
+                ctx.user_agent(),
+                fingerprint.as_bytes(),
+            )?;
             Ok(row)
         })?;
         let previous = json!({ "ip": row.ip, "user_agent": row.user_agent });
@@ -546,7 +555,10 @@ impl SessionRegistry {
     fn check_live(&self, row: &Row, now: i64) -> Result<()> {
         if row.revoked_at.is_some() {
             let reason = row.revoke_reason.as_deref().unwrap_or("revoked");
-            return Err(Error::SessionRevoked(format!("session {} ({reason})", row.id)));
+            return Err(Error::SessionRevoked(format!(
+                "session {} ({reason})",
+                row.id
+            )));
         }
         if now >= row.expires_at {
             return Err(Error::SessionExpired(format!(
@@ -569,7 +581,10 @@ impl SessionRegistry {
             user_id: row.user_id.clone(),
             created_at_ms: row.created_at,
             last_seen_ms: row.last_seen,
-            idle_expires_at_ms: row.last_seen.saturating_add(self.idle_ms).min(row.expires_at),
+            idle_expires_at_ms: row
+                .last_seen
+                .saturating_add(self.idle_ms)
+                .min(row.expires_at),
             expires_at_ms: row.expires_at,
             ip: row.ip.clone(),
             user_agent: row.user_agent.clone(),
@@ -603,7 +618,13 @@ mod tests {
     #[test]
     fn token_shape_is_checked() {
         assert!(token_hash(&URL_SAFE_NO_PAD.encode([9u8; 32])).is_ok());
-        for bad in ["", "short", &"A".repeat(44), &"!".repeat(43), &"B".repeat(43)] {
+        for bad in [
+            "",
+            "short",
+            &"A".repeat(44),
+            &"!".repeat(43),
+            &"B".repeat(43),
+        ] {
             let err = token_hash(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
         }

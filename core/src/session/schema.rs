@@ -8,7 +8,7 @@
 /// comparisons), the HMAC fingerprint of the other headers (not their values), and the
 /// revocation time and reason. Revoked rows are kept until they would have expired so
 /// that a revoked token is reported as revoked rather than unknown.
-pub(crate) const V1: &str = "
+pub const V1: &str = "
 CREATE TABLE magnetar_session (
     id            TEXT    PRIMARY KEY NOT NULL,
     token_hash    BLOB    NOT NULL UNIQUE,
@@ -27,4 +27,4 @@ CREATE INDEX magnetar_session_expiry ON magnetar_session (expires_at);
 ";
 
 /// All versions, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1];

@@ -241,7 +241,9 @@ impl Scorer {
             step_up: to_basis_points("thresholds.step_up", t.step_up)?,
             terminate: to_basis_points("thresholds.terminate", t.terminate)?,
         };
-        if scorer.monitor == 0 || scorer.monitor > scorer.step_up || scorer.step_up > scorer.terminate
+        if scorer.monitor == 0
+            || scorer.monitor > scorer.step_up
+            || scorer.step_up > scorer.terminate
         {
             return Err(Error::InvalidConfig(format!(
                 "thresholds must satisfy 0 < monitor <= step_up <= terminate <= 1, got monitor {}, step_up {}, terminate {}",
@@ -307,7 +309,11 @@ impl Scorer {
                     self.ip_subnet_change,
                     format!("{prev_ip} -> {cur_ip} (same /{prefix})"),
                 ),
-                None => add(Signal::IpChange, self.ip_change, format!("{prev_ip} -> {cur_ip}")),
+                None => add(
+                    Signal::IpChange,
+                    self.ip_change,
+                    format!("{prev_ip} -> {cur_ip}"),
+                ),
             }
         }
 
@@ -328,7 +334,11 @@ impl Scorer {
                         before.family,
                         before.version,
                         after.version,
-                        if before.os.is_empty() { "unknown OS" } else { &before.os }
+                        if before.os.is_empty() {
+                            "unknown OS"
+                        } else {
+                            &before.os
+                        }
                     ),
                 );
             } else {
@@ -341,7 +351,11 @@ impl Scorer {
         }
 
         if let Some(detail) = fingerprint_change {
-            add(Signal::FingerprintMismatch, self.fingerprint_mismatch, detail);
+            add(
+                Signal::FingerprintMismatch,
+                self.fingerprint_mismatch,
+                detail,
+            );
         }
 
         let clamped = total.min(BASIS);
@@ -402,7 +416,11 @@ fn describe_header_change(previous: &RequestContext, current: &RequestContext) -
         .iter()
         .filter(|(name, value)| b.get(*name) != Some(value))
         .map(|(name, _)| name.as_str())
-        .chain(b.keys().filter(|name| !a.contains_key(*name)).map(String::as_str))
+        .chain(
+            b.keys()
+                .filter(|name| !a.contains_key(*name))
+                .map(String::as_str),
+        )
         .collect();
     changed.sort_unstable();
     format!("changed headers: {}", changed.join(", "))
@@ -420,20 +438,33 @@ mod tests {
 
     #[test]
     fn default_scorer_matches_validated_default_policy() {
-        assert_eq!(Scorer::new(ScoringPolicy::default()).unwrap(), Scorer::default());
+        assert_eq!(
+            Scorer::new(ScoringPolicy::default()).unwrap(),
+            Scorer::default()
+        );
     }
 
     #[test]
     fn invalid_policies_are_rejected() {
         let mut p = ScoringPolicy::default();
         p.weights.ip_change = 1.5;
-        assert!(Scorer::new(p).unwrap_err().to_string().contains("weights.ip_change"));
+        assert!(
+            Scorer::new(p)
+                .unwrap_err()
+                .to_string()
+                .contains("weights.ip_change")
+        );
         let mut p = ScoringPolicy::default();
         p.weights.fingerprint_mismatch = f64::NAN;
         assert!(Scorer::new(p).is_err());
         let mut p = ScoringPolicy::default();
         p.thresholds.step_up = 0.95;
-        assert!(Scorer::new(p).unwrap_err().to_string().contains("monitor <= step_up"));
+        assert!(
+            Scorer::new(p)
+                .unwrap_err()
+                .to_string()
+                .contains("monitor <= step_up")
+        );
         let mut p = ScoringPolicy::default();
         p.thresholds.monitor = 0.0;
         assert!(Scorer::new(p).is_err());

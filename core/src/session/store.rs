@@ -137,8 +137,7 @@ pub(crate) fn rebaseline(
 
 /// Deletes every session past its absolute or idle timeout (revoked or not).
 pub(crate) fn delete_expired(conn: &Connection, now: i64, idle_ms: i64) -> Result<usize> {
-    let mut stmt = conn.prepare_cached(
-        "DELETE FROM magnetar_session WHERE expires_at <= ?1 OR last_seen <= ?2",
-    )?;
+    let mut stmt = conn
+        .prepare_cached("DELETE FROM magnetar_session WHERE expires_at <= ?1 OR last_seen <= ?2")?;
     Ok(stmt.execute(params![now, now.saturating_sub(idle_ms)])?)
 }

@@ -162,7 +162,8 @@ pub(crate) fn version_skeleton(user_agent: &str) -> String {
             .any(|p| user_agent[..i].ends_with(p))
             && bytes[i].is_ascii_digit();
         if at_version {
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
             {
                 i += 1;
             }
@@ -209,22 +210,44 @@ mod tests {
     fn native_apps() {
         let app = parse("MyApp/2.3.1 (iPhone; iOS 17.2; Scale/3.00)");
         assert_eq!(
-            (app.family.as_str(), app.version.as_str(), app.os.as_str(), app.os_version.as_str()),
+            (
+                app.family.as_str(),
+                app.version.as_str(),
+                app.os.as_str(),
+                app.os_version.as_str()
+            ),
             ("MyApp", "2.3.1", "iOS", "17.2")
         );
         assert_eq!(app.kind, ClientKind::NativeApp);
         let ok = parse("okhttp/4.12.0");
         assert_eq!((ok.family.as_str(), ok.os.as_str()), ("okhttp", ""));
         let dalvik = parse("Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/UQ1A.240105.004)");
-        assert_eq!((dalvik.family.as_str(), dalvik.os.as_str()), ("Dalvik", "Android"));
+        assert_eq!(
+            (dalvik.family.as_str(), dalvik.os.as_str()),
+            ("Dalvik", "Android")
+        );
         assert_eq!(dalvik.os_version, "14");
         let cf = parse("MyApp/1 CFNetwork/1490.0.4 Darwin/23.2.0");
-        assert_eq!((cf.family.as_str(), cf.os.as_str(), cf.os_version.as_str()), ("MyApp", "Darwin", "23.2.0"));
+        assert_eq!(
+            (cf.family.as_str(), cf.os.as_str(), cf.os_version.as_str()),
+            ("MyApp", "Darwin", "23.2.0")
+        );
     }
 
     #[test]
     fn edge_cases_never_fail() {
-        for ua in ["", " ", "/", "/1.0", "App/", "App/x", "()", "Mozilla/5.0", "\u{1F600}/1.0", "ü/é"] {
+        for ua in [
+            "",
+            " ",
+            "/",
+            "/1.0",
+            "App/",
+            "App/x",
+            "()",
+            "Mozilla/5.0",
+            "\u{1F600}/1.0",
+            "ü/é",
+        ] {
             let info = parse(ua);
             assert_ne!(info.kind, ClientKind::NativeApp, "{ua}: {info:?}");
         }
@@ -236,13 +259,19 @@ mod tests {
     #[test]
     fn skeleton_masks_versions_only() {
         let newer_chrome = CHROME_WIN.replace("120.0.6099.71", "121.0.6167.85");
-        assert_eq!(version_skeleton(CHROME_WIN), version_skeleton(&newer_chrome));
+        assert_eq!(
+            version_skeleton(CHROME_WIN),
+            version_skeleton(&newer_chrome)
+        );
         let newer_ios = SAFARI_IOS.replace("17_2", "17_3").replace("17.2", "17.3");
         assert_eq!(version_skeleton(SAFARI_IOS), version_skeleton(&newer_ios));
         let ff = FIREFOX_LINUX.replace("121.0", "122.0");
         assert_eq!(version_skeleton(FIREFOX_LINUX), version_skeleton(&ff));
         // A different device or OS is not a version change.
-        let mac = CHROME_WIN.replace("Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 10_15_7");
+        let mac = CHROME_WIN.replace(
+            "Windows NT 10.0; Win64; x64",
+            "Macintosh; Intel Mac OS X 10_15_7",
+        );
         assert_ne!(version_skeleton(CHROME_WIN), version_skeleton(&mac));
         assert_ne!(
             version_skeleton("Mozilla/5.0 (Linux; Android 14; Pixel 7) Chrome/120.0"),
