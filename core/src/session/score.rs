@@ -468,12 +468,16 @@ mod tests {
         let mut p = ScoringPolicy::default();
         p.thresholds.monitor = 0.0;
         assert!(Scorer::new(p).is_err());
-        let mut p = ScoringPolicy::default();
-        p.ipv4_subnet_prefix = 33;
+        let p = ScoringPolicy {
+            ipv4_subnet_prefix: 33,
+            ..ScoringPolicy::default()
+        };
         assert!(Scorer::new(p).is_err());
-        let mut p = ScoringPolicy::default();
-        p.ipv6_subnet_prefix = 0;
-        p.ipv4_subnet_prefix = 0;
+        let p = ScoringPolicy {
+            ipv4_subnet_prefix: 0,
+            ipv6_subnet_prefix: 0,
+            ..ScoringPolicy::default()
+        };
         assert!(Scorer::new(p).is_ok());
     }
 }

@@ -57,21 +57,21 @@ fn known(value: &str) -> String {
 /// Detects the family, version and OS of a User-Agent. Never fails: an agent nothing
 /// recognises comes back with kind [`ClientKind::Unknown`] and empty fields.
 pub fn parse(user_agent: &str) -> UserAgentInfo {
-    if let Some(found) = PARSER.parse(user_agent) {
-        if found.name != UNKNOWN {
-            let kind = match found.category {
-                "crawler" => ClientKind::Crawler,
-                _ => ClientKind::Browser,
-            };
-            // woothee names the new Edge "Edge" too; an in-app web view is "Webview".
-            return UserAgentInfo {
-                family: found.name.to_string(),
-                version: known(found.version),
-                os: known(found.os),
-                os_version: known(&found.os_version),
-                kind,
-            };
-        }
+    if let Some(found) = PARSER.parse(user_agent)
+        && found.name != UNKNOWN
+    {
+        let kind = match found.category {
+            "crawler" => ClientKind::Crawler,
+            _ => ClientKind::Browser,
+        };
+        // woothee names the new Edge "Edge" too; an in-app web view is "Webview".
+        return UserAgentInfo {
+            family: found.name.to_string(),
+            version: known(found.version),
+            os: known(found.os),
+            os_version: known(&found.os_version),
+            kind,
+        };
     }
     parse_native(user_agent)
 }
