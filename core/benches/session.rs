@@ -28,25 +28,39 @@ fn bench_score(c: &mut Criterion) {
     let base = ctx("203.0.113.7", CHROME_120, "en-US,en;q=0.9");
     let cases = [
         ("same_context", base.clone()),
-        ("ip_change", ctx("198.51.100.2", CHROME_120, "en-US,en;q=0.9")),
+        (
+            "ip_change",
+            ctx("198.51.100.2", CHROME_120, "en-US,en;q=0.9"),
+        ),
         ("ip_and_headers", ctx("198.51.100.2", CHROME_120, "de")),
-        ("version_bump", ctx("203.0.113.7", CHROME_121, "en-US,en;q=0.9")),
+        (
+            "version_bump",
+            ctx("203.0.113.7", CHROME_121, "en-US,en;q=0.9"),
+        ),
         ("all_signals", ctx("198.51.100.2", FIREFOX, "de")),
     ];
     let mut group = c.benchmark_group("score");
-    group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    group
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
     for (name, current) in &cases {
-        group.bench_function(*name, |b| b.iter(|| score(black_box(&base), black_box(current))));
+        group.bench_function(*name, |b| {
+            b.iter(|| score(black_box(&base), black_box(current)))
+        });
     }
     group.finish();
 
     let mut group = c.benchmark_group("score_parts");
-    group.measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_secs(1));
+    group
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_secs(1));
     group.bench_function("user_agent_parse_chrome", |b| {
         b.iter(|| user_agent::parse(black_box(CHROME_120)))
     });
     let key = FingerprintKey::new([7; 32]);
-    group.bench_function("fingerprint", |b| b.iter(|| black_box(&base).fingerprint(&key)));
+    group.bench_function("fingerprint", |b| {
+        b.iter(|| black_box(&base).fingerprint(&key))
+    });
     group.bench_function("context_from_json", |b| {
         let json = base.to_json();
         b.iter(|| RequestContext::from_json(black_box(&json)).unwrap())
@@ -58,9 +72,11 @@ fn bench_validate(c: &mut Criterion) {
     const SESSIONS: usize = 100_000;
     let dir = tempfile::tempdir().unwrap();
     let pool = Pool::open(dir.path().join("sessions.db"), PoolConfig::default()).unwrap();
-    let registry =
-        SessionRegistry::open(pool.clone(), SessionConfig::new(FingerprintKey::new([7; 32])))
-            .unwrap();
+    let registry = SessionRegistry::open(
+        pool.clone(),
+        SessionConfig::new(FingerprintKey::new([7; 32])),
+    )
+    .unwrap();
     let login = ctx("203.0.113.7", CHROME_120, "en-US,en;q=0.9");
     let mut tokens = Vec::with_capacity(1000);
     for i in 0..SESSIONS {
@@ -71,19 +87,25 @@ fn bench_validate(c: &mut Criterion) {
     }
 
     let mut group = c.benchmark_group("validate_100k");
-    group.measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    group
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
     let mut i = 0;
     group.bench_function("allow", |b| {
         b.iter(|| {
             i = (i + 1) % tokens.len();
-            registry.validate(tokens[i].as_str(), black_box(&login)).unwrap()
+            registry
+                .validate(tokens[i].as_str(), black_box(&login))
+                .unwrap()
         })
     });
     let moved = ctx("198.51.100.2", CHROME_121, "en-US,en;q=0.9");
     group.bench_function("ip_change_and_version_bump", |b| {
         b.iter(|| {
             i = (i + 1) % tokens.len();
-            registry.validate(tokens[i].as_str(), black_box(&moved)).unwrap()
+            registry
+                .validate(tokens[i].as_str(), black_box(&moved))
+                .unwrap()
         })
     });
     // Floor: the indexed lookup alone, through the same pool.

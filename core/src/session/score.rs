@@ -319,8 +319,9 @@ impl Scorer {
 
         let (prev_ua, cur_ua) = (previous.user_agent, current.user_agent());
         if prev_ua != cur_ua {
-            let before = user_agent::parse(prev_ua);
-            let after = user_agent::parse(cur_ua);
+            let before = user_agent::parse_cached(prev_ua);
+            let after = user_agent::parse_cached(cur_ua);
+            // Family and OS first: they are cached, the skeletons are computed.
             let version_only = !before.family.is_empty()
                 && before.family == after.family
                 && before.os == after.os

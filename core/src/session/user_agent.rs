@@ -7,7 +7,10 @@
 //! `Product/Version` token is the family and version, and the OS is read from the
 //! comment.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use parking_lot::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +77,30 @@ pub fn parse(user_agent: &str) -> UserAgentInfo {
         };
     }
     parse_native(user_agent)
+}
+
+/// Most distinct agents the parse cache keeps. Real traffic repeats a few hundred
+/// agents; when the cache is full it is emptied and refilled, so hostile random agents
+/// cost only uncached parses and at most this many entries of memory
+/// (`MAX_USER_AGENT_LEN` bytes each at worst: about 1 MiB).
+const CACHE_CAPACITY: usize = 512;
+
+static CACHE: LazyLock<Mutex<HashMap<String, Arc<UserAgentInfo>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::with_capacity(CACHE_CAPACITY)));
+
+/// [`parse`], memoised: scoring a changed User-Agent parses two agents, and a full
+/// parse costs microseconds while a cache hit costs a hash lookup.
+pub(crate) fn parse_cached(user_agent: &str) -> Arc<UserAgentInfo> {
+    if let Some(hit) = CACHE.lock().get(user_agent) {
+        return hit.clone();
+    }
+    let info = Arc::new(parse(user_agent));
+    let mut cache = CACHE.lock();
+    if cache.len() >= CACHE_CAPACITY {
+        cache.clear();
+    }
+    cache.insert(user_agent.to_string(), info.clone());
+    info
 }
 
 /// `Product/Version (comment)` agents of native apps and HTTP libraries.
@@ -254,6 +281,17 @@ mod tests {
         assert_eq!(parse("").kind, ClientKind::Unknown);
         let bot = parse("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)");
         assert_eq!(bot.kind, ClientKind::Crawler);
+    }
+
+    #[test]
+    fn cached_parse_agrees_and_stays_bounded() {
+        assert_eq!(*parse_cached(CHROME_WIN), parse(CHROME_WIN));
+        assert_eq!(*parse_cached(CHROME_WIN), parse(CHROME_WIN));
+        for i in 0..(CACHE_CAPACITY * 2) {
+            let ua = format!("App{i}/1.0");
+            assert_eq!(parse_cached(&ua).family, format!("App{i}"));
+        }
+        assert!(CACHE.lock().len() <= CACHE_CAPACITY);
     }
 
     #[test]
