@@ -182,26 +182,31 @@ pub(crate) fn version_skeleton(user_agent: &str) -> String {
     const VERSION_PREFIXES: &[&str] = &["/", "rv:", " OS ", "iOS ", "Android ", "OS X "];
     let bytes = user_agent.as_bytes();
     let mut out = String::with_capacity(user_agent.len());
+    let mut copied = 0; // start of the input not yet copied to `out`
     let mut i = 0;
     while i < bytes.len() {
-        let at_version = VERSION_PREFIXES
-            .iter()
-            .any(|p| user_agent[..i].ends_with(p))
-            && bytes[i].is_ascii_digit();
+        // Every prefix ends in '/', ':' or ' ': test the prefixes only there. `i` is at
+        // an ASCII digit, so slicing at it is on a character boundary.
+        let at_version = bytes[i].is_ascii_digit()
+            && i > 0
+            && matches!(bytes[i - 1], b'/' | b':' | b' ')
+            && VERSION_PREFIXES
+                .iter()
+                .any(|p| user_agent[..i].ends_with(p));
         if at_version {
+            out.push_str(&user_agent[copied..i]);
             while i < bytes.len()
                 && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
             {
                 i += 1;
             }
             out.push('#');
+            copied = i;
         } else {
-            // Copy one whole UTF-8 character.
-            let ch_len = user_agent[i..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&user_agent[i..i + ch_len]);
-            i += ch_len;
+            i += 1;
         }
     }
+    out.push_str(&user_agent[copied..]);
     out
 }
 
