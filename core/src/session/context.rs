@@ -309,7 +309,7 @@ impl Fingerprint {
         &self.0
     }
 
-    /// A fingerprint from stored bytes (`Corrupt`-style `InvalidInput` when not 32).
+    /// A fingerprint from stored bytes (`InvalidInput` unless exactly 32 bytes).
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
         let array: [u8; 32] = bytes.try_into().map_err(|_| {
             Error::InvalidInput(format!("a fingerprint is 32 bytes, got {}", bytes.len()))
