@@ -132,7 +132,9 @@ pub enum Error {
     #[error("the pool for {0} is closed")]
     PoolClosed(String),
     /// See [`ErrorKind::SchemaTooNew`].
-    #[error("schema of {component} is version {found}, newer than the {supported} this build supports; refusing to touch it")]
+    #[error(
+        "schema of {component} is version {found}, newer than the {supported} this build supports; refusing to touch it"
+    )]
     SchemaTooNew {
         /// Which schema (`user_version` or a core component name).
         component: String,
@@ -213,7 +215,11 @@ impl Error {
     /// returned to a pool (the file is damaged or the I/O layer failed).
     pub fn is_fatal_for_connection(&self) -> bool {
         match self {
-            Error::Database { code: Some(code), kind, .. } => {
+            Error::Database {
+                code: Some(code),
+                kind,
+                ..
+            } => {
                 matches!(kind, ErrorKind::Corrupt | ErrorKind::NotADatabase)
                     || (code & 0xff) == rusqlite::ffi::SQLITE_IOERR
                     || (code & 0xff) == rusqlite::ffi::SQLITE_CANTOPEN
@@ -271,9 +277,6 @@ mod tests {
     #[test]
     fn kind_names_are_stable_snake_case() {
         assert_eq!(ErrorKind::PoolTimeout.name(), "pool_timeout");
-        assert_eq!(
-            Error::SessionNotFound.kind().name(),
-            "session_not_found"
-        );
+        assert_eq!(Error::SessionNotFound.kind().name(), "session_not_found");
     }
 }
