@@ -29,14 +29,16 @@ pub enum BuildPhase {
     Merging,
 }
 
-/// A progress report, sent about every million rows.
+/// A progress report, sent every million rows or records and at the end of each phase
+/// (then `done == total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BuildProgress {
     /// The current phase.
     pub phase: BuildPhase,
     /// Rows (reading) or records (merging) processed so far.
     pub done: u64,
-    /// Records to merge (known in the merging phase).
+    /// The phase's total when known: records to merge, or rows read at the end of
+    /// reading.
     pub total: Option<u64>,
 }
 
@@ -62,7 +64,7 @@ pub type ProgressFn = Box<dyn FnMut(BuildProgress) + Send>;
 pub const DEFAULT_RUN_RECORDS: usize = 8 << 20;
 /// Runs open at once in the merge; more runs need a larger `run_records`.
 const MAX_RUNS: usize = 4096;
-const PROGRESS_EVERY: u64 = 1 << 20;
+const PROGRESS_EVERY: u64 = 1_000_000;
 
 /// Options for [`BreachIndex::build`](super::BreachIndex::build) and friends.
 pub struct IndexBuilder {
@@ -163,7 +165,7 @@ impl IndexBuilder {
         self
     }
 
-    /// Called about every million rows with the phase and progress.
+    /// Called every million rows or records, and at the end of each phase.
     pub fn progress(mut self, f: impl FnMut(BuildProgress) + Send + 'static) -> Self {
         self.progress = Some(Box::new(f));
         self
@@ -229,6 +231,7 @@ struct Build {
     spill: Spill,
     spilled_records: u64,
     rows: u64,
+    last_report: Option<(BuildPhase, u64)>,
 }
 
 impl Build {
@@ -259,11 +262,16 @@ impl Build {
             },
             spilled_records: 0,
             rows: 0,
+            last_report: None,
             opts,
         })
     }
 
     fn report(&mut self, phase: BuildPhase, done: u64, total: Option<u64>) {
+        if self.last_report == Some((phase, done)) {
+            return; // the end-of-phase report would repeat the periodic one
+        }
+        self.last_report = Some((phase, done));
         if let Some(f) = self.opts.progress.as_mut() {
             f(BuildProgress { phase, done, total });
         }
@@ -351,6 +359,7 @@ impl Build {
     }
 
     fn finish(mut self, kind: HashKind) -> Result<BuildStats> {
+        self.report(BuildPhase::Reading, self.rows, Some(self.rows));
         if self.opts.top_n.is_some() {
             self.buffer = std::mem::take(&mut self.top)
                 .into_iter()
@@ -467,6 +476,7 @@ impl Build {
             distinct += 1;
             writer.push(k.split(bits), c).map_err(io)?;
         }
+        self.report(BuildPhase::Merging, merged, Some(total));
         let (mut table, data, header) = writer.finish(kind, bits, distinct).map_err(io)?;
         table.seek(SeekFrom::Start(0)).map_err(io)?;
         table.write_all(&header.encode()).map_err(io)?;
