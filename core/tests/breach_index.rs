@@ -22,7 +22,7 @@ fn digest(i: u64) -> [u8; 20] {
 
 fn count_of(i: u64) -> u64 {
     // Mostly small (exact) counts, some large ones (log-scaled in the index).
-    if i % 1000 == 0 {
+    if i.is_multiple_of(1000) {
         1_000_000 + i * 37
     } else {
         i % 30_000 + 1

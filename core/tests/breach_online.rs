@@ -361,9 +361,12 @@ fn many_threads_share_one_checker() {
     }
 }
 
+/// A recorded call: URL and headers.
+type Call = (String, Vec<(String, String)>);
+
 /// What a binding does: wrap a foreign callable.
 struct RecordingTransport {
-    calls: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    calls: Mutex<Vec<Call>>,
     answer: Result<HttpResponse, TransportError>,
 }
 

@@ -189,7 +189,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_field() {
-        let cases: Vec<(fn(&mut BreachConfig), &str)> = vec![
+        type Case = (fn(&mut BreachConfig), &'static str);
+        let cases: Vec<Case> = vec![
             (|c| c.base_url = "ftp://x".into(), "base_url"),
             (|c| c.base_url = "https://".into(), "base_url"),
             (|c| c.base_url = "https://x/?a=b".into(), "base_url"),

@@ -16,7 +16,7 @@ pub enum HashKind {
 
 impl HashKind {
     /// Digest length in bytes.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             HashKind::Sha1 => 20,
             HashKind::Ntlm => 16,
@@ -25,7 +25,7 @@ impl HashKind {
 
     /// Digest length in hex digits.
     pub fn hex_len(self) -> usize {
-        self.len() * 2
+        self.digest_len() * 2
     }
 
     /// The digest of `password`, zero-padded to 20 bytes for NTLM.

@@ -216,12 +216,12 @@ impl BreachChecker {
             HashKind::Sha1
         };
         let digest = kind.digest(password);
-        self.check_online(kind, &digest[..kind.len()])
+        self.check_online(kind, &digest[..kind.digest_len()])
     }
 
     fn cache_key(&self, kind: HashKind, digest: &[u8]) -> [u8; 16] {
         let mut mac = self.cache_mac.clone();
-        mac.update(&[kind.len() as u8]);
+        mac.update(&[kind.digest_len() as u8]);
         mac.update(digest);
         let tag = mac.finalize().into_bytes();
         let mut key = [0u8; 16];

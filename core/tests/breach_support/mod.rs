@@ -5,8 +5,6 @@
 //! misbehave for the next requests (status codes with `Retry-After`, delays, garbage
 //! bodies, dropped connections).
 
-#![allow(dead_code)] // each test binary uses a different part of the support module
-
 use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

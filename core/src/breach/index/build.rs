@@ -292,7 +292,7 @@ impl Build {
                     self.spill_run()?;
                 }
             }
-            if self.rows % PROGRESS_EVERY == 0 {
+            if self.rows.is_multiple_of(PROGRESS_EVERY) {
                 self.report(BuildPhase::Reading, self.rows, None);
             }
         }
@@ -459,7 +459,7 @@ impl Build {
                 heads.push(Reverse((r.key, src)));
             }
             merged += 1;
-            if merged % PROGRESS_EVERY == 0 {
+            if merged.is_multiple_of(PROGRESS_EVERY) {
                 self.report(BuildPhase::Merging, merged, Some(total));
             }
             match current.as_mut() {

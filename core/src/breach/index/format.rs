@@ -266,9 +266,9 @@ mod tests {
             0x77, 0x88,
         ])
         .unwrap();
-        assert_eq!(key.split(0), (0, 0xABCD_EF01_23));
+        assert_eq!(key.split(0), (0, 0x00AB_CDEF_0123));
         assert_eq!(key.split(8), (0xAB, 0xCD_EF01_2345));
-        assert_eq!(key.split(32), (0xABCD_EF01, 0x2345_6789_11));
+        assert_eq!(key.split(32), (0xABCD_EF01, 0x0023_4567_8911));
     }
 
     #[test]

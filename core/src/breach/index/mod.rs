@@ -179,12 +179,12 @@ impl BreachIndex {
 
     /// Looks up a digest of the index's kind (20 bytes for SHA-1, 16 for NTLM).
     pub fn lookup_digest(&self, digest: &[u8]) -> Result<Option<u64>> {
-        if digest.len() != self.header.kind.len() {
+        if digest.len() != self.header.kind.digest_len() {
             return Err(Error::InvalidInput(format!(
                 "digest is {} bytes; this {:?} index needs {}",
                 digest.len(),
                 self.header.kind,
-                self.header.kind.len()
+                self.header.kind.digest_len()
             )));
         }
         Ok(Key::from_digest(digest).and_then(|key| self.lookup_key(key)))
@@ -193,7 +193,7 @@ impl BreachIndex {
     /// Looks up a hex digest (either case), as in the corpus.
     pub fn lookup_hex(&self, hex_digest: &str) -> Result<Option<u64>> {
         let mut digest = [0u8; 20];
-        let n = self.header.kind.len();
+        let n = self.header.kind.digest_len();
         if hex_digest.len() != n * 2 {
             return Err(Error::InvalidInput(format!(
                 "hex digest has {} characters; this {:?} index needs {}",
@@ -211,7 +211,7 @@ impl BreachIndex {
     pub fn lookup_password(&self, password: &str) -> Option<u64> {
         let kind = self.header.kind;
         let digest = kind.digest(password);
-        Key::from_digest(&digest[..kind.len()]).and_then(|key| self.lookup_key(key))
+        Key::from_digest(&digest[..kind.digest_len()]).and_then(|key| self.lookup_key(key))
     }
 
     fn lookup_key(&self, key: Key) -> Option<u64> {
