@@ -136,18 +136,26 @@ enum Attempt {
 
 impl BreachChecker {
     /// A checker with the built-in HTTPS transport (when `online`) and the configured
-    /// offline index (opened and verified now).
-    #[cfg(feature = "https")]
+    /// offline index (opened and verified now). Without the `https` feature an online
+    /// configuration needs [`with_transport`](Self::with_transport).
     pub fn new(config: BreachConfig) -> Result<Self> {
-        let transport: Option<Arc<dyn Transport>> = if config.online {
-            Some(Arc::new(HttpsTransport::new(
-                config.connect_timeout,
-                config.timeout,
-            )))
-        } else {
-            None
-        };
-        Self::build(config, transport)
+        if !config.online {
+            return Self::build(config, None);
+        }
+        #[cfg(feature = "https")]
+        {
+            let transport = HttpsTransport::new(config.connect_timeout, config.timeout);
+            Self::build(config, Some(Arc::new(transport)))
+        }
+        #[cfg(not(feature = "https"))]
+        {
+            config.validate()?;
+            Err(Error::InvalidConfig(
+                "online breach check needs the `https` feature or a host transport \
+                 (BreachChecker::with_transport)"
+                    .into(),
+            ))
+        }
     }
 
     /// A checker that sends its range requests through `transport` (a host's HTTP
