@@ -91,7 +91,11 @@ impl LruCache {
         let idx = if self.nodes.len() < self.capacity {
             if self.nodes.len() == self.nodes.capacity() {
                 // Grow by doubling, but never past `capacity` (the documented bound).
-                let extra = self.nodes.len().max(16).min(self.capacity - self.nodes.len());
+                let extra = self
+                    .nodes
+                    .len()
+                    .max(16)
+                    .min(self.capacity - self.nodes.len());
                 self.nodes.reserve_exact(extra);
             }
             self.nodes.push(Node {
@@ -204,7 +208,11 @@ mod tests {
         }
         assert_eq!(cache.len(), 100);
         assert_eq!(cache.nodes.len(), 100);
-        assert_eq!(cache.nodes.capacity(), 100, "slab never grows past capacity");
+        assert_eq!(
+            cache.nodes.capacity(),
+            100,
+            "slab never grows past capacity"
+        );
         let mut last = [0u8; 16];
         last[..4].copy_from_slice(&9_999u32.to_le_bytes());
         assert_eq!(cache.get(&last, now), Some(Cached::Breached(9_999)));
