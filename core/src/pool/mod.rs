@@ -34,6 +34,7 @@ mod config;
 mod connection;
 mod migrate;
 mod side;
+pub mod statement;
 mod stats;
 
 use std::cell::RefCell;
@@ -51,6 +52,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use config::{ConnectionInit, PoolConfig, Role, Synchronous};
 pub use migrate::{MigrationOutcome, Migrations};
+pub use statement::{Params, QueryResult, Value};
 pub use stats::PoolStats;
 
 use crate::clock::SharedClock;
