@@ -21,7 +21,9 @@ pub(crate) fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
 pub(crate) struct Breaker {
     consecutive_failures: u32,
     open_until: Option<Instant>,
-    trial_in_flight: bool,
+    /// When the half-open trial request was let through. A trial that never reports
+    /// back (a host transport that hung or panicked) stops blocking after a cool-down.
+    trial_started: Option<Instant>,
     blocked_until: Option<Instant>,
 }
 
@@ -35,7 +37,7 @@ pub(crate) enum Admission {
 }
 
 impl Breaker {
-    pub(crate) fn admit(&mut self, now: Instant) -> Admission {
+    pub(crate) fn admit(&mut self, now: Instant, cooldown: Duration) -> Admission {
         if let Some(until) = self.blocked_until {
             if now < until {
                 return Admission::Refuse(format!(
@@ -52,11 +54,11 @@ impl Breaker {
                 self.consecutive_failures,
                 (until - now).as_secs().max(1)
             )),
-            Some(_) if self.trial_in_flight => Admission::Refuse(
+            Some(_) if self.trial_started.is_some_and(|t| now < t + cooldown) => Admission::Refuse(
                 "circuit breaker half-open; a trial request is in flight".to_string(),
             ),
             Some(_) => {
-                self.trial_in_flight = true;
+                self.trial_started = Some(now);
                 Admission::Go { trial: true }
             }
         }
@@ -65,12 +67,12 @@ impl Breaker {
     pub(crate) fn on_success(&mut self) {
         self.consecutive_failures = 0;
         self.open_until = None;
-        self.trial_in_flight = false;
+        self.trial_started = None;
     }
 
     pub(crate) fn on_failure(&mut self, now: Instant, threshold: u32, cooldown: Duration) {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-        self.trial_in_flight = false;
+        self.trial_started = None;
         if self.consecutive_failures >= threshold {
             self.open_until = Some(now + cooldown);
         }
@@ -99,29 +101,42 @@ mod tests {
         let cool = Duration::from_secs(30);
         let mut b = Breaker::default();
         for _ in 0..2 {
-            assert_eq!(b.admit(t0), Admission::Go { trial: false });
+            assert_eq!(b.admit(t0, cool), Admission::Go { trial: false });
             b.on_failure(t0, 3, cool);
         }
         b.on_failure(t0, 3, cool);
-        assert!(matches!(b.admit(t0), Admission::Refuse(r) if r.contains("3 consecutive")));
+        assert!(matches!(b.admit(t0, cool), Admission::Refuse(r) if r.contains("3 consecutive")));
         let later = t0 + cool;
-        assert_eq!(b.admit(later), Admission::Go { trial: true });
-        assert!(matches!(b.admit(later), Admission::Refuse(r) if r.contains("half-open")));
+        assert_eq!(b.admit(later, cool), Admission::Go { trial: true });
+        assert!(matches!(b.admit(later, cool), Admission::Refuse(r) if r.contains("half-open")));
         b.on_failure(later, 3, cool);
-        assert!(matches!(b.admit(later), Admission::Refuse(_)));
-        assert_eq!(b.admit(later + cool), Admission::Go { trial: true });
+        assert!(matches!(b.admit(later, cool), Admission::Refuse(_)));
+        assert_eq!(b.admit(later + cool, cool), Admission::Go { trial: true });
         b.on_success();
-        assert_eq!(b.admit(later + cool), Admission::Go { trial: false });
+        assert_eq!(b.admit(later + cool, cool), Admission::Go { trial: false });
+    }
+
+    #[test]
+    fn a_trial_that_never_reports_back_stops_blocking() {
+        let t0 = Instant::now();
+        let cool = Duration::from_secs(30);
+        let mut b = Breaker::default();
+        b.on_failure(t0, 1, cool);
+        assert_eq!(b.admit(t0 + cool, cool), Admission::Go { trial: true });
+        // No on_success/on_failure (the transport hung or panicked).
+        assert!(matches!(b.admit(t0 + cool, cool), Admission::Refuse(_)));
+        assert_eq!(b.admit(t0 + cool * 2, cool), Admission::Go { trial: true });
     }
 
     #[test]
     fn retry_after_blocks_until_due() {
         let t0 = Instant::now();
+        let cool = Duration::from_secs(30);
         let mut b = Breaker::default();
         b.block_until(t0 + Duration::from_secs(120));
-        assert!(matches!(b.admit(t0), Admission::Refuse(r) if r.contains("120s")));
+        assert!(matches!(b.admit(t0, cool), Admission::Refuse(r) if r.contains("120s")));
         assert_eq!(
-            b.admit(t0 + Duration::from_secs(120)),
+            b.admit(t0 + Duration::from_secs(120), cool),
             Admission::Go { trial: false }
         );
     }

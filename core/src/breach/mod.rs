@@ -260,8 +260,16 @@ impl BreachChecker {
                 source: Source::Cache,
             };
         }
-        if let Admission::Refuse(reason) = self.breaker.lock().admit(clock.now()) {
-            return online(BreachStatus::Unknown { reason });
+        let admission = self
+            .breaker
+            .lock()
+            .admit(clock.now(), self.config.breaker_cooldown);
+        match admission {
+            Admission::Refuse(reason) => return online(BreachStatus::Unknown { reason }),
+            Admission::Go { trial: true } => {
+                log::info!("breach API circuit breaker half-open: sending a trial request");
+            }
+            Admission::Go { trial: false } => {}
         }
         let hex = digest::upper_hex(digest);
         let (prefix, suffix) = hex.split_at(range::PREFIX_LEN);

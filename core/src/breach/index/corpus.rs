@@ -206,6 +206,14 @@ mod tests {
         assert!(rows("", None).unwrap().is_empty());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let mut r = CorpusReader::from_reader(Box::new(std::io::Cursor::new(bytes)), None, "t".into());
+            while let Ok(Some(_)) = r.next_row() {}
+        }
+    }
+
     #[test]
     fn bad_lines_name_the_line() {
         for (text, needle) in [
