@@ -9,6 +9,12 @@
 //!   here. Answers are cached (LRU + TTL), failing requests are retried with backoff, and
 //!   a circuit breaker stops calling a failing API for a cool-down.
 //!
+//! The cache holds one verdict per checked password for `cache_ttl`, keyed by an
+//! HMAC-SHA-256 (under a random per-checker key) of the password's digest, truncated to
+//! 128 bits: neither the password nor its searchable SHA-1 is kept. Its memory bound is
+//! [`CACHE_ENTRY_BOUND_BYTES`] per entry (under 1.3 MB at the default 10,000 entries).
+//! Only definite answers are cached, never `Unknown`.
+//!
 //! [`BreachChecker::check`] asks the offline index first, then the cache, then the API.
 //! When the answer cannot be known (network down, rate limited, garbage response) the
 //! result is [`BreachStatus::Unknown`], never `NotFound`: the caller's policy decides.

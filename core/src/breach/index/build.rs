@@ -146,7 +146,7 @@ impl IndexBuilder {
     }
 
     /// Keep only the `n` most frequent hashes (ties broken by hash, deterministically).
-    /// Memory is 16 bytes per kept hash. Assumes each hash appears once in the corpus,
+    /// Memory is about 24 bytes per kept hash (a min-heap of size `n` over the stream). Assumes each hash appears once in the corpus,
     /// as in the published one; repeats are summed after selection.
     pub fn top_n(mut self, n: u64) -> Self {
         self.top_n = Some(n);
