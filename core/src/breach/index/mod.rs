@@ -1,5 +1,5 @@
 //! The offline breach index: a compact, memory-mapped, checksummed file built from the
-//! downloadable Pwned Passwords corpus. See [`format`] for the layout, the size
+//! downloadable Pwned Passwords corpus. See [`format`](mod@format) for the layout, the size
 //! (≤ 7.5 bytes per hash) and the false-positive bound (< 1 in 68 billion).
 //!
 //! Counts are exact below [`EXACT_COUNT_LIMIT`] and within 0.06 % above it; hashes that
