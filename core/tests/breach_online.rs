@@ -1,5 +1,7 @@
 //! The online breach check against a local range server: protocol, privacy, every fault,
-//! retries, Retry-After, the circuit breaker, the cache and host transports.
+//! retries, Retry-After, the circuit breaker, the cache and host transports. Uses the
+//! built-in HTTP client, so it needs the default `https` feature.
+#![cfg(feature = "https")]
 
 mod breach_support;
 
