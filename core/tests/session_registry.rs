@@ -637,3 +637,29 @@ fn concurrent_creation_from_two_processes() {
         .unwrap();
     assert_eq!(total as usize, 2 * ROUNDS);
 }
+
+#[test]
+fn revoke_is_recorded_once_and_rebaseline_needs_a_live_session() {
+    let f = fixture();
+    let sink = Arc::new(CollectingSink::default());
+    let reg = registry(&f, |_| {}).with_audit(sink.clone());
+    let (token, session) = reg.create("alice", &home()).unwrap();
+    reg.revoke(token.as_str()).unwrap();
+    reg.revoke(token.as_str()).unwrap();
+    assert_eq!(sink.actions(), ["session.create", "session.revoke"]);
+    let revoke = sink.events.lock()[1].clone();
+    assert_eq!(revoke.session_id, Some(session.id));
+    assert_eq!(revoke.user_id, "alice");
+    assert_eq!(revoke.status, "revoked");
+    assert_eq!(
+        reg.rebaseline(&"A".repeat(43), &home()).unwrap_err().kind(),
+        ErrorKind::SessionNotFound
+    );
+    let (token, _) = reg.create("alice", &home()).unwrap();
+    f.clock.advance(Duration::from_secs(31 * 60));
+    assert_eq!(
+        reg.rebaseline(token.as_str(), &home()).unwrap_err().kind(),
+        ErrorKind::SessionExpired
+    );
+    assert_eq!(sink.actions().len(), 3);
+}
