@@ -522,9 +522,10 @@ const CHILD_DB: &str = "MAGNETAR_SESSION_TEST_CHILD_DB";
 const ROUNDS: usize = 150;
 
 /// Creates sessions for two users on a shared file: `evict` under evict-oldest and
-/// `reject` under reject, checking the limit after every creation. Returns how many
+/// `reject` under reject, checking the limit after every creation. `start` runs once
+/// both registries are open (it synchronises the two processes). Returns how many
 /// `reject` creations succeeded.
-fn hammer(path: &std::path::Path, go: &std::path::Path) -> usize {
+fn hammer(path: &std::path::Path, start: impl FnOnce()) -> usize {
     let pool = Pool::open(path, PoolConfig::default()).unwrap();
     let evict = SessionRegistry::open(pool.clone(), SessionConfig::new(key())).unwrap();
     let reject = SessionRegistry::open(pool, {
@@ -533,14 +534,7 @@ fn hammer(path: &std::path::Path, go: &std::path::Path) -> usize {
         c
     })
     .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while !go.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "start signal never came"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    start();
     let mut rejected_ok = 0;
     for _ in 0..ROUNDS {
         evict.create("evict", &home()).unwrap();
@@ -554,25 +548,37 @@ fn hammer(path: &std::path::Path, go: &std::path::Path) -> usize {
     rejected_ok
 }
 
+/// Waits (up to 20 s) for another process to create `file`.
+fn wait_for(file: &std::path::Path) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never appeared",
+            file.display()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// The child half of `concurrent_creation_from_two_processes` (run by it with
 /// `--ignored --exact`). Run alone, it works on a file of its own.
 #[test]
 #[ignore = "helper process for concurrent_creation_from_two_processes"]
 fn two_process_child() {
     let own = tempfile::tempdir().unwrap();
-    let (path, go) = match std::env::var_os(CHILD_DB) {
-        Some(p) => {
-            let p = std::path::PathBuf::from(p);
-            let go = p.with_extension("go");
-            (p, go)
-        }
+    let path = match std::env::var_os(CHILD_DB) {
+        Some(p) => std::path::PathBuf::from(p),
         None => {
-            let go = own.path().join("go");
-            std::fs::write(&go, b"").unwrap();
-            (own.path().join("s.db"), go)
+            let p = own.path().join("s.db");
+            std::fs::write(p.with_extension("go"), b"").unwrap();
+            p
         }
     };
-    let ok = hammer(&path, &go);
+    let ok = hammer(&path, || {
+        std::fs::write(path.with_extension("ready"), b"").unwrap();
+        wait_for(&path.with_extension("go"));
+    });
     println!("CHILD_REJECT_SUCCESSES={ok}");
 }
 
@@ -580,7 +586,6 @@ fn two_process_child() {
 fn concurrent_creation_from_two_processes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shared.db");
-    let go = path.with_extension("go");
     // Create the schema first so the two processes only race on sessions.
     SessionRegistry::open(
         Pool::open(&path, PoolConfig::default()).unwrap(),
@@ -600,8 +605,10 @@ fn concurrent_creation_from_two_processes() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::fs::write(&go, b"").unwrap();
-    let parent_ok = hammer(&path, &go);
+    let parent_ok = hammer(&path, || {
+        wait_for(&path.with_extension("ready"));
+        std::fs::write(path.with_extension("go"), b"").unwrap();
+    });
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
