@@ -6,7 +6,9 @@
 //! cannot be guessed, only stolen), a random public session id, the user id, the
 //! creation, last-seen and absolute-expiry times, the baseline IP and User-Agent (the
 //! subnet and browser-version comparisons need the values) and the keyed fingerprint
-//! of the other headers (not their values). See [`schema`](super::schema).
+//! of the other headers (not their values). See [`schema`](super::schema). Lookups
+//! go through a unique index on the token hash; the timing of an index lookup on a
+//! SHA-256 output tells an attacker nothing usable about any token.
 //!
 //! # Baseline
 //! A session is scored against the context it was created with; an allowed request
