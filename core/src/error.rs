@@ -121,12 +121,12 @@ pub enum Error {
         message: String,
     },
     /// See [`ErrorKind::PoolTimeout`].
-    #[error("timed out after {waited:?} waiting for a {role} connection (acquire_timeout)")]
+    #[error("timed out after {waited:?} waiting for {what}")]
     PoolTimeout {
         /// How long the caller waited.
         waited: Duration,
-        /// "reader" or "writer".
-        role: &'static str,
+        /// What was awaited, e.g. "a reader connection (acquire_timeout = 5s)".
+        what: String,
     },
     /// See [`ErrorKind::PoolClosed`].
     #[error("the pool for {0} is closed")]
