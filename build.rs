@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let crate_dir = root.join("bindings/c");
     println!("cargo:rerun-if-changed=bindings/c/src");
     println!("cargo:rerun-if-changed=bindings/c/cbindgen.toml");

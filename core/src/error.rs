@@ -121,18 +121,20 @@ pub enum Error {
         message: String,
     },
     /// See [`ErrorKind::PoolTimeout`].
-    #[error("timed out after {waited:?} waiting for a {role} connection (acquire_timeout)")]
+    #[error("timed out after {waited:?} waiting for {what}")]
     PoolTimeout {
         /// How long the caller waited.
         waited: Duration,
-        /// "reader" or "writer".
-        role: &'static str,
+        /// What was awaited, e.g. "a reader connection (acquire_timeout = 5s)".
+        what: String,
     },
     /// See [`ErrorKind::PoolClosed`].
     #[error("the pool for {0} is closed")]
     PoolClosed(String),
     /// See [`ErrorKind::SchemaTooNew`].
-    #[error("schema of {component} is version {found}, newer than the {supported} this build supports; refusing to touch it")]
+    #[error(
+        "schema of {component} is version {found}, newer than the {supported} this build supports; refusing to touch it"
+    )]
     SchemaTooNew {
         /// Which schema (`user_version` or a core component name).
         component: String,
@@ -213,7 +215,11 @@ impl Error {
     /// returned to a pool (the file is damaged or the I/O layer failed).
     pub fn is_fatal_for_connection(&self) -> bool {
         match self {
-            Error::Database { code: Some(code), kind, .. } => {
+            Error::Database {
+                code: Some(code),
+                kind,
+                ..
+            } => {
                 matches!(kind, ErrorKind::Corrupt | ErrorKind::NotADatabase)
                     || (code & 0xff) == rusqlite::ffi::SQLITE_IOERR
                     || (code & 0xff) == rusqlite::ffi::SQLITE_CANTOPEN
@@ -271,9 +277,6 @@ mod tests {
     #[test]
     fn kind_names_are_stable_snake_case() {
         assert_eq!(ErrorKind::PoolTimeout.name(), "pool_timeout");
-        assert_eq!(
-            Error::SessionNotFound.kind().name(),
-            "session_not_found"
-        );
+        assert_eq!(Error::SessionNotFound.kind().name(), "session_not_found");
     }
 }

@@ -1,1 +1,384 @@
-//! (in progress)
+//! A SQLite connection pool: one writer, up to `max_readers` readers, WAL.
+//!
+//! SQLite allows one writer at a time. Giving every thread its own connection (or a
+//! per-request `sqlite3.connect()`) turns that rule into `database is locked` errors under
+//! concurrent writes. This pool follows GRDB's `DatabasePool` instead: exactly one writer
+//! connection, which the pool serializes (callers queue for it rather than spin on
+//! `SQLITE_BUSY`), and a bounded set of `query_only` readers that run concurrently with
+//! each other and with the writer thanks to WAL.
+//!
+//! - [`Pool::write`] runs a closure in a `BEGIN IMMEDIATE` transaction on the writer:
+//!   committed on `Ok`, rolled back on `Err` or panic. IMMEDIATE takes the write lock up
+//!   front, so a read-then-write transaction can never fail half-way with `SQLITE_BUSY`.
+//! - [`Pool::read`] runs a closure on a reader inside a read transaction, so everything it
+//!   reads comes from one consistent snapshot.
+//! - [`Pool::reader`] and [`Pool::writer`] return guards for longer use; the connection goes
+//!   back to the pool when the guard drops.
+//! - [`Pool::shared`] returns the process-wide pool for a file, so two components never
+//!   open competing writers on the same database.
+//!
+//! ```no_run
+//! # fn main() -> magnetar_core::Result<()> {
+//! use magnetar_core::pool::{Pool, PoolConfig};
+//! let pool = Pool::shared("app.db", PoolConfig::default())?;
+//! pool.write(|tx| {
+//!     tx.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)", [])?;
+//!     tx.execute("INSERT INTO t VALUES (?1)", [42])?;
+//!     Ok(())
+//! })?;
+//! let n: i64 = pool.read(|conn| Ok(conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod connection;
+mod migrate;
+mod side;
+mod stats;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Deref;
+use std::panic::Location;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use config::{ConnectionInit, PoolConfig, Role, Synchronous};
+pub use migrate::{MigrationOutcome, Migrations};
+pub use stats::PoolStats;
+
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use connection::Slot;
+use side::{Env, Side};
+
+/// A pool of SQLite connections to one database file. Cheap to clone (an `Arc` inside);
+/// `Send + Sync`.
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    id: u64,
+    path: PathBuf,
+    config: PoolConfig,
+    writer: Side,
+    readers: Side,
+    counters: stats::Counters,
+    closed: AtomicBool,
+}
+
+impl Inner {
+    fn env(&self) -> Env<'_> {
+        Env {
+            path: &self.path,
+            config: &self.config,
+            counters: &self.counters,
+            closed: &self.closed,
+        }
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("path", &self.inner.path)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Pools opened with [`Pool::shared`], by canonical path. Weak, so a pool nobody holds is
+/// freed; closed pools are removed.
+static SHARED: LazyLock<Mutex<HashMap<PathBuf, Weak<Inner>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// Pools whose writer this thread holds inside `write()`: re-entering would wait for
+    /// itself until `acquire_timeout`, so it is refused at once instead.
+    static WRITING: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Pool {
+    /// Opens a pool on `path`, creating the file if needed.
+    ///
+    /// The writer connection is opened immediately: that switches the file to WAL and is
+    /// where a missing directory, a file that is not a database, or a read-only file is
+    /// reported, each with its own error kind. Nothing in an existing file is modified.
+    ///
+    /// Prefer [`Pool::shared`] unless you really want a second, independent pool.
+    pub fn open(path: impl AsRef<Path>, config: PoolConfig) -> Result<Pool> {
+        config.validate()?;
+        let path = connection::check_path(path.as_ref())?;
+        let inner = Arc::new(Inner {
+            id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+            writer: Side::new(Role::Writer, 1),
+            readers: Side::new(Role::Reader, config.max_readers),
+            counters: stats::Counters::default(),
+            closed: AtomicBool::new(false),
+            path,
+            config,
+        });
+        inner.writer.prefill(&inner.env())?;
+        for _ in 0..inner.config.min_idle {
+            inner.readers.prefill(&inner.env())?;
+        }
+        Ok(Pool { inner })
+    }
+
+    /// The process-wide pool for the file at `path`, opened with `config` if none is open.
+    ///
+    /// Keyed by canonical path (symlinks and `..` resolved), so every component of a
+    /// process shares one writer per file. When a pool is already open, `config` is
+    /// ignored and the existing pool returned.
+    pub fn shared(path: impl AsRef<Path>, config: PoolConfig) -> Result<Pool> {
+        let absolute = connection::check_path(path.as_ref())?;
+        let key = connection::canonical_key(&absolute)?;
+        let mut registry = SHARED.lock();
+        if let Some(inner) = registry.get(&key).and_then(Weak::upgrade)
+            && !inner.closed.load(Ordering::Acquire)
+        {
+            return Ok(Pool { inner });
+        }
+        let pool = Pool::open(&key, config)?;
+        registry.retain(|_, weak| weak.strong_count() > 0);
+        registry.insert(key, Arc::downgrade(&pool.inner));
+        Ok(pool)
+    }
+
+    /// The database file this pool serves (absolute).
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The pool's configuration.
+    pub fn config(&self) -> &PoolConfig {
+        &self.inner.config
+    }
+
+    /// The pool's clock, for components that store timestamps through it.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.config.clock
+    }
+
+    /// Whether [`Pool::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the writer connection.
+    ///
+    /// Commits when `f` returns `Ok`; rolls back when it returns `Err` or panics (the panic
+    /// then continues). Waits up to `acquire_timeout` for the writer. Calling `write` from
+    /// inside `write` on the same pool and thread is refused with `InvalidInput` (it could
+    /// only wait for itself); use a savepoint on the transaction you have instead.
+    #[track_caller]
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let location = Location::caller();
+        let id = self.inner.id;
+        if WRITING.with(|w| w.borrow().contains(&id)) {
+            return Err(Error::InvalidInput(format!(
+                "write() called inside write() on the pool for {} (at {location}); the writer \
+                 is already held by this thread: use a savepoint on the open transaction",
+                self.inner.path.display()
+            )));
+        }
+        let mut guard = self.acquire_writer(location)?;
+        WRITING.with(|w| w.borrow_mut().push(id));
+        let _unmark = Unmark(id);
+        let result = (|| -> Result<T> {
+            let tx = Transaction::new_unchecked(&guard, TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        if let Err(e) = &result {
+            guard.broken |= e.is_fatal_for_connection();
+        }
+        result
+    }
+
+    /// Runs `f` on a reader connection inside a read transaction (one snapshot).
+    ///
+    /// Runs concurrently with other reads and with the writer. Readers are `query_only`:
+    /// a write statement fails with a `ReadOnly` error.
+    #[track_caller]
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let mut guard = self.acquire_reader(Location::caller())?;
+        let result = (|| -> Result<T> {
+            // Dropped without commit: a read transaction has nothing to commit, and
+            // rolling back ends it just as cheaply.
+            let tx = Transaction::new_unchecked(&guard, TransactionBehavior::Deferred)?;
+            f(&tx)
+        })();
+        if let Err(e) = &result {
+            guard.broken |= e.is_fatal_for_connection();
+        }
+        result
+    }
+
+    /// Checks out a reader connection until the guard drops.
+    #[track_caller]
+    pub fn reader(&self) -> Result<PooledConnection> {
+        self.acquire_reader(Location::caller())
+    }
+
+    /// Checks out the writer connection until the guard drops. The connection is in
+    /// autocommit mode; a transaction left open when the guard drops is rolled back.
+    /// Use `BEGIN IMMEDIATE` for write transactions.
+    #[track_caller]
+    pub fn writer(&self) -> Result<PooledConnection> {
+        self.acquire_writer(Location::caller())
+    }
+
+    fn acquire_reader(&self, location: &'static Location<'static>) -> Result<PooledConnection> {
+        let acquired = self.inner.readers.acquire(&self.inner.env(), location)?;
+        Ok(PooledConnection::new(self, Role::Reader, acquired))
+    }
+
+    fn acquire_writer(&self, location: &'static Location<'static>) -> Result<PooledConnection> {
+        let acquired = self.inner.writer.acquire(&self.inner.env(), location)?;
+        Ok(PooledConnection::new(self, Role::Writer, acquired))
+    }
+
+    /// Brings the schema described by `migrations` up to date; see [`Migrations`].
+    #[track_caller]
+    pub fn migrate(&self, migrations: &Migrations) -> Result<MigrationOutcome> {
+        self.write(|tx| migrations.apply(tx))
+    }
+
+    /// A snapshot of the pool's gauges, counters and wait percentiles.
+    pub fn stats(&self) -> PoolStats {
+        let env = self.inner.env();
+        let mut stats = PoolStats {
+            max_readers: self.inner.config.max_readers as u64,
+            ..PoolStats::default()
+        };
+        let mut waits = Vec::new();
+        self.inner.writer.snapshot(&env, &mut stats, &mut waits);
+        self.inner.readers.snapshot(&env, &mut stats, &mut waits);
+        self.inner.counters.fill(&mut stats);
+        stats::fill_percentiles(&mut stats, waits);
+        stats
+    }
+
+    /// Closes the pool: stops handing out connections (waiters and later callers get
+    /// `PoolClosed`), closes idle connections, and waits up to `timeout` for the ones in
+    /// use to come back (they are closed as they return).
+    ///
+    /// Returns `PoolTimeout` naming how many were still in use when `timeout` ran out;
+    /// the pool is closed either way. Closing twice is harmless.
+    pub fn close(&self, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        self.inner.closed.store(true, Ordering::Release);
+        SHARED.lock().retain(|_, weak| {
+            weak.upgrade()
+                .is_some_and(|inner| !Arc::ptr_eq(&inner, &self.inner))
+        });
+        self.inner.writer.shut();
+        self.inner.readers.shut();
+        let deadline = started + timeout;
+        let still_out = self.inner.writer.drain(deadline) + self.inner.readers.drain(deadline);
+        if still_out > 0 {
+            return Err(Error::PoolTimeout {
+                waited: started.elapsed(),
+                what: format!(
+                    "{still_out} connection(s) still in use to be returned while closing {} \
+                     (they will be closed when returned)",
+                    self.inner.path.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+struct Unmark(u64);
+
+impl Drop for Unmark {
+    fn drop(&mut self) {
+        WRITING.with(|w| w.borrow_mut().retain(|id| *id != self.0));
+    }
+}
+
+/// A connection checked out of a [`Pool`]; returned to it on drop.
+///
+/// Dereferences to [`rusqlite::Connection`]. `Send`, so it can move to another thread.
+pub struct PooledConnection {
+    pool: Pool,
+    role: Role,
+    slot: Option<Slot>,
+    checkout_id: u64,
+    broken: bool,
+}
+
+impl PooledConnection {
+    fn new(pool: &Pool, role: Role, acquired: side::Acquired) -> Self {
+        PooledConnection {
+            pool: pool.clone(),
+            role,
+            slot: Some(acquired.slot),
+            checkout_id: acquired.checkout_id,
+            broken: false,
+        }
+    }
+
+    /// Whether this is the writer or a reader.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Marks the connection as unusable: it is closed instead of returned. Call this after
+    /// an error that leaves the connection in doubt. Errors that SQLite classifies as
+    /// fatal (corruption, I/O errors) are detected automatically by `read`/`write`.
+    pub fn discard(mut self) {
+        self.broken = true;
+    }
+
+    /// Records an error from using this connection; fatal ones get it discarded on drop.
+    pub fn note_error(&mut self, error: &Error) {
+        self.broken |= error.is_fatal_for_connection();
+    }
+}
+
+impl Deref for PooledConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match &self.slot {
+            Some(slot) => &slot.conn,
+            // The slot is only taken in `drop`.
+            None => unreachable!("a pooled connection is used after being returned"),
+        }
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            let inner = &self.pool.inner;
+            let side = match self.role {
+                Role::Writer => &inner.writer,
+                Role::Reader => &inner.readers,
+            };
+            side.release(&inner.env(), slot, self.checkout_id, self.broken);
+        }
+    }
+}
+
+impl fmt::Debug for PooledConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PooledConnection")
+            .field("path", &self.pool.inner.path)
+            .field("role", &self.role)
+            .finish()
+    }
+}

@@ -1,0 +1,133 @@
+//! A small schema migration runner.
+//!
+//! Migrations are ordered SQL batches; step *i* (from 1) brings the schema to version *i*.
+//! They run inside the writer's `BEGIN IMMEDIATE` transaction, so a failing step leaves
+//! the file exactly as it was, and two processes migrating at once serialize.
+//!
+//! Versions are kept in one of two places:
+//! - [`Migrations::user_version`]: `PRAGMA user_version`, the conventional place for a
+//!   host application's own schema.
+//! - [`Migrations::new`]: a row per component in `_magnetar_schema`. Magnetar's own
+//!   components (audit log, sessions) use this, because they share a file with each other
+//!   and with the host, and one `user_version` integer cannot describe three schemas.
+//!
+//! A file whose version is newer than the steps this build knows is refused with
+//! `SchemaTooNew` rather than touched: an old binary must not "repair" a newer schema.
+
+use rusqlite::{OptionalExtension, Transaction};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Store {
+    UserVersion,
+    Component(String),
+}
+
+/// An ordered list of schema steps for one schema.
+#[derive(Debug, Clone)]
+pub struct Migrations {
+    store: Store,
+    steps: Vec<String>,
+}
+
+/// What [`super::Pool::migrate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationOutcome {
+    /// The version found before migrating (0 for a new schema).
+    pub from: i64,
+    /// The version after migrating.
+    pub to: i64,
+}
+
+impl Migrations {
+    /// Steps for a named component, versioned in the `_magnetar_schema` table.
+    pub fn new(component: impl Into<String>, steps: &[&str]) -> Self {
+        Migrations {
+            store: Store::Component(component.into()),
+            steps: steps.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Steps for the host's schema, versioned in `PRAGMA user_version`.
+    pub fn user_version(steps: &[&str]) -> Self {
+        Migrations {
+            store: Store::UserVersion,
+            steps: steps.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// The version these steps bring a schema to.
+    pub fn latest(&self) -> i64 {
+        self.steps.len() as i64
+    }
+
+    fn name(&self) -> &str {
+        match &self.store {
+            Store::UserVersion => "user_version",
+            Store::Component(name) => name,
+        }
+    }
+
+    /// Applies the missing steps inside `tx` (the caller commits).
+    pub(crate) fn apply(&self, tx: &Transaction<'_>) -> Result<MigrationOutcome> {
+        let from = self.current(tx)?;
+        let latest = self.latest();
+        if from > latest {
+            return Err(Error::SchemaTooNew {
+                component: self.name().to_string(),
+                found: from,
+                supported: latest,
+            });
+        }
+        for (index, sql) in self.steps.iter().enumerate().skip(from as usize) {
+            let version = index as i64 + 1;
+            tx.execute_batch(sql).map_err(|e| {
+                let e = Error::from(e);
+                Error::InvalidInput(format!(
+                    "migration {} step {version} failed: {e}",
+                    self.name()
+                ))
+            })?;
+            self.set(tx, version)?;
+        }
+        Ok(MigrationOutcome { from, to: latest })
+    }
+
+    fn current(&self, tx: &Transaction<'_>) -> Result<i64> {
+        match &self.store {
+            Store::UserVersion => Ok(tx.query_row("PRAGMA user_version", [], |r| r.get(0))?),
+            Store::Component(name) => {
+                tx.execute_batch(
+                    "CREATE TABLE IF NOT EXISTS _magnetar_schema (
+                         component TEXT PRIMARY KEY NOT NULL,
+                         version INTEGER NOT NULL
+                     ) STRICT",
+                )?;
+                Ok(tx
+                    .query_row(
+                        "SELECT version FROM _magnetar_schema WHERE component = ?1",
+                        [name],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .unwrap_or(0))
+            }
+        }
+    }
+
+    fn set(&self, tx: &Transaction<'_>, version: i64) -> Result<()> {
+        match &self.store {
+            // PRAGMA takes no bound parameters; `version` is an integer we computed.
+            Store::UserVersion => tx.execute_batch(&format!("PRAGMA user_version = {version}"))?,
+            Store::Component(name) => {
+                tx.execute(
+                    "INSERT INTO _magnetar_schema (component, version) VALUES (?1, ?2)
+                     ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                    rusqlite::params![name, version],
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
