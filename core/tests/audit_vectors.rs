@@ -89,17 +89,27 @@ fn nist_cavp_decrypt_and_reject_any_change() {
     for (i, v) in NIST.iter().enumerate() {
         let (c, iv) = cipher(v);
         let sealed = [h(v.ct), h(v.tag)].concat();
-        assert_eq!(c.open_raw(&iv, &h(v.aad), &sealed).unwrap(), h(v.pt), "vector {i}");
+        assert_eq!(
+            c.open_raw(&iv, &h(v.aad), &sealed).unwrap(),
+            h(v.pt),
+            "vector {i}"
+        );
         // A flipped bit anywhere (ciphertext or tag), another AAD, or a shorter input
         // must fail.
         for bit in [0usize, sealed.len() * 8 - 1] {
             let mut bad = sealed.clone();
             bad[bit / 8] ^= 1 << (bit % 8);
-            assert!(c.open_raw(&iv, &h(v.aad), &bad).is_none(), "vector {i} bit {bit}");
+            assert!(
+                c.open_raw(&iv, &h(v.aad), &bad).is_none(),
+                "vector {i} bit {bit}"
+            );
         }
         let mut aad = h(v.aad);
         aad.push(0);
         assert!(c.open_raw(&iv, &aad, &sealed).is_none(), "vector {i} aad");
-        assert!(c.open_raw(&iv, &h(v.aad), &sealed[1..]).is_none(), "vector {i} short");
+        assert!(
+            c.open_raw(&iv, &h(v.aad), &sealed[1..]).is_none(),
+            "vector {i} short"
+        );
     }
 }

@@ -28,7 +28,7 @@ use sha2::Sha256;
 
 use super::key::{LogSecret, new_hmac};
 
-/// Bits kept from the HMAC (see the module documentation).
+/// Bits kept from the HMAC (see the module documentation); at most 32.
 pub const INDEX_BITS: u32 = 32;
 
 /// The blind index for one field.
@@ -58,7 +58,7 @@ impl BlindIndex {
         let mut m = self.mac.clone();
         m.update(value.as_bytes());
         let out = m.finalize().into_bytes();
-        i64::from(u32::from_be_bytes([out[0], out[1], out[2], out[3]]))
+        i64::from(u32::from_be_bytes([out[0], out[1], out[2], out[3]]) >> (32 - INDEX_BITS))
     }
 }
 

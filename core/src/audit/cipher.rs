@@ -58,7 +58,11 @@ pub struct FieldCipher {
 
 impl std::fmt::Debug for FieldCipher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FieldCipher {{ key_id: {}, key: [redacted] }}", self.key_id)
+        write!(
+            f,
+            "FieldCipher {{ key_id: {}, key: [redacted] }}",
+            self.key_id
+        )
     }
 }
 
@@ -104,7 +108,9 @@ impl FieldCipher {
                 &aad,
                 (&mut out[start + NONCE_LEN..]).into(),
             )
-            .map_err(|_| Error::InvalidInput(format!("audit field {field} is too long to encrypt")))?;
+            .map_err(|_| {
+                Error::InvalidInput(format!("audit field {field} is too long to encrypt"))
+            })?;
         out.extend_from_slice(&tag);
         Ok(())
     }
@@ -146,7 +152,12 @@ impl FieldCipher {
     /// Raw AES-256-GCM with caller-chosen nonce and AAD, returning `ciphertext ‖ tag`;
     /// used to wrap the log secret and to check the AES-GCM layer against published
     /// vectors.
-    pub fn seal_raw(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    pub fn seal_raw(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
         let mut buf = plaintext.to_vec();
         let tag = self
             .aead
@@ -188,7 +199,8 @@ mod tests {
         let c = cipher(1);
         let id = [1u8; 16];
         let mut out = Vec::new();
-        c.encrypt_into(&id, 5, "user_id", &[3; 12], b"alice", &mut out).unwrap();
+        c.encrypt_into(&id, 5, "user_id", &[3; 12], b"alice", &mut out)
+            .unwrap();
         assert_eq!(out.len(), 5 + OVERHEAD);
         assert_eq!(c.decrypt(&id, 5, "user_id", &out).unwrap(), b"alice");
         // Another event, field, timestamp or key id: authentication fails.
@@ -200,7 +212,10 @@ mod tests {
         for i in 0..out.len() {
             let mut bad = out.clone();
             bad[i] ^= 0x01;
-            assert!(c.decrypt(&id, 5, "user_id", &bad).is_none(), "bit flip at {i}");
+            assert!(
+                c.decrypt(&id, 5, "user_id", &bad).is_none(),
+                "bit flip at {i}"
+            );
         }
         assert!(c.decrypt(&id, 5, "user_id", &out[..OVERHEAD - 1]).is_none());
     }
@@ -208,14 +223,29 @@ mod tests {
     #[test]
     fn aad_is_unambiguous() {
         let id = [0u8; 16];
-        let a = FieldPlace { event_id: &id, timestamp: 0, field: "ab", key_id: 1 }.aad();
-        let b = FieldPlace { event_id: &id, timestamp: 0, field: "a", key_id: 1 }.aad();
+        let a = FieldPlace {
+            event_id: &id,
+            timestamp: 0,
+            field: "ab",
+            key_id: 1,
+        }
+        .aad();
+        let b = FieldPlace {
+            event_id: &id,
+            timestamp: 0,
+            field: "a",
+            key_id: 1,
+        }
+        .aad();
         assert_ne!(a, b);
         assert_ne!(a[..a.len() - 4], b[..]);
     }
 
     #[test]
     fn debug_is_redacted() {
-        assert_eq!(format!("{:?}", cipher(7)), "FieldCipher { key_id: 7, key: [redacted] }");
+        assert_eq!(
+            format!("{:?}", cipher(7)),
+            "FieldCipher { key_id: 7, key: [redacted] }"
+        );
     }
 }

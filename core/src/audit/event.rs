@@ -90,7 +90,9 @@ impl NewEvent {
     /// The field values in [`FIELDS`] order, as stored plaintext (details serialized).
     pub(crate) fn field_values(&self) -> Result<[Option<String>; 8]> {
         if self.action.is_empty() {
-            return Err(Error::InvalidInput("audit event action must not be empty".into()));
+            return Err(Error::InvalidInput(
+                "audit event action must not be empty".into(),
+            ));
         }
         let details = match &self.details {
             Some(v) => Some(serde_json::to_string(v)?),
@@ -263,7 +265,14 @@ pub struct ReencryptProgress {
 /// Formats a 16-byte event id as a UUID string (version 4 layout).
 pub(crate) fn format_event_id(id: &[u8; 16]) -> String {
     let h = hex::encode(id);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// A fresh random event id with the UUID version-4 and variant bits set.

@@ -102,17 +102,19 @@ impl AuditKey {
                 text.len()
             )));
         }
-        let bytes = Zeroizing::new(
-            hex::decode(text)
-                .map_err(|_| Error::InvalidKey("the hex audit key has a non-hex character".into()))?,
-        );
+        let bytes =
+            Zeroizing::new(hex::decode(text).map_err(|_| {
+                Error::InvalidKey("the hex audit key has a non-hex character".into())
+            })?);
         Self::from_bytes(&bytes)
     }
 
     /// A key from base64 (standard or URL-safe alphabet, with or without padding) of
     /// 32 bytes (surrounding whitespace ignored).
     pub fn from_base64(text: &str) -> Result<Self> {
-        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
         let text = text.trim();
         let decoded = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
             .iter()
@@ -333,10 +335,11 @@ mod tests {
         let raw = sample();
         let a = AuditKey::from_bytes(&raw).unwrap();
         let b = AuditKey::from_hex(&hex::encode(raw)).unwrap();
-        let c = AuditKey::from_base64(&base64::engine::general_purpose::STANDARD.encode(raw))
-            .unwrap();
-        let d = AuditKey::from_base64(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
-            .unwrap();
+        let c =
+            AuditKey::from_base64(&base64::engine::general_purpose::STANDARD.encode(raw)).unwrap();
+        let d =
+            AuditKey::from_base64(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
+                .unwrap();
         let e = AuditKey::parse(&format!("  {}\n", hex::encode(raw))).unwrap();
         for k in [&b, &c, &d, &e] {
             assert_eq!(k.bytes, a.bytes);
@@ -421,7 +424,13 @@ mod tests {
         let other = AuditKey::generate().unwrap().subkeys();
         assert_ne!(other.check_value, s1.check_value);
         let secret = LogSecret::generate().unwrap();
-        assert_ne!(secret.index_key("user_id").as_ref(), secret.index_key("action").as_ref());
-        assert_ne!(secret.chain_key().as_ref(), secret.index_key("action").as_ref());
+        assert_ne!(
+            secret.index_key("user_id").as_ref(),
+            secret.index_key("action").as_ref()
+        );
+        assert_ne!(
+            secret.chain_key().as_ref(),
+            secret.index_key("action").as_ref()
+        );
     }
 }
