@@ -158,6 +158,20 @@ impl RowError {
     }
 }
 
+/// Whether `key_id` is a key of this log (as opposed to an edited key id).
+pub(crate) fn key_exists(conn: &rusqlite::Connection, key_id: u32) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM audit_keys WHERE key_id = ?1)",
+        [key_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// The detail for a row whose key id is not a key of this log.
+pub(crate) fn unknown_key_detail(key_id: u32) -> String {
+    format!("key id {key_id} is not a key of this log (edited key id)")
+}
+
 /// The error for events under a key the host did not supply.
 pub(crate) fn missing_key(key_id: u32) -> Error {
     Error::InvalidKey(format!(

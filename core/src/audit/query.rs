@@ -3,8 +3,8 @@
 
 use rusqlite::types::Value;
 
-use super::codec::{RawRow, open_row};
-use super::event::{AuditEvent, Filter, Order};
+use super::codec::{RawRow, RowError, key_exists, open_row, unknown_key_detail};
+use super::event::{AuditEvent, Filter, Order, ProblemKind};
 use super::schema::EVENT_COLUMNS;
 use super::{AuditLog, Shared};
 use crate::error::Result;
@@ -63,9 +63,17 @@ pub(crate) fn for_each(
         let mut emitted = 0u64;
         while let Some(row) = rows.next()? {
             let raw = RawRow::from_row(row)?;
-            let event = open_row(&keyring, &raw)
-                .and_then(|o| o.into_event(&raw))
-                .map_err(|e| e.into_error(&raw))?;
+            let event = match open_row(&keyring, &raw).and_then(|o| o.into_event(&raw)) {
+                Ok(e) => e,
+                Err(RowError::MissingKey(k)) if !key_exists(conn, k)? => {
+                    return Err(RowError::Problem {
+                        kind: ProblemKind::MalformedRow,
+                        detail: unknown_key_detail(k),
+                    }
+                    .into_error(&raw));
+                }
+                Err(e) => return Err(e.into_error(&raw)),
+            };
             // Blind-index false positives.
             if filter.user_id.is_some() && event.user_id != filter.user_id {
                 continue;

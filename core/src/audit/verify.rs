@@ -1,7 +1,7 @@
 //! `verify()`: walk the chain from genesis (or the purge anchor) to the tail.
 
 use super::chain::{ChainValue, mac_eq};
-use super::codec::{RawRow, RowError, missing_key, open_row};
+use super::codec::{RawRow, RowError, key_exists, missing_key, open_row, unknown_key_detail};
 use super::event::{Head, Problem, ProblemKind, VerifyReport};
 use super::schema::EVENT_COLUMNS;
 use super::store::{Tail, anchor};
@@ -89,7 +89,15 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
             }
             let opened = match open_row(&keyring, &raw) {
                 Ok(o) => o,
-                Err(RowError::MissingKey(k)) => return Err(missing_key(k)),
+                Err(RowError::MissingKey(k)) => {
+                    if key_exists(conn, k)? {
+                        return Err(missing_key(k));
+                    }
+                    return fail(
+                        problem(raw.seq, id, ProblemKind::MalformedRow, unknown_key_detail(k)),
+                        checked,
+                    );
+                }
                 Err(RowError::Problem { kind, detail }) => {
                     return fail(problem(raw.seq, id, kind, detail), checked);
                 }
