@@ -1,0 +1,166 @@
+//! Audit log benchmarks (see docs/bench/audit.md for figures and targets).
+//!
+//! - `audit/record_batched`: throughput of batched `record` + `flush` (10,000 events per
+//!   iteration).
+//! - `audit/record_sync`: one synchronous `record` (one committed transaction).
+//! - `audit/query_user_100`: newest 100 events of one user in a 1,000,000-event log.
+//! - `audit/verify_1m`: `verify()` over the 1,000,000-event log.
+//!
+//! The 1,000,000-event database is built once per run (batched) in a temporary directory.
+//! With `AUDIT_PEER_PYTHON=/path/to/python` the Python peer (scripts/bench_audit.py) runs in
+//! the same process run and its figures are printed beside ours.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use magnetar_core::audit::{
+    AuditConfig, AuditKey, AuditLog, BatchConfig, Filter, NewEvent, Order, WriteMode,
+};
+use magnetar_core::pool::{Pool, PoolConfig};
+
+const BIG: usize = 1_000_000;
+const USERS: usize = 10_000;
+const UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/// The same event as `make_event(i)` in scripts/bench_audit.py (~200-byte details).
+fn bench_event(i: usize) -> NewEvent {
+    let details = serde_json::json!({
+        "request_id": format!("req-{i:012}"),
+        "path": format!("/api/v1/documents/{i}/content"),
+        "method": "GET",
+        "bytes": i * 7 % 100_000,
+        "tenant": format!("tenant-{}", i % 97),
+        "tags": ["audit", "bench", "read"],
+        "note": "x".repeat(40),
+    });
+    NewEvent::new(if i % 10 != 0 { "document.view" } else { "login" })
+        .user(format!("user-{}", i % USERS))
+        .resource("document", format!("doc-{i}"))
+        .status("success")
+        .client(format!("203.0.113.{}", i % 256), UA)
+        .details(details)
+}
+
+fn key() -> AuditKey {
+    AuditKey::from_hex("8f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f").unwrap()
+}
+
+fn open(path: &Path, mode: WriteMode) -> AuditLog {
+    let pool = Pool::open(path, PoolConfig::default()).unwrap();
+    AuditLog::open(&pool, key(), AuditConfig { mode, ..Default::default() }).unwrap()
+}
+
+fn batched() -> WriteMode {
+    WriteMode::Batched(BatchConfig::default())
+}
+
+fn peer(events: usize) {
+    let Ok(python) = std::env::var("AUDIT_PEER_PYTHON") else {
+        eprintln!("(set AUDIT_PEER_PYTHON to run the Python peer in the same run)");
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench_audit.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args(["--events", &events.to_string(), "--json"])
+        .output()
+        .expect("running the Python peer");
+    println!("peer (Python): {}", String::from_utf8_lossy(&out.stdout).trim());
+    if !out.status.success() {
+        eprintln!("peer failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+fn writes(c: &mut Criterion) {
+    peer(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut g = c.benchmark_group("audit");
+    g.measurement_time(Duration::from_secs(5));
+
+    const PER_ITER: usize = 10_000;
+    let events: Vec<NewEvent> = (0..PER_ITER).map(bench_event).collect();
+    let log = open(&dir.path().join("batched.db"), batched());
+    g.throughput(Throughput::Elements(PER_ITER as u64));
+    g.sample_size(10);
+    g.bench_function("record_batched", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                for e in &events {
+                    black_box(log.record(e).unwrap());
+                }
+                log.flush().unwrap();
+            }
+            start.elapsed()
+        })
+    });
+    log.close().unwrap();
+
+    let log = open(&dir.path().join("sync.db"), WriteMode::Synchronous);
+    g.throughput(Throughput::Elements(1));
+    g.sample_size(50);
+    let mut i = 0usize;
+    g.bench_function("record_sync", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(log.record(&events[i % PER_ITER]).unwrap())
+        })
+    });
+    g.finish();
+}
+
+fn big_log(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.db");
+    let start = Instant::now();
+    {
+        let log = open(&path, batched());
+        for i in 0..BIG {
+            log.record(&bench_event(i)).unwrap();
+        }
+        log.close().unwrap();
+    }
+    let built = start.elapsed();
+    println!(
+        "built a {BIG}-event log in {built:.2?} ({:.0} events/s batched, one producer thread); file {} MB",
+        BIG as f64 / built.as_secs_f64(),
+        std::fs::metadata(&path).unwrap().len() / 1_000_000
+    );
+    let log = open(&path, WriteMode::Synchronous);
+
+    let mut g = c.benchmark_group("audit");
+    g.measurement_time(Duration::from_secs(3));
+    g.sample_size(50);
+    let mut u = 0usize;
+    g.bench_function("query_user_100", |b| {
+        b.iter(|| {
+            u = (u + 7919) % USERS;
+            let got = log
+                .query(&Filter {
+                    user_id: Some(format!("user-{u}")),
+                    limit: Some(100),
+                    order: Order::Descending,
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_eq!(got.len(), 100);
+            got
+        })
+    });
+
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    g.bench_function("verify_1m", |b| {
+        b.iter(|| {
+            let r = log.verify().unwrap();
+            assert!(r.ok && r.checked == BIG as u64);
+            r
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, writes, big_log);
+criterion_main!(benches);
