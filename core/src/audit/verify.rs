@@ -1,7 +1,7 @@
 //! `verify()`: walk the chain from genesis (or the purge anchor) to the tail.
 
 use super::chain::{ChainValue, mac_eq};
-use super::codec::{RawRow, RowError, key_exists, missing_key, open_row, unknown_key_detail};
+use super::codec::{Keyring, RawRow, RowError, key_exists, missing_key, open_row, unknown_key_detail};
 use super::event::{Head, Problem, ProblemKind, VerifyReport};
 use super::schema::EVENT_COLUMNS;
 use super::store::{Tail, anchor};
@@ -51,6 +51,163 @@ fn problem(seq: u64, event_id: Option<String>, kind: ProblemKind, detail: String
     }
 }
 
+/// Rows per chunk handed to the decrypting thread.
+const CHUNK: usize = 2048;
+
+/// A row with the outcome of decrypting it and digesting its plaintext.
+type Digested = (RawRow, std::result::Result<[u8; 32], RowError>);
+
+/// Decrypts and digests a chunk of rows (the expensive, parallelizable part).
+fn digest_chunk(keyring: &Keyring, rows: Vec<RawRow>) -> Vec<Digested> {
+    rows.into_iter()
+        .map(|raw| {
+            let d = open_row(keyring, &raw).map(|o| o.digest(raw.ts));
+            (raw, d)
+        })
+        .collect()
+}
+
+/// The sequential walk: gaps, row problems and chain links, in seq order.
+struct Walk<'a> {
+    shared: &'a Shared,
+    conn: &'a rusqlite::Connection,
+    head: Option<(u64, ChainValue)>,
+    prev: Tail,
+    checked: u64,
+    head_seen: bool,
+}
+
+impl Walk<'_> {
+    /// Checks one chunk; `Some(report)` at the first problem.
+    fn chunk(&mut self, rows: Vec<Digested>) -> Result<Option<VerifyReport>> {
+        for (raw, digest) in rows {
+            if let Some(report) = self.row(&raw, digest)? {
+                return Ok(Some(VerifyReport {
+                    checked: self.checked,
+                    ..report
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn row(
+        &mut self,
+        raw: &RawRow,
+        digest: std::result::Result<[u8; 32], RowError>,
+    ) -> Result<Option<VerifyReport>> {
+        let prev = self.prev;
+        let id = || raw.id_string();
+        if raw.seq != prev.seq + 1 {
+            let detail = if raw.seq <= prev.seq {
+                format!(
+                    "event seq {} is at or before the purge anchor (seq {})",
+                    raw.seq, prev.seq
+                )
+            } else if raw.seq == prev.seq + 2 {
+                format!("event seq {} is missing (deleted)", prev.seq + 1)
+            } else {
+                format!(
+                    "events seq {} to {} are missing (deleted)",
+                    prev.seq + 1,
+                    raw.seq - 1
+                )
+            };
+            return Ok(Some(problem(raw.seq, id(), ProblemKind::MissingEvents, detail)));
+        }
+        let digest = match digest {
+            Ok(d) => d,
+            Err(RowError::MissingKey(k)) => {
+                if key_exists(self.conn, k)? {
+                    return Err(missing_key(k));
+                }
+                return Ok(Some(problem(
+                    raw.seq,
+                    id(),
+                    ProblemKind::MalformedRow,
+                    unknown_key_detail(k),
+                )));
+            }
+            Err(RowError::Problem { kind, detail }) => {
+                return Ok(Some(problem(raw.seq, id(), kind, detail)));
+            }
+        };
+        let expected = self.shared.chain.link(&prev.chain, raw.seq, &digest);
+        let stored = raw.chain.as_deref().unwrap_or_default();
+        if !mac_eq(stored, &expected) {
+            return Ok(Some(problem(
+                raw.seq,
+                id(),
+                ProblemKind::ChainBroken,
+                format!(
+                    "event seq {} does not follow the chain (reordered, inserted or replaced event, or an edited id, timestamp or chain value)",
+                    raw.seq
+                ),
+            )));
+        }
+        self.checked += 1;
+        self.prev = Tail {
+            seq: raw.seq,
+            chain: expected,
+        };
+        if let Some((hseq, hchain)) = self.head
+            && hseq == raw.seq
+        {
+            self.head_seen = true;
+            if !mac_eq(&hchain, &expected) {
+                return Ok(Some(problem(
+                    raw.seq,
+                    id(),
+                    ProblemKind::HeadMismatch,
+                    format!(
+                        "the chain value at the recorded head (seq {hseq}) differs: the log was rewritten, or the head is from another log"
+                    ),
+                )));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Checks against the recorded head after the last row.
+    fn finish(self, start: Tail) -> VerifyReport {
+        let checked = self.checked;
+        let fail = |report: VerifyReport| VerifyReport { checked, ..report };
+        if let Some((hseq, hchain)) = self.head
+            && !self.head_seen
+        {
+            let end = self.prev.seq;
+            if hseq > end {
+                return fail(problem(
+                    end,
+                    None,
+                    ProblemKind::Truncated,
+                    format!(
+                        "the log ends at seq {end} but the recorded head is at seq {hseq}: events after seq {end} were removed"
+                    ),
+                ));
+            }
+            if hseq == start.seq && !mac_eq(&hchain, &start.chain) {
+                return fail(problem(
+                    hseq,
+                    None,
+                    ProblemKind::HeadMismatch,
+                    format!(
+                        "the chain value at the recorded head (seq {hseq}) differs from the log's"
+                    ),
+                ));
+            }
+        }
+        VerifyReport {
+            ok: true,
+            checked,
+            first_problem: None,
+        }
+    }
+}
+
+/// Reads rows in chunks on this thread while a scoped thread decrypts and digests the
+/// previous chunk: SQLite reading and chain linking overlap with AES-GCM and SHA-256, so
+/// a verify uses two cores.
 fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport> {
     shared.pool.read(|conn| {
         let start = match anchor(conn, &shared.chain) {
@@ -64,115 +221,54 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
             }
             Err(e) => return Err(e),
         };
-        let mut prev = start;
-        let mut checked = 0u64;
-        let mut head_seen = false;
         let keyring = shared.keyring.read();
+        let keyring: &Keyring = &keyring;
+        let mut walk = Walk {
+            shared,
+            conn,
+            head,
+            prev: start,
+            checked: 0,
+            head_seen: false,
+        };
         let mut stmt =
             conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM audit_events ORDER BY seq"))?;
         let mut rows = stmt.query([])?;
-        let fail = |report: VerifyReport, checked: u64| {
-            Ok(VerifyReport { checked, ..report })
-        };
-        while let Some(row) = rows.next()? {
-            let raw = RawRow::from_row(row)?;
-            let id = raw.id_string();
-            if raw.seq != prev.seq + 1 {
-                let detail = if raw.seq <= prev.seq {
-                    format!("event seq {} is at or before the purge anchor (seq {})", raw.seq, prev.seq)
-                } else if raw.seq == prev.seq + 2 {
-                    format!("event seq {} is missing (deleted)", prev.seq + 1)
-                } else {
-                    format!("events seq {} to {} are missing (deleted)", prev.seq + 1, raw.seq - 1)
-                };
-                return fail(problem(raw.seq, id, ProblemKind::MissingEvents, detail), checked);
-            }
-            let opened = match open_row(&keyring, &raw) {
-                Ok(o) => o,
-                Err(RowError::MissingKey(k)) => {
-                    if key_exists(conn, k)? {
-                        return Err(missing_key(k));
+        std::thread::scope(|scope| -> Result<VerifyReport> {
+            let mut in_flight = None;
+            loop {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                while chunk.len() < CHUNK {
+                    match rows.next()? {
+                        Some(row) => chunk.push(RawRow::from_row(row)?),
+                        None => break,
                     }
-                    return fail(
-                        problem(raw.seq, id, ProblemKind::MalformedRow, unknown_key_detail(k)),
-                        checked,
-                    );
                 }
-                Err(RowError::Problem { kind, detail }) => {
-                    return fail(problem(raw.seq, id, kind, detail), checked);
+                let last = chunk.len() < CHUNK;
+                let next = (!chunk.is_empty())
+                    .then(|| scope.spawn(move || digest_chunk(keyring, chunk)));
+                if let Some(handle) = std::mem::replace(&mut in_flight, next) {
+                    let digested = join(handle)?;
+                    if let Some(report) = walk.chunk(digested)? {
+                        return Ok(report);
+                    }
                 }
-            };
-            let expected = shared.chain.link(&prev.chain, raw.seq, &opened.digest(raw.ts));
-            let stored = raw.chain.as_deref().unwrap_or_default();
-            if !mac_eq(stored, &expected) {
-                return fail(
-                    problem(
-                        raw.seq,
-                        id,
-                        ProblemKind::ChainBroken,
-                        format!(
-                            "event seq {} does not follow the chain (reordered, inserted or replaced event, or an edited id, timestamp or chain value)",
-                            raw.seq
-                        ),
-                    ),
-                    checked,
-                );
-            }
-            checked += 1;
-            prev = Tail {
-                seq: raw.seq,
-                chain: expected,
-            };
-            if let Some((hseq, hchain)) = head
-                && hseq == raw.seq
-            {
-                head_seen = true;
-                if !mac_eq(&hchain, &expected) {
-                    return fail(
-                        problem(
-                            raw.seq,
-                            id,
-                            ProblemKind::HeadMismatch,
-                            format!("the chain value at the recorded head (seq {hseq}) differs: the log was rewritten, or the head is from another log"),
-                        ),
-                        checked,
-                    );
+                if last {
+                    break;
                 }
             }
-        }
-        if let Some((hseq, hchain)) = head
-            && !head_seen
-        {
-            if hseq > prev.seq {
-                return fail(
-                    problem(
-                        prev.seq,
-                        None,
-                        ProblemKind::Truncated,
-                        format!(
-                            "the log ends at seq {} but the recorded head is at seq {hseq}: events after seq {} were removed",
-                            prev.seq, prev.seq
-                        ),
-                    ),
-                    checked,
-                );
+            if let Some(handle) = in_flight {
+                if let Some(report) = walk.chunk(join(handle)?)? {
+                    return Ok(report);
+                }
             }
-            if hseq == start.seq && !mac_eq(&hchain, &start.chain) {
-                return fail(
-                    problem(
-                        hseq,
-                        None,
-                        ProblemKind::HeadMismatch,
-                        format!("the chain value at the recorded head (seq {hseq}) differs from the log's"),
-                    ),
-                    checked,
-                );
-            }
-        }
-        Ok(VerifyReport {
-            ok: true,
-            checked,
-            first_problem: None,
+            Ok(walk.finish(start))
         })
     })
+}
+
+fn join(handle: std::thread::ScopedJoinHandle<'_, Vec<Digested>>) -> Result<Vec<Digested>> {
+    handle
+        .join()
+        .map_err(|_| Error::Internal("the audit verify worker panicked".into()))
 }
