@@ -36,12 +36,16 @@ fn bench_event(i: usize) -> NewEvent {
         "tags": ["audit", "bench", "read"],
         "note": "x".repeat(40),
     });
-    NewEvent::new(if i % 10 != 0 { "document.view" } else { "login" })
-        .user(format!("user-{}", i % USERS))
-        .resource("document", format!("doc-{i}"))
-        .status("success")
-        .client(format!("203.0.113.{}", i % 256), UA)
-        .details(details)
+    NewEvent::new(if !i.is_multiple_of(10) {
+        "document.view"
+    } else {
+        "login"
+    })
+    .user(format!("user-{}", i % USERS))
+    .resource("document", format!("doc-{i}"))
+    .status("success")
+    .client(format!("203.0.113.{}", i % 256), UA)
+    .details(details)
 }
 
 fn key() -> AuditKey {
@@ -60,7 +64,15 @@ fn open(path: &Path, mode: WriteMode) -> AuditLog {
         ..PoolConfig::default()
     };
     let pool = Pool::open(path, config).unwrap();
-    AuditLog::open(&pool, key(), AuditConfig { mode, ..Default::default() }).unwrap()
+    AuditLog::open(
+        &pool,
+        key(),
+        AuditConfig {
+            mode,
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 fn batched() -> WriteMode {
@@ -78,7 +90,10 @@ fn peer(events: usize) {
         .args(["--events", &events.to_string(), "--json"])
         .output()
         .expect("running the Python peer");
-    println!("peer (Python): {}", String::from_utf8_lossy(&out.stdout).trim());
+    println!(
+        "peer (Python): {}",
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
     if !out.status.success() {
         eprintln!("peer failed: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -123,18 +138,23 @@ fn writes(c: &mut Criterion) {
 }
 
 fn big_log(c: &mut Criterion) {
+    // AUDIT_BENCH_EVENTS overrides the size, for profiling on a smaller log.
+    let big: usize = std::env::var("AUDIT_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(BIG);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.db");
     let (built, cpu) = timed(|| {
         let log = open(&path, batched());
-        for i in 0..BIG {
+        for i in 0..big {
             log.record(&bench_event(i)).unwrap();
         }
         log.close().unwrap();
     });
     println!(
-        "built a {BIG}-event log in {built:.2?}, process CPU {cpu:.2?} ({:.0} events/s batched, one producer thread); file {} MB",
-        BIG as f64 / built.as_secs_f64(),
+        "built a {big}-event log in {built:.2?}, process CPU {cpu:.2?} ({:.0} events/s batched, one producer thread); file {} MB",
+        big as f64 / built.as_secs_f64(),
         std::fs::metadata(&path).unwrap().len() / 1_000_000
     );
     let log = open(&path, WriteMode::Synchronous);
@@ -168,7 +188,7 @@ fn big_log(c: &mut Criterion) {
     g.bench_function("verify_1m", |b| {
         b.iter(|| {
             let r = log.verify().unwrap();
-            assert!(r.ok && r.checked == BIG as u64);
+            assert!(r.ok && r.checked == big as u64);
             r
         })
     });
@@ -179,7 +199,10 @@ fn big_log(c: &mut Criterion) {
 fn cpu_time() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<i64> = after.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    let f: Vec<i64> = after
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
     // After the ")" field: state is not numeric, so utime/stime are at 10 and 11 here.
     let ticks = f.get(10).unwrap_or(&0) + f.get(11).unwrap_or(&0);
     Duration::from_millis(ticks.max(0) as u64 * 10)

@@ -29,7 +29,15 @@ fn child_entry() {
     } else {
         WriteMode::Synchronous
     };
-    let log = AuditLog::open(&pool, key(1), AuditConfig { mode, ..Default::default() }).unwrap();
+    let log = AuditLog::open(
+        &pool,
+        key(1),
+        AuditConfig {
+            mode,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut unacked = Vec::new();
     for i in 0.. {
         let id = log.record(&event(i)).unwrap();
@@ -52,7 +60,13 @@ fn run_and_kill(batched: bool) {
     // Create the log first so the child only appends.
     drop(open(&pool(&path)));
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_entry", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_entry",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_DB, &path)
         .env(CHILD_MODE, if batched { "batched" } else { "sync" })
         .stdout(Stdio::piped())
@@ -80,7 +94,11 @@ fn run_and_kill(batched: bool) {
             acked.push(id.to_string());
         }
     }
-    assert!(acked.len() >= 400, "child acknowledged only {} events", acked.len());
+    assert!(
+        acked.len() >= 400,
+        "child acknowledged only {} events",
+        acked.len()
+    );
 
     let log = open(&pool(&path));
     let stored: std::collections::HashSet<String> = log
@@ -90,7 +108,11 @@ fn run_and_kill(batched: bool) {
         .map(|e| e.event_id)
         .collect();
     let missing: Vec<_> = acked.iter().filter(|id| !stored.contains(*id)).collect();
-    assert!(missing.is_empty(), "{} acknowledged events lost: {missing:?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged events lost: {missing:?}",
+        missing.len()
+    );
     let r = log.verify().unwrap();
     assert!(r.ok, "{r:?}");
     assert!(r.checked >= acked.len() as u64);

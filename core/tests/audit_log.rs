@@ -29,7 +29,10 @@ fn record_and_query_round_trip() {
     let all = log.query(&Filter::default()).unwrap();
     assert_eq!(all.len(), 2);
     let got = &all[0];
-    assert_eq!((got.seq, got.event_id.as_str(), got.key_id), (1, id.as_str(), 1));
+    assert_eq!(
+        (got.seq, got.event_id.as_str(), got.key_id),
+        (1, id.as_str(), 1)
+    );
     assert_eq!(got.action, "login");
     assert_eq!(got.user_id.as_deref(), Some("alice"));
     assert_eq!(got.resource_type.as_deref(), Some("account"));
@@ -39,7 +42,10 @@ fn record_and_query_round_trip() {
     assert_eq!(got.user_agent.as_deref(), Some("curl/8"));
     assert_eq!(got.details, e.details);
     let m = &all[1];
-    assert_eq!((m.event_id.as_str(), m.action.as_str()), (minimal.as_str(), "boot"));
+    assert_eq!(
+        (m.event_id.as_str(), m.action.as_str()),
+        (minimal.as_str(), "boot")
+    );
     assert!(m.user_id.is_none() && m.details.is_none());
 
     // Nothing sensitive is stored in clear.
@@ -90,12 +96,22 @@ fn query_filters_paging_and_order() {
     let mut stamps = Vec::new();
     for i in 0..30 {
         log.record(&event(i)).unwrap();
-        stamps.push(log.query(&Filter::default()).unwrap().last().unwrap().timestamp_ms);
+        stamps.push(
+            log.query(&Filter::default())
+                .unwrap()
+                .last()
+                .unwrap()
+                .timestamp_ms,
+        );
         clock.advance(Duration::from_secs(1));
     }
     let by_user = log.query(&Filter::user("user-2")).unwrap();
     assert_eq!(by_user.len(), 6);
-    assert!(by_user.iter().all(|e| e.user_id.as_deref() == Some("user-2")));
+    assert!(
+        by_user
+            .iter()
+            .all(|e| e.user_id.as_deref() == Some("user-2"))
+    );
     assert!(by_user.windows(2).all(|w| w[0].seq < w[1].seq));
 
     let logins = log
@@ -168,7 +184,10 @@ fn export_jsonl_writes_one_event_per_line() {
     assert_eq!(lines[1]["details"]["i"], 6);
 
     let out = d.path().join("export.jsonl");
-    assert_eq!(log.export_jsonl_to_path(&out, &Filter::default()).unwrap(), 7);
+    assert_eq!(
+        log.export_jsonl_to_path(&out, &Filter::default()).unwrap(),
+        7
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 7);
 }
 
@@ -184,8 +203,17 @@ fn wrong_key_fails_at_open() {
     assert_eq!(err.kind(), ErrorKind::WrongKey);
     assert!(err.to_string().contains("key-check"), "{err}");
     // The right key still works, from another representation.
-    let hex_key = hex::encode((0..32u8).map(|i| i.wrapping_mul(73).wrapping_add(1)).collect::<Vec<_>>());
-    let log = AuditLog::open(&pool, AuditKey::from_hex(&hex_key).unwrap(), AuditConfig::default()).unwrap();
+    let hex_key = hex::encode(
+        (0..32u8)
+            .map(|i| i.wrapping_mul(73).wrapping_add(1))
+            .collect::<Vec<_>>(),
+    );
+    let log = AuditLog::open(
+        &pool,
+        AuditKey::from_hex(&hex_key).unwrap(),
+        AuditConfig::default(),
+    )
+    .unwrap();
     assert_eq!(log.query(&Filter::default()).unwrap().len(), 1);
 }
 
@@ -196,19 +224,35 @@ fn passphrase_mode_uses_a_stored_salt_and_detects_a_wrong_passphrase() {
     let err = AuditLog::open_with_passphrase(&pool, "short", AuditConfig::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidKey);
     {
-        let log = AuditLog::open_with_passphrase(&pool, "correct horse battery staple", AuditConfig::default())
-            .unwrap();
+        let log = AuditLog::open_with_passphrase(
+            &pool,
+            "correct horse battery staple",
+            AuditConfig::default(),
+        )
+        .unwrap();
         log.record(&event(1)).unwrap();
     }
     let salt: Vec<u8> = raw(&path)
-        .query_row("SELECT value FROM audit_meta WHERE name = 'kdf_salt'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM audit_meta WHERE name = 'kdf_salt'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(salt.len(), 16);
-    let err = AuditLog::open_with_passphrase(&pool, "correct horse battery stapler", AuditConfig::default())
-        .unwrap_err();
+    let err = AuditLog::open_with_passphrase(
+        &pool,
+        "correct horse battery stapler",
+        AuditConfig::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WrongKey);
-    let log =
-        AuditLog::open_with_passphrase(&pool, "correct horse battery staple", AuditConfig::default()).unwrap();
+    let log = AuditLog::open_with_passphrase(
+        &pool,
+        "correct horse battery staple",
+        AuditConfig::default(),
+    )
+    .unwrap();
     assert_eq!(log.query(&Filter::default()).unwrap().len(), 1);
 }
 
@@ -234,7 +278,10 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
         assert_eq!(all[29].key_id, 2);
         // Blind indexes span key ids.
         assert_eq!(log.query(&Filter::user("user-0")).unwrap().len(), 6);
-        assert_eq!(log.rotate_key(key(2)).unwrap_err().kind(), ErrorKind::InvalidKey);
+        assert_eq!(
+            log.rotate_key(key(2)).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
         // One batch, then "crash".
         let p = log.reencrypt(10).unwrap();
         assert_eq!((p.reencrypted, p.remaining, p.done), (10, 15, false));
@@ -245,7 +292,10 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
     assert_eq!(err.kind(), ErrorKind::WrongKey);
     {
         let log = AuditLog::open(&pool, key(2), AuditConfig::default()).unwrap();
-        assert_eq!(log.query(&Filter::default()).unwrap_err().kind(), ErrorKind::InvalidKey);
+        assert_eq!(
+            log.query(&Filter::default()).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
         assert_eq!(log.verify().unwrap_err().kind(), ErrorKind::InvalidKey);
     }
     let err = AuditLog::open(
@@ -268,7 +318,10 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
         },
     )
     .unwrap();
-    assert_eq!(log.retire_key(1).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        log.retire_key(1).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     let mut calls = 0;
     loop {
         let p = log.reencrypt(4).unwrap();
@@ -278,7 +331,12 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
         }
     }
     assert_eq!(calls, 4); // 15 remaining in batches of 4
-    assert!(log.query(&Filter::default()).unwrap().iter().all(|e| e.key_id == 2));
+    assert!(
+        log.query(&Filter::default())
+            .unwrap()
+            .iter()
+            .all(|e| e.key_id == 2)
+    );
     // The chain and the head recorded before rotation are still valid.
     let r = log.verify_against(&head_before).unwrap();
     assert!(r.ok && r.checked == 30, "{r:?}");
@@ -302,7 +360,13 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
 fn many_threads_recording_at_once_build_one_valid_chain() {
     let (_d, path) = temp_db();
     let pool = pool(&path);
-    for mode in [WriteMode::Synchronous, WriteMode::Batched(BatchConfig { queue_capacity: 64, max_batch: 50 })] {
+    for mode in [
+        WriteMode::Synchronous,
+        WriteMode::Batched(BatchConfig {
+            queue_capacity: 64,
+            max_batch: 50,
+        }),
+    ] {
         let log = Arc::new(
             AuditLog::open(
                 &pool,
@@ -325,11 +389,18 @@ fn many_threads_recording_at_once_build_one_valid_chain() {
                 })
             })
             .collect();
-        let ids: Vec<String> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+        let ids: Vec<String> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
         log.flush().unwrap();
         assert_eq!(log.len().unwrap(), before + 800);
-        let stored: std::collections::HashSet<String> =
-            log.query(&Filter::default()).unwrap().into_iter().map(|e| e.event_id).collect();
+        let stored: std::collections::HashSet<String> = log
+            .query(&Filter::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_id)
+            .collect();
         assert!(ids.iter().all(|id| stored.contains(id)));
         let r = log.verify().unwrap();
         assert!(r.ok && r.checked == before + 800, "{r:?}");
@@ -361,7 +432,10 @@ fn batched_mode_flush_and_close() {
     }
     log.close().unwrap();
     assert_eq!(log.len().unwrap(), 1500);
-    assert_eq!(log.record(&event(0)).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        log.record(&event(0)).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     log.close().unwrap();
     // Reads still work after close.
     assert!(log.verify().unwrap().ok);
@@ -370,7 +444,10 @@ fn batched_mode_flush_and_close() {
         &pool,
         key(1),
         AuditConfig {
-            mode: WriteMode::Batched(BatchConfig { queue_capacity: 0, max_batch: 1 }),
+            mode: WriteMode::Batched(BatchConfig {
+                queue_capacity: 0,
+                max_batch: 1,
+            }),
             ..Default::default()
         },
     )
@@ -444,7 +521,10 @@ fn head_of_an_empty_log_verifies() {
     assert_eq!(head.seq, 0);
     assert!(log.verify_against(&head).unwrap().ok);
     let err = log
-        .verify_against(&magnetar_core::audit::Head { seq: 1, chain_hex: "zz".into() })
+        .verify_against(&magnetar_core::audit::Head {
+            seq: 1,
+            chain_hex: "zz".into(),
+        })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }

@@ -24,16 +24,20 @@ fn new_event() -> impl Strategy<Value = NewEvent> {
         (opt_text(), opt_text(), opt_text(), opt_text()),
         (opt_text(), opt_text(), details()),
     )
-        .prop_map(|(action, (user_id, resource_type, resource_id, status), (ip, user_agent, details))| NewEvent {
-            action,
-            user_id,
-            resource_type,
-            resource_id,
-            status,
-            ip,
-            user_agent,
-            details,
-        })
+        .prop_map(
+            |(action, (user_id, resource_type, resource_id, status), (ip, user_agent, details))| {
+                NewEvent {
+                    action,
+                    user_id,
+                    resource_type,
+                    resource_id,
+                    status,
+                    ip,
+                    user_agent,
+                    details,
+                }
+            },
+        )
 }
 
 proptest! {

@@ -37,7 +37,11 @@ fn verify(path: &Path, head: Option<&Head>) -> (AuditLog, VerifyReport) {
 fn assert_problem(report: &VerifyReport, seq: u64, kind: ProblemKind, checked: u64) {
     assert!(!report.ok, "{report:?}");
     let p = report.first_problem.as_ref().unwrap();
-    assert_eq!((p.seq, p.kind, report.checked), (seq, kind, checked), "{report:?}");
+    assert_eq!(
+        (p.seq, p.kind, report.checked),
+        (seq, kind, checked),
+        "{report:?}"
+    );
 }
 
 fn exec(path: &Path, sql: &str) {
@@ -48,7 +52,10 @@ fn exec(path: &Path, sql: &str) {
 fn untouched_log_verifies() {
     let (_d, path, head) = setup();
     let (_log, r) = verify(&path, Some(&head));
-    assert!(r.ok && r.checked == 10 && r.first_problem.is_none(), "{r:?}");
+    assert!(
+        r.ok && r.checked == 10 && r.first_problem.is_none(),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -57,10 +64,13 @@ fn modified_field_is_detected_and_never_returned() {
     // Flip one bit of event 4's user_id ciphertext.
     let conn = raw(&path);
     let mut blob: Vec<u8> = conn
-        .query_row("SELECT user_id FROM audit_events WHERE seq = 4", [], |r| r.get(0))
+        .query_row("SELECT user_id FROM audit_events WHERE seq = 4", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     blob[14] ^= 0x20;
-    conn.execute("UPDATE audit_events SET user_id = ?1 WHERE seq = 4", [blob]).unwrap();
+    conn.execute("UPDATE audit_events SET user_id = ?1 WHERE seq = 4", [blob])
+        .unwrap();
     drop(conn);
     let (log, r) = verify(&path, None);
     assert_problem(&r, 4, ProblemKind::FieldTampered, 3);
@@ -70,7 +80,10 @@ fn modified_field_is_detected_and_never_returned() {
     // Query: the tampered row is an error, never data; rows not selected are fine.
     let err = log.query(&Filter::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tampered);
-    assert!(err.to_string().contains("seq 4") && err.to_string().contains("user_id"), "{err}");
+    assert!(
+        err.to_string().contains("seq 4") && err.to_string().contains("user_id"),
+        "{err}"
+    );
     assert_eq!(log.query(&Filter::user("user-0")).unwrap().len(), 2);
     let err = log.query(&Filter::user("user-3")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tampered);
@@ -86,7 +99,10 @@ fn field_moved_to_another_column_is_detected() {
     let (_log, r) = verify(&path, None);
     assert_problem(&r, 6, ProblemKind::FieldTampered, 5);
     let detail = r.first_problem.unwrap().detail;
-    assert!(detail.contains("field user_id") && detail.contains("of field resource_id"), "{detail}");
+    assert!(
+        detail.contains("field user_id") && detail.contains("of field resource_id"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -100,7 +116,10 @@ fn field_moved_from_another_event_is_detected() {
     let (log, r) = verify(&path, None);
     assert_problem(&r, 7, ProblemKind::FieldTampered, 6);
     assert!(r.first_problem.unwrap().detail.contains("field user_id"));
-    assert_eq!(log.query(&Filter::default()).unwrap_err().kind(), ErrorKind::Tampered);
+    assert_eq!(
+        log.query(&Filter::default()).unwrap_err().kind(),
+        ErrorKind::Tampered
+    );
 }
 
 #[test]
@@ -177,7 +196,12 @@ fn truncated_tail_is_detected_against_the_recorded_head() {
     assert!(r.ok && r.checked == 7, "{r:?}");
     let (_log, r) = verify(&path, Some(&head));
     assert_problem(&r, 7, ProblemKind::Truncated, 7);
-    assert!(r.first_problem.unwrap().detail.contains("head is at seq 10"));
+    assert!(
+        r.first_problem
+            .unwrap()
+            .detail
+            .contains("head is at seq 10")
+    );
 }
 
 #[test]
@@ -191,14 +215,26 @@ fn head_from_a_rewritten_log_is_detected() {
 #[test]
 fn edited_timestamp_id_chain_or_key_id_is_detected() {
     for (sql, kind) in [
-        ("UPDATE audit_events SET ts = ts + 1 WHERE seq = 8", ProblemKind::FieldTampered),
+        (
+            "UPDATE audit_events SET ts = ts + 1 WHERE seq = 8",
+            ProblemKind::FieldTampered,
+        ),
         (
             "UPDATE audit_events SET event_id = (SELECT event_id FROM audit_events WHERE seq = 1) WHERE seq = 8",
             ProblemKind::FieldTampered,
         ),
-        ("UPDATE audit_events SET chain = zeroblob(32) WHERE seq = 8", ProblemKind::ChainBroken),
-        ("UPDATE audit_events SET key_id = 7 WHERE seq = 8", ProblemKind::MalformedRow),
-        ("UPDATE audit_events SET event_id = x'00' WHERE seq = 8", ProblemKind::MalformedRow),
+        (
+            "UPDATE audit_events SET chain = zeroblob(32) WHERE seq = 8",
+            ProblemKind::ChainBroken,
+        ),
+        (
+            "UPDATE audit_events SET key_id = 7 WHERE seq = 8",
+            ProblemKind::MalformedRow,
+        ),
+        (
+            "UPDATE audit_events SET event_id = x'00' WHERE seq = 8",
+            ProblemKind::MalformedRow,
+        ),
     ] {
         let (_d, path, _) = setup();
         exec(&path, sql);
@@ -234,14 +270,24 @@ fn tampered_anchor_is_detected() {
     // Pretend more was purged legitimately: move the anchor past deleted rows.
     let conn = raw(&path);
     let mut anchor: Vec<u8> = conn
-        .query_row("SELECT value FROM audit_meta WHERE name = 'anchor'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM audit_meta WHERE name = 'anchor'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     let seq = u64::from_be_bytes(anchor[..8].try_into().unwrap());
     anchor[..8].copy_from_slice(&(seq + 2).to_be_bytes());
-    conn.execute("UPDATE audit_meta SET value = ?1 WHERE name = 'anchor'", [anchor])
-        .unwrap();
-    conn.execute("DELETE FROM audit_events WHERE seq <= ?1", [(seq + 2) as i64])
-        .unwrap();
+    conn.execute(
+        "UPDATE audit_meta SET value = ?1 WHERE name = 'anchor'",
+        [anchor],
+    )
+    .unwrap();
+    conn.execute(
+        "DELETE FROM audit_events WHERE seq <= ?1",
+        [(seq + 2) as i64],
+    )
+    .unwrap();
     drop(conn);
     let (_log, r) = verify(&path, None);
     assert_problem(&r, 0, ProblemKind::AnchorTampered, 0);
@@ -271,7 +317,10 @@ fn tampered_key_material_fails_at_open() {
     // Another log id: the wrapped log secret's AAD names the log id, so open fails
     // (and the genesis value, which also depends on it, is never used).
     let (_d, path, _) = setup();
-    exec(&path, "UPDATE audit_meta SET value = zeroblob(16) WHERE name = 'log_id'");
+    exec(
+        &path,
+        "UPDATE audit_meta SET value = zeroblob(16) WHERE name = 'log_id'",
+    );
     let err = AuditLog::open(&pool(&path), key(1), AuditConfig::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tampered);
 }
@@ -297,7 +346,10 @@ fn problems_are_found_past_the_first_verify_chunk() {
     log.flush().unwrap();
     let r = log.verify().unwrap();
     assert!(r.ok && r.checked == 4500, "{r:?}");
-    exec(&path, "UPDATE audit_events SET status = details WHERE seq = 4100");
+    exec(
+        &path,
+        "UPDATE audit_events SET status = details WHERE seq = 4100",
+    );
     let r = log.verify().unwrap();
     assert_problem(&r, 4100, ProblemKind::FieldTampered, 4099);
 }

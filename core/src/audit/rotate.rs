@@ -80,10 +80,11 @@ impl AuditLog {
                 let mut stmt = tx.prepare(&format!(
                     "SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq > ?1 AND key_id != ?2 ORDER BY seq LIMIT ?3"
                 ))?;
-                let rows = stmt
-                    .query_map(params![cursor as i64, current, batch_size as i64], RawRow::from_row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                rows
+                stmt.query_map(
+                    params![cursor as i64, current, batch_size as i64],
+                    RawRow::from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?
             };
             let mut update = tx.prepare_cached(
                 "UPDATE audit_events SET key_id = ?1, action = ?2, user_id = ?3, resource_type = ?4, \

@@ -1,7 +1,9 @@
 //! `verify()`: walk the chain from genesis (or the purge anchor) to the tail.
 
 use super::chain::{ChainValue, mac_eq};
-use super::codec::{Keyring, RawRow, RowError, key_exists, missing_key, open_row, unknown_key_detail};
+use super::codec::{
+    Keyring, RawRow, RowError, key_exists, missing_key, open_row, unknown_key_detail,
+};
 use super::event::{Head, Problem, ProblemKind, VerifyReport};
 use super::schema::EVENT_COLUMNS;
 use super::store::{Tail, anchor};
@@ -113,7 +115,12 @@ impl Walk<'_> {
                     raw.seq - 1
                 )
             };
-            return Ok(Some(problem(raw.seq, id(), ProblemKind::MissingEvents, detail)));
+            return Ok(Some(problem(
+                raw.seq,
+                id(),
+                ProblemKind::MissingEvents,
+                detail,
+            )));
         }
         let digest = match digest {
             Ok(d) => d,
@@ -231,8 +238,9 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
             checked: 0,
             head_seen: false,
         };
-        let mut stmt =
-            conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM audit_events ORDER BY seq"))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_events ORDER BY seq"
+        ))?;
         let mut rows = stmt.query([])?;
         std::thread::scope(|scope| -> Result<VerifyReport> {
             let mut in_flight = None;
@@ -245,8 +253,8 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                     }
                 }
                 let last = chunk.len() < CHUNK;
-                let next = (!chunk.is_empty())
-                    .then(|| scope.spawn(move || digest_chunk(keyring, chunk)));
+                let next =
+                    (!chunk.is_empty()).then(|| scope.spawn(move || digest_chunk(keyring, chunk)));
                 if let Some(handle) = std::mem::replace(&mut in_flight, next) {
                     let digested = join(handle)?;
                     if let Some(report) = walk.chunk(digested)? {
@@ -257,10 +265,10 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                     break;
                 }
             }
-            if let Some(handle) = in_flight {
-                if let Some(report) = walk.chunk(join(handle)?)? {
-                    return Ok(report);
-                }
+            if let Some(handle) = in_flight
+                && let Some(report) = walk.chunk(join(handle)?)?
+            {
+                return Ok(report);
             }
             Ok(walk.finish(start))
         })

@@ -13,7 +13,9 @@ pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
 }
 
 pub fn key(seed: u8) -> AuditKey {
-    let bytes: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(73).wrapping_add(seed)).collect();
+    let bytes: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(73).wrapping_add(seed))
+        .collect();
     AuditKey::from_bytes(&bytes).unwrap()
 }
 
@@ -26,12 +28,16 @@ pub fn open(pool: &Pool) -> AuditLog {
 }
 
 pub fn event(i: usize) -> NewEvent {
-    NewEvent::new(if i % 3 == 0 { "login" } else { "file.read" })
-        .user(format!("user-{}", i % 5))
-        .resource("file", format!("f{i}"))
-        .status("success")
-        .client("192.0.2.7", "Mozilla/5.0")
-        .details(serde_json::json!({ "i": i, "note": "x".repeat(i % 7) }))
+    NewEvent::new(if i.is_multiple_of(3) {
+        "login"
+    } else {
+        "file.read"
+    })
+    .user(format!("user-{}", i % 5))
+    .resource("file", format!("f{i}"))
+    .status("success")
+    .client("192.0.2.7", "Mozilla/5.0")
+    .details(serde_json::json!({ "i": i, "note": "x".repeat(i % 7) }))
 }
 
 /// A direct connection to the database file, as an attacker with file access has.
