@@ -1,5 +1,6 @@
 //! Audit log benchmarks (see docs/bench/audit.md for figures and targets).
 //!
+//! - `audit/field_encrypt_64b`, `audit/field_decrypt_64b`: one field's AES-256-GCM.
 //! - `audit/record_batched`: throughput of batched `record` + `flush` (10,000 events per
 //!   iteration).
 //! - `audit/record_sync`: one synchronous `record` (one committed transaction).
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use magnetar_core::audit::cipher::FieldCipher;
 use magnetar_core::audit::{
     AuditConfig, AuditKey, AuditLog, BatchConfig, Filter, NewEvent, Order, WriteMode,
 };
@@ -103,6 +105,31 @@ fn writes(c: &mut Criterion) {
     peer(20_000);
     let dir = tempfile::tempdir().unwrap();
     let mut g = c.benchmark_group("audit");
+    g.measurement_time(Duration::from_secs(3));
+
+    // The per-field AES-256-GCM cost (a 64-byte value; eight fields per event).
+    let cipher = FieldCipher::new(&[7u8; 32], 1);
+    let (id, nonce, value) = ([1u8; 16], [2u8; 12], [b'v'; 64]);
+    let mut sealed = Vec::new();
+    cipher
+        .encrypt_into(&id, 0, "user_agent", &nonce, &value, &mut sealed)
+        .unwrap();
+    g.bench_function("field_encrypt_64b", |b| {
+        let mut out = Vec::with_capacity(128);
+        b.iter(|| {
+            out.clear();
+            cipher
+                .encrypt_into(&id, 0, "user_agent", &nonce, black_box(&value), &mut out)
+                .unwrap();
+        })
+    });
+    g.bench_function("field_decrypt_64b", |b| {
+        b.iter(|| {
+            cipher
+                .decrypt(&id, 0, "user_agent", black_box(&sealed))
+                .unwrap()
+        })
+    });
     g.measurement_time(Duration::from_secs(5));
 
     const PER_ITER: usize = 10_000;
