@@ -16,8 +16,9 @@ use super::event::{AuditEvent, FIELDS, NewEvent, ProblemKind, format_event_id, n
 use crate::error::{Error, Result};
 
 /// The master keys a log instance can use: the current one (new events, re-encryption
-/// target) and any previous ones the host supplied.
-#[derive(Debug)]
+/// target) and any previous ones the host supplied. Cheap to clone (`Arc`s): long reads
+/// work on a snapshot instead of holding the lock, so a rotation never waits for them.
+#[derive(Debug, Clone)]
 pub(crate) struct Keyring {
     pub current: Arc<FieldCipher>,
     pub by_id: HashMap<u32, Arc<FieldCipher>>,

@@ -58,7 +58,7 @@ pub(crate) fn for_each(
     shared.pool.read(|conn| {
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-        let keyring = shared.keyring.read();
+        let keyring = shared.keyring.read().clone();
         let mut skipped = 0u64;
         let mut emitted = 0u64;
         while let Some(row) = rows.next()? {

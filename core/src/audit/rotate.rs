@@ -73,7 +73,7 @@ impl AuditLog {
         }
         let shared = &self.shared;
         shared.pool.write(|tx| {
-            let ring = shared.keyring.read();
+            let ring = shared.keyring.read().clone();
             let current = ring.current.key_id();
             let cursor = get_meta_u64(tx, meta::REENCRYPT_CURSOR)?.unwrap_or(0);
             let rows: Vec<RawRow> = {

@@ -228,7 +228,7 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
             }
             Err(e) => return Err(e),
         };
-        let keyring = shared.keyring.read();
+        let keyring = shared.keyring.read().clone();
         let keyring: &Keyring = &keyring;
         let mut walk = Walk {
             shared,
