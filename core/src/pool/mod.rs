@@ -34,6 +34,7 @@ mod config;
 mod connection;
 mod migrate;
 mod side;
+pub mod statement;
 mod stats;
 
 use std::cell::RefCell;
@@ -51,6 +52,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use config::{ConnectionInit, PoolConfig, Role, Synchronous};
 pub use migrate::{MigrationOutcome, Migrations};
+pub use statement::{Params, QueryResult, Value};
 pub use stats::PoolStats;
 
 use crate::clock::SharedClock;
@@ -214,11 +216,14 @@ impl Pool {
     #[track_caller]
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut guard = self.acquire_reader(Location::caller())?;
+        // BEGIN/ROLLBACK through the statement cache: parsing them on every read costs
+        // as much as a point query. A read transaction has nothing to commit, and rolling
+        // back ends it just as cheaply. If `f` panics, the guard's release rolls back.
         let result = (|| -> Result<T> {
-            // Dropped without commit: a read transaction has nothing to commit, and
-            // rolling back ends it just as cheaply.
-            let tx = Transaction::new_unchecked(&guard, TransactionBehavior::Deferred)?;
-            f(&tx)
+            guard.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+            let value = f(&guard);
+            guard.prepare_cached("ROLLBACK")?.execute([])?;
+            value
         })();
         if let Err(e) = &result {
             guard.broken |= e.is_fatal_for_connection();
