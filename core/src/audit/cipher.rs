@@ -152,12 +152,34 @@ impl FieldCipher {
         field: &str,
         stored: &[u8],
     ) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        self.decrypt_into(event_id, timestamp, field, stored, &mut out)
+            .then_some(out)
+    }
+
+    /// [`FieldCipher::decrypt`] into `out` (cleared first), so a caller decrypting many
+    /// fields reuses one buffer. Returns `false` when the field fails authentication;
+    /// `out` then holds no plaintext (it is cleared).
+    pub fn decrypt_into(
+        &self,
+        event_id: &[u8; 16],
+        timestamp: i64,
+        field: &str,
+        stored: &[u8],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        out.clear();
         if stored.len() < OVERHEAD {
-            return None;
+            return false;
         }
         let (nonce, rest) = stored.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().ok()?;
+        let Ok(nonce) = <[u8; NONCE_LEN]>::try_from(nonce) else {
+            return false;
+        };
         let (ct, tag) = rest.split_at(rest.len() - TAG_LEN);
+        let Ok(tag) = Tag::try_from(tag) else {
+            return false;
+        };
         let aad = FieldPlace {
             event_id,
             timestamp,
@@ -165,16 +187,15 @@ impl FieldCipher {
             key_id: self.key_id,
         }
         .aad();
-        let mut buf = ct.to_vec();
-        self.aead
-            .decrypt_inout_detached(
-                &Nonce::from(nonce),
-                &aad,
-                buf.as_mut_slice().into(),
-                &Tag::try_from(tag).ok()?,
-            )
-            .ok()?;
-        Some(buf)
+        out.extend_from_slice(ct);
+        let ok = self
+            .aead
+            .decrypt_inout_detached(&Nonce::from(nonce), &aad, out.as_mut_slice().into(), &tag)
+            .is_ok();
+        if !ok {
+            out.clear();
+        }
+        ok
     }
 
     /// Raw AES-256-GCM with caller-chosen nonce and AAD, returning `ciphertext ‖ tag`;

@@ -100,7 +100,6 @@ pub(crate) struct RawRow {
     pub ts: i64,
     pub key_id: i64,
     pub fields: [Option<Vec<u8>>; 8],
-    pub chain: Option<Vec<u8>>,
 }
 
 impl RawRow {
@@ -124,7 +123,6 @@ impl RawRow {
                 .unwrap_or(i64::MIN),
             key_id: row.get::<_, Option<i64>>(3).unwrap_or(None).unwrap_or(-1),
             fields,
-            chain: row.get::<_, Option<Vec<u8>>>(12).unwrap_or(None),
         })
     }
 
@@ -188,15 +186,6 @@ pub(crate) struct Opened {
 }
 
 impl Opened {
-    /// The event's content digest, as chained.
-    pub fn digest(&self, ts: i64) -> [u8; 32] {
-        let mut d = EventDigest::new(&self.event_id, ts);
-        for p in &self.plaintexts {
-            d.field(p);
-        }
-        d.finish()
-    }
-
     /// The field at `i` as text (`None` when absent).
     fn text(&self, i: usize) -> std::result::Result<Option<String>, RowError> {
         let p = &self.plaintexts[i];
@@ -253,54 +242,87 @@ impl Opened {
     }
 }
 
+/// A stored row's authenticated parts, borrowed (from a [`RawRow`] or straight from a
+/// buffer of rows, as `verify()` reads them).
+pub(crate) struct RowRef<'a> {
+    pub event_id: &'a [u8],
+    pub ts: i64,
+    pub key_id: i64,
+    pub fields: [Option<&'a [u8]>; 8],
+}
+
+impl RawRow {
+    /// This row's parts, borrowed.
+    pub fn as_ref(&self) -> RowRef<'_> {
+        RowRef {
+            event_id: &self.event_id,
+            ts: self.ts,
+            key_id: self.key_id,
+            fields: std::array::from_fn(|i| self.fields[i].as_deref()),
+        }
+    }
+}
+
 /// Authenticates and decrypts every field of `row`.
 pub(crate) fn open_row(keyring: &Keyring, row: &RawRow) -> std::result::Result<Opened, RowError> {
+    let mut plaintexts: [Vec<u8>; 8] = Default::default();
+    let mut scratch = Vec::new();
+    let (event_id, key_id) = open_fields(keyring, &row.as_ref(), &mut scratch, |i, p| {
+        plaintexts[i] = p.to_vec();
+    })?;
+    Ok(Opened {
+        event_id,
+        key_id,
+        plaintexts,
+    })
+}
+
+/// Authenticates and decrypts every field of `row` in [`FIELDS`] order, passing each
+/// plaintext (`presence ‖ value`) to `each` as soon as it is authenticated. Decrypts
+/// into `scratch`, so a caller opening many rows allocates nothing per row. Returns the
+/// event id and key id.
+pub(crate) fn open_fields(
+    keyring: &Keyring,
+    row: &RowRef<'_>,
+    scratch: &mut Vec<u8>,
+    mut each: impl FnMut(usize, &[u8]),
+) -> std::result::Result<([u8; 16], u32), RowError> {
     let malformed = |detail: String| RowError::Problem {
         kind: ProblemKind::MalformedRow,
         detail,
     };
     let event_id: [u8; 16] = row
         .event_id
-        .as_slice()
         .try_into()
         .map_err(|_| malformed(format!("event id is {} bytes, not 16", row.event_id.len())))?;
     let key_id = u32::try_from(row.key_id)
         .map_err(|_| malformed(format!("key id {} is out of range", row.key_id)))?;
     let cipher = keyring.get(key_id).ok_or(RowError::MissingKey(key_id))?;
-    let mut plaintexts: [Vec<u8>; 8] = Default::default();
     for (i, name) in FIELDS.iter().enumerate() {
-        let stored = row.fields[i]
-            .as_deref()
-            .ok_or_else(|| malformed(format!("field {name} is missing")))?;
-        match cipher.decrypt(&event_id, row.ts, name, stored) {
-            Some(p) => plaintexts[i] = p,
-            None => {
-                // Say where the ciphertext came from when it is another field of this
-                // event (a swapped column); otherwise it was edited or comes from another
-                // event.
-                let origin = FIELDS.iter().find(|other| {
-                    **other != *name && cipher.decrypt(&event_id, row.ts, other, stored).is_some()
-                });
-                let detail = match origin {
-                    Some(other) => format!(
-                        "field {name} failed authentication: it holds the ciphertext of field {other} (moved field)"
-                    ),
-                    None => format!(
-                        "field {name} failed authentication (modified, or moved from another event; or the timestamp or key id was edited)"
-                    ),
-                };
-                return Err(RowError::Problem {
-                    kind: ProblemKind::FieldTampered,
-                    detail,
-                });
-            }
+        let stored = row.fields[i].ok_or_else(|| malformed(format!("field {name} is missing")))?;
+        if !cipher.decrypt_into(&event_id, row.ts, name, stored, scratch) {
+            // Say where the ciphertext came from when it is another field of this
+            // event (a swapped column); otherwise it was edited or comes from another
+            // event.
+            let origin = FIELDS.iter().find(|other| {
+                **other != *name && cipher.decrypt(&event_id, row.ts, other, stored).is_some()
+            });
+            let detail = match origin {
+                Some(other) => format!(
+                    "field {name} failed authentication: it holds the ciphertext of field {other} (moved field)"
+                ),
+                None => format!(
+                    "field {name} failed authentication (modified, or moved from another event; or the timestamp or key id was edited)"
+                ),
+            };
+            return Err(RowError::Problem {
+                kind: ProblemKind::FieldTampered,
+                detail,
+            });
         }
+        each(i, scratch);
     }
-    Ok(Opened {
-        event_id,
-        key_id,
-        plaintexts,
-    })
+    Ok((event_id, key_id))
 }
 
 /// Re-encrypts an opened row under `cipher` with fresh nonces.

@@ -1,10 +1,14 @@
 //! `verify()`: walk the chain from genesis (or the purge anchor) to the tail.
 
-use super::chain::{ChainValue, mac_eq};
+use std::collections::VecDeque;
+
+use rusqlite::types::ValueRef;
+
+use super::chain::{ChainValue, EventDigest, mac_eq};
 use super::codec::{
-    Keyring, RawRow, RowError, key_exists, missing_key, open_row, unknown_key_detail,
+    Keyring, RowError, RowRef, key_exists, missing_key, open_fields, unknown_key_detail,
 };
-use super::event::{Head, Problem, ProblemKind, VerifyReport};
+use super::event::{Head, Problem, ProblemKind, VerifyReport, format_event_id};
 use super::schema::EVENT_COLUMNS;
 use super::store::{Tail, anchor};
 use super::{AuditLog, Shared};
@@ -53,25 +57,136 @@ fn problem(seq: u64, event_id: Option<String>, kind: ProblemKind, detail: String
     }
 }
 
-/// Rows per chunk handed to the decrypting thread.
+/// Rows per chunk handed to a worker.
 const CHUNK: usize = 2048;
 
-/// A row with the outcome of decrypting it and digesting its plaintext.
-type Digested = (RawRow, std::result::Result<[u8; 32], RowError>);
+/// Where one value of a row sits in its chunk's buffer.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    len: usize,
+}
 
-/// Decrypts and digests a chunk of rows (the expensive, parallelizable part).
-fn digest_chunk(keyring: &Keyring, rows: Vec<RawRow>) -> Vec<Digested> {
-    rows.into_iter()
-        .map(|raw| {
-            let d = open_row(keyring, &raw).map(|o| o.digest(raw.ts));
-            (raw, d)
-        })
-        .collect()
+/// One row of a chunk: its integers inline, its blobs as spans of the chunk's buffer
+/// (`None` where the stored value is not a blob: an edited row, reported, not an error).
+struct RowPos {
+    seq: u64,
+    ts: i64,
+    key_id: i64,
+    event_id: Option<Span>,
+    fields: [Option<Span>; 8],
+    chain: Option<Span>,
+}
+
+/// Rows read from SQLite into one buffer: no allocation per row or per field.
+struct Chunk {
+    rows: Vec<RowPos>,
+    data: Vec<u8>,
+    /// The stored chain value before the first row (the previous chunk's last row, or
+    /// the start: genesis or anchor); `None` when that value is malformed.
+    prev_chain: Option<ChainValue>,
+}
+
+impl Chunk {
+    fn bytes(&self, span: Option<Span>) -> Option<&[u8]> {
+        span.map(|s| &self.data[s.start..s.start + s.len])
+    }
+
+    fn event_id(&self, row: &RowPos) -> Option<String> {
+        let id: [u8; 16] = self.bytes(row.event_id)?.try_into().ok()?;
+        Some(format_event_id(&id))
+    }
+
+    fn chain(&self, row: &RowPos) -> Option<ChainValue> {
+        self.bytes(row.chain)?.try_into().ok()
+    }
+
+    /// Appends the current row of `row` (columns of [`EVENT_COLUMNS`]). Types are read
+    /// leniently, as [`super::codec::RawRow::from_row`] does.
+    fn push(&mut self, row: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
+        let mut blob = |i: usize| -> Option<Span> {
+            match row.get_ref(i) {
+                Ok(ValueRef::Blob(b)) => {
+                    let start = self.data.len();
+                    self.data.extend_from_slice(b);
+                    Some(Span {
+                        start,
+                        len: b.len(),
+                    })
+                }
+                _ => None,
+            }
+        };
+        let event_id = blob(1);
+        let fields = std::array::from_fn(|i| blob(4 + i));
+        let chain = blob(12);
+        let int = |i: usize| match row.get_ref(i) {
+            Ok(ValueRef::Integer(v)) => Some(v),
+            _ => None,
+        };
+        self.rows.push(RowPos {
+            seq: row.get::<_, i64>(0)?.max(0) as u64,
+            ts: int(2).unwrap_or(i64::MIN),
+            key_id: int(3).unwrap_or(-1),
+            event_id,
+            fields,
+            chain,
+        });
+        Ok(())
+    }
+}
+
+/// What a worker found for one row.
+enum Outcome {
+    /// Every field authenticated and the stored chain value is the link from the
+    /// previous row's stored value.
+    Ok,
+    /// A field or the row's structure is bad, or its key is missing.
+    Row(RowError),
+    /// The stored chain value is not the link from the previous row's.
+    ChainBroken,
+}
+
+/// Decrypts and digests every row of a chunk and checks each row's stored chain value
+/// against the link computed from the previous row's *stored* value. This is the whole
+/// per-row cost of verification, and rows are independent, so chunks run on all cores.
+///
+/// Checking links from stored values is equivalent to the sequential walk from the
+/// start: the walk stops at the first row that fails, and every row before it had a
+/// stored value equal to the expected one, so the first failing row fails the same way.
+fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk) -> Vec<Outcome> {
+    let mut scratch = Vec::with_capacity(512);
+    let mut prev = chunk.prev_chain;
+    let mut out = Vec::with_capacity(chunk.rows.len());
+    for row in &chunk.rows {
+        let event_id = chunk.bytes(row.event_id).unwrap_or_default();
+        let view = RowRef {
+            event_id,
+            ts: row.ts,
+            key_id: row.key_id,
+            fields: std::array::from_fn(|i| chunk.bytes(row.fields[i])),
+        };
+        // An id of the wrong length fails in open_fields before any field.
+        let id: [u8; 16] = event_id.try_into().unwrap_or([0; 16]);
+        let mut digest = EventDigest::new(&id, row.ts);
+        let opened = open_fields(keyring, &view, &mut scratch, |_, plain| digest.field(plain));
+        let stored = chunk.bytes(row.chain).unwrap_or_default();
+        out.push(match (opened, prev) {
+            (Err(e), _) => Outcome::Row(e),
+            (Ok(_), Some(p))
+                if mac_eq(stored, &shared.chain.link(&p, row.seq, &digest.finish())) =>
+            {
+                Outcome::Ok
+            }
+            (Ok(_), _) => Outcome::ChainBroken,
+        });
+        prev = chunk.chain(row);
+    }
+    out
 }
 
 /// The sequential walk: gaps, row problems and chain links, in seq order.
 struct Walk<'a> {
-    shared: &'a Shared,
     conn: &'a rusqlite::Connection,
     head: Option<(u64, ChainValue)>,
     prev: Tail,
@@ -81,9 +196,9 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     /// Checks one chunk; `Some(report)` at the first problem.
-    fn chunk(&mut self, rows: Vec<Digested>) -> Result<Option<VerifyReport>> {
-        for (raw, digest) in rows {
-            if let Some(report) = self.row(&raw, digest)? {
+    fn chunk(&mut self, chunk: &Chunk, outcomes: Vec<Outcome>) -> Result<Option<VerifyReport>> {
+        for (row, outcome) in chunk.rows.iter().zip(outcomes) {
+            if let Some(report) = self.row(chunk, row, outcome)? {
                 return Ok(Some(VerifyReport {
                     checked: self.checked,
                     ..report
@@ -95,75 +210,80 @@ impl Walk<'_> {
 
     fn row(
         &mut self,
-        raw: &RawRow,
-        digest: std::result::Result<[u8; 32], RowError>,
+        chunk: &Chunk,
+        row: &RowPos,
+        outcome: Outcome,
     ) -> Result<Option<VerifyReport>> {
         let prev = self.prev;
-        let id = || raw.id_string();
-        if raw.seq != prev.seq + 1 {
-            let detail = if raw.seq <= prev.seq {
+        let id = || chunk.event_id(row);
+        if row.seq != prev.seq + 1 {
+            let detail = if row.seq <= prev.seq {
                 format!(
                     "event seq {} is at or before the purge anchor (seq {})",
-                    raw.seq, prev.seq
+                    row.seq, prev.seq
                 )
-            } else if raw.seq == prev.seq + 2 {
+            } else if row.seq == prev.seq + 2 {
                 format!("event seq {} is missing (deleted)", prev.seq + 1)
             } else {
                 format!(
                     "events seq {} to {} are missing (deleted)",
                     prev.seq + 1,
-                    raw.seq - 1
+                    row.seq - 1
                 )
             };
             return Ok(Some(problem(
-                raw.seq,
+                row.seq,
                 id(),
                 ProblemKind::MissingEvents,
                 detail,
             )));
         }
-        let digest = match digest {
-            Ok(d) => d,
-            Err(RowError::MissingKey(k)) => {
+        match outcome {
+            Outcome::Ok => {}
+            Outcome::Row(RowError::MissingKey(k)) => {
                 if key_exists(self.conn, k)? {
                     return Err(missing_key(k));
                 }
                 return Ok(Some(problem(
-                    raw.seq,
+                    row.seq,
                     id(),
                     ProblemKind::MalformedRow,
                     unknown_key_detail(k),
                 )));
             }
-            Err(RowError::Problem { kind, detail }) => {
-                return Ok(Some(problem(raw.seq, id(), kind, detail)));
+            Outcome::Row(RowError::Problem { kind, detail }) => {
+                return Ok(Some(problem(row.seq, id(), kind, detail)));
             }
-        };
-        let expected = self.shared.chain.link(&prev.chain, raw.seq, &digest);
-        let stored = raw.chain.as_deref().unwrap_or_default();
-        if !mac_eq(stored, &expected) {
-            return Ok(Some(problem(
-                raw.seq,
-                id(),
-                ProblemKind::ChainBroken,
-                format!(
-                    "event seq {} does not follow the chain (reordered, inserted or replaced event, or an edited id, timestamp or chain value)",
-                    raw.seq
-                ),
-            )));
+            Outcome::ChainBroken => {
+                return Ok(Some(problem(
+                    row.seq,
+                    id(),
+                    ProblemKind::ChainBroken,
+                    format!(
+                        "event seq {} does not follow the chain (reordered, inserted or replaced event, or an edited id, timestamp or chain value)",
+                        row.seq
+                    ),
+                )));
+            }
         }
+        // The worker checked the link, so the stored value is the expected one.
+        let Some(chain) = chunk.chain(row) else {
+            return Err(Error::Internal(
+                "audit verify: a linked row has no chain value".into(),
+            ));
+        };
         self.checked += 1;
         self.prev = Tail {
-            seq: raw.seq,
-            chain: expected,
+            seq: row.seq,
+            chain,
         };
         if let Some((hseq, hchain)) = self.head
-            && hseq == raw.seq
+            && hseq == row.seq
         {
             self.head_seen = true;
-            if !mac_eq(&hchain, &expected) {
+            if !mac_eq(&hchain, &chain) {
                 return Ok(Some(problem(
-                    raw.seq,
+                    row.seq,
                     id(),
                     ProblemKind::HeadMismatch,
                     format!(
@@ -212,10 +332,12 @@ impl Walk<'_> {
     }
 }
 
-/// Reads rows in chunks on this thread while a scoped thread decrypts and digests the
-/// previous chunk: SQLite reading and chain linking overlap with AES-GCM and SHA-256, so
-/// a verify uses two cores.
+/// Reads rows in chunks on this thread while scoped worker threads (one per core)
+/// decrypt, digest and link the chunks read before: SQLite reading overlaps with
+/// AES-GCM, SHA-256 and HMAC, and the expensive part uses every core. Results are walked
+/// in seq order, so the first problem reported is the first in the log.
 fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     shared.pool.read(|conn| {
         let start = match anchor(conn, &shared.chain) {
             Ok(Some(a)) => a,
@@ -231,7 +353,6 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
         let keyring = shared.keyring.read().clone();
         let keyring: &Keyring = &keyring;
         let mut walk = Walk {
-            shared,
             conn,
             head,
             prev: start,
@@ -243,39 +364,56 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
         ))?;
         let mut rows = stmt.query([])?;
         std::thread::scope(|scope| -> Result<VerifyReport> {
-            let mut in_flight = None;
-            loop {
-                let mut chunk = Vec::with_capacity(CHUNK);
-                while chunk.len() < CHUNK {
-                    match rows.next()? {
-                        Some(row) => chunk.push(RawRow::from_row(row)?),
-                        None => break,
+            let mut in_flight = VecDeque::with_capacity(workers);
+            let mut prev_chain = Some(start.chain);
+            let mut done = false;
+            while !done || !in_flight.is_empty() {
+                if !done {
+                    let mut chunk = Chunk {
+                        rows: Vec::with_capacity(CHUNK),
+                        data: Vec::with_capacity(CHUNK * 768),
+                        prev_chain,
+                    };
+                    while chunk.rows.len() < CHUNK {
+                        match rows.next()? {
+                            Some(row) => chunk.push(row)?,
+                            None => {
+                                done = true;
+                                break;
+                            }
+                        }
+                    }
+                    prev_chain = chunk.rows.last().and_then(|r| chunk.chain(r));
+                    if !chunk.rows.is_empty() {
+                        in_flight.push_back(scope.spawn(move || {
+                            let outcomes = check_chunk(shared, keyring, &chunk);
+                            (chunk, outcomes)
+                        }));
                     }
                 }
-                let last = chunk.len() < CHUNK;
-                let next =
-                    (!chunk.is_empty()).then(|| scope.spawn(move || digest_chunk(keyring, chunk)));
-                if let Some(handle) = std::mem::replace(&mut in_flight, next) {
-                    let digested = join(handle)?;
-                    if let Some(report) = walk.chunk(digested)? {
-                        return Ok(report);
+                // Keep every worker busy; walk the oldest chunk once they all are (or
+                // once there is nothing left to read).
+                if in_flight.len() >= workers || (done && !in_flight.is_empty()) {
+                    if let Some(handle) = in_flight.pop_front() {
+                        let (chunk, outcomes) = join(handle)?;
+                        if let Some(report) = walk.chunk(&chunk, outcomes)? {
+                            return Ok(report);
+                        }
                     }
                 }
-                if last {
-                    break;
-                }
-            }
-            if let Some(handle) = in_flight
-                && let Some(report) = walk.chunk(join(handle)?)?
-            {
-                return Ok(report);
             }
             Ok(walk.finish(start))
         })
     })
 }
 
-fn join(handle: std::thread::ScopedJoinHandle<'_, Vec<Digested>>) -> Result<Vec<Digested>> {
+/// Most worker threads a verify starts (beyond this, SQLite reading on one thread is the
+/// bound).
+const MAX_WORKERS: usize = 8;
+
+type Checked = (Chunk, Vec<Outcome>);
+
+fn join(handle: std::thread::ScopedJoinHandle<'_, Checked>) -> Result<Checked> {
     handle
         .join()
         .map_err(|_| Error::Internal("the audit verify worker panicked".into()))
