@@ -37,7 +37,11 @@ pub(crate) struct Prepared {
     pub key_id: u32,
     pub user_idx: Option<i64>,
     pub action_idx: i64,
-    pub fields: [Vec<u8>; 8],
+    /// The eight stored fields (`nonce ‖ ciphertext ‖ tag` each) back to back: one
+    /// allocation per event instead of eight.
+    sealed: Vec<u8>,
+    /// Where each field ends in `sealed`.
+    ends: [usize; 8],
     pub digest: [u8; 32],
 }
 
@@ -46,37 +50,50 @@ impl Prepared {
     pub fn id_string(&self) -> String {
         format_event_id(&self.event_id)
     }
+
+    /// Stored field `i` (in [`FIELDS`] order).
+    pub fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.sealed[start..self.ends[i]]
+    }
 }
 
 /// Encrypts `event` under the current key with fresh nonces and a fresh id.
 pub(crate) fn prepare(shared: &Shared, event: &NewEvent) -> Result<Prepared> {
-    let values = event.field_values()?;
-    // One OS call for the id and all eight nonces.
-    let random = crate::random::bytes::<{ 16 + 8 * NONCE_LEN }>()?;
+    let mut details = String::new();
+    let values = event.field_values(&mut details)?;
+    // The id and all eight nonces from one draw (see `entropy`).
+    let mut random = [0u8; 16 + 8 * NONCE_LEN];
+    super::entropy::fill(&mut random)?;
     let mut id = [0u8; 16];
     id.copy_from_slice(&random[..16]);
     let event_id = new_event_id(id);
     let ts = shared.clock.unix_millis();
     let cipher = shared.keyring.read().current.clone();
     let mut digest = EventDigest::new(&event_id, ts);
+    let total: usize = values
+        .iter()
+        .map(|v| 1 + v.map_or(0, str::len) + OVERHEAD)
+        .sum();
+    let mut sealed = Vec::with_capacity(total);
+    let mut ends = [0usize; 8];
     let mut plaintext = Vec::with_capacity(256);
-    let mut fields: [Vec<u8>; 8] = Default::default();
     for (i, (name, value)) in FIELDS.iter().zip(&values).enumerate() {
-        encode_field(value.as_deref(), &mut plaintext);
+        encode_field(*value, &mut plaintext);
         digest.field(&plaintext);
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&random[16 + i * NONCE_LEN..16 + (i + 1) * NONCE_LEN]);
-        let out = &mut fields[i];
-        out.reserve_exact(plaintext.len() + OVERHEAD);
-        cipher.encrypt_into(&event_id, ts, name, &nonce, &plaintext, out)?;
+        cipher.encrypt_into(&event_id, ts, name, &nonce, &plaintext, &mut sealed)?;
+        ends[i] = sealed.len();
     }
     Ok(Prepared {
         event_id,
         ts,
         key_id: cipher.key_id(),
-        user_idx: values[1].as_deref().map(|u| shared.users.compute(u)),
+        user_idx: values[1].map(|u| shared.users.compute(u)),
         action_idx: shared.actions.compute(&event.action),
-        fields,
+        sealed,
+        ends,
         digest: digest.finish(),
     })
 }

@@ -32,6 +32,7 @@ pub mod key;
 pub(crate) mod blind_index;
 pub(crate) mod chain;
 mod codec;
+mod entropy;
 mod export;
 mod query;
 mod retention;

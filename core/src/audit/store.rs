@@ -50,12 +50,10 @@ pub(crate) fn encode_anchor(chain: &Chain, tail: &Tail) -> Vec<u8> {
 
 /// The last committed event, else the purge anchor, else the genesis value.
 pub(crate) fn tail(conn: &Connection, shared: &Shared) -> Result<Tail> {
+    // Cached: this runs in every write transaction (every synchronous `record`).
     let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     if let Some((seq, chain)) = last {
         let chain: ChainValue = chain.as_slice().try_into().map_err(|_| {
@@ -86,7 +84,6 @@ pub(crate) fn append(tx: &Transaction<'_>, shared: &Shared, events: &[Prepared])
     for e in events {
         let seq = tail.seq + 1;
         let chain = shared.chain.link(&tail.chain, seq, &e.digest);
-        let f = &e.fields;
         stmt.execute(params![
             seq as i64,
             e.event_id.as_slice(),
@@ -94,14 +91,14 @@ pub(crate) fn append(tx: &Transaction<'_>, shared: &Shared, events: &[Prepared])
             e.key_id,
             e.user_idx,
             e.action_idx,
-            f[0],
-            f[1],
-            f[2],
-            f[3],
-            f[4],
-            f[5],
-            f[6],
-            f[7],
+            e.field(0),
+            e.field(1),
+            e.field(2),
+            e.field(3),
+            e.field(4),
+            e.field(5),
+            e.field(6),
+            e.field(7),
             chain.as_slice(),
         ])?;
         tail = Tail { seq, chain };
