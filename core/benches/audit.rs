@@ -57,10 +57,18 @@ fn key() -> AuditKey {
 /// A pool whose connections keep a 64 MiB page cache (SQLite's default is 2 MiB): large
 /// batches and the random-order blind-index B-tree otherwise spill and re-read pages.
 /// This is the configuration docs/bench/audit.md recommends for busy audit logs.
+/// `AUDIT_BENCH_WAL_AUTOCHECKPOINT=N` also sets `PRAGMA wal_autocheckpoint = N` (pages;
+/// SQLite's default is 1000), to measure what checkpointing costs the write paths.
 fn open(path: &Path, mode: WriteMode) -> AuditLog {
+    let checkpoint: Option<u32> = std::env::var("AUDIT_BENCH_WAL_AUTOCHECKPOINT")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let config = PoolConfig {
-        init: Some(Arc::new(|conn: &rusqlite::Connection, _| {
+        init: Some(Arc::new(move |conn: &rusqlite::Connection, _| {
             conn.execute_batch("PRAGMA cache_size = -65536")?;
+            if let Some(pages) = checkpoint {
+                conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {pages}"))?;
+            }
             Ok(())
         })),
         ..PoolConfig::default()

@@ -393,12 +393,12 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                 }
                 // Keep every worker busy; walk the oldest chunk once they all are (or
                 // once there is nothing left to read).
-                if in_flight.len() >= workers || (done && !in_flight.is_empty()) {
-                    if let Some(handle) = in_flight.pop_front() {
-                        let (chunk, outcomes) = join(handle)?;
-                        if let Some(report) = walk.chunk(&chunk, outcomes)? {
-                            return Ok(report);
-                        }
+                if (in_flight.len() >= workers || done)
+                    && let Some(handle) = in_flight.pop_front()
+                {
+                    let (chunk, outcomes) = join(handle)?;
+                    if let Some(report) = walk.chunk(&chunk, outcomes)? {
+                        return Ok(report);
                     }
                 }
             }
