@@ -41,7 +41,8 @@ pub(crate) fn fill(out: &mut [u8]) -> Result<()> {
     if out.len() > BLOCK {
         return crate::random::fill(out);
     }
-    BUFFER.with(|cell| {
+    // `try_with`: during thread teardown the buffer may be gone; fall back to the OS.
+    let buffered = BUFFER.try_with(|cell| {
         let mut b = cell.borrow_mut();
         let pid = std::process::id();
         if b.pid != pid || BLOCK - b.used < out.len() {
@@ -54,7 +55,8 @@ pub(crate) fn fill(out: &mut [u8]) -> Result<()> {
         b.buf[start..end].fill(0);
         b.used = end;
         Ok(())
-    })
+    });
+    buffered.unwrap_or_else(|_| crate::random::fill(out))
 }
 
 #[cfg(test)]
