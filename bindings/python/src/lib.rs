@@ -1,4 +1,12 @@
 //! `magnetar._native`: the pyo3 layer under the `magnetar` Python package.
+//!
+//! Every rule lives in `magnetar-core`; this crate only converts Python objects to core
+//! types and back, maps core errors to Python exceptions (once, in [`errors`]), and
+//! releases the GIL around every call that can wait or burn CPU.
+
+mod conversions;
+mod errors;
+mod pool;
 
 use pyo3::prelude::*;
 
@@ -6,5 +14,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", magnetar_core::VERSION)?;
+    errors::register(m)?;
+    m.add_class::<pool::PyPool>()?;
+    m.add_class::<pool::PyConnection>()?;
+    m.add_class::<pool::PyCursor>()?;
+    m.add_function(wrap_pyfunction!(pool::get_pool, m)?)?;
     Ok(())
 }
