@@ -30,11 +30,16 @@ fi
 
 step "maturin build ($profile)"
 rm -f "$wheels"/magnetar-*.whl
-build_args=(build --out "$wheels" --manifest-path "$repo/bindings/python/Cargo.toml")
+# pyproject.toml names the crate (tool.maturin.manifest-path); passing --manifest-path
+# here would make maturin ignore pyproject.toml.
+build_args=(build --out "$wheels")
 [[ "$profile" == release ]] && build_args+=(--release)
 (cd "$repo/python" && "$venv/bin/maturin" "${build_args[@]}") || fail "maturin build"
-wheel="$(ls "$wheels"/magnetar-*.whl 2>/dev/null | head -n 1)"
-[[ -n "$wheel" ]] || fail "no wheel in $wheels"
+shopt -s nullglob
+built=("$wheels"/magnetar-*.whl)
+shopt -u nullglob
+[[ ${#built[@]} -eq 1 ]] || fail "expected one magnetar wheel in $wheels, found ${#built[@]}"
+wheel="${built[0]}"
 echo "wheel: $wheel ($(du -k "$wheel" | cut -f1) KiB)"
 
 step "install the wheel"

@@ -143,7 +143,7 @@ def test_connection_outside_with_is_refused(pool):
     assert pool.write().role == "writer"
     with conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
-        with pytest.raises(magnetar.InvalidInput, match="already checked out"):
+        with pytest.raises(magnetar.InvalidInput, match="already in a `with` block"):
             conn.__enter__()
     with pytest.raises(magnetar.InvalidInput):
         conn.execute("SELECT 1")
@@ -208,7 +208,10 @@ def test_closed_pool(db_path):
     pool.close()
     pool.close()
     with pytest.raises(magnetar.PoolClosed, match="closed"):
-        with pool.read():
+        with pool.read() as conn:
+            conn.execute("SELECT 1")
+    with pytest.raises(magnetar.PoolClosed, match="closed"):
+        with pool.write():
             pass
     assert "closed=True" in repr(pool)
 

@@ -199,15 +199,25 @@ fn stats_to_py<'py>(py: Python<'py>, s: &PoolStats) -> PyResult<Bound<'py, PyDic
 }
 
 /// A connection checked out of a pool for the length of a `with` block, from
-/// `pool.read()` or `pool.write()`. Its methods follow DB-API: `execute`,
-/// `executemany`, `executescript`.
+/// `pool.read()` or `pool.write()`. Its methods follow DB-API: `execute`, `executemany`.
 #[pyclass(module = "magnetar", name = "Connection", frozen)]
 pub struct PyConnection {
     pool: Pool,
     role: Role,
-    /// Locked only with the GIL released (or for moments that cannot wait on Python),
-    /// so a thread holding it never waits for the GIL.
-    guard: Mutex<Option<PooledConnection>>,
+    /// Locked with the GIL released whenever it may be held for long (a statement, an
+    /// acquire), so a thread holding it never waits for the GIL.
+    state: Mutex<Checkout>,
+}
+
+/// Where a connection object is in its `with` block.
+enum Checkout {
+    /// Outside a `with` block.
+    Idle,
+    /// Inside a `with pool.read()` block, before the first statement: the reader is
+    /// checked out by that statement, so a simple request releases the GIL once.
+    Entered,
+    /// Holding a pooled connection with an open transaction.
+    Held(PooledConnection),
 }
 
 fn not_open(role: Role) -> Error {
@@ -220,30 +230,55 @@ fn not_open(role: Role) -> Error {
     ))
 }
 
+fn already_entered() -> Error {
+    Error::InvalidInput(
+        "this connection is already in a `with` block; blocks on one connection object \
+         cannot nest"
+            .into(),
+    )
+}
+
+/// Checks out a connection for `role` and opens its transaction: a deferred read
+/// transaction (one snapshot) for readers, `BEGIN IMMEDIATE` for the writer.
+fn checkout(pool: &Pool, role: Role) -> magnetar_core::Result<PooledConnection> {
+    let (conn, begin) = match role {
+        Role::Reader => (pool.reader()?, "BEGIN"),
+        Role::Writer => (pool.writer()?, "BEGIN IMMEDIATE"),
+    };
+    exec_cached(&conn, begin)?;
+    Ok(conn)
+}
+
 impl PyConnection {
     fn new(pool: Pool, role: Role) -> Self {
         PyConnection {
             pool,
             role,
-            guard: Mutex::new(None),
+            state: Mutex::new(Checkout::Idle),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<PooledConnection>> {
-        // A poisoned lock only means a panic while it was held; the connection inside is
-        // still either checked out or not, and core rolls it back on return.
-        self.guard.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Checkout> {
+        // A poisoned lock only means a panic while it was held; the state inside is
+        // still accurate, and core rolls back a returned connection's transaction.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the checked-out connection with the GIL released.
+    /// Runs `f` on the checked-out connection (checking out a reader on first use)
+    /// with the GIL released.
     fn with_conn<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&PooledConnection) -> magnetar_core::Result<T> + Send,
     ) -> PyResult<T> {
         py.detach(|| {
-            let mut guard = self.lock();
-            let conn = guard.as_mut().ok_or_else(|| not_open(self.role))?;
+            let mut state = self.lock();
+            if matches!(*state, Checkout::Entered) {
+                *state = Checkout::Held(checkout(&self.pool, self.role)?);
+            }
+            let Checkout::Held(conn) = &mut *state else {
+                return Err(not_open(self.role));
+            };
             let result = f(conn);
             if let Err(e) = &result {
                 conn.note_error(e);
@@ -263,31 +298,26 @@ fn exec_cached(conn: &PooledConnection, sql: &str) -> magnetar_core::Result<()> 
 impl PyConnection {
     fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
         let this = slf.get();
-        let py = slf.py();
-        let role = this.role;
-        let pool = &this.pool;
-        py.detach(|| {
-            let mut guard = this.lock();
-            if guard.is_some() {
-                return Err(Error::InvalidInput(
-                    "this connection is already checked out; `with` blocks on one \
-                     connection object cannot nest"
-                        .into(),
-                ));
+        match this.role {
+            Role::Reader => {
+                let mut state = this.lock();
+                if !matches!(*state, Checkout::Idle) {
+                    return Err(to_py(already_entered()));
+                }
+                *state = Checkout::Entered;
             }
-            let conn = match role {
-                Role::Reader => pool.reader()?,
-                Role::Writer => pool.writer()?,
-            };
-            let begin = match role {
-                Role::Reader => "BEGIN",
-                Role::Writer => "BEGIN IMMEDIATE",
-            };
-            exec_cached(&conn, begin)?;
-            *guard = Some(conn);
-            Ok(())
-        })
-        .py_err()?;
+            Role::Writer => slf
+                .py()
+                .detach(|| {
+                    let mut state = this.lock();
+                    if !matches!(*state, Checkout::Idle) {
+                        return Err(already_entered());
+                    }
+                    *state = Checkout::Held(checkout(&this.pool, Role::Writer)?);
+                    Ok(())
+                })
+                .py_err()?,
+        }
         Ok(slf)
     }
 
@@ -305,7 +335,8 @@ impl PyConnection {
             _ => "ROLLBACK",
         };
         let finish = || {
-            let Some(mut conn) = self.lock().take() else {
+            let Checkout::Held(mut conn) = std::mem::replace(&mut *self.lock(), Checkout::Idle)
+            else {
                 return Ok(());
             };
             let result = exec_cached(&conn, end);
