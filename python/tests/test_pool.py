@@ -269,3 +269,11 @@ def test_twenty_threads_hammering_one_pool(db_path):
     stats = pool.stats()
     assert stats["in_use"] == 0 and stats["acquire_timeouts"] == 0
     pool.close()
+
+
+def test_queries_release_the_gil(pool):
+    from gil import ticks_during
+
+    slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c"
+    with pool.read() as conn:
+        assert ticks_during(lambda: conn.execute(slow).fetchone()) >= 5

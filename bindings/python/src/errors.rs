@@ -75,12 +75,7 @@ pyo3::create_exception!(
     PoolError,
     "No connection became free within `acquire_timeout`."
 );
-pyo3::create_exception!(
-    magnetar,
-    PoolClosed,
-    PoolError,
-    "The pool was closed."
-);
+pyo3::create_exception!(magnetar, PoolClosed, PoolError, "The pool was closed.");
 pyo3::create_exception!(
     magnetar,
     InvalidKey,
@@ -219,28 +214,80 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let classes: [(&str, Bound<'_, PyType>, &str); 23] = [
         ("MagnetarError", py.get_type::<MagnetarError>(), "error"),
-        ("InvalidConfig", py.get_type::<InvalidConfig>(), "invalid_config"),
-        ("InvalidInput", py.get_type::<InvalidInput>(), "invalid_input"),
+        (
+            "InvalidConfig",
+            py.get_type::<InvalidConfig>(),
+            "invalid_config",
+        ),
+        (
+            "InvalidInput",
+            py.get_type::<InvalidInput>(),
+            "invalid_input",
+        ),
         ("StorageError", py.get_type::<StorageError>(), "io"),
         ("DatabaseError", py.get_type::<DatabaseError>(), "database"),
-        ("DatabaseCorrupt", py.get_type::<DatabaseCorrupt>(), "corrupt"),
-        ("NotADatabase", py.get_type::<NotADatabase>(), "not_a_database"),
-        ("ReadOnlyDatabase", py.get_type::<ReadOnlyDatabase>(), "read_only"),
-        ("SchemaTooNew", py.get_type::<SchemaTooNew>(), "schema_too_new"),
+        (
+            "DatabaseCorrupt",
+            py.get_type::<DatabaseCorrupt>(),
+            "corrupt",
+        ),
+        (
+            "NotADatabase",
+            py.get_type::<NotADatabase>(),
+            "not_a_database",
+        ),
+        (
+            "ReadOnlyDatabase",
+            py.get_type::<ReadOnlyDatabase>(),
+            "read_only",
+        ),
+        (
+            "SchemaTooNew",
+            py.get_type::<SchemaTooNew>(),
+            "schema_too_new",
+        ),
         ("PoolError", py.get_type::<PoolError>(), "pool"),
         ("PoolTimeout", py.get_type::<PoolTimeout>(), "pool_timeout"),
         ("PoolClosed", py.get_type::<PoolClosed>(), "pool_closed"),
         ("InvalidKey", py.get_type::<InvalidKey>(), "invalid_key"),
         ("WrongKey", py.get_type::<WrongKey>(), "wrong_key"),
-        ("TamperDetected", py.get_type::<TamperDetected>(), "tampered"),
+        (
+            "TamperDetected",
+            py.get_type::<TamperDetected>(),
+            "tampered",
+        ),
         ("InvalidHash", py.get_type::<InvalidHash>(), "invalid_hash"),
-        ("TransportError", py.get_type::<TransportError>(), "transport"),
-        ("InvalidIndex", py.get_type::<InvalidIndex>(), "invalid_index"),
+        (
+            "TransportError",
+            py.get_type::<TransportError>(),
+            "transport",
+        ),
+        (
+            "InvalidIndex",
+            py.get_type::<InvalidIndex>(),
+            "invalid_index",
+        ),
         ("SessionError", py.get_type::<SessionError>(), "session"),
-        ("SessionNotFound", py.get_type::<SessionNotFound>(), "session_not_found"),
-        ("SessionExpired", py.get_type::<SessionExpired>(), "session_expired"),
-        ("SessionRevoked", py.get_type::<SessionRevoked>(), "session_revoked"),
-        ("SessionLimit", py.get_type::<SessionLimit>(), "session_limit"),
+        (
+            "SessionNotFound",
+            py.get_type::<SessionNotFound>(),
+            "session_not_found",
+        ),
+        (
+            "SessionExpired",
+            py.get_type::<SessionExpired>(),
+            "session_expired",
+        ),
+        (
+            "SessionRevoked",
+            py.get_type::<SessionRevoked>(),
+            "session_revoked",
+        ),
+        (
+            "SessionLimit",
+            py.get_type::<SessionLimit>(),
+            "session_limit",
+        ),
     ];
     for (name, class, kind) in classes {
         class.setattr("kind", kind)?;

@@ -1,0 +1,192 @@
+"""Type stubs for magnetar._native, the Rust extension under the magnetar package."""
+
+import datetime
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, ClassVar, Literal, Optional, Union, final
+
+from typing_extensions import Self
+
+__version__: str
+
+SqlValue = Union[None, int, float, str, bytes]
+BindValue = Union[None, int, float, str, bytes, bytearray, memoryview]
+Params = Union[Sequence[BindValue], Mapping[str, BindValue], None]
+Seconds = Union[int, float, datetime.timedelta]
+StrPath = Union[str, "os.PathLike[str]"]
+
+# ---------------------------------------------------------------- errors
+
+class MagnetarError(Exception):
+    """Base class of every error raised by Magnetar. `kind` names the stable error kind."""
+
+    kind: ClassVar[str]
+
+class InvalidConfig(MagnetarError):
+    """A configuration value is missing or out of range."""
+
+class InvalidInput(MagnetarError):
+    """An argument is malformed (bad SQL parameter, bad IP address, over-long password...)."""
+
+class StorageError(MagnetarError):
+    """The operating system refused a file operation (missing directory, permissions)."""
+
+class DatabaseError(MagnetarError):
+    """SQLite reported an error (syntax error, constraint violation, ...)."""
+
+class DatabaseCorrupt(DatabaseError):
+    """The database file is damaged (SQLITE_CORRUPT)."""
+
+class NotADatabase(DatabaseError):
+    """The file exists but is not an SQLite database (SQLITE_NOTADB)."""
+
+class ReadOnlyDatabase(DatabaseError):
+    """The database cannot be written: a write on a reader, or a read-only file."""
+
+class SchemaTooNew(DatabaseError):
+    """The database schema is newer than this version of Magnetar understands."""
+
+class PoolError(MagnetarError):
+    """Base class of connection-pool errors."""
+
+class PoolTimeout(PoolError):
+    """No connection became free within `acquire_timeout`."""
+
+class PoolClosed(PoolError):
+    """The pool was closed."""
+
+class InvalidKey(MagnetarError):
+    """A key is missing, malformed or too weak."""
+
+class WrongKey(MagnetarError):
+    """The key does not match the one the data was written with."""
+
+class TamperDetected(MagnetarError):
+    """Stored data failed authentication or the audit chain is broken."""
+
+class InvalidHash(MagnetarError):
+    """A stored password hash is malformed, unsupported or has absurd parameters."""
+
+class TransportError(MagnetarError):
+    """The breach-check transport failed (network, HTTP status, malformed body)."""
+
+class InvalidIndex(MagnetarError):
+    """An offline breach index file is corrupt, truncated or of an unknown version."""
+
+class SessionError(MagnetarError):
+    """Base class of session errors."""
+
+class SessionNotFound(SessionError):
+    """No session has this token."""
+
+class SessionExpired(SessionError):
+    """The session passed its idle or absolute timeout."""
+
+class SessionRevoked(SessionError):
+    """The session was revoked."""
+
+class SessionLimit(SessionError):
+    """The per-user session limit is reached and the policy is to reject."""
+
+class InternalError(MagnetarError):
+    """A bug or an environment failure (no OS randomness, a panic caught at a boundary)."""
+
+# ---------------------------------------------------------------- pool
+
+@final
+class Cursor:
+    """The rows and outcome of one statement, DB-API style."""
+
+    arraysize: int
+    def fetchone(self) -> Optional[tuple[SqlValue, ...]]:
+        """The next row as a tuple, or `None` when there are no more."""
+    def fetchmany(self, size: Optional[int] = None) -> list[tuple[SqlValue, ...]]:
+        """Up to `size` more rows (default `arraysize`) as a list of tuples."""
+    def fetchall(self) -> list[tuple[SqlValue, ...]]:
+        """All remaining rows as a list of tuples."""
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by an INSERT, UPDATE or DELETE; -1 for queries."""
+    @property
+    def lastrowid(self) -> Optional[int]:
+        """The rowid of the last successful INSERT on the connection; `None` for queries."""
+    @property
+    def description(self) -> Optional[tuple[tuple[str, None, None, None, None, None, None], ...]]:
+        """One 7-tuple per result column, or `None` for a statement without rows."""
+    def close(self) -> None:
+        """Drops the remaining rows."""
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> tuple[SqlValue, ...]: ...
+
+@final
+class Connection:
+    """A connection checked out of a pool for the length of a `with` block."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]] = None,
+        _exc: Optional[BaseException] = None,
+        _tb: Optional[TracebackType] = None,
+    ) -> bool: ...
+    def execute(self, sql: str, params: Params = None) -> Cursor:
+        """Runs one SQL statement with `params` and returns a `Cursor` over its rows."""
+    def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> Cursor:
+        """Runs one statement once per parameter set; `rowcount` is the total changed."""
+    @property
+    def role(self) -> Literal["reader", "writer"]:
+        """The role of this connection: `"reader"` or `"writer"`."""
+
+
+@final
+class Pool:
+    """A pool of SQLite connections to one database file: one writer, N readers, WAL."""
+
+    def __new__(
+        cls,
+        path: StrPath,
+        *,
+        max_readers: int = ...,
+        min_idle: int = ...,
+        acquire_timeout: Seconds = ...,
+        idle_timeout: Optional[Seconds] = ...,
+        max_lifetime: Optional[Seconds] = ...,
+        health_check_after: Seconds = ...,
+        health_check_sql: str = ...,
+        leak_threshold: Optional[Seconds] = ...,
+        busy_timeout: Seconds = ...,
+        synchronous: Literal["normal", "full"] = ...,
+    ) -> Pool: ...
+    def read(self) -> Connection:
+        """A context manager giving a reader inside one read transaction (snapshot)."""
+    def write(self) -> Connection:
+        """A context manager giving the writer inside a BEGIN IMMEDIATE transaction."""
+    def stats(self) -> dict[str, Any]:
+        """A snapshot of the pool's gauges and counters; wait times in seconds."""
+    def close(self, timeout: Optional[Seconds] = None) -> None:
+        """Closes the pool, waiting up to `timeout` for connections in use."""
+    @property
+    def path(self) -> str:
+        """The database file this pool serves (absolute path)."""
+    @property
+    def closed(self) -> bool:
+        """Whether `close()` was called."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> bool: ...
+
+def get_pool(
+    path: StrPath,
+    *,
+    max_readers: int = ...,
+    min_idle: int = ...,
+    acquire_timeout: Seconds = ...,
+    idle_timeout: Optional[Seconds] = ...,
+    max_lifetime: Optional[Seconds] = ...,
+    health_check_after: Seconds = ...,
+    health_check_sql: str = ...,
+    leak_threshold: Optional[Seconds] = ...,
+    busy_timeout: Seconds = ...,
+    synchronous: Literal["normal", "full"] = ...,
+) -> Pool:
+    """The process-wide pool for the file at `path` (one pool per file)."""
