@@ -58,6 +58,9 @@ set -e
 if [[ $status -eq 5 ]]; then fail "pytest collected no tests"; fi
 if [[ $status -ne 0 ]]; then fail "pytest exit status $status"; fi
 
+step "stubtest: magnetar/_native.pyi matches the module"
+(cd "$scratch" && "$venv/bin/python" -m mypy.stubtest magnetar) || fail "mypy.stubtest"
+
 step "fresh venv: pip install the wheel and import it"
 fresh="$scratch/fresh-venv"
 "$python" -m venv "$fresh" || fail "cannot create a fresh venv"

@@ -10,11 +10,11 @@ from typing_extensions import Self
 
 __version__: str
 
-SqlValue = Union[None, int, float, str, bytes]
-BindValue = Union[None, int, float, str, bytes, bytearray, memoryview]
-Params = Union[Sequence[BindValue], Mapping[str, BindValue], None]
-Seconds = Union[int, float, datetime.timedelta]
-StrPath = Union[str, "os.PathLike[str]"]
+_SqlValue = Union[None, int, float, str, bytes]
+_BindValue = Union[None, int, float, str, bytes, bytearray, memoryview]
+_Params = Union[Sequence[_BindValue], Mapping[str, _BindValue], None]
+_Seconds = Union[int, float, datetime.timedelta]
+_StrPath = Union[str, "os.PathLike[str]"]
 
 # ---------------------------------------------------------------- errors
 
@@ -99,11 +99,11 @@ class Cursor:
     """The rows and outcome of one statement, DB-API style."""
 
     arraysize: int
-    def fetchone(self) -> Optional[tuple[SqlValue, ...]]:
+    def fetchone(self) -> Optional[tuple[_SqlValue, ...]]:
         """The next row as a tuple, or `None` when there are no more."""
-    def fetchmany(self, size: Optional[int] = None) -> list[tuple[SqlValue, ...]]:
+    def fetchmany(self, size: Optional[int] = None) -> list[tuple[_SqlValue, ...]]:
         """Up to `size` more rows (default `arraysize`) as a list of tuples."""
-    def fetchall(self) -> list[tuple[SqlValue, ...]]:
+    def fetchall(self) -> list[tuple[_SqlValue, ...]]:
         """All remaining rows as a list of tuples."""
     @property
     def rowcount(self) -> int:
@@ -117,7 +117,7 @@ class Cursor:
     def close(self) -> None:
         """Drops the remaining rows."""
     def __iter__(self) -> Self: ...
-    def __next__(self) -> tuple[SqlValue, ...]: ...
+    def __next__(self) -> tuple[_SqlValue, ...]: ...
 
 @final
 class Connection:
@@ -130,9 +130,9 @@ class Connection:
         _exc: Optional[BaseException] = None,
         _tb: Optional[TracebackType] = None,
     ) -> bool: ...
-    def execute(self, sql: str, params: Params = None) -> Cursor:
+    def execute(self, sql: str, params: _Params = None) -> Cursor:
         """Runs one SQL statement with `params` and returns a `Cursor` over its rows."""
-    def executemany(self, sql: str, seq_of_params: Iterable[Params]) -> Cursor:
+    def executemany(self, sql: str, seq_of_params: Iterable[_Params]) -> Cursor:
         """Runs one statement once per parameter set; `rowcount` is the total changed."""
     @property
     def role(self) -> Literal["reader", "writer"]:
@@ -145,17 +145,17 @@ class Pool:
 
     def __new__(
         cls,
-        path: StrPath,
+        path: _StrPath,
         *,
         max_readers: int = ...,
         min_idle: int = ...,
-        acquire_timeout: Seconds = ...,
-        idle_timeout: Optional[Seconds] = ...,
-        max_lifetime: Optional[Seconds] = ...,
-        health_check_after: Seconds = ...,
+        acquire_timeout: _Seconds = ...,
+        idle_timeout: Optional[_Seconds] = ...,
+        max_lifetime: Optional[_Seconds] = ...,
+        health_check_after: _Seconds = ...,
         health_check_sql: str = ...,
-        leak_threshold: Optional[Seconds] = ...,
-        busy_timeout: Seconds = ...,
+        leak_threshold: Optional[_Seconds] = ...,
+        busy_timeout: _Seconds = ...,
         synchronous: Literal["normal", "full"] = ...,
     ) -> Pool: ...
     def read(self) -> Connection:
@@ -164,7 +164,7 @@ class Pool:
         """A context manager giving the writer inside a BEGIN IMMEDIATE transaction."""
     def stats(self) -> dict[str, Any]:
         """A snapshot of the pool's gauges and counters; wait times in seconds."""
-    def close(self, timeout: Optional[Seconds] = None) -> None:
+    def close(self, timeout: Optional[_Seconds] = None) -> None:
         """Closes the pool, waiting up to `timeout` for connections in use."""
     @property
     def path(self) -> str:
@@ -176,17 +176,17 @@ class Pool:
     def __exit__(self, *_exc: object) -> bool: ...
 
 def get_pool(
-    path: StrPath,
+    path: _StrPath,
     *,
     max_readers: int = ...,
     min_idle: int = ...,
-    acquire_timeout: Seconds = ...,
-    idle_timeout: Optional[Seconds] = ...,
-    max_lifetime: Optional[Seconds] = ...,
-    health_check_after: Seconds = ...,
+    acquire_timeout: _Seconds = ...,
+    idle_timeout: Optional[_Seconds] = ...,
+    max_lifetime: Optional[_Seconds] = ...,
+    health_check_after: _Seconds = ...,
     health_check_sql: str = ...,
-    leak_threshold: Optional[Seconds] = ...,
-    busy_timeout: Seconds = ...,
+    leak_threshold: Optional[_Seconds] = ...,
+    busy_timeout: _Seconds = ...,
     synchronous: Literal["normal", "full"] = ...,
 ) -> Pool:
     """The process-wide pool for the file at `path` (one pool per file)."""
