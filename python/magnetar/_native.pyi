@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal, Optional, Union, final
 from typing_extensions import Self
 
 __version__: str
+__all__: list[str]
 
 _SqlValue = Union[None, int, float, str, bytes]
 _BindValue = Union[None, int, float, str, bytes, bytearray, memoryview]
