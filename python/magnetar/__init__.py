@@ -2,6 +2,12 @@
 
 - :class:`Pool` / :func:`get_pool`: a SQLite connection pool (one writer, N readers,
   WAL) with ``with pool.read() as conn:`` and ``with pool.write() as conn:`` blocks.
+- :class:`PasswordHasher`: Argon2id hashing, verification of legacy hashes (bcrypt,
+  PBKDF2, scrypt, crypt, digests), upgrade on login, offline wrapping.
+- :class:`AuditLog`: an encrypted (AES-256-GCM), searchable, tamper-evident audit log.
+- :class:`BreachChecker` / :func:`build_breach_index`: HaveIBeenPwned k-anonymity
+  checks, online or from a local index.
+- :class:`SessionRegistry` / :func:`score`: session risk scoring and limits.
 - Exceptions: :class:`MagnetarError` and one subclass per error kind.
 
 Everything is implemented in Rust (``magnetar._native``); the GIL is released around
@@ -9,6 +15,8 @@ every call that waits or burns CPU, and every object is safe to share between th
 """
 
 from magnetar._native import (
+    BreachChecker,
+    BreachResult,
     Connection,
     Cursor,
     DatabaseCorrupt,
@@ -37,10 +45,13 @@ from magnetar._native import (
     TransportError,
     WrongKey,
     __version__,
+    build_breach_index,
     get_pool,
 )
 
 __all__ = [
+    "BreachChecker",
+    "BreachResult",
     "Connection",
     "Cursor",
     "DatabaseCorrupt",
@@ -69,5 +80,6 @@ __all__ = [
     "TransportError",
     "WrongKey",
     "__version__",
+    "build_breach_index",
     "get_pool",
 ]

@@ -2,14 +2,47 @@
 
 import datetime
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Optional, Union, final
 
 from typing_extensions import Self
 
 __version__: str
-__all__: list[str]
+__all__ = [
+    "BreachChecker",
+    "BreachResult",
+    "Connection",
+    "Cursor",
+    "DatabaseCorrupt",
+    "DatabaseError",
+    "InternalError",
+    "InvalidConfig",
+    "InvalidHash",
+    "InvalidIndex",
+    "InvalidInput",
+    "InvalidKey",
+    "MagnetarError",
+    "NotADatabase",
+    "Pool",
+    "PoolClosed",
+    "PoolError",
+    "PoolTimeout",
+    "ReadOnlyDatabase",
+    "SchemaTooNew",
+    "SessionError",
+    "SessionExpired",
+    "SessionLimit",
+    "SessionNotFound",
+    "SessionRevoked",
+    "StorageError",
+    "TamperDetected",
+    "TransportError",
+    "WrongKey",
+    "__version__",
+    "build_breach_index",
+    "get_pool",
+]
 
 _SqlValue = Union[None, int, float, str, bytes]
 _BindValue = Union[None, int, float, str, bytes, bytearray, memoryview]
@@ -191,3 +224,58 @@ def get_pool(
     synchronous: Literal["normal", "full"] = ...,
 ) -> Pool:
     """The process-wide pool for the file at `path` (one pool per file)."""
+
+# ---------------------------------------------------------------- breach check
+
+@final
+class BreachResult:
+    """The result of a breach check."""
+
+    @property
+    def status(self) -> Literal["breached", "not_found", "unknown"]:
+        """`"breached"`, `"not_found"` or `"unknown"`."""
+    @property
+    def count(self) -> Optional[int]:
+        """Times the password was seen in breaches (`None` unless breached)."""
+    @property
+    def source(self) -> Literal["offline", "cache", "online"]:
+        """Where the answer came from."""
+    @property
+    def reason(self) -> Optional[str]:
+        """Why the status is `"unknown"`."""
+    @property
+    def breached(self) -> bool:
+        """Whether the password is known to be breached."""
+
+@final
+class BreachChecker:
+    """Checks passwords against Pwned Passwords (k-anonymity, cache, offline index)."""
+
+    def __new__(
+        cls,
+        *,
+        base_url: Optional[str] = None,
+        timeout: Optional[_Seconds] = None,
+        cache_size: Optional[int] = None,
+        cache_ttl: Optional[_Seconds] = None,
+        offline_index: Optional[_StrPath] = None,
+        transport: Optional[Callable[[str, dict[str, str]], Union[str, tuple[int, str]]]] = None,
+        online: Optional[bool] = None,
+        retries: Optional[int] = None,
+        ntlm: Optional[bool] = None,
+        user_agent: Optional[str] = None,
+    ) -> BreachChecker: ...
+    def check(self, password: str) -> BreachResult:
+        """Checks `password`; network trouble gives status `"unknown"`, never an error."""
+    def check_async(self, password: str) -> Awaitable[BreachResult]:
+        """`check` for asyncio, run on the event loop's default executor."""
+
+def build_breach_index(
+    corpus: _StrPath,
+    index: _StrPath,
+    *,
+    top: Optional[int] = None,
+    progress: Optional[Callable[[str, int, Optional[int]], object]] = None,
+) -> dict[str, int]:
+    """Builds an offline breach index from a Pwned Passwords corpus file."""
+

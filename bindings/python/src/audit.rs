@@ -329,7 +329,10 @@ impl PyAuditLog {
     /// Opens the log with the key held by environment variable `var` (64 hex characters
     /// or base64 of 32 bytes); `InvalidKey` when it is unset or not a key.
     #[staticmethod]
-    #[pyo3(signature = (pool, var = "MAGNETAR_AUDIT_KEY".to_owned(), *, batched = false))]
+    #[pyo3(
+        signature = (pool, var = "MAGNETAR_AUDIT_KEY".to_owned(), *, batched = false),
+        text_signature = "(pool, var='MAGNETAR_AUDIT_KEY', *, batched=False)"
+    )]
     fn from_env(
         py: Python<'_>,
         pool: PyRef<'_, PyPool>,
@@ -420,13 +423,18 @@ impl PyAuditLog {
     /// Walks the whole chain, decrypting and authenticating every event. With `head`
     /// (from an earlier `head()`), also detects a truncated tail.
     #[pyo3(signature = (head = None))]
-    fn verify(&self, py: Python<'_>, head: Option<PyAuditHead>) -> PyResult<PyVerifyReport> {
+    fn verify(
+        &self,
+        py: Python<'_>,
+        head: Option<PyRef<'_, PyAuditHead>>,
+    ) -> PyResult<PyVerifyReport> {
+        let head = head.map(|h| Head {
+            seq: h.seq,
+            chain_hex: h.chain_hex.clone(),
+        });
         let report = py
             .detach(|| match &head {
-                Some(h) => self.inner.verify_against(&Head {
-                    seq: h.seq,
-                    chain_hex: h.chain_hex.clone(),
-                }),
+                Some(h) => self.inner.verify_against(h),
                 None => self.inner.verify(),
             })
             .py_err()?;

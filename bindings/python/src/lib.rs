@@ -4,6 +4,7 @@
 //! types and back, maps core errors to Python exceptions (once, in [`errors`]), and
 //! releases the GIL around every call that can wait or burn CPU.
 
+mod breach;
 mod conversions;
 mod errors;
 mod pool;
@@ -19,5 +20,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pool::PyConnection>()?;
     m.add_class::<pool::PyCursor>()?;
     m.add_function(wrap_pyfunction!(pool::get_pool, m)?)?;
+    m.add_class::<breach::PyBreachChecker>()?;
+    m.add_class::<breach::PyBreachResult>()?;
+    m.add_function(wrap_pyfunction!(breach::build_breach_index, m)?)?;
     Ok(())
 }

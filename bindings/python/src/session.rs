@@ -379,7 +379,10 @@ impl PySessionRegistry {
 
     /// Revokes every session of `user_id` (password change, account lock); returns
     /// how many.
-    #[pyo3(signature = (user_id, reason = "revoked".to_owned()))]
+    #[pyo3(
+        signature = (user_id, reason = "revoked".to_owned()),
+        text_signature = "($self, user_id, reason='revoked')"
+    )]
     fn revoke_all(&self, py: Python<'_>, user_id: String, reason: String) -> PyResult<usize> {
         py.detach(|| self.inner.revoke_all(&user_id, &reason))
             .py_err()
