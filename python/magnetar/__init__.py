@@ -15,6 +15,7 @@ every call that waits or burns CPU, and every object is safe to share between th
 """
 
 from magnetar._native import (
+    Assessment,
     BreachChecker,
     BreachResult,
     Connection,
@@ -34,11 +35,14 @@ from magnetar._native import (
     PoolError,
     PoolTimeout,
     ReadOnlyDatabase,
+    RiskReason,
     SchemaTooNew,
+    Session,
     SessionError,
     SessionExpired,
     SessionLimit,
     SessionNotFound,
+    SessionRegistry,
     SessionRevoked,
     StorageError,
     TamperDetected,
@@ -47,9 +51,11 @@ from magnetar._native import (
     __version__,
     build_breach_index,
     get_pool,
+    score,
 )
 
 __all__ = [
+    "Assessment",
     "BreachChecker",
     "BreachResult",
     "Connection",
@@ -69,11 +75,14 @@ __all__ = [
     "PoolError",
     "PoolTimeout",
     "ReadOnlyDatabase",
+    "RiskReason",
     "SchemaTooNew",
+    "Session",
     "SessionError",
     "SessionExpired",
     "SessionLimit",
     "SessionNotFound",
+    "SessionRegistry",
     "SessionRevoked",
     "StorageError",
     "TamperDetected",
@@ -82,4 +91,5 @@ __all__ = [
     "__version__",
     "build_breach_index",
     "get_pool",
+    "score",
 ]

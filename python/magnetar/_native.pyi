@@ -10,6 +10,7 @@ from typing_extensions import Self
 
 __version__: str
 __all__ = [
+    "Assessment",
     "BreachChecker",
     "BreachResult",
     "Connection",
@@ -29,11 +30,14 @@ __all__ = [
     "PoolError",
     "PoolTimeout",
     "ReadOnlyDatabase",
+    "RiskReason",
     "SchemaTooNew",
+    "Session",
     "SessionError",
     "SessionExpired",
     "SessionLimit",
     "SessionNotFound",
+    "SessionRegistry",
     "SessionRevoked",
     "StorageError",
     "TamperDetected",
@@ -42,6 +46,7 @@ __all__ = [
     "__version__",
     "build_breach_index",
     "get_pool",
+    "score",
 ]
 
 _SqlValue = Union[None, int, float, str, bytes]
@@ -279,3 +284,105 @@ def build_breach_index(
 ) -> dict[str, int]:
     """Builds an offline breach index from a Pwned Passwords corpus file."""
 
+# ---------------------------------------------------------------- sessions
+
+_Headers = Optional[Mapping[str, str]]
+
+@final
+class Session:
+    """A session as the host sees it (never its token)."""
+
+    @property
+    def id(self) -> str:
+        """Random public id."""
+    @property
+    def user_id(self) -> str:
+        """The owner."""
+    @property
+    def created_at_ms(self) -> int:
+        """Creation time, Unix milliseconds."""
+    @property
+    def last_seen_ms(self) -> int:
+        """Last stored use, Unix milliseconds."""
+    @property
+    def idle_expires_at_ms(self) -> int:
+        """When the session expires unless used again."""
+    @property
+    def expires_at_ms(self) -> int:
+        """Absolute expiry, Unix milliseconds."""
+    @property
+    def ip(self) -> str:
+        """Baseline IP."""
+    @property
+    def user_agent(self) -> str:
+        """Baseline User-Agent."""
+    @property
+    def revoked_at_ms(self) -> Optional[int]:
+        """When it was revoked, or `None`."""
+    @property
+    def revoke_reason(self) -> Optional[str]:
+        """Why it was revoked, or `None`."""
+
+@final
+class RiskReason:
+    """One signal's contribution to a risk score."""
+
+    @property
+    def signal(self) -> str:
+        """The signal name, e.g. `"ip_change"`."""
+    @property
+    def weight(self) -> float:
+        """The weight it added to the score."""
+    @property
+    def detail(self) -> str:
+        """What changed."""
+
+@final
+class Assessment:
+    """The risk assessment of a request."""
+
+    @property
+    def score(self) -> float:
+        """Sum of the signal weights, clamped to [0, 1]."""
+    @property
+    def decision(self) -> Literal["allow", "monitor", "step_up", "terminate"]:
+        """What to do about the request."""
+    @property
+    def reasons(self) -> list[RiskReason]:
+        """The signals that fired."""
+    @property
+    def session(self) -> Optional[Session]:
+        """The session after this request (`None` from `magnetar.score`)."""
+
+@final
+class SessionRegistry:
+    """Sessions with per-user limits, timeouts, risk scoring and audit."""
+
+    def __new__(
+        cls,
+        pool: Pool,
+        *,
+        fingerprint_key: Optional[bytes] = None,
+        max_sessions: Optional[int] = None,
+        idle_timeout: Optional[_Seconds] = None,
+        absolute_timeout: Optional[_Seconds] = None,
+        touch_interval: Optional[_Seconds] = None,
+        reject_at_limit: bool = False,
+    ) -> SessionRegistry: ...
+    def create(self, user_id: str, *, ip: str, user_agent: str, headers: _Headers = None) -> tuple[str, Session]:
+        """Creates a session; returns `(token, session)`."""
+    def validate(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Assessment:
+        """Checks `token` and scores this request against its session."""
+    def rebaseline(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Session:
+        """Accepts this request's context as the session's new baseline."""
+    def revoke(self, token: str) -> None:
+        """Revokes the session of `token`."""
+    def revoke_all(self, user_id: str, reason: str = "revoked") -> int:
+        """Revokes every session of `user_id`; returns how many."""
+    def sessions(self, user_id: str) -> list[Session]:
+        """The user's live sessions, oldest first."""
+    def sweep_expired(self) -> int:
+        """Deletes sessions past their timeouts; returns how many."""
+
+def score(previous: Mapping[str, Any], current: Mapping[str, Any]) -> Assessment:
+    """Scores `current` against `previous` with the default policy."""

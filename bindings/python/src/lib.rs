@@ -8,6 +8,7 @@ mod breach;
 mod conversions;
 mod errors;
 mod pool;
+mod session;
 
 use pyo3::prelude::*;
 
@@ -23,5 +24,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<breach::PyBreachChecker>()?;
     m.add_class::<breach::PyBreachResult>()?;
     m.add_function(wrap_pyfunction!(breach::build_breach_index, m)?)?;
+    m.add_class::<session::PySessionRegistry>()?;
+    m.add_class::<session::PySession>()?;
+    m.add_class::<session::PyAssessment>()?;
+    m.add_class::<session::PyRiskReason>()?;
+    m.add_function(wrap_pyfunction!(session::score, m)?)?;
     Ok(())
 }
