@@ -25,6 +25,7 @@ __all__ = [
     "InvalidKey",
     "MagnetarError",
     "NotADatabase",
+    "PasswordHasher",
     "Pool",
     "PoolClosed",
     "PoolError",
@@ -229,6 +230,45 @@ def get_pool(
     synchronous: Literal["normal", "full"] = ...,
 ) -> Pool:
     """The process-wide pool for the file at `path` (one pool per file)."""
+
+# ---------------------------------------------------------------- passwords
+
+@final
+class PasswordHasher:
+    """Hashes passwords with Argon2id and verifies every supported legacy format."""
+
+    def __new__(
+        cls,
+        *,
+        memory_kib: Optional[int] = None,
+        iterations: Optional[int] = None,
+        parallelism: Optional[int] = None,
+        pepper: Optional[tuple[str, Union[str, bytes]]] = None,
+        old_peppers: Optional[Iterable[tuple[str, Union[str, bytes]]]] = None,
+        legacy_digests: Optional[Sequence[str]] = None,
+        max_password_bytes: Optional[int] = None,
+    ) -> PasswordHasher: ...
+    def hash(self, password: Union[str, bytes]) -> str:
+        """A new Argon2id PHC string for `password`."""
+    def verify(self, password: Union[str, bytes], stored: str) -> bool:
+        """Whether `password` matches `stored` (any supported format)."""
+    def verify_and_update(self, password: Union[str, bytes], stored: str) -> tuple[bool, Optional[str]]:
+        """`(valid, new_hash_or_None)`: a new hash when the stored one should be replaced."""
+    def needs_rehash(self, stored: str) -> bool:
+        """Whether `stored` should be replaced at the next successful login."""
+    def identify(self, stored: str) -> str:
+        """The stable name of the format of `stored`."""
+    def wrap_legacy(self, stored: str) -> str:
+        """Wraps a legacy hash into Argon2id without the password."""
+    @property
+    def memory_kib(self) -> int:
+        """Argon2id memory cost of new hashes, in KiB."""
+    @property
+    def iterations(self) -> int:
+        """Argon2id iterations of new hashes."""
+    @property
+    def parallelism(self) -> int:
+        """Argon2id parallelism of new hashes."""
 
 # ---------------------------------------------------------------- breach check
 

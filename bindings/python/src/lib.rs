@@ -7,6 +7,7 @@
 mod breach;
 mod conversions;
 mod errors;
+mod password;
 mod pool;
 mod session;
 
@@ -24,6 +25,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<breach::PyBreachChecker>()?;
     m.add_class::<breach::PyBreachResult>()?;
     m.add_function(wrap_pyfunction!(breach::build_breach_index, m)?)?;
+    m.add_class::<password::PyPasswordHasher>()?;
     m.add_class::<session::PySessionRegistry>()?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PyAssessment>()?;
