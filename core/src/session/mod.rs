@@ -17,6 +17,7 @@
 //! documentation says what is stored and why.
 
 mod audit;
+mod audit_log;
 mod context;
 mod registry;
 pub mod schema;
