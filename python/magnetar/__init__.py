@@ -16,6 +16,10 @@ every call that waits or burns CPU, and every object is safe to share between th
 
 from magnetar._native import (
     Assessment,
+    AuditEvent,
+    AuditHead,
+    AuditLog,
+    AuditProblem,
     BreachChecker,
     BreachResult,
     Connection,
@@ -48,6 +52,7 @@ from magnetar._native import (
     StorageError,
     TamperDetected,
     TransportError,
+    VerifyReport,
     WrongKey,
     __version__,
     build_breach_index,
@@ -57,6 +62,10 @@ from magnetar._native import (
 
 __all__ = [
     "Assessment",
+    "AuditEvent",
+    "AuditHead",
+    "AuditLog",
+    "AuditProblem",
     "BreachChecker",
     "BreachResult",
     "Connection",
@@ -89,6 +98,7 @@ __all__ = [
     "StorageError",
     "TamperDetected",
     "TransportError",
+    "VerifyReport",
     "WrongKey",
     "__version__",
     "build_breach_index",

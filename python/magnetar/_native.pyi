@@ -11,6 +11,10 @@ from typing_extensions import Self
 __version__: str
 __all__ = [
     "Assessment",
+    "AuditEvent",
+    "AuditHead",
+    "AuditLog",
+    "AuditProblem",
     "BreachChecker",
     "BreachResult",
     "Connection",
@@ -43,6 +47,7 @@ __all__ = [
     "StorageError",
     "TamperDetected",
     "TransportError",
+    "VerifyReport",
     "WrongKey",
     "__version__",
     "build_breach_index",
@@ -324,6 +329,166 @@ def build_breach_index(
 ) -> dict[str, int]:
     """Builds an offline breach index from a Pwned Passwords corpus file."""
 
+# ---------------------------------------------------------------- audit log
+
+@final
+class AuditEvent:
+    """One recorded, decrypted and authenticated audit event."""
+
+    @property
+    def seq(self) -> int:
+        """Position in the log."""
+    @property
+    def event_id(self) -> str:
+        """The event id (a random UUID string)."""
+    @property
+    def timestamp_ms(self) -> int:
+        """When it was recorded, Unix milliseconds."""
+    @property
+    def timestamp(self) -> datetime.datetime:
+        """When it was recorded, as an aware UTC datetime."""
+    @property
+    def key_id(self) -> int:
+        """The key id its fields are encrypted under."""
+    @property
+    def action(self) -> str:
+        """What happened."""
+    @property
+    def user_id(self) -> Optional[str]:
+        """Who did it."""
+    @property
+    def resource_type(self) -> Optional[str]:
+        """The kind of thing acted on."""
+    @property
+    def resource_id(self) -> Optional[str]:
+        """The thing acted on."""
+    @property
+    def status(self) -> Optional[str]:
+        """Outcome."""
+    @property
+    def ip(self) -> Optional[str]:
+        """Client IP address."""
+    @property
+    def user_agent(self) -> Optional[str]:
+        """Client User-Agent."""
+    @property
+    def details(self) -> Any:
+        """The free-form details (decoded JSON), or `None`."""
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a dict."""
+
+@final
+class AuditProblem:
+    """The first problem `verify()` found."""
+
+    @property
+    def seq(self) -> int:
+        """Sequence number where it was found."""
+    @property
+    def event_id(self) -> Optional[str]:
+        """The event id at that position, when it could be read."""
+    @property
+    def kind(self) -> str:
+        """The kind of problem, e.g. `"field_tampered"` or `"truncated"`."""
+    @property
+    def detail(self) -> str:
+        """What was wrong."""
+
+@final
+class VerifyReport:
+    """The result of `AuditLog.verify()`."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether no problem was found."""
+    @property
+    def checked(self) -> int:
+        """Events fully verified."""
+    @property
+    def first_problem(self) -> Optional[AuditProblem]:
+        """The first problem, or `None`."""
+    def __bool__(self) -> bool: ...
+
+@final
+class AuditHead:
+    """The end of the chain, to detect truncation later."""
+
+    def __new__(cls, seq: int, chain_hex: str) -> AuditHead: ...
+    @property
+    def seq(self) -> int:
+        """Sequence number of the last event."""
+    @property
+    def chain_hex(self) -> str:
+        """Its chain value, lowercase hex."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class AuditLog:
+    """An encrypted, tamper-evident audit log stored in a pool's database."""
+
+    def __new__(
+        cls,
+        pool: Pool,
+        *,
+        key: Union[bytes, str, None] = None,
+        passphrase: Optional[str] = None,
+        batched: bool = False,
+        previous_keys: Optional[Iterable[Union[bytes, str]]] = None,
+    ) -> AuditLog: ...
+    @staticmethod
+    def from_env(pool: Pool, var: str = "MAGNETAR_AUDIT_KEY", *, batched: bool = False) -> AuditLog:
+        """Opens the log with the key held by environment variable `var`."""
+    @staticmethod
+    def generate_key() -> str:
+        """A new random audit key as 64 hex characters."""
+    def record(
+        self,
+        action: str,
+        *,
+        user_id: Optional[str] = None,
+        resource_type: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        status: Optional[str] = None,
+        ip: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        details: Any = None,
+    ) -> str:
+        """Records an event and returns its id."""
+    def query(
+        self,
+        *,
+        user_id: Optional[str] = None,
+        action: Optional[str] = None,
+        since: Union[datetime.datetime, float, None] = None,
+        until: Union[datetime.datetime, float, None] = None,
+        limit: Optional[int] = 100,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[AuditEvent]:
+        """Events matching every given condition."""
+    def verify(self, head: Optional[AuditHead] = None) -> VerifyReport:
+        """Walks the chain; with `head`, also detects a truncated tail."""
+    def head(self) -> AuditHead:
+        """The current end of the chain."""
+    def flush(self) -> None:
+        """Waits until every event recorded so far is committed."""
+    def close(self) -> None:
+        """Commits everything queued and stops the background writer."""
+    def export_jsonl(self, path: _StrPath, *, user_id: Optional[str] = None, action: Optional[str] = None) -> int:
+        """Writes matching events to `path` as JSON lines; returns how many."""
+    def rotate_key(self, new_key: Union[bytes, str]) -> int:
+        """Makes `new_key` the current key; returns its key id."""
+    def reencrypt(self, batch_size: int = 1000) -> tuple[int, int]:
+        """Re-encrypts events under older keys: `(reencrypted, remaining)`."""
+    def purge_before(self, cutoff: Union[datetime.datetime, float]) -> int:
+        """Deletes events recorded before `cutoff`; returns how many."""
+    @property
+    def current_key_id(self) -> int:
+        """The key id new events are encrypted under."""
+    def __len__(self) -> int: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_exc: object) -> bool: ...
+
 # ---------------------------------------------------------------- sessions
 
 _Headers = Optional[Mapping[str, str]]
@@ -403,6 +568,7 @@ class SessionRegistry:
         pool: Pool,
         *,
         fingerprint_key: Optional[bytes] = None,
+        audit: Optional[AuditLog] = None,
         max_sessions: Optional[int] = None,
         idle_timeout: Optional[_Seconds] = None,
         absolute_timeout: Optional[_Seconds] = None,

@@ -68,6 +68,18 @@ def test_limits_and_revoke_all(pool):
         strict.create("erin", ip="203.0.113.7", user_agent=CHROME)
 
 
+def test_decisions_reach_the_audit_log(pool):
+    audit = magnetar.AuditLog(pool, key=os.urandom(32))
+    registry = magnetar.SessionRegistry(pool, fingerprint_key=FP_KEY, audit=audit)
+    token, _ = registry.create("frank", ip="203.0.113.7", user_agent=CHROME)
+    registry.validate(token, ip="198.51.100.2", user_agent=FIREFOX_MAC)
+    actions = [e.action for e in audit.query(user_id="frank")]
+    assert actions[0] == "session.create"
+    assert any(a in ("session.step_up", "session.terminate") for a in actions[1:])
+    assert token not in str([e.to_dict() for e in audit.query()])
+    audit.close()
+
+
 def test_configuration_errors(pool):
     with pytest.raises(magnetar.InvalidKey, match="fingerprint_key"):
         magnetar.SessionRegistry(pool)

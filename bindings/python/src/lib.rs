@@ -4,6 +4,7 @@
 //! types and back, maps core errors to Python exceptions (once, in [`errors`]), and
 //! releases the GIL around every call that can wait or burn CPU.
 
+mod audit;
 mod breach;
 mod conversions;
 mod errors;
@@ -22,10 +23,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pool::PyConnection>()?;
     m.add_class::<pool::PyCursor>()?;
     m.add_function(wrap_pyfunction!(pool::get_pool, m)?)?;
+    m.add_class::<password::PyPasswordHasher>()?;
     m.add_class::<breach::PyBreachChecker>()?;
     m.add_class::<breach::PyBreachResult>()?;
     m.add_function(wrap_pyfunction!(breach::build_breach_index, m)?)?;
-    m.add_class::<password::PyPasswordHasher>()?;
+    m.add_class::<audit::PyAuditLog>()?;
+    m.add_class::<audit::PyAuditEvent>()?;
+    m.add_class::<audit::PyAuditProblem>()?;
+    m.add_class::<audit::PyVerifyReport>()?;
+    m.add_class::<audit::PyAuditHead>()?;
     m.add_class::<session::PySessionRegistry>()?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PyAssessment>()?;

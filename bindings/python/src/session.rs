@@ -10,6 +10,7 @@ use magnetar_core::session::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
+use crate::audit::PyAuditLog;
 use crate::conversions::{duration_from_py, type_name};
 use crate::errors::{IntoPyResult, invalid_input, to_py};
 use crate::pool::PyPool;
@@ -253,7 +254,7 @@ pub struct PySessionRegistry {
 impl PySessionRegistry {
     #[new]
     #[pyo3(signature = (
-        pool, *, fingerprint_key = None, max_sessions = None,
+        pool, *, fingerprint_key = None, audit = None, max_sessions = None,
         idle_timeout = None, absolute_timeout = None, touch_interval = None,
         reject_at_limit = false,
     ))]
@@ -262,6 +263,7 @@ impl PySessionRegistry {
         py: Python<'_>,
         pool: PyRef<'_, PyPool>,
         fingerprint_key: Option<&Bound<'_, PyAny>>,
+        audit: Option<PyRef<'_, PyAuditLog>>,
         max_sessions: Option<u32>,
         idle_timeout: Option<&Bound<'_, PyAny>>,
         absolute_timeout: Option<&Bound<'_, PyAny>>,
@@ -303,7 +305,16 @@ impl PySessionRegistry {
             config.limit_policy = LimitPolicy::Reject;
         }
         let pool = pool.inner.clone();
-        let registry = py.detach(|| SessionRegistry::open(pool, config)).py_err()?;
+        let sink = audit.map(|a| a.inner.clone());
+        let registry = py
+            .detach(|| {
+                let registry = SessionRegistry::open(pool, config)?;
+                Ok::<_, magnetar_core::Error>(match sink {
+                    Some(log) => registry.with_audit(log),
+                    None => registry,
+                })
+            })
+            .py_err()?;
         Ok(PySessionRegistry {
             inner: Arc::new(registry),
         })
