@@ -289,9 +289,12 @@ impl PyConnection {
     }
 }
 
-/// Runs a statement without parameters through the connection's statement cache.
+/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, `ROLLBACK`) through the
+/// connection's statement cache: these run twice per `with` block, so they skip the
+/// row collection of `statement::run`.
 fn exec_cached(conn: &PooledConnection, sql: &str) -> magnetar_core::Result<()> {
-    statement::run(conn, sql, &Params::None).map(|_| ())
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 #[pymethods]
@@ -348,12 +351,9 @@ impl PyConnection {
             drop(conn);
             result
         };
-        match self.role {
-            // Ending a read transaction only releases a WAL read mark: too quick to be
-            // worth handing the GIL to another thread and taking it back.
-            Role::Reader => finish().py_err()?,
-            Role::Writer => py.detach(finish).py_err()?,
-        }
+        // Ending a transaction releases file locks (system calls) and a commit writes:
+        // let other threads run Python meanwhile.
+        py.detach(finish).py_err()?;
         Ok(false)
     }
 
