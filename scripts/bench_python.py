@@ -258,7 +258,7 @@ def bench_gil(quick: bool) -> None:
 
     print("gil: two threads hashing at once vs one thread", flush=True)
     h = magnetar.PasswordHasher()
-    per_thread = 6 if quick else 20
+    per_thread = 4 if quick else 10
     h.hash("warm-up")
 
     def measured(threads: int) -> tuple[float, float]:
@@ -269,13 +269,27 @@ def bench_gil(quick: bool) -> None:
         # depend on the other core being idle.
         return rate, (time.process_time() - cpu0) / (time.perf_counter() - wall0)
 
-    one, cpu1 = measured(1)
-    two, cpu2 = measured(2)
-    report("gil", "1 thread hashing (Argon2id OWASP)", one, f"CPU/wall {cpu1:.2f}")
-    report("gil", "2 threads hashing", two, f"CPU/wall {cpu2:.2f}")
-    print(f"  speed-up = {two / one:.2f}x (target >= 1.7x on 2 idle cores); load average {os.getloadavg()[0]:.1f}")
-    RESULTS.append(("gil", "speed-up 2 threads", two / one, ">= 1.7"))
-    RESULTS.append(("gil", "CPU/wall with 2 threads", cpu2, "> 1 shows parallel hashing"))
+    # Interleaved rounds, medians: the machine is shared and load comes in bursts.
+    rounds = 3 if quick else 7
+    ones, twos, ratios, cpus = [], [], [], []
+    for _ in range(rounds):
+        one, _cpu1 = measured(1)
+        two, cpu2 = measured(2)
+        ones.append(one)
+        twos.append(two)
+        ratios.append(two / one)
+        cpus.append(cpu2)
+
+    def median(xs: list[float]) -> float:
+        return sorted(xs)[len(xs) // 2]
+
+    report("gil", "1 thread hashing (Argon2id OWASP)", median(ones))
+    report("gil", "2 threads hashing", median(twos), f"CPU/wall {median(cpus):.2f}")
+    print(f"  speed-up = {median(ratios):.2f}x median of {rounds} rounds "
+          f"(per round: {', '.join(f'{r:.2f}' for r in ratios)}); target >= 1.7x on 2 idle cores; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    RESULTS.append(("gil", "speed-up 2 threads", median(ratios), ">= 1.7"))
+    RESULTS.append(("gil", "CPU/wall with 2 threads", median(cpus), "> 1 shows parallel hashing"))
 
 
 # ---------------------------------------------------------------- audit
