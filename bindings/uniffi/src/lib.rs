@@ -1,6 +1,24 @@
 //! Magnetar's uniffi layer: the types and objects Swift sees.
+//!
+//! Each module wraps one core component and only converts types and errors; every rule
+//! lives in `magnetar-core`. The scaffolding is linked into the root `magnetar` library
+//! (`libmagnetar.a` / `.so`), and `uniffi-bindgen` reads the `magnetar` namespace's
+//! metadata from that library to generate `swift/Sources/Magnetar/magnetar.swift`.
+//!
+//! These functions are plain Rust too: `tests/` calls them directly, so the layer is
+//! checked on every machine, Swift toolchain or not.
+
+#![warn(missing_docs)]
 
 uniffi::setup_scaffolding!("magnetar");
+
+pub mod error;
+pub mod pool;
+pub mod sql;
+
+pub use error::MagnetarError;
+pub use pool::{MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, default_pool_config};
+pub use sql::{QueryResult, SqlParams, SqlValue, Statement};
 
 /// Magnetar's version, for example "1.0.0".
 #[uniffi::export]
