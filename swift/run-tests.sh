@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Swift package checks, called by scripts/test.sh:
+#   1. the committed generated bindings match the library (generate-bindings.sh --check);
+#   2. shellcheck on swift/*.sh, when shellcheck is installed;
+#   3. `swift test` against the locally built static library, when `swift` is on the PATH
+#      (otherwise says so and skips it).
+# Exits non-zero on any failure. The Rust tests of the uniffi layer run in `cargo test`.
+set -euo pipefail
+
+here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+root="$(cd -- "$here/.." && pwd -P)"
+target_dir="${CARGO_TARGET_DIR:-$root/target}"
+
+echo "--- generated bindings"
+"$here/generate-bindings.sh" --check
+
+echo "--- shellcheck"
+if command -v shellcheck >/dev/null 2>&1; then
+    shellcheck "$here"/*.sh
+    echo "shellcheck: OK"
+else
+    echo "shellcheck: SKIPPED (not installed)"
+fi
+
+echo "--- swift test"
+if ! command -v swift >/dev/null 2>&1; then
+    echo "swift: SKIPPED (no Swift toolchain on PATH)"
+    exit 0
+fi
+
+cargo build --quiet --manifest-path "$root/Cargo.toml" -p magnetar --lib
+# A directory holding only the static library, so `-lmagnetar` cannot resolve to the
+# shared one.
+lib_dir="$target_dir/swift-static-lib"
+mkdir -p "$lib_dir"
+cp "$target_dir/debug/libmagnetar.a" "$lib_dir/libmagnetar.a"
+
+(
+    cd "$here"
+    MAGNETAR_LIB_DIR="$lib_dir" MAGNETAR_REPO_ROOT="$root" swift test
+)
+echo "swift: OK"
