@@ -1600,7 +1600,7 @@ public func FfiConverterTypeStatement_lower(_ value: Statement) -> RustBuffer {
  * Everything that can go wrong in Magnetar, one case per stable error kind.
  */
 public 
-enum MagnetarError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+enum MagnetarError: Swift.Error, Equatable, Hashable {
 
     
     
@@ -1801,10 +1801,6 @@ public func message() -> String  {
 
     
 
-    
-    public var errorDescription: String? {
-        String(reflecting: self)
-    }
     
 }
 
