@@ -42,7 +42,10 @@ fn values_round_trip_through_write_and_read() {
         .unwrap();
     assert_eq!((out.rows_affected, out.last_insert_rowid), (1, 1));
     let got = pool
-        .read("SELECT i, r, s, b FROM t WHERE i = ?".into(), vec![SqlValue::Integer(-7)])
+        .read(
+            "SELECT i, r, s, b FROM t WHERE i = ?".into(),
+            vec![SqlValue::Integer(-7)],
+        )
         .unwrap();
     assert_eq!(got.columns, ["i", "r", "s", "b"]);
     assert_eq!(got.rows, vec![row]);
@@ -82,15 +85,20 @@ fn write_is_all_or_nothing_and_names_the_failing_statement() {
     let err = pool.write(vec![insert("c"), failing]).unwrap_err();
     assert!(matches!(err, MagnetarError::Database { .. }), "{err:?}");
     assert!(err.message().contains("statement 1"), "{err}");
-    let count = pool
-        .read("SELECT count(*) FROM t".into(), vec![])
-        .unwrap();
-    assert_eq!(count.rows, vec![vec![SqlValue::Integer(2)]], "c was rolled back");
+    let count = pool.read("SELECT count(*) FROM t".into(), vec![]).unwrap();
+    assert_eq!(
+        count.rows,
+        vec![vec![SqlValue::Integer(2)]],
+        "c was rolled back"
+    );
 
     let total = pool
         .execute_many(
             "INSERT INTO t (s) VALUES (?)".into(),
-            vec![vec![SqlValue::Text("d".into())], vec![SqlValue::Text("e".into())]],
+            vec![
+                vec![SqlValue::Text("d".into())],
+                vec![SqlValue::Text("e".into())],
+            ],
         )
         .unwrap();
     assert_eq!(total, 2);
@@ -125,7 +133,11 @@ fn reads_cannot_write_and_bad_input_is_named() {
         .read("SELECT ?, ?".into(), vec![SqlValue::Null])
         .unwrap_err();
     assert!(matches!(err, MagnetarError::InvalidInput { .. }), "{err:?}");
-    assert!(err.message().contains("expects 2 parameter(s), 1 were given"), "{err}");
+    assert!(
+        err.message()
+            .contains("expects 2 parameter(s), 1 were given"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -135,7 +147,10 @@ fn config_errors_and_closing() {
     let mut config = default_pool_config();
     config.max_readers = 0;
     let err = Pool::open(path.clone(), config).unwrap_err();
-    assert!(matches!(err, MagnetarError::InvalidConfig { .. }), "{err:?}");
+    assert!(
+        matches!(err, MagnetarError::InvalidConfig { .. }),
+        "{err:?}"
+    );
     assert!(err.message().contains("max_readers"), "{err}");
 
     let mut config = default_pool_config();
