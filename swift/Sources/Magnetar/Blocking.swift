@@ -25,4 +25,13 @@ enum Blocking {
             }
         }
     }
+
+    /// Runs non-throwing `work` on `queue` and returns its result.
+    static func value<T>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: work())
+            }
+        }
+    }
 }
