@@ -12,10 +12,15 @@
 
 uniffi::setup_scaffolding!("magnetar");
 
+pub mod breach;
 pub mod error;
 pub mod pool;
 pub mod sql;
 
+pub use breach::{
+    BreachChecker, BreachConfig, BreachIndexStats, BreachResult, BreachSource, BreachStatus,
+    HttpResponse, HttpTransport, TransportFailure, build_breach_index, default_breach_config,
+};
 pub use error::MagnetarError;
 pub use pool::{MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, default_pool_config};
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};

@@ -460,7 +460,29 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -641,6 +663,394 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
         writeInt(&buf, nanoseconds)
     }
 }
+
+
+
+
+/**
+ * Checks passwords against the offline index and/or the range API, with a cache and a
+ * circuit breaker. Thread-safe: share one per process.
+ */
+public protocol BreachCheckerProtocol: AnyObject, Sendable {
+    
+    /**
+     * Whether `password` is known to be breached. Never throws: when the answer cannot
+     * be known the status is `unknown` with the reason.
+     */
+    func check(password: String)  -> BreachResult
+    
+    /**
+     * The checker's configuration.
+     */
+    func config()  -> BreachConfig
+    
+}
+/**
+ * Checks passwords against the offline index and/or the range API, with a cache and a
+ * circuit breaker. Thread-safe: share one per process.
+ */
+open class BreachChecker: BreachCheckerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_breachchecker(self.handle, $0) }
+    }
+    /**
+     * A checker using `transport` for online lookups, or core's built-in HTTPS client
+     * when `transport` is nil. Opens and verifies the offline index, if configured.
+     */
+public convenience init(config: BreachConfig, transport: HttpTransport?)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_breachchecker_new(
+        FfiConverterTypeBreachConfig_lower(config),
+        FfiConverterOptionTypeHttpTransport.lower(transport),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_breachchecker(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Whether `password` is known to be breached. Never throws: when the answer cannot
+     * be known the status is `unknown` with the reason.
+     */
+open func check(password: String) -> BreachResult  {
+    return try!  FfiConverterTypeBreachResult_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_breachchecker_check(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(password),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The checker's configuration.
+     */
+open func config() -> BreachConfig  {
+    return try!  FfiConverterTypeBreachConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_breachchecker_config(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachChecker: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BreachChecker
+
+    public static func lift(_ handle: UInt64) throws -> BreachChecker {
+        return BreachChecker(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BreachChecker) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachChecker {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BreachChecker, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachChecker_lift(_ handle: UInt64) throws -> BreachChecker {
+    return try FfiConverterTypeBreachChecker.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachChecker_lower(_ value: BreachChecker) -> UInt64 {
+    return FfiConverterTypeBreachChecker.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A blocking HTTP GET implemented by the host (URLSession in Swift).
+ *
+ * Called from the thread running `BreachChecker.check`, possibly from several threads
+ * at once. Send `url` with exactly `headers`, follow no redirect (report a 3xx as a
+ * response), and return non-2xx statuses as responses rather than errors.
+ */
+public protocol HttpTransport: AnyObject, Sendable {
+    
+    /**
+     * Sends `GET url` with `headers`.
+     */
+    func get(url: String, headers: [String: String]) throws  -> HttpResponse
+    
+}
+/**
+ * A blocking HTTP GET implemented by the host (URLSession in Swift).
+ *
+ * Called from the thread running `BreachChecker.check`, possibly from several threads
+ * at once. Send `url` with exactly `headers`, follow no redirect (report a 3xx as a
+ * response), and return non-2xx statuses as responses rather than errors.
+ */
+open class HttpTransportImpl: HttpTransport, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_httptransport(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_httptransport(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Sends `GET url` with `headers`.
+     */
+open func get(url: String, headers: [String: String])throws  -> HttpResponse  {
+    return try  FfiConverterTypeHttpResponse_lift(try rustCallWithError(FfiConverterTypeTransportFailure_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_httptransport_get(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(url),
+        FfiConverterDictionaryStringString.lower(headers),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceHttpTransport {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceHttpTransport = UniffiVTableCallbackInterfaceHttpTransport(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeHttpTransport.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface HttpTransport: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeHttpTransport.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface HttpTransport: handle missing in uniffiClone")
+            }
+        },
+        get: { (
+            uniffiHandle: UInt64,
+            url: RustBuffer,
+            headers: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> HttpResponse in
+                guard let uniffiObj = try? FfiConverterTypeHttpTransport.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.get(
+                     url: try FfiConverterString.lift(url),
+                     headers: try FfiConverterDictionaryStringString.lift(headers)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeHttpResponse_lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeTransportFailure_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHttpTransport> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHttpTransport>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitHttpTransport() {
+    uniffi_magnetar_uniffi_fn_init_callback_vtable_httptransport(UniffiCallbackInterfaceHttpTransport.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpTransport: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<HttpTransport>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = HttpTransport
+
+    public static func lift(_ handle: UInt64) throws -> HttpTransport {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return HttpTransportImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: HttpTransport) -> UInt64 {
+         if let rustImpl = value as? HttpTransportImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpTransport {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HttpTransport, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpTransport_lift(_ handle: UInt64) throws -> HttpTransport {
+    return try FfiConverterTypeHttpTransport.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt64 {
+    return FfiConverterTypeHttpTransport.lower(value)
+}
+
+
 
 
 
@@ -1028,6 +1438,454 @@ public func FfiConverterTypePool_lower(_ value: Pool) -> UInt64 {
 }
 
 
+
+
+/**
+ * How the breach checker behaves. Start from `BreachConfig()` in Swift (core's
+ * defaults, see [`default_breach_config`]) and adjust fields.
+ */
+public struct BreachConfig: Equatable, Hashable {
+    /**
+     * Ask the range API when the offline index (if any) does not know the password.
+     */
+    public var online: Bool
+    /**
+     * Base URL of the range API (the public API or a mirror), without `/range/`.
+     */
+    public var baseUrl: String
+    /**
+     * `User-Agent` sent with every request.
+     */
+    public var userAgent: String
+    /**
+     * Connect timeout (of the built-in transport; the Swift transport uses `timeout`).
+     */
+    public var connectTimeout: TimeInterval
+    /**
+     * Total timeout of one request.
+     */
+    public var timeout: TimeInterval
+    /**
+     * Maximum number of cached results; 0 disables the cache.
+     */
+    public var cacheSize: UInt64
+    /**
+     * How long a cached result stays valid.
+     */
+    public var cacheTtl: TimeInterval
+    /**
+     * Retries after a failed request within one check.
+     */
+    public var retries: UInt32
+    /**
+     * Backoff before the first retry, doubled for each further retry.
+     */
+    public var backoff: TimeInterval
+    /**
+     * Upper bound of one backoff sleep.
+     */
+    public var backoffMax: TimeInterval
+    /**
+     * The longest `Retry-After` a check waits for before retrying.
+     */
+    public var maxRetryAfter: TimeInterval
+    /**
+     * Consecutive failed checks that open the circuit breaker.
+     */
+    public var breakerThreshold: UInt32
+    /**
+     * How long an open breaker refuses to call the API.
+     */
+    public var breakerCooldown: TimeInterval
+    /**
+     * Query the NTLM variant of the range API instead of SHA-1.
+     */
+    public var ntlm: Bool
+    /**
+     * Path of a local index built with `buildBreachIndex`, consulted before the network.
+     */
+    public var offlineIndex: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Ask the range API when the offline index (if any) does not know the password.
+         */online: Bool, 
+        /**
+         * Base URL of the range API (the public API or a mirror), without `/range/`.
+         */baseUrl: String, 
+        /**
+         * `User-Agent` sent with every request.
+         */userAgent: String, 
+        /**
+         * Connect timeout (of the built-in transport; the Swift transport uses `timeout`).
+         */connectTimeout: TimeInterval, 
+        /**
+         * Total timeout of one request.
+         */timeout: TimeInterval, 
+        /**
+         * Maximum number of cached results; 0 disables the cache.
+         */cacheSize: UInt64, 
+        /**
+         * How long a cached result stays valid.
+         */cacheTtl: TimeInterval, 
+        /**
+         * Retries after a failed request within one check.
+         */retries: UInt32, 
+        /**
+         * Backoff before the first retry, doubled for each further retry.
+         */backoff: TimeInterval, 
+        /**
+         * Upper bound of one backoff sleep.
+         */backoffMax: TimeInterval, 
+        /**
+         * The longest `Retry-After` a check waits for before retrying.
+         */maxRetryAfter: TimeInterval, 
+        /**
+         * Consecutive failed checks that open the circuit breaker.
+         */breakerThreshold: UInt32, 
+        /**
+         * How long an open breaker refuses to call the API.
+         */breakerCooldown: TimeInterval, 
+        /**
+         * Query the NTLM variant of the range API instead of SHA-1.
+         */ntlm: Bool, 
+        /**
+         * Path of a local index built with `buildBreachIndex`, consulted before the network.
+         */offlineIndex: String?) {
+        self.online = online
+        self.baseUrl = baseUrl
+        self.userAgent = userAgent
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+        self.cacheSize = cacheSize
+        self.cacheTtl = cacheTtl
+        self.retries = retries
+        self.backoff = backoff
+        self.backoffMax = backoffMax
+        self.maxRetryAfter = maxRetryAfter
+        self.breakerThreshold = breakerThreshold
+        self.breakerCooldown = breakerCooldown
+        self.ntlm = ntlm
+        self.offlineIndex = offlineIndex
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BreachConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachConfig {
+        return
+            try BreachConfig(
+                online: FfiConverterBool.read(from: &buf), 
+                baseUrl: FfiConverterString.read(from: &buf), 
+                userAgent: FfiConverterString.read(from: &buf), 
+                connectTimeout: FfiConverterDuration.read(from: &buf), 
+                timeout: FfiConverterDuration.read(from: &buf), 
+                cacheSize: FfiConverterUInt64.read(from: &buf), 
+                cacheTtl: FfiConverterDuration.read(from: &buf), 
+                retries: FfiConverterUInt32.read(from: &buf), 
+                backoff: FfiConverterDuration.read(from: &buf), 
+                backoffMax: FfiConverterDuration.read(from: &buf), 
+                maxRetryAfter: FfiConverterDuration.read(from: &buf), 
+                breakerThreshold: FfiConverterUInt32.read(from: &buf), 
+                breakerCooldown: FfiConverterDuration.read(from: &buf), 
+                ntlm: FfiConverterBool.read(from: &buf), 
+                offlineIndex: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BreachConfig, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.online, into: &buf)
+        FfiConverterString.write(value.baseUrl, into: &buf)
+        FfiConverterString.write(value.userAgent, into: &buf)
+        FfiConverterDuration.write(value.connectTimeout, into: &buf)
+        FfiConverterDuration.write(value.timeout, into: &buf)
+        FfiConverterUInt64.write(value.cacheSize, into: &buf)
+        FfiConverterDuration.write(value.cacheTtl, into: &buf)
+        FfiConverterUInt32.write(value.retries, into: &buf)
+        FfiConverterDuration.write(value.backoff, into: &buf)
+        FfiConverterDuration.write(value.backoffMax, into: &buf)
+        FfiConverterDuration.write(value.maxRetryAfter, into: &buf)
+        FfiConverterUInt32.write(value.breakerThreshold, into: &buf)
+        FfiConverterDuration.write(value.breakerCooldown, into: &buf)
+        FfiConverterBool.write(value.ntlm, into: &buf)
+        FfiConverterOptionString.write(value.offlineIndex, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachConfig_lift(_ buf: RustBuffer) throws -> BreachConfig {
+    return try FfiConverterTypeBreachConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachConfig_lower(_ value: BreachConfig) -> RustBuffer {
+    return FfiConverterTypeBreachConfig.lower(value)
+}
+
+
+/**
+ * What `buildBreachIndex` did.
+ */
+public struct BreachIndexStats: Equatable, Hashable {
+    /**
+     * Corpus rows read.
+     */
+    public var rows: UInt64
+    /**
+     * Distinct hashes kept.
+     */
+    public var distinctHashes: UInt64
+    /**
+     * Entries in the index.
+     */
+    public var entries: UInt64
+    /**
+     * Sorted runs spilled to temporary files.
+     */
+    public var spilledRuns: UInt64
+    /**
+     * Size of the index file in bytes.
+     */
+    public var fileBytes: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Corpus rows read.
+         */rows: UInt64, 
+        /**
+         * Distinct hashes kept.
+         */distinctHashes: UInt64, 
+        /**
+         * Entries in the index.
+         */entries: UInt64, 
+        /**
+         * Sorted runs spilled to temporary files.
+         */spilledRuns: UInt64, 
+        /**
+         * Size of the index file in bytes.
+         */fileBytes: UInt64) {
+        self.rows = rows
+        self.distinctHashes = distinctHashes
+        self.entries = entries
+        self.spilledRuns = spilledRuns
+        self.fileBytes = fileBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BreachIndexStats: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachIndexStats: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachIndexStats {
+        return
+            try BreachIndexStats(
+                rows: FfiConverterUInt64.read(from: &buf), 
+                distinctHashes: FfiConverterUInt64.read(from: &buf), 
+                entries: FfiConverterUInt64.read(from: &buf), 
+                spilledRuns: FfiConverterUInt64.read(from: &buf), 
+                fileBytes: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BreachIndexStats, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.rows, into: &buf)
+        FfiConverterUInt64.write(value.distinctHashes, into: &buf)
+        FfiConverterUInt64.write(value.entries, into: &buf)
+        FfiConverterUInt64.write(value.spilledRuns, into: &buf)
+        FfiConverterUInt64.write(value.fileBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachIndexStats_lift(_ buf: RustBuffer) throws -> BreachIndexStats {
+    return try FfiConverterTypeBreachIndexStats.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachIndexStats_lower(_ value: BreachIndexStats) -> RustBuffer {
+    return FfiConverterTypeBreachIndexStats.lower(value)
+}
+
+
+/**
+ * The answer of `BreachChecker.check`.
+ */
+public struct BreachResult: Equatable, Hashable {
+    /**
+     * The verdict.
+     */
+    public var status: BreachStatus
+    /**
+     * Where it came from.
+     */
+    public var source: BreachSource
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The verdict.
+         */status: BreachStatus, 
+        /**
+         * Where it came from.
+         */source: BreachSource) {
+        self.status = status
+        self.source = source
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BreachResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachResult {
+        return
+            try BreachResult(
+                status: FfiConverterTypeBreachStatus.read(from: &buf), 
+                source: FfiConverterTypeBreachSource.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BreachResult, into buf: inout [UInt8]) {
+        FfiConverterTypeBreachStatus.write(value.status, into: &buf)
+        FfiConverterTypeBreachSource.write(value.source, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachResult_lift(_ buf: RustBuffer) throws -> BreachResult {
+    return try FfiConverterTypeBreachResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachResult_lower(_ value: BreachResult) -> RustBuffer {
+    return FfiConverterTypeBreachResult.lower(value)
+}
+
+
+/**
+ * What a transport got back: any HTTP status (non-2xx included), the raw `Retry-After`
+ * header if present (core parses it), and the body.
+ */
+public struct HttpResponse: Equatable, Hashable {
+    /**
+     * The HTTP status code.
+     */
+    public var status: UInt16
+    /**
+     * The `Retry-After` header as received, if any.
+     */
+    public var retryAfter: String?
+    /**
+     * The response body.
+     */
+    public var body: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The HTTP status code.
+         */status: UInt16, 
+        /**
+         * The `Retry-After` header as received, if any.
+         */retryAfter: String?, 
+        /**
+         * The response body.
+         */body: String) {
+        self.status = status
+        self.retryAfter = retryAfter
+        self.body = body
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HttpResponse: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpResponse: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpResponse {
+        return
+            try HttpResponse(
+                status: FfiConverterUInt16.read(from: &buf), 
+                retryAfter: FfiConverterOptionString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HttpResponse, into buf: inout [UInt8]) {
+        FfiConverterUInt16.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.retryAfter, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpResponse_lift(_ buf: RustBuffer) throws -> HttpResponse {
+    return try FfiConverterTypeHttpResponse.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuffer {
+    return FfiConverterTypeHttpResponse.lower(value)
+}
 
 
 /**
@@ -1594,6 +2452,189 @@ public func FfiConverterTypeStatement_lift(_ buf: RustBuffer) throws -> Statemen
 public func FfiConverterTypeStatement_lower(_ value: Statement) -> RustBuffer {
     return FfiConverterTypeStatement.lower(value)
 }
+
+
+/**
+ * Where an answer came from.
+ */
+
+public enum BreachSource: Equatable, Hashable {
+    
+    /**
+     * The local index.
+     */
+    case offline
+    /**
+     * The cache of earlier online answers.
+     */
+    case cache
+    /**
+     * The range API.
+     */
+    case online
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BreachSource: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachSource: FfiConverterRustBuffer {
+    typealias SwiftType = BreachSource
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachSource {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .offline
+        
+        case 2: return .cache
+        
+        case 3: return .online
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BreachSource, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .offline:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .cache:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .online:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachSource_lift(_ buf: RustBuffer) throws -> BreachSource {
+    return try FfiConverterTypeBreachSource.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachSource_lower(_ value: BreachSource) -> RustBuffer {
+    return FfiConverterTypeBreachSource.lower(value)
+}
+
+
+
+/**
+ * Whether a password is known to be breached.
+ */
+
+public enum BreachStatus: Equatable, Hashable {
+    
+    /**
+     * Seen `count` times in breaches: reject it.
+     */
+    case breached(
+        /**
+         * Times seen.
+         */count: UInt64
+    )
+    /**
+     * Not in the corpus (or, offline, in the index's subset of it).
+     */
+    case notFound
+    /**
+     * The check could not be completed (network down, rate limited...): the caller's
+     * policy decides. Never means "safe".
+     */
+    case unknown(
+        /**
+         * What went wrong (never the password or its hash).
+         */reason: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BreachStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachStatus: FfiConverterRustBuffer {
+    typealias SwiftType = BreachStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .breached(count: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .notFound
+        
+        case 3: return .unknown(reason: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BreachStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .breached(count):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt64.write(count, into: &buf)
+            
+        
+        case .notFound:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .unknown(reason):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachStatus_lift(_ buf: RustBuffer) throws -> BreachStatus {
+    return try FfiConverterTypeBreachStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachStatus_lower(_ value: BreachStatus) -> RustBuffer {
+    return FfiConverterTypeBreachStatus.lower(value)
+}
+
 
 
 /**
@@ -2293,6 +3334,154 @@ public func FfiConverterTypeSynchronous_lower(_ value: Synchronous) -> RustBuffe
 }
 
 
+
+/**
+ * Why a transport produced no HTTP response.
+ */
+public 
+enum TransportFailure: Swift.Error, Equatable, Hashable {
+
+    
+    
+    /**
+     * A timeout expired.
+     */
+    case Timeout(
+        /**
+         * Details.
+         */message: String
+    )
+    /**
+     * The connection could not be made (refused, DNS, TLS, reset).
+     */
+    case Connect(
+        /**
+         * Details.
+         */message: String
+    )
+    /**
+     * Anything else.
+     */
+    case Other(
+        /**
+         * Details.
+         */message: String
+    )
+
+    
+    /**
+     * What went wrong, as core will report it.
+     */
+public func message() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_transportfailure_message(
+            FfiConverterTypeTransportFailure_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TransportFailure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransportFailure: FfiConverterRustBuffer {
+    typealias SwiftType = TransportFailure
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransportFailure {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .Timeout(
+            message: try FfiConverterString.read(from: &buf)
+            )
+        case 2: return .Connect(
+            message: try FfiConverterString.read(from: &buf)
+            )
+        case 3: return .Other(
+            message: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TransportFailure, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .Timeout(message):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .Connect(message):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .Other(message):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(message, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportFailure_lift(_ buf: RustBuffer) throws -> TransportFailure {
+    return try FfiConverterTypeTransportFailure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportFailure_lower(_ value: TransportFailure) -> RustBuffer {
+    return FfiConverterTypeTransportFailure.lower(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -2312,6 +3501,30 @@ fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterDuration.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeHttpTransport: FfiConverterRustBuffer {
+    typealias SwiftType = HttpTransport?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHttpTransport.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHttpTransport.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2445,6 +3658,32 @@ fileprivate struct FfiConverterSequenceSequenceTypeSqlValue: FfiConverterRustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringTypeSqlValue: FfiConverterRustBuffer {
     public static func write(_ value: [String: SqlValue], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -2478,6 +3717,29 @@ public func magnetarVersion() -> String  {
 })
 }
 /**
+ * Builds an offline index at `output` from a Pwned Passwords corpus file (`HASH:COUNT`
+ * lines) at `corpus`. Takes minutes for the full corpus: use the async variant.
+ */
+public func buildBreachIndex(corpus: String, output: String)throws  -> BreachIndexStats  {
+    return try  FfiConverterTypeBreachIndexStats_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_build_breach_index(
+        FfiConverterString.lower(corpus),
+        FfiConverterString.lower(output),uniffiCallStatus
+    )
+})
+}
+/**
+ * Core's default breach configuration (online, the public API, 10 s timeout, ...).
+ */
+public func defaultBreachConfig() -> BreachConfig  {
+    return try!  FfiConverterTypeBreachConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_default_breach_config(uniffiCallStatus
+    )
+})
+}
+/**
  * Core's default pool configuration (5 readers, 5 s acquire timeout, ...).
  */
 public func defaultPoolConfig() -> PoolConfig  {
@@ -2506,7 +3768,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_magnetar_version() != 20403) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_func_build_breach_index() != 45411) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_default_breach_config() != 9388) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_func_default_pool_config() != 48206) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_breachchecker_check() != 46060) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_breachchecker_config() != 36549) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_httptransport_get() != 49754) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_close() != 117) {
@@ -2548,6 +3825,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_pool_write() != 65265) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_constructor_breachchecker_new() != 48225) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_constructor_pool_new() != 64737) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2555,6 +3835,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitHttpTransport()
     return InitializationResult.ok
 }()
 

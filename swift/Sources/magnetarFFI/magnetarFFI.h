@@ -243,6 +243,67 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HTTP_TRANSPORT_METHOD0
+typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
+typedef struct UniffiVTableCallbackInterfaceHttpTransport {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceHttpTransportMethod0 _Nonnull get;
+} UniffiVTableCallbackInterfaceHttpTransport;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_BREACHCHECKER
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_BREACHCHECKER
+uint64_t uniffi_magnetar_uniffi_fn_clone_breachchecker(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_BREACHCHECKER
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_BREACHCHECKER
+void uniffi_magnetar_uniffi_fn_free_breachchecker(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_BREACHCHECKER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_BREACHCHECKER_NEW
+uint64_t uniffi_magnetar_uniffi_fn_constructor_breachchecker_new(RustBuffer config, RustBuffer transport, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CHECK
+RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_check(uint64_t ptr, RustBuffer password, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
+RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_config(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_HTTPTRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_HTTPTRANSPORT
+uint64_t uniffi_magnetar_uniffi_fn_clone_httptransport(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_HTTPTRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_HTTPTRANSPORT
+void uniffi_magnetar_uniffi_fn_free_httptransport(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_INIT_CALLBACK_VTABLE_HTTPTRANSPORT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_INIT_CALLBACK_VTABLE_HTTPTRANSPORT
+void uniffi_magnetar_uniffi_fn_init_callback_vtable_httptransport(const UniffiVTableCallbackInterfaceHttpTransport* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_HTTPTRANSPORT_GET
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_HTTPTRANSPORT_GET
+RustBuffer uniffi_magnetar_uniffi_fn_method_httptransport_get(uint64_t ptr, RustBuffer url, RustBuffer headers, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_POOL
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_POOL
 uint64_t uniffi_magnetar_uniffi_fn_clone_pool(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -328,6 +389,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_pool_stats(uint64_t ptr, RustCallSta
 RustBuffer uniffi_magnetar_uniffi_fn_method_pool_write(uint64_t ptr, RustBuffer statements, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_TRANSPORTFAILURE_MESSAGE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_TRANSPORTFAILURE_MESSAGE
+RustBuffer uniffi_magnetar_uniffi_fn_method_transportfailure_message(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_MAGNETARERROR_KIND
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_MAGNETARERROR_KIND
 RustBuffer uniffi_magnetar_uniffi_fn_method_magnetarerror_kind(RustBuffer ptr, RustCallStatus *_Nonnull out_status
@@ -341,6 +407,17 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_magnetarerror_message(RustBuffer ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_MAGNETAR_VERSION
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_MAGNETAR_VERSION
 RustBuffer uniffi_magnetar_uniffi_fn_func_magnetar_version(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_BUILD_BREACH_INDEX
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_BUILD_BREACH_INDEX
+RustBuffer uniffi_magnetar_uniffi_fn_func_build_breach_index(RustBuffer corpus, RustBuffer output, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_BREACH_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_BREACH_CONFIG
+RustBuffer uniffi_magnetar_uniffi_fn_func_default_breach_config(RustCallStatus *_Nonnull out_status
     
 );
 #endif
@@ -616,9 +693,39 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_magnetar_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_BUILD_BREACH_INDEX
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_BUILD_BREACH_INDEX
+uint16_t uniffi_magnetar_uniffi_checksum_func_build_breach_index(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_BREACH_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_BREACH_CONFIG
+uint16_t uniffi_magnetar_uniffi_checksum_func_default_breach_config(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_POOL_CONFIG
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_POOL_CONFIG
 uint16_t uniffi_magnetar_uniffi_checksum_func_default_pool_config(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CHECK
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CHECK
+uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_check(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CONFIG
+uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_config(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_GET
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_GET
+uint16_t uniffi_magnetar_uniffi_checksum_method_httptransport_get(void
     
 );
 #endif
@@ -697,6 +804,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_pool_stats(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_WRITE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_WRITE
 uint16_t uniffi_magnetar_uniffi_checksum_method_pool_write(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_BREACHCHECKER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_BREACHCHECKER_NEW
+uint16_t uniffi_magnetar_uniffi_checksum_constructor_breachchecker_new(void
     
 );
 #endif
