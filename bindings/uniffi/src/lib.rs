@@ -15,6 +15,7 @@ uniffi::setup_scaffolding!("magnetar");
 pub mod breach;
 pub mod error;
 pub mod pool;
+pub mod session;
 pub mod sql;
 
 pub use breach::{
@@ -23,6 +24,11 @@ pub use breach::{
 };
 pub use error::MagnetarError;
 pub use pool::{MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, default_pool_config};
+pub use session::{
+    Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, Reason, RequestContext,
+    ScoringPolicy, Session, SessionConfig, SessionRegistry, Signal, Thresholds, Validation,
+    Weights, default_scoring_policy, default_session_config, score_request,
+};
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};
 
 /// Magnetar's version, for example "1.0.0".

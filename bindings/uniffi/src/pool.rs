@@ -171,6 +171,13 @@ pub struct Pool {
     inner: core_pool::Pool,
 }
 
+impl Pool {
+    /// The core pool, for components that store through it.
+    pub(crate) fn core(&self) -> &core_pool::Pool {
+        &self.inner
+    }
+}
+
 #[uniffi::export]
 impl Pool {
     /// The process-wide pool for the file at `path` (created if needed), opened with

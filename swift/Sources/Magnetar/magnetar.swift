@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
+    typealias FfiType = UInt8
+    typealias SwiftType = UInt8
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
     typealias FfiType = UInt16
     typealias SwiftType = UInt16
@@ -825,6 +841,153 @@ public func FfiConverterTypeBreachChecker_lift(_ handle: UInt64) throws -> Breac
 #endif
 public func FfiConverterTypeBreachChecker_lower(_ value: BreachChecker) -> UInt64 {
     return FfiConverterTypeBreachChecker.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The key of the fingerprint HMAC. Opaque: the bytes never come back out.
+ */
+public protocol FingerprintKeyProtocol: AnyObject, Sendable {
+    
+}
+/**
+ * The key of the fingerprint HMAC. Opaque: the bytes never come back out.
+ */
+open class FingerprintKey: FingerprintKeyProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_fingerprintkey(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_fingerprintkey(handle, $0) }
+    }
+
+    
+    /**
+     * A key derived from a master key (HKDF), so one stored secret serves several uses.
+     */
+public static func derive(masterKey: Data)throws  -> FingerprintKey  {
+    return try  FfiConverterTypeFingerprintKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_fingerprintkey_derive(
+        FfiConverterData.lower(masterKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A key from 32 bytes the host keeps (Keychain).
+     */
+public static func fromBytes(bytes: Data)throws  -> FingerprintKey  {
+    return try  FfiConverterTypeFingerprintKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_fingerprintkey_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A fresh random key (fingerprints then only compare within this process's life).
+     */
+public static func generate()throws  -> FingerprintKey  {
+    return try  FfiConverterTypeFingerprintKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_fingerprintkey_generate(uniffiCallStatus
+    )
+})
+}
+    
+
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFingerprintKey: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = FingerprintKey
+
+    public static func lift(_ handle: UInt64) throws -> FingerprintKey {
+        return FingerprintKey(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: FingerprintKey) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FingerprintKey {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: FingerprintKey, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFingerprintKey_lift(_ handle: UInt64) throws -> FingerprintKey {
+    return try FfiConverterTypeFingerprintKey.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFingerprintKey_lower(_ value: FingerprintKey) -> UInt64 {
+    return FfiConverterTypeFingerprintKey.lower(value)
 }
 
 
@@ -1440,6 +1603,341 @@ public func FfiConverterTypePool_lower(_ value: Pool) -> UInt64 {
 
 
 
+
+
+/**
+ * Sessions stored through a pool: per-user limits, timeouts, scoring of every request.
+ */
+public protocol SessionRegistryProtocol: AnyObject, Sendable {
+    
+    /**
+     * Creates a session for `user_id` from the login request's context.
+     */
+    func create(userId: String, context: RequestContext) throws  -> CreatedSession
+    
+    /**
+     * The user's live sessions, oldest first.
+     */
+    func list(userId: String) throws  -> [Session]
+    
+    /**
+     * Accepts `context` as the session's new baseline (after a completed step-up).
+     */
+    func rebaseline(token: String, context: RequestContext) throws  -> Session
+    
+    /**
+     * Revokes the session of this token (logout).
+     */
+    func revoke(token: String) throws 
+    
+    /**
+     * Revokes every session of a user (password change, account lock); returns how
+     * many were revoked.
+     */
+    func revokeAll(userId: String, reason: String) throws  -> UInt64
+    
+    /**
+     * Deletes every session past its timeouts; returns how many.
+     */
+    func sweepExpired() throws  -> UInt64
+    
+    /**
+     * Checks a token and scores the request against the session.
+     */
+    func validate(token: String, context: RequestContext) throws  -> Validation
+    
+}
+/**
+ * Sessions stored through a pool: per-user limits, timeouts, scoring of every request.
+ */
+open class SessionRegistry: SessionRegistryProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_sessionregistry(self.handle, $0) }
+    }
+    /**
+     * Opens the registry on `pool`, creating or upgrading its table.
+     */
+public convenience init(pool: Pool, key: FingerprintKey, config: SessionConfig)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_sessionregistry_new(
+        FfiConverterTypePool_lower(pool),
+        FfiConverterTypeFingerprintKey_lower(key),
+        FfiConverterTypeSessionConfig_lower(config),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_sessionregistry(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Creates a session for `user_id` from the login request's context.
+     */
+open func create(userId: String, context: RequestContext)throws  -> CreatedSession  {
+    return try  FfiConverterTypeCreatedSession_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_create(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterTypeRequestContext_lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The user's live sessions, oldest first.
+     */
+open func list(userId: String)throws  -> [Session]  {
+    return try  FfiConverterSequenceTypeSession.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_list(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Accepts `context` as the session's new baseline (after a completed step-up).
+     */
+open func rebaseline(token: String, context: RequestContext)throws  -> Session  {
+    return try  FfiConverterTypeSession_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_rebaseline(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(token),
+        FfiConverterTypeRequestContext_lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Revokes the session of this token (logout).
+     */
+open func revoke(token: String)throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_revoke(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(token),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Revokes every session of a user (password change, account lock); returns how
+     * many were revoked.
+     */
+open func revokeAll(userId: String, reason: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_revoke_all(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(reason),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes every session past its timeouts; returns how many.
+     */
+open func sweepExpired()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_sweep_expired(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Checks a token and scores the request against the session.
+     */
+open func validate(token: String, context: RequestContext)throws  -> Validation  {
+    return try  FfiConverterTypeValidation_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_validate(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(token),
+        FfiConverterTypeRequestContext_lower(context),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSessionRegistry: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = SessionRegistry
+
+    public static func lift(_ handle: UInt64) throws -> SessionRegistry {
+        return SessionRegistry(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: SessionRegistry) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SessionRegistry {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SessionRegistry, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionRegistry_lift(_ handle: UInt64) throws -> SessionRegistry {
+    return try FfiConverterTypeSessionRegistry.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionRegistry_lower(_ value: SessionRegistry) -> UInt64 {
+    return FfiConverterTypeSessionRegistry.lower(value)
+}
+
+
+
+
+/**
+ * The result of scoring a request against its session.
+ */
+public struct Assessment: Equatable, Hashable {
+    /**
+     * Sum of the signal weights, clamped to 0...1.
+     */
+    public var score: Double
+    /**
+     * The decision the score falls into.
+     */
+    public var decision: Decision
+    /**
+     * The signals that fired.
+     */
+    public var reasons: [Reason]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Sum of the signal weights, clamped to 0...1.
+         */score: Double, 
+        /**
+         * The decision the score falls into.
+         */decision: Decision, 
+        /**
+         * The signals that fired.
+         */reasons: [Reason]) {
+        self.score = score
+        self.decision = decision
+        self.reasons = reasons
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Assessment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAssessment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Assessment {
+        return
+            try Assessment(
+                score: FfiConverterDouble.read(from: &buf), 
+                decision: FfiConverterTypeDecision.read(from: &buf), 
+                reasons: FfiConverterSequenceTypeReason.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Assessment, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.score, into: &buf)
+        FfiConverterTypeDecision.write(value.decision, into: &buf)
+        FfiConverterSequenceTypeReason.write(value.reasons, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAssessment_lift(_ buf: RustBuffer) throws -> Assessment {
+    return try FfiConverterTypeAssessment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAssessment_lower(_ value: Assessment) -> RustBuffer {
+    return FfiConverterTypeAssessment.lower(value)
+}
+
+
 /**
  * How the breach checker behaves. Start from `BreachConfig()` in Swift (core's
  * defaults, see [`default_breach_config`]) and adjust fields.
@@ -1805,6 +2303,76 @@ public func FfiConverterTypeBreachResult_lift(_ buf: RustBuffer) throws -> Breac
 #endif
 public func FfiConverterTypeBreachResult_lower(_ value: BreachResult) -> RustBuffer {
     return FfiConverterTypeBreachResult.lower(value)
+}
+
+
+/**
+ * A new session and its token. Give the token to the client (cookie, bearer header);
+ * Magnetar stores only its hash.
+ */
+public struct CreatedSession: Equatable, Hashable {
+    /**
+     * The session token (secret).
+     */
+    public var token: String
+    /**
+     * The session.
+     */
+    public var session: Session
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The session token (secret).
+         */token: String, 
+        /**
+         * The session.
+         */session: Session) {
+        self.token = token
+        self.session = session
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CreatedSession: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCreatedSession: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CreatedSession {
+        return
+            try CreatedSession(
+                token: FfiConverterString.read(from: &buf), 
+                session: FfiConverterTypeSession.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CreatedSession, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.token, into: &buf)
+        FfiConverterTypeSession.write(value.session, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCreatedSession_lift(_ buf: RustBuffer) throws -> CreatedSession {
+    return try FfiConverterTypeCreatedSession.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCreatedSession_lower(_ value: CreatedSession) -> RustBuffer {
+    return FfiConverterTypeCreatedSession.lower(value)
 }
 
 
@@ -2386,6 +2954,514 @@ public func FfiConverterTypeQueryResult_lower(_ value: QueryResult) -> RustBuffe
 
 
 /**
+ * One signal's contribution to a score.
+ */
+public struct Reason: Equatable, Hashable {
+    /**
+     * The signal.
+     */
+    public var signal: Signal
+    /**
+     * The weight it added.
+     */
+    public var weight: Double
+    /**
+     * What changed, for humans and the audit log.
+     */
+    public var detail: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The signal.
+         */signal: Signal, 
+        /**
+         * The weight it added.
+         */weight: Double, 
+        /**
+         * What changed, for humans and the audit log.
+         */detail: String) {
+        self.signal = signal
+        self.weight = weight
+        self.detail = detail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Reason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReason: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Reason {
+        return
+            try Reason(
+                signal: FfiConverterTypeSignal.read(from: &buf), 
+                weight: FfiConverterDouble.read(from: &buf), 
+                detail: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Reason, into buf: inout [UInt8]) {
+        FfiConverterTypeSignal.write(value.signal, into: &buf)
+        FfiConverterDouble.write(value.weight, into: &buf)
+        FfiConverterString.write(value.detail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReason_lift(_ buf: RustBuffer) throws -> Reason {
+    return try FfiConverterTypeReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReason_lower(_ value: Reason) -> RustBuffer {
+    return FfiConverterTypeReason.lower(value)
+}
+
+
+/**
+ * What a request looked like: client IP, User-Agent, and the other headers the host
+ * chose to fingerprint (for example `Accept-Language`). Core validates and normalises
+ * it on every call.
+ */
+public struct RequestContext: Equatable, Hashable {
+    /**
+     * The client IP (IPv4 or IPv6).
+     */
+    public var ip: String
+    /**
+     * The User-Agent header.
+     */
+    public var userAgent: String
+    /**
+     * Other fingerprinted headers, by name.
+     */
+    public var headers: [String: String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The client IP (IPv4 or IPv6).
+         */ip: String, 
+        /**
+         * The User-Agent header.
+         */userAgent: String, 
+        /**
+         * Other fingerprinted headers, by name.
+         */headers: [String: String]) {
+        self.ip = ip
+        self.userAgent = userAgent
+        self.headers = headers
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RequestContext: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequestContext: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestContext {
+        return
+            try RequestContext(
+                ip: FfiConverterString.read(from: &buf), 
+                userAgent: FfiConverterString.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RequestContext, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.ip, into: &buf)
+        FfiConverterString.write(value.userAgent, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestContext_lift(_ buf: RustBuffer) throws -> RequestContext {
+    return try FfiConverterTypeRequestContext.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestContext_lower(_ value: RequestContext) -> RustBuffer {
+    return FfiConverterTypeRequestContext.lower(value)
+}
+
+
+/**
+ * Everything that shapes a score.
+ */
+public struct ScoringPolicy: Equatable, Hashable {
+    /**
+     * Signal weights.
+     */
+    public var weights: Weights
+    /**
+     * Decision thresholds.
+     */
+    public var thresholds: Thresholds
+    /**
+     * IPv4 prefix length within which an IP change is a subnet change.
+     */
+    public var ipv4SubnetPrefix: UInt8
+    /**
+     * IPv6 prefix length within which an IP change is a subnet change.
+     */
+    public var ipv6SubnetPrefix: UInt8
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Signal weights.
+         */weights: Weights, 
+        /**
+         * Decision thresholds.
+         */thresholds: Thresholds, 
+        /**
+         * IPv4 prefix length within which an IP change is a subnet change.
+         */ipv4SubnetPrefix: UInt8, 
+        /**
+         * IPv6 prefix length within which an IP change is a subnet change.
+         */ipv6SubnetPrefix: UInt8) {
+        self.weights = weights
+        self.thresholds = thresholds
+        self.ipv4SubnetPrefix = ipv4SubnetPrefix
+        self.ipv6SubnetPrefix = ipv6SubnetPrefix
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ScoringPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScoringPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScoringPolicy {
+        return
+            try ScoringPolicy(
+                weights: FfiConverterTypeWeights.read(from: &buf), 
+                thresholds: FfiConverterTypeThresholds.read(from: &buf), 
+                ipv4SubnetPrefix: FfiConverterUInt8.read(from: &buf), 
+                ipv6SubnetPrefix: FfiConverterUInt8.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ScoringPolicy, into buf: inout [UInt8]) {
+        FfiConverterTypeWeights.write(value.weights, into: &buf)
+        FfiConverterTypeThresholds.write(value.thresholds, into: &buf)
+        FfiConverterUInt8.write(value.ipv4SubnetPrefix, into: &buf)
+        FfiConverterUInt8.write(value.ipv6SubnetPrefix, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScoringPolicy_lift(_ buf: RustBuffer) throws -> ScoringPolicy {
+    return try FfiConverterTypeScoringPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScoringPolicy_lower(_ value: ScoringPolicy) -> RustBuffer {
+    return FfiConverterTypeScoringPolicy.lower(value)
+}
+
+
+/**
+ * A session as the host sees it (never the token).
+ */
+public struct Session: Equatable, Hashable {
+    /**
+     * Random public id, safe to log and to show in a device list.
+     */
+    public var id: String
+    /**
+     * The owner.
+     */
+    public var userId: String
+    /**
+     * Creation time, Unix ms.
+     */
+    public var createdAtMs: Int64
+    /**
+     * Last stored use, Unix ms.
+     */
+    public var lastSeenMs: Int64
+    /**
+     * When the session expires unless used again, Unix ms.
+     */
+    public var idleExpiresAtMs: Int64
+    /**
+     * Absolute expiry, Unix ms.
+     */
+    public var expiresAtMs: Int64
+    /**
+     * Baseline IP.
+     */
+    public var ip: String
+    /**
+     * Baseline User-Agent.
+     */
+    public var userAgent: String
+    /**
+     * When it was revoked, if it was.
+     */
+    public var revokedAtMs: Int64?
+    /**
+     * Why it was revoked.
+     */
+    public var revokeReason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Random public id, safe to log and to show in a device list.
+         */id: String, 
+        /**
+         * The owner.
+         */userId: String, 
+        /**
+         * Creation time, Unix ms.
+         */createdAtMs: Int64, 
+        /**
+         * Last stored use, Unix ms.
+         */lastSeenMs: Int64, 
+        /**
+         * When the session expires unless used again, Unix ms.
+         */idleExpiresAtMs: Int64, 
+        /**
+         * Absolute expiry, Unix ms.
+         */expiresAtMs: Int64, 
+        /**
+         * Baseline IP.
+         */ip: String, 
+        /**
+         * Baseline User-Agent.
+         */userAgent: String, 
+        /**
+         * When it was revoked, if it was.
+         */revokedAtMs: Int64?, 
+        /**
+         * Why it was revoked.
+         */revokeReason: String?) {
+        self.id = id
+        self.userId = userId
+        self.createdAtMs = createdAtMs
+        self.lastSeenMs = lastSeenMs
+        self.idleExpiresAtMs = idleExpiresAtMs
+        self.expiresAtMs = expiresAtMs
+        self.ip = ip
+        self.userAgent = userAgent
+        self.revokedAtMs = revokedAtMs
+        self.revokeReason = revokeReason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Session: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSession: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
+        return
+            try Session(
+                id: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                createdAtMs: FfiConverterInt64.read(from: &buf), 
+                lastSeenMs: FfiConverterInt64.read(from: &buf), 
+                idleExpiresAtMs: FfiConverterInt64.read(from: &buf), 
+                expiresAtMs: FfiConverterInt64.read(from: &buf), 
+                ip: FfiConverterString.read(from: &buf), 
+                userAgent: FfiConverterString.read(from: &buf), 
+                revokedAtMs: FfiConverterOptionInt64.read(from: &buf), 
+                revokeReason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Session, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterInt64.write(value.createdAtMs, into: &buf)
+        FfiConverterInt64.write(value.lastSeenMs, into: &buf)
+        FfiConverterInt64.write(value.idleExpiresAtMs, into: &buf)
+        FfiConverterInt64.write(value.expiresAtMs, into: &buf)
+        FfiConverterString.write(value.ip, into: &buf)
+        FfiConverterString.write(value.userAgent, into: &buf)
+        FfiConverterOptionInt64.write(value.revokedAtMs, into: &buf)
+        FfiConverterOptionString.write(value.revokeReason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lift(_ buf: RustBuffer) throws -> Session {
+    return try FfiConverterTypeSession.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lower(_ value: Session) -> RustBuffer {
+    return FfiConverterTypeSession.lower(value)
+}
+
+
+/**
+ * Configuration of a session registry (the fingerprint key is passed separately).
+ * Start from `SessionConfig()` in Swift (core's defaults).
+ */
+public struct SessionConfig: Equatable, Hashable {
+    /**
+     * Concurrent sessions per user (at least 1).
+     */
+    public var maxSessionsPerUser: UInt32
+    /**
+     * What happens at the limit.
+     */
+    public var limitPolicy: LimitPolicy
+    /**
+     * A session unused this long expires.
+     */
+    public var idleTimeout: TimeInterval
+    /**
+     * A session expires this long after creation.
+     */
+    public var absoluteTimeout: TimeInterval
+    /**
+     * Last-seen is written only when it moved by at least this much.
+     */
+    public var touchInterval: TimeInterval
+    /**
+     * Weights and thresholds.
+     */
+    public var scoring: ScoringPolicy
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Concurrent sessions per user (at least 1).
+         */maxSessionsPerUser: UInt32, 
+        /**
+         * What happens at the limit.
+         */limitPolicy: LimitPolicy, 
+        /**
+         * A session unused this long expires.
+         */idleTimeout: TimeInterval, 
+        /**
+         * A session expires this long after creation.
+         */absoluteTimeout: TimeInterval, 
+        /**
+         * Last-seen is written only when it moved by at least this much.
+         */touchInterval: TimeInterval, 
+        /**
+         * Weights and thresholds.
+         */scoring: ScoringPolicy) {
+        self.maxSessionsPerUser = maxSessionsPerUser
+        self.limitPolicy = limitPolicy
+        self.idleTimeout = idleTimeout
+        self.absoluteTimeout = absoluteTimeout
+        self.touchInterval = touchInterval
+        self.scoring = scoring
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SessionConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSessionConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SessionConfig {
+        return
+            try SessionConfig(
+                maxSessionsPerUser: FfiConverterUInt32.read(from: &buf), 
+                limitPolicy: FfiConverterTypeLimitPolicy.read(from: &buf), 
+                idleTimeout: FfiConverterDuration.read(from: &buf), 
+                absoluteTimeout: FfiConverterDuration.read(from: &buf), 
+                touchInterval: FfiConverterDuration.read(from: &buf), 
+                scoring: FfiConverterTypeScoringPolicy.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SessionConfig, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.maxSessionsPerUser, into: &buf)
+        FfiConverterTypeLimitPolicy.write(value.limitPolicy, into: &buf)
+        FfiConverterDuration.write(value.idleTimeout, into: &buf)
+        FfiConverterDuration.write(value.absoluteTimeout, into: &buf)
+        FfiConverterDuration.write(value.touchInterval, into: &buf)
+        FfiConverterTypeScoringPolicy.write(value.scoring, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionConfig_lift(_ buf: RustBuffer) throws -> SessionConfig {
+    return try FfiConverterTypeSessionConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSessionConfig_lower(_ value: SessionConfig) -> RustBuffer {
+    return FfiConverterTypeSessionConfig.lower(value)
+}
+
+
+/**
  * One statement and its parameters, for `Pool.write` and `Pool.readBatch`.
  */
 public struct Statement: Equatable, Hashable {
@@ -2451,6 +3527,253 @@ public func FfiConverterTypeStatement_lift(_ buf: RustBuffer) throws -> Statemen
 #endif
 public func FfiConverterTypeStatement_lower(_ value: Statement) -> RustBuffer {
     return FfiConverterTypeStatement.lower(value)
+}
+
+
+/**
+ * Decision thresholds: a score at or above one gets that decision.
+ */
+public struct Thresholds: Equatable, Hashable {
+    /**
+     * Monitor from this score.
+     */
+    public var monitor: Double
+    /**
+     * Step-up from this score.
+     */
+    public var stepUp: Double
+    /**
+     * Terminate from this score.
+     */
+    public var terminate: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Monitor from this score.
+         */monitor: Double, 
+        /**
+         * Step-up from this score.
+         */stepUp: Double, 
+        /**
+         * Terminate from this score.
+         */terminate: Double) {
+        self.monitor = monitor
+        self.stepUp = stepUp
+        self.terminate = terminate
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Thresholds: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeThresholds: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Thresholds {
+        return
+            try Thresholds(
+                monitor: FfiConverterDouble.read(from: &buf), 
+                stepUp: FfiConverterDouble.read(from: &buf), 
+                terminate: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Thresholds, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.monitor, into: &buf)
+        FfiConverterDouble.write(value.stepUp, into: &buf)
+        FfiConverterDouble.write(value.terminate, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeThresholds_lift(_ buf: RustBuffer) throws -> Thresholds {
+    return try FfiConverterTypeThresholds.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeThresholds_lower(_ value: Thresholds) -> RustBuffer {
+    return FfiConverterTypeThresholds.lower(value)
+}
+
+
+/**
+ * The outcome of `validate`.
+ */
+public struct Validation: Equatable, Hashable {
+    /**
+     * Score, decision and reasons. On `terminate` the session has been revoked.
+     */
+    public var assessment: Assessment
+    /**
+     * The session after this request.
+     */
+    public var session: Session
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Score, decision and reasons. On `terminate` the session has been revoked.
+         */assessment: Assessment, 
+        /**
+         * The session after this request.
+         */session: Session) {
+        self.assessment = assessment
+        self.session = session
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Validation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeValidation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Validation {
+        return
+            try Validation(
+                assessment: FfiConverterTypeAssessment.read(from: &buf), 
+                session: FfiConverterTypeSession.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Validation, into buf: inout [UInt8]) {
+        FfiConverterTypeAssessment.write(value.assessment, into: &buf)
+        FfiConverterTypeSession.write(value.session, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeValidation_lift(_ buf: RustBuffer) throws -> Validation {
+    return try FfiConverterTypeValidation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeValidation_lower(_ value: Validation) -> RustBuffer {
+    return FfiConverterTypeValidation.lower(value)
+}
+
+
+/**
+ * Signal weights, each in 0...1.
+ */
+public struct Weights: Equatable, Hashable {
+    /**
+     * IP moved to another network.
+     */
+    public var ipChange: Double
+    /**
+     * IP moved within the same subnet.
+     */
+    public var ipSubnetChange: Double
+    /**
+     * User-Agent changed.
+     */
+    public var userAgentChange: Double
+    /**
+     * Only the browser version moved.
+     */
+    public var userAgentVersionChange: Double
+    /**
+     * Other fingerprinted headers changed.
+     */
+    public var fingerprintMismatch: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * IP moved to another network.
+         */ipChange: Double, 
+        /**
+         * IP moved within the same subnet.
+         */ipSubnetChange: Double, 
+        /**
+         * User-Agent changed.
+         */userAgentChange: Double, 
+        /**
+         * Only the browser version moved.
+         */userAgentVersionChange: Double, 
+        /**
+         * Other fingerprinted headers changed.
+         */fingerprintMismatch: Double) {
+        self.ipChange = ipChange
+        self.ipSubnetChange = ipSubnetChange
+        self.userAgentChange = userAgentChange
+        self.userAgentVersionChange = userAgentVersionChange
+        self.fingerprintMismatch = fingerprintMismatch
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Weights: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWeights: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Weights {
+        return
+            try Weights(
+                ipChange: FfiConverterDouble.read(from: &buf), 
+                ipSubnetChange: FfiConverterDouble.read(from: &buf), 
+                userAgentChange: FfiConverterDouble.read(from: &buf), 
+                userAgentVersionChange: FfiConverterDouble.read(from: &buf), 
+                fingerprintMismatch: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Weights, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.ipChange, into: &buf)
+        FfiConverterDouble.write(value.ipSubnetChange, into: &buf)
+        FfiConverterDouble.write(value.userAgentChange, into: &buf)
+        FfiConverterDouble.write(value.userAgentVersionChange, into: &buf)
+        FfiConverterDouble.write(value.fingerprintMismatch, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeights_lift(_ buf: RustBuffer) throws -> Weights {
+    return try FfiConverterTypeWeights.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWeights_lower(_ value: Weights) -> RustBuffer {
+    return FfiConverterTypeWeights.lower(value)
 }
 
 
@@ -2633,6 +3956,176 @@ public func FfiConverterTypeBreachStatus_lift(_ buf: RustBuffer) throws -> Breac
 #endif
 public func FfiConverterTypeBreachStatus_lower(_ value: BreachStatus) -> RustBuffer {
     return FfiConverterTypeBreachStatus.lower(value)
+}
+
+
+
+/**
+ * What to do about a request, by increasing risk.
+ */
+
+public enum Decision: Equatable, Hashable {
+    
+    /**
+     * Let it through.
+     */
+    case allow
+    /**
+     * Let it through, and record it.
+     */
+    case monitor
+    /**
+     * Require a second factor before continuing.
+     */
+    case stepUp
+    /**
+     * End the session (the registry revokes it).
+     */
+    case terminate
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Decision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDecision: FfiConverterRustBuffer {
+    typealias SwiftType = Decision
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Decision {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .allow
+        
+        case 2: return .monitor
+        
+        case 3: return .stepUp
+        
+        case 4: return .terminate
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Decision, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .allow:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .monitor:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .stepUp:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .terminate:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision {
+    return try FfiConverterTypeDecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
+    return FfiConverterTypeDecision.lower(value)
+}
+
+
+
+/**
+ * What `create` does at the per-user session limit.
+ */
+
+public enum LimitPolicy: Equatable, Hashable {
+    
+    /**
+     * Revoke the oldest sessions to make room.
+     */
+    case evictOldest
+    /**
+     * Refuse the new session with `sessionLimit`.
+     */
+    case reject
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LimitPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLimitPolicy: FfiConverterRustBuffer {
+    typealias SwiftType = LimitPolicy
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LimitPolicy {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .evictOldest
+        
+        case 2: return .reject
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LimitPolicy, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .evictOldest:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .reject:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLimitPolicy_lift(_ buf: RustBuffer) throws -> LimitPolicy {
+    return try FfiConverterTypeLimitPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLimitPolicy_lower(_ value: LimitPolicy) -> RustBuffer {
+    return FfiConverterTypeLimitPolicy.lower(value)
 }
 
 
@@ -3062,6 +4555,111 @@ public func FfiConverterTypeMagnetarError_lower(_ value: MagnetarError) -> RustB
 
 
 /**
+ * A risk signal that contributed to a score.
+ */
+
+public enum Signal: Equatable, Hashable {
+    
+    /**
+     * The IP moved to another network.
+     */
+    case ipChange
+    /**
+     * The IP moved within the same subnet.
+     */
+    case ipSubnetChange
+    /**
+     * The User-Agent changed to a different browser, OS, device or app.
+     */
+    case userAgentChange
+    /**
+     * Only the browser/app version moved.
+     */
+    case userAgentVersionChange
+    /**
+     * The other fingerprinted headers changed.
+     */
+    case fingerprintMismatch
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Signal: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignal: FfiConverterRustBuffer {
+    typealias SwiftType = Signal
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Signal {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ipChange
+        
+        case 2: return .ipSubnetChange
+        
+        case 3: return .userAgentChange
+        
+        case 4: return .userAgentVersionChange
+        
+        case 5: return .fingerprintMismatch
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Signal, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .ipChange:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .ipSubnetChange:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .userAgentChange:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .userAgentVersionChange:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .fingerprintMismatch:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignal_lift(_ buf: RustBuffer) throws -> Signal {
+    return try FfiConverterTypeSignal.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignal_lower(_ value: Signal) -> RustBuffer {
+    return FfiConverterTypeSignal.lower(value)
+}
+
+
+
+/**
  * The parameters of one statement: by position (`?`, `?1`) or by name (`:a`, `@a`,
  * `$a`; a name may be given with or without its prefix).
  */
@@ -3461,6 +5059,30 @@ public func FfiConverterTypeTransportFailure_lower(_ value: TransportFailure) ->
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -3575,6 +5197,56 @@ fileprivate struct FfiConverterSequenceTypeQueryResult: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeQueryResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReason: FfiConverterRustBuffer {
+    typealias SwiftType = [Reason]
+
+    public static func write(_ value: [Reason], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReason.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Reason] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Reason]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReason.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSession: FfiConverterRustBuffer {
+    typealias SwiftType = [Session]
+
+    public static func write(_ value: [Session], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSession.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Session] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Session]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSession.read(from: &buf))
         }
         return seq
     }
@@ -3749,6 +5421,41 @@ public func defaultPoolConfig() -> PoolConfig  {
     )
 })
 }
+/**
+ * Core's default scoring policy (IP 0.3, User-Agent 0.5, fingerprint 0.2; monitor 0.5,
+ * step-up 0.7, terminate 0.9).
+ */
+public func defaultScoringPolicy() -> ScoringPolicy  {
+    return try!  FfiConverterTypeScoringPolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_default_scoring_policy(uniffiCallStatus
+    )
+})
+}
+/**
+ * Core's default session configuration (3 sessions per user, evict the oldest,
+ * 30 min idle, 24 h absolute).
+ */
+public func defaultSessionConfig() -> SessionConfig  {
+    return try!  FfiConverterTypeSessionConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_default_session_config(uniffiCallStatus
+    )
+})
+}
+/**
+ * Scores `current` against `previous` with `policy` (no registry, no storage).
+ */
+public func scoreRequest(previous: RequestContext, current: RequestContext, policy: ScoringPolicy)throws  -> Assessment  {
+    return try  FfiConverterTypeAssessment_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_score_request(
+        FfiConverterTypeRequestContext_lower(previous),
+        FfiConverterTypeRequestContext_lower(current),
+        FfiConverterTypeScoringPolicy_lower(policy),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -3775,6 +5482,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_pool_config() != 48206) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_default_scoring_policy() != 40353) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_default_session_config() != 80) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_score_request() != 5791) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_breachchecker_check() != 46060) {
@@ -3825,6 +5541,27 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_pool_write() != 65265) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_create() != 31040) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_list() != 55723) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_rebaseline() != 4025) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_revoke() != 57616) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_revoke_all() != 52957) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_sweep_expired() != 65263) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate() != 62647) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_constructor_breachchecker_new() != 48225) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3832,6 +5569,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_pool_open() != 63217) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_derive() != 45621) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_from_bytes() != 29195) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_generate() != 61639) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 34524) {
         return InitializationResult.apiChecksumMismatch
     }
 
