@@ -12,17 +12,29 @@
 
 uniffi::setup_scaffolding!("magnetar");
 
+pub mod audit;
 pub mod breach;
 pub mod error;
+pub mod password;
 pub mod pool;
 pub mod session;
 pub mod sql;
 
+pub use audit::{
+    AuditEvent, AuditFilter, AuditHead, AuditKey, AuditLog, AuditOrder, AuditProblem,
+    AuditProblemKind, AuditVerifyReport, AuditWriteMode, NewAuditEvent, ReencryptProgress,
+    default_audit_filter, default_batched_write_mode,
+};
 pub use breach::{
     BreachChecker, BreachConfig, BreachIndexStats, BreachResult, BreachSource, BreachStatus,
     HttpResponse, HttpTransport, TransportFailure, build_breach_index, default_breach_config,
 };
 pub use error::MagnetarError;
+pub use password::{
+    HashIdentity, PasswordHasher, PasswordLimits, PasswordPolicy, Pepper, VerifyOutcome,
+    default_password_policy, rfc9106_high_memory_password_policy,
+    rfc9106_low_memory_password_policy,
+};
 pub use pool::{MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, default_pool_config};
 pub use session::{
     Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, Reason, RequestContext,

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use magnetar_core::session as core_session;
 
+use crate::audit::AuditLog;
 use crate::error::Result;
 use crate::pool::Pool;
 
@@ -406,15 +407,22 @@ pub struct SessionRegistry {
 
 #[uniffi::export]
 impl SessionRegistry {
-    /// Opens the registry on `pool`, creating or upgrading its table.
+    /// Opens the registry on `pool`, creating or upgrading its table. With `audit`,
+    /// every creation, rejection, eviction, Monitor / StepUp / Terminate decision,
+    /// rebaseline and revocation is recorded in that log.
     #[uniffi::constructor]
     pub fn new(
         pool: Arc<Pool>,
         key: Arc<FingerprintKey>,
         config: SessionConfig,
+        audit: Option<Arc<AuditLog>>,
     ) -> Result<Arc<Self>> {
-        let inner =
+        let mut inner =
             core_session::SessionRegistry::open(pool.core().clone(), core_config(&key, config))?;
+        if let Some(log) = audit {
+            let sink: Arc<dyn core_session::SessionAuditSink> = log.core();
+            inner = inner.with_audit(sink);
+        }
         Ok(Arc::new(SessionRegistry { inner }))
     }
 

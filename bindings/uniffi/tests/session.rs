@@ -59,7 +59,7 @@ fn registry_create_validate_limit_and_revoke() {
     let mut config = default_session_config();
     config.max_sessions_per_user = 2;
     config.limit_policy = LimitPolicy::Reject;
-    let registry = SessionRegistry::new(pool, key, config).unwrap();
+    let registry = SessionRegistry::new(pool, key, config, None).unwrap();
 
     let login = ctx("203.0.113.7", FIREFOX);
     let created = registry.create("alice".into(), login.clone()).unwrap();
@@ -128,9 +128,54 @@ fn keys_and_configs_are_checked() {
     .unwrap();
     let mut config = default_session_config();
     config.max_sessions_per_user = 0;
-    let err = SessionRegistry::new(pool, key, config).unwrap_err();
+    let err = SessionRegistry::new(pool, key, config, None).unwrap_err();
     assert!(
         matches!(err, MagnetarError::InvalidConfig { .. }),
         "{err:?}"
     );
+}
+
+#[test]
+fn decisions_are_recorded_in_the_audit_log() {
+    use magnetar_uniffi::{AuditKey, AuditLog, AuditWriteMode, default_audit_filter};
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::open(
+        dir.path().join("a.db").to_string_lossy().into_owned(),
+        default_pool_config(),
+    )
+    .unwrap();
+    let log = AuditLog::new(
+        pool.clone(),
+        AuditKey::generate().unwrap(),
+        AuditWriteMode::Synchronous,
+        vec![],
+    )
+    .unwrap();
+    let registry = SessionRegistry::new(
+        pool,
+        FingerprintKey::generate().unwrap(),
+        default_session_config(),
+        Some(log.clone()),
+    )
+    .unwrap();
+    let created = registry
+        .create("alice".into(), ctx("203.0.113.7", FIREFOX))
+        .unwrap();
+    registry
+        .validate(created.token.clone(), ctx("198.51.100.2", SAFARI))
+        .unwrap();
+    let events = log.query(default_audit_filter()).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["session.create", "session.step_up"]);
+    assert_eq!(
+        events[0].resource_id.as_deref(),
+        Some(created.session.id.as_str())
+    );
+    for e in &events {
+        assert!(
+            !format!("{e:?}").contains(&created.token),
+            "the token never reaches the log"
+        );
+    }
+    assert!(log.verify().unwrap().ok);
 }

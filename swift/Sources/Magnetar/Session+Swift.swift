@@ -30,9 +30,10 @@ public func scoreRequest(previous: RequestContext, current: RequestContext) thro
 }
 
 extension SessionRegistry {
-    /// A registry on `pool` with core's default configuration.
-    public convenience init(pool: Pool, key: FingerprintKey) throws {
-        try self.init(pool: pool, key: key, config: SessionConfig())
+    /// A registry on `pool` (core's default configuration unless given) that records
+    /// nothing in an audit log; pass `audit:` to `init(pool:key:config:audit:)` for that.
+    public convenience init(pool: Pool, key: FingerprintKey, config: SessionConfig = SessionConfig()) throws {
+        try self.init(pool: pool, key: key, config: config, audit: nil)
     }
 
     /// `create(userId:context:)` off the caller's thread.

@@ -684,6 +684,588 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
 
 
 /**
+ * A 32-byte audit master key. Opaque: zeroized on drop, never printed, never returned.
+ */
+public protocol AuditKeyProtocol: AnyObject, Sendable {
+    
+}
+/**
+ * A 32-byte audit master key. Opaque: zeroized on drop, never printed, never returned.
+ */
+open class AuditKey: AuditKeyProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_auditkey(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_auditkey(handle, $0) }
+    }
+
+    
+    /**
+     * A key from exactly 32 random bytes (weak material is refused with `invalidKey`).
+     */
+public static func fromBytes(bytes: Data)throws  -> AuditKey  {
+    return try  FfiConverterTypeAuditKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditkey_from_bytes(
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The key held by environment variable `name` (hex or base64).
+     */
+public static func fromEnv(name: String)throws  -> AuditKey  {
+    return try  FfiConverterTypeAuditKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditkey_from_env(
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A fresh random key (store it in the Keychain: without it the log is unreadable).
+     */
+public static func generate()throws  -> AuditKey  {
+    return try  FfiConverterTypeAuditKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditkey_generate(uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A key from 64 hex characters or base64 of 32 bytes.
+     */
+public static func parse(text: String)throws  -> AuditKey  {
+    return try  FfiConverterTypeAuditKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditkey_parse(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditKey: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = AuditKey
+
+    public static func lift(_ handle: UInt64) throws -> AuditKey {
+        return AuditKey(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: AuditKey) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditKey {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AuditKey, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditKey_lift(_ handle: UInt64) throws -> AuditKey {
+    return try FfiConverterTypeAuditKey.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditKey_lower(_ value: AuditKey) -> UInt64 {
+    return FfiConverterTypeAuditKey.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
+ */
+public protocol AuditLogProtocol: AnyObject, Sendable {
+    
+    /**
+     * Commits everything queued and stops the background writer; reads keep working.
+     */
+    func close() throws 
+    
+    /**
+     * Number of events stored.
+     */
+    func count() throws  -> UInt64
+    
+    /**
+     * The key id new events are encrypted under.
+     */
+    func currentKeyId()  -> UInt32
+    
+    /**
+     * Writes the matching events, decrypted, as JSON lines to `path`; returns how many.
+     */
+    func exportJsonl(path: String, filter: AuditFilter) throws  -> UInt64
+    
+    /**
+     * Waits until every event recorded before this call is committed.
+     */
+    func flush() throws 
+    
+    /**
+     * The current end of the chain (committed events).
+     */
+    func head() throws  -> AuditHead
+    
+    /**
+     * Whether this log writes through the background writer.
+     */
+    func isBatched()  -> Bool
+    
+    /**
+     * The key a passphrase gives for this database, to rotate to it.
+     */
+    func passphraseKey(passphrase: String) throws  -> AuditKey
+    
+    /**
+     * Deletes events older than `cutoff_ms` (Unix ms), keeping the chain verifiable.
+     */
+    func purgeBefore(cutoffMs: Int64) throws  -> UInt64
+    
+    /**
+     * The events matching `filter`, decrypted.
+     */
+    func query(filter: AuditFilter) throws  -> [AuditEvent]
+    
+    /**
+     * Records an event and returns its id.
+     */
+    func record(event: NewAuditEvent) throws  -> String
+    
+    /**
+     * Re-encrypts up to `batch_size` events under the current key.
+     */
+    func reencrypt(batchSize: UInt32) throws  -> ReencryptProgress
+    
+    /**
+     * Forgets a previous key once nothing is encrypted under it.
+     */
+    func retireKey(keyId: UInt32) throws 
+    
+    /**
+     * Makes `new` the key for new events; returns its key id.
+     */
+    func rotateKey(new: AuditKey) throws  -> UInt32
+    
+    /**
+     * Walks the whole chain and every field's authentication.
+     */
+    func verify() throws  -> AuditVerifyReport
+    
+    /**
+     * Like `verify`, also detecting a log cut short since `head` was recorded.
+     */
+    func verifyAgainst(head: AuditHead) throws  -> AuditVerifyReport
+    
+}
+/**
+ * An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
+ */
+open class AuditLog: AuditLogProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_auditlog(self.handle, $0) }
+    }
+    /**
+     * Opens (creating on first use) the audit log in `pool`'s database with `key`.
+     * `previous_keys` are keys the log was rotated away from. Fails with `wrongKey`
+     * when `key` is not the log's key.
+     */
+public convenience init(pool: Pool, key: AuditKey, mode: AuditWriteMode, previousKeys: [AuditKey])throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditlog_new(
+        FfiConverterTypePool_lower(pool),
+        FfiConverterTypeAuditKey_lower(key),
+        FfiConverterTypeAuditWriteMode_lower(mode),
+        FfiConverterSequenceTypeAuditKey.lower(previousKeys),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_auditlog(handle, $0) }
+    }
+
+    
+    /**
+     * Opens the log with a passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations, with
+     * this database's random salt). Deliberately slow: use the async variant.
+     */
+public static func withPassphrase(pool: Pool, passphrase: String, mode: AuditWriteMode)throws  -> AuditLog  {
+    return try  FfiConverterTypeAuditLog_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditlog_with_passphrase(
+        FfiConverterTypePool_lower(pool),
+        FfiConverterString.lower(passphrase),
+        FfiConverterTypeAuditWriteMode_lower(mode),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Commits everything queued and stops the background writer; reads keep working.
+     */
+open func close()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_close(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Number of events stored.
+     */
+open func count()throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_count(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The key id new events are encrypted under.
+     */
+open func currentKeyId() -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_current_key_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes the matching events, decrypted, as JSON lines to `path`; returns how many.
+     */
+open func exportJsonl(path: String, filter: AuditFilter)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterTypeAuditFilter_lower(filter),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Waits until every event recorded before this call is committed.
+     */
+open func flush()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_flush(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The current end of the chain (committed events).
+     */
+open func head()throws  -> AuditHead  {
+    return try  FfiConverterTypeAuditHead_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_head(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether this log writes through the background writer.
+     */
+open func isBatched() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_is_batched(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The key a passphrase gives for this database, to rotate to it.
+     */
+open func passphraseKey(passphrase: String)throws  -> AuditKey  {
+    return try  FfiConverterTypeAuditKey_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_passphrase_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(passphrase),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes events older than `cutoff_ms` (Unix ms), keeping the chain verifiable.
+     */
+open func purgeBefore(cutoffMs: Int64)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_purge_before(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(cutoffMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The events matching `filter`, decrypted.
+     */
+open func query(filter: AuditFilter)throws  -> [AuditEvent]  {
+    return try  FfiConverterSequenceTypeAuditEvent.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_query(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAuditFilter_lower(filter),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records an event and returns its id.
+     */
+open func record(event: NewAuditEvent)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_record(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNewAuditEvent_lower(event),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Re-encrypts up to `batch_size` events under the current key.
+     */
+open func reencrypt(batchSize: UInt32)throws  -> ReencryptProgress  {
+    return try  FfiConverterTypeReencryptProgress_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_reencrypt(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(batchSize),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Forgets a previous key once nothing is encrypted under it.
+     */
+open func retireKey(keyId: UInt32)throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_retire_key(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(keyId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Makes `new` the key for new events; returns its key id.
+     */
+open func rotateKey(new: AuditKey)throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_rotate_key(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAuditKey_lower(new),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Walks the whole chain and every field's authentication.
+     */
+open func verify()throws  -> AuditVerifyReport  {
+    return try  FfiConverterTypeAuditVerifyReport_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_verify(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like `verify`, also detecting a log cut short since `head` was recorded.
+     */
+open func verifyAgainst(head: AuditHead)throws  -> AuditVerifyReport  {
+    return try  FfiConverterTypeAuditVerifyReport_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_verify_against(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAuditHead_lower(head),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditLog: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = AuditLog
+
+    public static func lift(_ handle: UInt64) throws -> AuditLog {
+        return AuditLog(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: AuditLog) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditLog {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AuditLog, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditLog_lift(_ handle: UInt64) throws -> AuditLog {
+    return try FfiConverterTypeAuditLog.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditLog_lower(_ value: AuditLog) -> UInt64 {
+    return FfiConverterTypeAuditLog.lower(value)
+}
+
+
+
+
+
+
+/**
  * Checks passwords against the offline index and/or the range API, with a cache and a
  * circuit breaker. Thread-safe: share one per process.
  */
@@ -1219,6 +1801,413 @@ public func FfiConverterTypeHttpTransport_lower(_ value: HttpTransport) -> UInt6
 
 
 /**
+ * Hashes and verifies passwords under a policy. Thread-safe.
+ */
+public protocol PasswordHasherProtocol: AnyObject, Sendable {
+    
+    /**
+     * A new Argon2id PHC string for `password`, with a fresh random salt. CPU-bound
+     * (tens of milliseconds): use the async variant on the main thread.
+     */
+    func hash(password: String) throws  -> String
+    
+    /**
+     * The format of `stored`, after checking it parses and is within the limits.
+     */
+    func identify(stored: String) throws  -> HashIdentity
+    
+    /**
+     * Whether `stored` should be replaced at the next successful login.
+     */
+    func needsRehash(stored: String) throws  -> Bool
+    
+    /**
+     * The policy in force (without the peppers).
+     */
+    func policy()  -> PasswordPolicy
+    
+    /**
+     * Whether `password` matches `stored` (any supported format). A wrong password is
+     * `false`; a malformed stored hash throws `invalidHash`.
+     */
+    func verify(password: String, stored: String) throws  -> Bool
+    
+    /**
+     * Verifies and, when the stored hash should be upgraded, also returns a new Argon2id
+     * hash to store (upgrade on login).
+     */
+    func verifyAndUpdate(password: String, stored: String) throws  -> VerifyOutcome
+    
+    /**
+     * Wraps a legacy hash into Argon2id without the password (upgrade a whole table
+     * at once); `verify` accepts the result for the same password.
+     */
+    func wrapLegacy(stored: String) throws  -> String
+    
+}
+/**
+ * Hashes and verifies passwords under a policy. Thread-safe.
+ */
+open class PasswordHasher: PasswordHasherProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_passwordhasher(self.handle, $0) }
+    }
+    /**
+     * A hasher for `policy`, hashing new passwords under `pepper` and still accepting
+     * hashes made under `old_peppers`. The policy is validated (`invalidConfig`).
+     */
+public convenience init(policy: PasswordPolicy, pepper: Pepper?, oldPeppers: [Pepper])throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_passwordhasher_new(
+        FfiConverterTypePasswordPolicy_lower(policy),
+        FfiConverterOptionTypePepper.lower(pepper),
+        FfiConverterSequenceTypePepper.lower(oldPeppers),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_passwordhasher(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * A new Argon2id PHC string for `password`, with a fresh random salt. CPU-bound
+     * (tens of milliseconds): use the async variant on the main thread.
+     */
+open func hash(password: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_hash(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(password),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The format of `stored`, after checking it parses and is within the limits.
+     */
+open func identify(stored: String)throws  -> HashIdentity  {
+    return try  FfiConverterTypeHashIdentity_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_identify(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(stored),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether `stored` should be replaced at the next successful login.
+     */
+open func needsRehash(stored: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_needs_rehash(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(stored),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The policy in force (without the peppers).
+     */
+open func policy() -> PasswordPolicy  {
+    return try!  FfiConverterTypePasswordPolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_policy(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether `password` matches `stored` (any supported format). A wrong password is
+     * `false`; a malformed stored hash throws `invalidHash`.
+     */
+open func verify(password: String, stored: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_verify(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(password),
+        FfiConverterString.lower(stored),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Verifies and, when the stored hash should be upgraded, also returns a new Argon2id
+     * hash to store (upgrade on login).
+     */
+open func verifyAndUpdate(password: String, stored: String)throws  -> VerifyOutcome  {
+    return try  FfiConverterTypeVerifyOutcome_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_verify_and_update(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(password),
+        FfiConverterString.lower(stored),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Wraps a legacy hash into Argon2id without the password (upgrade a whole table
+     * at once); `verify` accepts the result for the same password.
+     */
+open func wrapLegacy(stored: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_wrap_legacy(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(stored),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasswordHasher: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PasswordHasher
+
+    public static func lift(_ handle: UInt64) throws -> PasswordHasher {
+        return PasswordHasher(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PasswordHasher) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasswordHasher {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PasswordHasher, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordHasher_lift(_ handle: UInt64) throws -> PasswordHasher {
+    return try FfiConverterTypePasswordHasher.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordHasher_lower(_ value: PasswordHasher) -> UInt64 {
+    return FfiConverterTypePasswordHasher.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An application-wide secret mixed into Argon2, with an id written into each hash so
+ * peppers can rotate. Opaque: the secret is zeroized on drop and never printed.
+ */
+public protocol PepperProtocol: AnyObject, Sendable {
+    
+    /**
+     * The pepper's id (not secret).
+     */
+    func id()  -> String
+    
+}
+/**
+ * An application-wide secret mixed into Argon2, with an id written into each hash so
+ * peppers can rotate. Opaque: the secret is zeroized on drop and never printed.
+ */
+open class Pepper: PepperProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_pepper(self.handle, $0) }
+    }
+    /**
+     * A pepper with `id` (1 to 8 characters of `A-Za-z0-9_-`) and a secret of at least
+     * 16 bytes.
+     */
+public convenience init(id: String, secret: Data)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_pepper_new(
+        FfiConverterString.lower(id),
+        FfiConverterData.lower(secret),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_pepper(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The pepper's id (not secret).
+     */
+open func id() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_pepper_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePepper: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Pepper
+
+    public static func lift(_ handle: UInt64) throws -> Pepper {
+        return Pepper(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Pepper) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Pepper {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Pepper, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePepper_lift(_ handle: UInt64) throws -> Pepper {
+    return try FfiConverterTypePepper.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePepper_lower(_ value: Pepper) -> UInt64 {
+    return FfiConverterTypePepper.lower(value)
+}
+
+
+
+
+
+
+/**
  * A pool of SQLite connections to one database file: one writer, up to `max_readers`
  * readers, WAL. Thread-safe; share one per file.
  */
@@ -1690,16 +2679,19 @@ open class SessionRegistry: SessionRegistryProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_magnetar_uniffi_fn_clone_sessionregistry(self.handle, $0) }
     }
     /**
-     * Opens the registry on `pool`, creating or upgrading its table.
+     * Opens the registry on `pool`, creating or upgrading its table. With `audit`,
+     * every creation, rejection, eviction, Monitor / StepUp / Terminate decision,
+     * rebaseline and revocation is recorded in that log.
      */
-public convenience init(pool: Pool, key: FingerprintKey, config: SessionConfig)throws  {
+public convenience init(pool: Pool, key: FingerprintKey, config: SessionConfig, audit: AuditLog?)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_constructor_sessionregistry_new(
         FfiConverterTypePool_lower(pool),
         FfiConverterTypeFingerprintKey_lower(key),
-        FfiConverterTypeSessionConfig_lower(config),uniffiCallStatus
+        FfiConverterTypeSessionConfig_lower(config),
+        FfiConverterOptionTypeAuditLog.lower(audit),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -1935,6 +2927,532 @@ public func FfiConverterTypeAssessment_lift(_ buf: RustBuffer) throws -> Assessm
 #endif
 public func FfiConverterTypeAssessment_lower(_ value: Assessment) -> RustBuffer {
     return FfiConverterTypeAssessment.lower(value)
+}
+
+
+/**
+ * A stored event, decrypted.
+ */
+public struct AuditEvent: Equatable, Hashable {
+    /**
+     * Position in the log (from 1).
+     */
+    public var seq: UInt64
+    /**
+     * The event's id (a UUID string).
+     */
+    public var eventId: String
+    /**
+     * When it was recorded, Unix ms.
+     */
+    public var timestampMs: Int64
+    /**
+     * The key id its fields are encrypted under.
+     */
+    public var keyId: UInt32
+    /**
+     * What happened.
+     */
+    public var action: String
+    /**
+     * Who did it.
+     */
+    public var userId: String?
+    /**
+     * The kind of resource acted on.
+     */
+    public var resourceType: String?
+    /**
+     * Which resource.
+     */
+    public var resourceId: String?
+    /**
+     * Outcome.
+     */
+    public var status: String?
+    /**
+     * Client IP.
+     */
+    public var ip: String?
+    /**
+     * Client User-Agent.
+     */
+    public var userAgent: String?
+    /**
+     * Details as a JSON document.
+     */
+    public var detailsJson: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Position in the log (from 1).
+         */seq: UInt64, 
+        /**
+         * The event's id (a UUID string).
+         */eventId: String, 
+        /**
+         * When it was recorded, Unix ms.
+         */timestampMs: Int64, 
+        /**
+         * The key id its fields are encrypted under.
+         */keyId: UInt32, 
+        /**
+         * What happened.
+         */action: String, 
+        /**
+         * Who did it.
+         */userId: String?, 
+        /**
+         * The kind of resource acted on.
+         */resourceType: String?, 
+        /**
+         * Which resource.
+         */resourceId: String?, 
+        /**
+         * Outcome.
+         */status: String?, 
+        /**
+         * Client IP.
+         */ip: String?, 
+        /**
+         * Client User-Agent.
+         */userAgent: String?, 
+        /**
+         * Details as a JSON document.
+         */detailsJson: String?) {
+        self.seq = seq
+        self.eventId = eventId
+        self.timestampMs = timestampMs
+        self.keyId = keyId
+        self.action = action
+        self.userId = userId
+        self.resourceType = resourceType
+        self.resourceId = resourceId
+        self.status = status
+        self.ip = ip
+        self.userAgent = userAgent
+        self.detailsJson = detailsJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditEvent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditEvent {
+        return
+            try AuditEvent(
+                seq: FfiConverterUInt64.read(from: &buf), 
+                eventId: FfiConverterString.read(from: &buf), 
+                timestampMs: FfiConverterInt64.read(from: &buf), 
+                keyId: FfiConverterUInt32.read(from: &buf), 
+                action: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                resourceType: FfiConverterOptionString.read(from: &buf), 
+                resourceId: FfiConverterOptionString.read(from: &buf), 
+                status: FfiConverterOptionString.read(from: &buf), 
+                ip: FfiConverterOptionString.read(from: &buf), 
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                detailsJson: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditEvent, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.eventId, into: &buf)
+        FfiConverterInt64.write(value.timestampMs, into: &buf)
+        FfiConverterUInt32.write(value.keyId, into: &buf)
+        FfiConverterString.write(value.action, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.resourceType, into: &buf)
+        FfiConverterOptionString.write(value.resourceId, into: &buf)
+        FfiConverterOptionString.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.ip, into: &buf)
+        FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterOptionString.write(value.detailsJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditEvent_lift(_ buf: RustBuffer) throws -> AuditEvent {
+    return try FfiConverterTypeAuditEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditEvent_lower(_ value: AuditEvent) -> RustBuffer {
+    return FfiConverterTypeAuditEvent.lower(value)
+}
+
+
+/**
+ * Which events a query or export returns; conditions are ANDed, `nil` means any. Start
+ * from `AuditFilter()` in Swift (everything, oldest first).
+ */
+public struct AuditFilter: Equatable, Hashable {
+    /**
+     * Exact user id.
+     */
+    public var userId: String?
+    /**
+     * Exact action.
+     */
+    public var action: String?
+    /**
+     * Earliest timestamp, Unix ms (inclusive).
+     */
+    public var sinceMs: Int64?
+    /**
+     * Latest timestamp, Unix ms (exclusive).
+     */
+    public var untilMs: Int64?
+    /**
+     * Maximum number of events returned.
+     */
+    public var limit: UInt64?
+    /**
+     * Matching events skipped before the first returned.
+     */
+    public var offset: UInt64
+    /**
+     * Result order.
+     */
+    public var order: AuditOrder
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Exact user id.
+         */userId: String?, 
+        /**
+         * Exact action.
+         */action: String?, 
+        /**
+         * Earliest timestamp, Unix ms (inclusive).
+         */sinceMs: Int64?, 
+        /**
+         * Latest timestamp, Unix ms (exclusive).
+         */untilMs: Int64?, 
+        /**
+         * Maximum number of events returned.
+         */limit: UInt64?, 
+        /**
+         * Matching events skipped before the first returned.
+         */offset: UInt64, 
+        /**
+         * Result order.
+         */order: AuditOrder) {
+        self.userId = userId
+        self.action = action
+        self.sinceMs = sinceMs
+        self.untilMs = untilMs
+        self.limit = limit
+        self.offset = offset
+        self.order = order
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditFilter: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditFilter: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditFilter {
+        return
+            try AuditFilter(
+                userId: FfiConverterOptionString.read(from: &buf), 
+                action: FfiConverterOptionString.read(from: &buf), 
+                sinceMs: FfiConverterOptionInt64.read(from: &buf), 
+                untilMs: FfiConverterOptionInt64.read(from: &buf), 
+                limit: FfiConverterOptionUInt64.read(from: &buf), 
+                offset: FfiConverterUInt64.read(from: &buf), 
+                order: FfiConverterTypeAuditOrder.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditFilter, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.action, into: &buf)
+        FfiConverterOptionInt64.write(value.sinceMs, into: &buf)
+        FfiConverterOptionInt64.write(value.untilMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.limit, into: &buf)
+        FfiConverterUInt64.write(value.offset, into: &buf)
+        FfiConverterTypeAuditOrder.write(value.order, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditFilter_lift(_ buf: RustBuffer) throws -> AuditFilter {
+    return try FfiConverterTypeAuditFilter.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditFilter_lower(_ value: AuditFilter) -> RustBuffer {
+    return FfiConverterTypeAuditFilter.lower(value)
+}
+
+
+/**
+ * The end of the chain; store it outside the database to detect truncation later.
+ */
+public struct AuditHead: Equatable, Hashable {
+    /**
+     * Sequence number of the last event (0 for an empty log).
+     */
+    public var seq: UInt64
+    /**
+     * The chain value after it, hex.
+     */
+    public var chainHex: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Sequence number of the last event (0 for an empty log).
+         */seq: UInt64, 
+        /**
+         * The chain value after it, hex.
+         */chainHex: String) {
+        self.seq = seq
+        self.chainHex = chainHex
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditHead: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditHead: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditHead {
+        return
+            try AuditHead(
+                seq: FfiConverterUInt64.read(from: &buf), 
+                chainHex: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditHead, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.chainHex, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditHead_lift(_ buf: RustBuffer) throws -> AuditHead {
+    return try FfiConverterTypeAuditHead.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditHead_lower(_ value: AuditHead) -> RustBuffer {
+    return FfiConverterTypeAuditHead.lower(value)
+}
+
+
+/**
+ * The first problem `verify` found.
+ */
+public struct AuditProblem: Equatable, Hashable {
+    /**
+     * Sequence number where it was found.
+     */
+    public var seq: UInt64
+    /**
+     * The event's id, when known.
+     */
+    public var eventId: String?
+    /**
+     * What kind of problem.
+     */
+    public var kind: AuditProblemKind
+    /**
+     * Details.
+     */
+    public var detail: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Sequence number where it was found.
+         */seq: UInt64, 
+        /**
+         * The event's id, when known.
+         */eventId: String?, 
+        /**
+         * What kind of problem.
+         */kind: AuditProblemKind, 
+        /**
+         * Details.
+         */detail: String) {
+        self.seq = seq
+        self.eventId = eventId
+        self.kind = kind
+        self.detail = detail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditProblem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditProblem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditProblem {
+        return
+            try AuditProblem(
+                seq: FfiConverterUInt64.read(from: &buf), 
+                eventId: FfiConverterOptionString.read(from: &buf), 
+                kind: FfiConverterTypeAuditProblemKind.read(from: &buf), 
+                detail: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditProblem, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.seq, into: &buf)
+        FfiConverterOptionString.write(value.eventId, into: &buf)
+        FfiConverterTypeAuditProblemKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.detail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditProblem_lift(_ buf: RustBuffer) throws -> AuditProblem {
+    return try FfiConverterTypeAuditProblem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditProblem_lower(_ value: AuditProblem) -> RustBuffer {
+    return FfiConverterTypeAuditProblem.lower(value)
+}
+
+
+/**
+ * The outcome of `verify`.
+ */
+public struct AuditVerifyReport: Equatable, Hashable {
+    /**
+     * Whether the whole log verified.
+     */
+    public var ok: Bool
+    /**
+     * Events checked.
+     */
+    public var checked: UInt64
+    /**
+     * The first problem found, if any.
+     */
+    public var firstProblem: AuditProblem?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether the whole log verified.
+         */ok: Bool, 
+        /**
+         * Events checked.
+         */checked: UInt64, 
+        /**
+         * The first problem found, if any.
+         */firstProblem: AuditProblem?) {
+        self.ok = ok
+        self.checked = checked
+        self.firstProblem = firstProblem
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditVerifyReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditVerifyReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditVerifyReport {
+        return
+            try AuditVerifyReport(
+                ok: FfiConverterBool.read(from: &buf), 
+                checked: FfiConverterUInt64.read(from: &buf), 
+                firstProblem: FfiConverterOptionTypeAuditProblem.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditVerifyReport, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.ok, into: &buf)
+        FfiConverterUInt64.write(value.checked, into: &buf)
+        FfiConverterOptionTypeAuditProblem.write(value.firstProblem, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditVerifyReport_lift(_ buf: RustBuffer) throws -> AuditVerifyReport {
+    return try FfiConverterTypeAuditVerifyReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditVerifyReport_lower(_ value: AuditVerifyReport) -> RustBuffer {
+    return FfiConverterTypeAuditVerifyReport.lower(value)
 }
 
 
@@ -2377,6 +3895,85 @@ public func FfiConverterTypeCreatedSession_lower(_ value: CreatedSession) -> Rus
 
 
 /**
+ * What `identify` found.
+ */
+public struct HashIdentity: Equatable, Hashable {
+    /**
+     * The format's stable name (for example `bcrypt`, `django_pbkdf2_sha256`, `wrapped`).
+     */
+    public var scheme: String
+    /**
+     * For a wrapped hash, the legacy scheme inside.
+     */
+    public var inner: String?
+    /**
+     * The scheme name, or `wrapped_<inner>` for a wrapped hash.
+     */
+    public var name: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The format's stable name (for example `bcrypt`, `django_pbkdf2_sha256`, `wrapped`).
+         */scheme: String, 
+        /**
+         * For a wrapped hash, the legacy scheme inside.
+         */inner: String?, 
+        /**
+         * The scheme name, or `wrapped_<inner>` for a wrapped hash.
+         */name: String) {
+        self.scheme = scheme
+        self.inner = inner
+        self.name = name
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HashIdentity: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHashIdentity: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HashIdentity {
+        return
+            try HashIdentity(
+                scheme: FfiConverterString.read(from: &buf), 
+                inner: FfiConverterOptionString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HashIdentity, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.scheme, into: &buf)
+        FfiConverterOptionString.write(value.inner, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHashIdentity_lift(_ buf: RustBuffer) throws -> HashIdentity {
+    return try FfiConverterTypeHashIdentity.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHashIdentity_lower(_ value: HashIdentity) -> RustBuffer {
+    return FfiConverterTypeHashIdentity.lower(value)
+}
+
+
+/**
  * What a transport got back: any HTTP status (non-2xx included), the raw `Retry-After`
  * header if present (core parses it), and the body.
  */
@@ -2522,6 +4119,397 @@ public func FfiConverterTypeMigrationOutcome_lift(_ buf: RustBuffer) throws -> M
 #endif
 public func FfiConverterTypeMigrationOutcome_lower(_ value: MigrationOutcome) -> RustBuffer {
     return FfiConverterTypeMigrationOutcome.lower(value)
+}
+
+
+/**
+ * An event to record. Only `action` is required.
+ */
+public struct NewAuditEvent: Equatable, Hashable {
+    /**
+     * What happened, for example `user.login`.
+     */
+    public var action: String
+    /**
+     * Who did it.
+     */
+    public var userId: String?
+    /**
+     * The kind of resource acted on.
+     */
+    public var resourceType: String?
+    /**
+     * Which resource.
+     */
+    public var resourceId: String?
+    /**
+     * Outcome, for example `success`.
+     */
+    public var status: String?
+    /**
+     * Client IP.
+     */
+    public var ip: String?
+    /**
+     * Client User-Agent.
+     */
+    public var userAgent: String?
+    /**
+     * Details as a JSON document.
+     */
+    public var detailsJson: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What happened, for example `user.login`.
+         */action: String, 
+        /**
+         * Who did it.
+         */userId: String? = nil, 
+        /**
+         * The kind of resource acted on.
+         */resourceType: String? = nil, 
+        /**
+         * Which resource.
+         */resourceId: String? = nil, 
+        /**
+         * Outcome, for example `success`.
+         */status: String? = nil, 
+        /**
+         * Client IP.
+         */ip: String? = nil, 
+        /**
+         * Client User-Agent.
+         */userAgent: String? = nil, 
+        /**
+         * Details as a JSON document.
+         */detailsJson: String? = nil) {
+        self.action = action
+        self.userId = userId
+        self.resourceType = resourceType
+        self.resourceId = resourceId
+        self.status = status
+        self.ip = ip
+        self.userAgent = userAgent
+        self.detailsJson = detailsJson
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewAuditEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewAuditEvent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewAuditEvent {
+        return
+            try NewAuditEvent(
+                action: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                resourceType: FfiConverterOptionString.read(from: &buf), 
+                resourceId: FfiConverterOptionString.read(from: &buf), 
+                status: FfiConverterOptionString.read(from: &buf), 
+                ip: FfiConverterOptionString.read(from: &buf), 
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                detailsJson: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewAuditEvent, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.action, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.resourceType, into: &buf)
+        FfiConverterOptionString.write(value.resourceId, into: &buf)
+        FfiConverterOptionString.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.ip, into: &buf)
+        FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterOptionString.write(value.detailsJson, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewAuditEvent_lift(_ buf: RustBuffer) throws -> NewAuditEvent {
+    return try FfiConverterTypeNewAuditEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewAuditEvent_lower(_ value: NewAuditEvent) -> RustBuffer {
+    return FfiConverterTypeNewAuditEvent.lower(value)
+}
+
+
+/**
+ * Ceilings on the parameters of stored hashes (a stored hash is untrusted input).
+ */
+public struct PasswordLimits: Equatable, Hashable {
+    /**
+     * Longest stored hash string accepted, in bytes.
+     */
+    public var maxHashLen: UInt64
+    /**
+     * Largest Argon2 memory cost, KiB.
+     */
+    public var maxArgon2MemoryKib: UInt32
+    /**
+     * Largest Argon2 time cost.
+     */
+    public var maxArgon2Iterations: UInt32
+    /**
+     * Largest Argon2 parallelism.
+     */
+    public var maxArgon2Parallelism: UInt32
+    /**
+     * Largest bcrypt cost (log2 rounds).
+     */
+    public var maxBcryptCost: UInt32
+    /**
+     * Largest PBKDF2 iteration count.
+     */
+    public var maxPbkdf2Iterations: UInt32
+    /**
+     * Largest SHA-crypt `rounds=`.
+     */
+    public var maxCryptRounds: UInt32
+    /**
+     * Largest scrypt memory, bytes.
+     */
+    public var maxScryptMemoryBytes: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Longest stored hash string accepted, in bytes.
+         */maxHashLen: UInt64, 
+        /**
+         * Largest Argon2 memory cost, KiB.
+         */maxArgon2MemoryKib: UInt32, 
+        /**
+         * Largest Argon2 time cost.
+         */maxArgon2Iterations: UInt32, 
+        /**
+         * Largest Argon2 parallelism.
+         */maxArgon2Parallelism: UInt32, 
+        /**
+         * Largest bcrypt cost (log2 rounds).
+         */maxBcryptCost: UInt32, 
+        /**
+         * Largest PBKDF2 iteration count.
+         */maxPbkdf2Iterations: UInt32, 
+        /**
+         * Largest SHA-crypt `rounds=`.
+         */maxCryptRounds: UInt32, 
+        /**
+         * Largest scrypt memory, bytes.
+         */maxScryptMemoryBytes: UInt64) {
+        self.maxHashLen = maxHashLen
+        self.maxArgon2MemoryKib = maxArgon2MemoryKib
+        self.maxArgon2Iterations = maxArgon2Iterations
+        self.maxArgon2Parallelism = maxArgon2Parallelism
+        self.maxBcryptCost = maxBcryptCost
+        self.maxPbkdf2Iterations = maxPbkdf2Iterations
+        self.maxCryptRounds = maxCryptRounds
+        self.maxScryptMemoryBytes = maxScryptMemoryBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PasswordLimits: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasswordLimits: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasswordLimits {
+        return
+            try PasswordLimits(
+                maxHashLen: FfiConverterUInt64.read(from: &buf), 
+                maxArgon2MemoryKib: FfiConverterUInt32.read(from: &buf), 
+                maxArgon2Iterations: FfiConverterUInt32.read(from: &buf), 
+                maxArgon2Parallelism: FfiConverterUInt32.read(from: &buf), 
+                maxBcryptCost: FfiConverterUInt32.read(from: &buf), 
+                maxPbkdf2Iterations: FfiConverterUInt32.read(from: &buf), 
+                maxCryptRounds: FfiConverterUInt32.read(from: &buf), 
+                maxScryptMemoryBytes: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PasswordLimits, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.maxHashLen, into: &buf)
+        FfiConverterUInt32.write(value.maxArgon2MemoryKib, into: &buf)
+        FfiConverterUInt32.write(value.maxArgon2Iterations, into: &buf)
+        FfiConverterUInt32.write(value.maxArgon2Parallelism, into: &buf)
+        FfiConverterUInt32.write(value.maxBcryptCost, into: &buf)
+        FfiConverterUInt32.write(value.maxPbkdf2Iterations, into: &buf)
+        FfiConverterUInt32.write(value.maxCryptRounds, into: &buf)
+        FfiConverterUInt64.write(value.maxScryptMemoryBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordLimits_lift(_ buf: RustBuffer) throws -> PasswordLimits {
+    return try FfiConverterTypePasswordLimits.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordLimits_lower(_ value: PasswordLimits) -> RustBuffer {
+    return FfiConverterTypePasswordLimits.lower(value)
+}
+
+
+/**
+ * The password policy without its peppers (those are passed to `PasswordHasher` as
+ * opaque `Pepper` objects). Start from `PasswordPolicy()` in Swift (OWASP: m=19456 KiB,
+ * t=2, p=1) or a preset.
+ */
+public struct PasswordPolicy: Equatable, Hashable {
+    /**
+     * Argon2id memory cost in KiB.
+     */
+    public var memoryKib: UInt32
+    /**
+     * Argon2id time cost.
+     */
+    public var iterations: UInt32
+    /**
+     * Argon2id lanes.
+     */
+    public var parallelism: UInt32
+    /**
+     * Salt length for new hashes, bytes.
+     */
+    public var saltLen: UInt32
+    /**
+     * Hash output length for new hashes, bytes.
+     */
+    public var outputLen: UInt32
+    /**
+     * Longest password accepted, in bytes.
+     */
+    public var maxPasswordBytes: UInt32
+    /**
+     * Bare hex digests accepted, by name (`md5`, `sha1`, `sha256`, `sha512`, also with
+     * a `hex_` prefix); none by default.
+     */
+    public var legacyDigests: [String]
+    /**
+     * Ceilings for stored hashes.
+     */
+    public var limits: PasswordLimits
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Argon2id memory cost in KiB.
+         */memoryKib: UInt32, 
+        /**
+         * Argon2id time cost.
+         */iterations: UInt32, 
+        /**
+         * Argon2id lanes.
+         */parallelism: UInt32, 
+        /**
+         * Salt length for new hashes, bytes.
+         */saltLen: UInt32, 
+        /**
+         * Hash output length for new hashes, bytes.
+         */outputLen: UInt32, 
+        /**
+         * Longest password accepted, in bytes.
+         */maxPasswordBytes: UInt32, 
+        /**
+         * Bare hex digests accepted, by name (`md5`, `sha1`, `sha256`, `sha512`, also with
+         * a `hex_` prefix); none by default.
+         */legacyDigests: [String], 
+        /**
+         * Ceilings for stored hashes.
+         */limits: PasswordLimits) {
+        self.memoryKib = memoryKib
+        self.iterations = iterations
+        self.parallelism = parallelism
+        self.saltLen = saltLen
+        self.outputLen = outputLen
+        self.maxPasswordBytes = maxPasswordBytes
+        self.legacyDigests = legacyDigests
+        self.limits = limits
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PasswordPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasswordPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasswordPolicy {
+        return
+            try PasswordPolicy(
+                memoryKib: FfiConverterUInt32.read(from: &buf), 
+                iterations: FfiConverterUInt32.read(from: &buf), 
+                parallelism: FfiConverterUInt32.read(from: &buf), 
+                saltLen: FfiConverterUInt32.read(from: &buf), 
+                outputLen: FfiConverterUInt32.read(from: &buf), 
+                maxPasswordBytes: FfiConverterUInt32.read(from: &buf), 
+                legacyDigests: FfiConverterSequenceString.read(from: &buf), 
+                limits: FfiConverterTypePasswordLimits.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PasswordPolicy, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.memoryKib, into: &buf)
+        FfiConverterUInt32.write(value.iterations, into: &buf)
+        FfiConverterUInt32.write(value.parallelism, into: &buf)
+        FfiConverterUInt32.write(value.saltLen, into: &buf)
+        FfiConverterUInt32.write(value.outputLen, into: &buf)
+        FfiConverterUInt32.write(value.maxPasswordBytes, into: &buf)
+        FfiConverterSequenceString.write(value.legacyDigests, into: &buf)
+        FfiConverterTypePasswordLimits.write(value.limits, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordPolicy_lift(_ buf: RustBuffer) throws -> PasswordPolicy {
+    return try FfiConverterTypePasswordPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordPolicy_lower(_ value: PasswordPolicy) -> RustBuffer {
+    return FfiConverterTypePasswordPolicy.lower(value)
 }
 
 
@@ -3029,6 +5017,85 @@ public func FfiConverterTypeReason_lift(_ buf: RustBuffer) throws -> Reason {
 #endif
 public func FfiConverterTypeReason_lower(_ value: Reason) -> RustBuffer {
     return FfiConverterTypeReason.lower(value)
+}
+
+
+/**
+ * Progress of `reencrypt` after a key rotation.
+ */
+public struct ReencryptProgress: Equatable, Hashable {
+    /**
+     * Events re-encrypted by this call.
+     */
+    public var reencrypted: UInt64
+    /**
+     * Events still under an older key.
+     */
+    public var remaining: UInt64
+    /**
+     * Whether every event is under the current key.
+     */
+    public var done: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Events re-encrypted by this call.
+         */reencrypted: UInt64, 
+        /**
+         * Events still under an older key.
+         */remaining: UInt64, 
+        /**
+         * Whether every event is under the current key.
+         */done: Bool) {
+        self.reencrypted = reencrypted
+        self.remaining = remaining
+        self.done = done
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReencryptProgress: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReencryptProgress: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReencryptProgress {
+        return
+            try ReencryptProgress(
+                reencrypted: FfiConverterUInt64.read(from: &buf), 
+                remaining: FfiConverterUInt64.read(from: &buf), 
+                done: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReencryptProgress, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.reencrypted, into: &buf)
+        FfiConverterUInt64.write(value.remaining, into: &buf)
+        FfiConverterBool.write(value.done, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReencryptProgress_lift(_ buf: RustBuffer) throws -> ReencryptProgress {
+    return try FfiConverterTypeReencryptProgress.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReencryptProgress_lower(_ value: ReencryptProgress) -> RustBuffer {
+    return FfiConverterTypeReencryptProgress.lower(value)
 }
 
 
@@ -3679,6 +5746,77 @@ public func FfiConverterTypeValidation_lower(_ value: Validation) -> RustBuffer 
 
 
 /**
+ * The result of `verifyAndUpdate`.
+ */
+public struct VerifyOutcome: Equatable, Hashable {
+    /**
+     * Whether the password matched.
+     */
+    public var valid: Bool
+    /**
+     * When valid and the stored hash is legacy, weak or under an old pepper: a fresh
+     * Argon2id hash to store in its place.
+     */
+    public var newHash: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether the password matched.
+         */valid: Bool, 
+        /**
+         * When valid and the stored hash is legacy, weak or under an old pepper: a fresh
+         * Argon2id hash to store in its place.
+         */newHash: String?) {
+        self.valid = valid
+        self.newHash = newHash
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VerifyOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVerifyOutcome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifyOutcome {
+        return
+            try VerifyOutcome(
+                valid: FfiConverterBool.read(from: &buf), 
+                newHash: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VerifyOutcome, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.valid, into: &buf)
+        FfiConverterOptionString.write(value.newHash, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifyOutcome_lift(_ buf: RustBuffer) throws -> VerifyOutcome {
+    return try FfiConverterTypeVerifyOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVerifyOutcome_lower(_ value: VerifyOutcome) -> RustBuffer {
+    return FfiConverterTypeVerifyOutcome.lower(value)
+}
+
+
+/**
  * Signal weights, each in 0...1.
  */
 public struct Weights: Equatable, Hashable {
@@ -3775,6 +5913,292 @@ public func FfiConverterTypeWeights_lift(_ buf: RustBuffer) throws -> Weights {
 public func FfiConverterTypeWeights_lower(_ value: Weights) -> RustBuffer {
     return FfiConverterTypeWeights.lower(value)
 }
+
+
+/**
+ * Result order of a query.
+ */
+
+public enum AuditOrder: Equatable, Hashable {
+    
+    /**
+     * Oldest first.
+     */
+    case ascending
+    /**
+     * Newest first.
+     */
+    case descending
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AuditOrder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditOrder: FfiConverterRustBuffer {
+    typealias SwiftType = AuditOrder
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditOrder {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ascending
+        
+        case 2: return .descending
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AuditOrder, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .ascending:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .descending:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditOrder_lift(_ buf: RustBuffer) throws -> AuditOrder {
+    return try FfiConverterTypeAuditOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditOrder_lower(_ value: AuditOrder) -> RustBuffer {
+    return FfiConverterTypeAuditOrder.lower(value)
+}
+
+
+
+/**
+ * What kind of tampering `verify` found.
+ */
+
+public enum AuditProblemKind: Equatable, Hashable {
+    
+    /**
+     * A field failed authentication (edited, moved or swapped).
+     */
+    case fieldTampered
+    /**
+     * Events are missing from the middle of the log.
+     */
+    case missingEvents
+    /**
+     * The chain does not link (reordered, replaced or forged events).
+     */
+    case chainBroken
+    /**
+     * The log ends before the head recorded earlier.
+     */
+    case truncated
+    /**
+     * The log's end differs from the head recorded earlier.
+     */
+    case headMismatch
+    /**
+     * The purge anchor failed authentication.
+     */
+    case anchorTampered
+    /**
+     * A stored row is malformed.
+     */
+    case malformedRow
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AuditProblemKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
+    typealias SwiftType = AuditProblemKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditProblemKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .fieldTampered
+        
+        case 2: return .missingEvents
+        
+        case 3: return .chainBroken
+        
+        case 4: return .truncated
+        
+        case 5: return .headMismatch
+        
+        case 6: return .anchorTampered
+        
+        case 7: return .malformedRow
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AuditProblemKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .fieldTampered:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .missingEvents:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .chainBroken:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .truncated:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .headMismatch:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .anchorTampered:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .malformedRow:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditProblemKind_lift(_ buf: RustBuffer) throws -> AuditProblemKind {
+    return try FfiConverterTypeAuditProblemKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditProblemKind_lower(_ value: AuditProblemKind) -> RustBuffer {
+    return FfiConverterTypeAuditProblemKind.lower(value)
+}
+
+
+
+/**
+ * How `record` writes.
+ */
+
+public enum AuditWriteMode: Equatable, Hashable {
+    
+    /**
+     * One transaction per event; `record` returns once it is committed.
+     */
+    case synchronous
+    /**
+     * A background writer commits batches; `record` returns once the event is queued,
+     * `flush`/`close` once it is committed.
+     */
+    case batched(
+        /**
+         * Events that may wait before `record` blocks.
+         */queueCapacity: UInt64, 
+        /**
+         * Most events written in one transaction.
+         */maxBatch: UInt64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AuditWriteMode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditWriteMode: FfiConverterRustBuffer {
+    typealias SwiftType = AuditWriteMode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditWriteMode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .synchronous
+        
+        case 2: return .batched(queueCapacity: try FfiConverterUInt64.read(from: &buf), maxBatch: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AuditWriteMode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .synchronous:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .batched(queueCapacity,maxBatch):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt64.write(queueCapacity, into: &buf)
+            FfiConverterUInt64.write(maxBatch, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditWriteMode_lift(_ buf: RustBuffer) throws -> AuditWriteMode {
+    return try FfiConverterTypeAuditWriteMode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditWriteMode_lower(_ value: AuditWriteMode) -> RustBuffer {
+    return FfiConverterTypeAuditWriteMode.lower(value)
+}
+
 
 
 /**
@@ -5059,6 +7483,30 @@ public func FfiConverterTypeTransportFailure_lower(_ value: TransportFailure) ->
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -5131,6 +7579,30 @@ fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAuditLog: FfiConverterRustBuffer {
+    typealias SwiftType = AuditLog?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAuditLog.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAuditLog.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeHttpTransport: FfiConverterRustBuffer {
     typealias SwiftType = HttpTransport?
 
@@ -5147,6 +7619,54 @@ fileprivate struct FfiConverterOptionTypeHttpTransport: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeHttpTransport.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePepper: FfiConverterRustBuffer {
+    typealias SwiftType = Pepper?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePepper.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePepper.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeAuditProblem: FfiConverterRustBuffer {
+    typealias SwiftType = AuditProblem?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAuditProblem.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAuditProblem.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5172,6 +7692,81 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAuditKey: FfiConverterRustBuffer {
+    typealias SwiftType = [AuditKey]
+
+    public static func write(_ value: [AuditKey], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAuditKey.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AuditKey] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AuditKey]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAuditKey.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePepper: FfiConverterRustBuffer {
+    typealias SwiftType = [Pepper]
+
+    public static func write(_ value: [Pepper], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePepper.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Pepper] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Pepper]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePepper.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAuditEvent: FfiConverterRustBuffer {
+    typealias SwiftType = [AuditEvent]
+
+    public static func write(_ value: [AuditEvent], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAuditEvent.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AuditEvent] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AuditEvent]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAuditEvent.read(from: &buf))
         }
         return seq
     }
@@ -5389,6 +7984,26 @@ public func magnetarVersion() -> String  {
 })
 }
 /**
+ * Core's default filter: every event, oldest first.
+ */
+public func defaultAuditFilter() -> AuditFilter  {
+    return try!  FfiConverterTypeAuditFilter_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_default_audit_filter(uniffiCallStatus
+    )
+})
+}
+/**
+ * Batched writes with core's default queue and batch sizes.
+ */
+public func defaultBatchedWriteMode() -> AuditWriteMode  {
+    return try!  FfiConverterTypeAuditWriteMode_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_default_batched_write_mode(uniffiCallStatus
+    )
+})
+}
+/**
  * Builds an offline index at `output` from a Pwned Passwords corpus file (`HASH:COUNT`
  * lines) at `corpus`. Takes minutes for the full corpus: use the async variant.
  */
@@ -5408,6 +8023,36 @@ public func defaultBreachConfig() -> BreachConfig  {
     return try!  FfiConverterTypeBreachConfig_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_func_default_breach_config(uniffiCallStatus
+    )
+})
+}
+/**
+ * OWASP's Argon2id recommendation (m=19456 KiB, t=2, p=1): core's default policy.
+ */
+public func defaultPasswordPolicy() -> PasswordPolicy  {
+    return try!  FfiConverterTypePasswordPolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_default_password_policy(uniffiCallStatus
+    )
+})
+}
+/**
+ * RFC 9106's first recommended option (m=2 GiB, t=1, p=4).
+ */
+public func rfc9106HighMemoryPasswordPolicy() -> PasswordPolicy  {
+    return try!  FfiConverterTypePasswordPolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_rfc9106_high_memory_password_policy(uniffiCallStatus
+    )
+})
+}
+/**
+ * RFC 9106's second recommended option (m=64 MiB, t=3, p=4).
+ */
+public func rfc9106LowMemoryPasswordPolicy() -> PasswordPolicy  {
+    return try!  FfiConverterTypePasswordPolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_rfc9106_low_memory_password_policy(uniffiCallStatus
     )
 })
 }
@@ -5475,10 +8120,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_magnetar_version() != 20403) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_func_default_audit_filter() != 46749) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_default_batched_write_mode() != 14605) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_func_build_breach_index() != 45411) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_breach_config() != 9388) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_default_password_policy() != 55833) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_rfc9106_high_memory_password_policy() != 10604) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_rfc9106_low_memory_password_policy() != 16873) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_pool_config() != 48206) {
@@ -5493,6 +8153,54 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_score_request() != 5791) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_close() != 13584) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_count() != 8928) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_current_key_id() != 30543) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 32908) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_flush() != 28410) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_head() != 42380) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_is_batched() != 17173) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_passphrase_key() != 26137) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_purge_before() != 32820) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_query() != 58942) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_record() != 62158) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_reencrypt() != 53660) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_retire_key() != 41956) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_rotate_key() != 34004) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify() != 14755) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify_against() != 6046) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_breachchecker_check() != 46060) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -5500,6 +8208,30 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_httptransport_get() != 49754) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_hash() != 63207) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_identify() != 21877) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_needs_rehash() != 47202) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_policy() != 17993) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_verify() != 30300) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_verify_and_update() != 22201) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_wrap_legacy() != 27652) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_pepper_id() != 6726) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_close() != 117) {
@@ -5562,7 +8294,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate() != 62647) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditkey_from_bytes() != 25707) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditkey_from_env() != 11547) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditkey_generate() != 63238) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditkey_parse() != 565) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditlog_new() != 45257) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditlog_with_passphrase() != 63414) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_constructor_breachchecker_new() != 48225) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_passwordhasher_new() != 63975) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_pepper_new() != 2609) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_pool_new() != 64737) {
@@ -5580,7 +8336,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_generate() != 61639) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 34524) {
+    if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 57060) {
         return InitializationResult.apiChecksumMismatch
     }
 
