@@ -2,8 +2,8 @@
 # Swift package checks, called by scripts/test.sh:
 #   1. the committed generated bindings match the library (generate-bindings.sh --check);
 #   2. shellcheck on swift/*.sh, when shellcheck is installed;
-#   3. `swift test` against the locally built static library, when `swift` is on the PATH
-#      (otherwise says so and skips it).
+#   3. `swift test` against the locally built static library, when `swift` is on the PATH;
+#      otherwise says so, skips it, and parses the hand-written Swift with tree-sitter.
 # Exits non-zero on any failure. The Rust tests of the uniffi layer run in `cargo test`.
 set -euo pipefail
 
@@ -25,6 +25,20 @@ fi
 echo "--- swift test"
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift: SKIPPED (no Swift toolchain on PATH)"
+    # Without a compiler, at least parse the hand-written Swift (tree-sitter, pinned,
+    # in a venv under the target directory).
+    echo "--- swift syntax (tree-sitter)"
+    venv="$target_dir/swift-syntax-venv"
+    if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import tree_sitter, tree_sitter_swift" 2>/dev/null; then
+        if ! { python3 -m venv "$venv" &&
+            "$venv/bin/pip" install --quiet --disable-pip-version-check \
+                tree-sitter==0.26.1 tree-sitter-swift==0.7.4; }; then
+            echo "swift syntax: SKIPPED (could not install tree-sitter into $venv)"
+            exit 0
+        fi
+    fi
+    mapfile -t sources < <(find "$here/Sources" "$here/Tests" -name '*.swift' ! -name magnetar.swift | sort)
+    "$venv/bin/python" "$here/scripts/check_swift_syntax.py" "$here/Package.swift" "${sources[@]}"
     exit 0
 fi
 
