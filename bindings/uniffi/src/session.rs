@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use magnetar_core::session as core_session;
+use zeroize::Zeroizing;
 
 use crate::audit::AuditLog;
 use crate::error::Result;
@@ -249,6 +250,7 @@ impl FingerprintKey {
     /// A key from 32 bytes the host keeps (Keychain).
     #[uniffi::constructor]
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Arc<Self>> {
+        let bytes = Zeroizing::new(bytes);
         let inner = core_session::FingerprintKey::from_slice(&bytes)?;
         Ok(Arc::new(FingerprintKey { inner }))
     }
@@ -256,6 +258,7 @@ impl FingerprintKey {
     /// A key derived from a master key (HKDF), so one stored secret serves several uses.
     #[uniffi::constructor]
     pub fn derive(master_key: Vec<u8>) -> Result<Arc<Self>> {
+        let master_key = Zeroizing::new(master_key);
         let inner = core_session::FingerprintKey::derive(&master_key)?;
         Ok(Arc::new(FingerprintKey { inner }))
     }
