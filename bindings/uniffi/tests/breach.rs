@@ -246,3 +246,16 @@ fn the_shared_sample_corpus_builds_an_index_that_knows_common_passwords() {
         "timed out: 5 s"
     );
 }
+
+#[test]
+fn unexpected_host_errors_become_other_failures() {
+    let failure = TransportFailure::from(uniffi::UnexpectedUniFFICallbackError::new(
+        "NSURLErrorDomain -1",
+    ));
+    assert_eq!(
+        failure,
+        TransportFailure::Other {
+            message: "the host transport failed: NSURLErrorDomain -1".into()
+        }
+    );
+}

@@ -26,6 +26,15 @@ final class StubTransport: HttpTransport, @unchecked Sendable {
     }
 }
 
+private struct HostFailure: Error {}
+
+/// A host transport that fails with an error of its own type, not `TransportFailure`.
+private final class ThrowingTransport: HttpTransport, @unchecked Sendable {
+    func get(url: String, headers: [String: String]) throws -> HttpResponse {
+        throw HostFailure()
+    }
+}
+
 /// SHA-1("password") = 5BAA6 | 1E4C9B93F3F0682250B6CF8331B7EE68FD8.
 private let prefix = "5BAA6"
 private let suffix = "1E4C9B93F3F0682250B6CF8331B7EE68FD8"
@@ -83,6 +92,14 @@ final class BreachTests: XCTestCase {
         let notFound = try BreachChecker(config: config(), transport: StubTransport([ok("0018A45C4D1DEF81644B54AB7F969B88D65:3")]))
         let answer = await notFound.check(password: "password")
         XCTAssertEqual(answer.status, .notFound)
+    }
+
+    func testATransportThrowingAnotherErrorIsUnknown() async throws {
+        let checker = try BreachChecker(config: config(), transport: ThrowingTransport())
+        let result = await checker.check(password: "password")
+        guard case .unknown = result.status else {
+            return XCTFail("an unexpected host error must answer unknown, got \(result.status)")
+        }
     }
 
     func testBadConfigAndIndexErrors() throws {
