@@ -1,5 +1,78 @@
-//! The `magnetar` command.
+//! The `magnetar` command: a tour of Magnetar's five components and the operator's tools
+//! (audit log, offline breach index, passwords, session scoring).
+//!
+//! The command holds no rules of its own: every decision is made by `magnetar-core`;
+//! this crate parses arguments, reads secrets safely and presents results (human text or
+//! `--json`) with stable exit codes (see [`output`]).
 
-fn main() {
-    println!("magnetar {}", magnetar_core::VERSION);
+mod audit_cmd;
+mod breach_cmd;
+mod output;
+mod password_cmd;
+mod secrets;
+mod session_cmd;
+mod tour;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use output::{CmdResult, EXIT_CODES_HELP};
+
+/// Magnetar: embedded security core (pool, audit log, passwords, breach check, session
+/// risk). Start with `magnetar tour`.
+#[derive(Debug, Parser)]
+#[command(name = "magnetar", version, after_long_help = EXIT_CODES_HELP, after_help = EXIT_CODES_HELP)]
+struct Cli {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Walk through all five components on a scratch database and explain what happens.
+    Tour(tour::TourArgs),
+    /// Read, verify, export and maintain an encrypted audit log.
+    #[command(subcommand, after_help = audit_cmd::KEY_HELP)]
+    Audit(audit_cmd::AuditCommand),
+    /// Build an offline breach index and check passwords against it.
+    #[command(subcommand)]
+    Breach(breach_cmd::BreachCommand),
+    /// Hash, verify and identify password hashes; upgrade a table of legacy hashes.
+    #[command(subcommand)]
+    Password(password_cmd::PasswordCommand),
+    /// Score a request against its session's previous context.
+    #[command(subcommand)]
+    Session(session_cmd::SessionCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    let result: CmdResult = match cli.command {
+        Command::Tour(args) => tour::run(&args, json),
+        Command::Audit(cmd) => audit_cmd::run(cmd, json),
+        Command::Breach(cmd) => breach_cmd::run(cmd, json),
+        Command::Password(cmd) => password_cmd::run(cmd, json),
+        Command::Session(cmd) => session_cmd::run(cmd, json),
+    };
+    match result {
+        Ok(report) => report.emit(json),
+        Err(err) => err.emit(json),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }
