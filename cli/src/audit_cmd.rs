@@ -58,5 +58,7 @@ pub enum AuditCommand {
 /// Runs an audit subcommand.
 pub fn run(cmd: AuditCommand, _json: bool) -> CmdResult {
     let _ = cmd;
-    Err(CliError::usage("the audit component is not in this build yet"))
+    Err(CliError::usage(
+        "the audit component is not in this build yet",
+    ))
 }

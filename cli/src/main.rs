@@ -13,11 +13,13 @@ mod secrets;
 mod session_cmd;
 mod tour;
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use magnetar_core::pool::{Pool, PoolConfig};
 
-use output::{CmdResult, EXIT_CODES_HELP};
+use output::{CliError, CmdResult, EXIT_CODES_HELP};
 
 /// Magnetar: embedded security core (pool, audit log, passwords, breach check, session
 /// risk). Start with `magnetar tour`.
@@ -40,13 +42,13 @@ enum Command {
     #[command(subcommand, after_help = audit_cmd::KEY_HELP)]
     Audit(audit_cmd::AuditCommand),
     /// Build an offline breach index and check passwords against it.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
     Breach(breach_cmd::BreachCommand),
     /// Hash, verify and identify password hashes; upgrade a table of legacy hashes.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
     Password(password_cmd::PasswordCommand),
     /// Score a request against its session's previous context.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_CODES_HELP)]
     Session(session_cmd::SessionCommand),
 }
 
@@ -64,6 +66,18 @@ fn main() -> ExitCode {
         Ok(report) => report.emit(json),
         Err(err) => err.emit(json),
     }
+}
+
+/// Opens a pool on a database that must already exist: the operator's tools never
+/// create a database by mistyping a path.
+pub(crate) fn open_existing_db(path: &Path) -> Result<Pool, CliError> {
+    if !path.is_file() {
+        return Err(CliError::usage(format!(
+            "database {} does not exist",
+            path.display()
+        )));
+    }
+    Ok(Pool::open(path, PoolConfig::default())?)
 }
 
 #[cfg(test)]

@@ -11,5 +11,7 @@ pub enum PasswordCommand {}
 /// Runs a password subcommand.
 pub fn run(cmd: PasswordCommand, _json: bool) -> CmdResult {
     let _ = cmd;
-    Err(CliError::usage("the password component is not in this build yet"))
+    Err(CliError::usage(
+        "the password component is not in this build yet",
+    ))
 }

@@ -44,7 +44,9 @@ pub fn read_line(input: &mut impl BufRead) -> Result<Zeroizing<String>, CliError
     }
     match std::str::from_utf8(&bytes) {
         Ok(text) => Ok(Zeroizing::new(text.to_owned())),
-        Err(_) => Err(CliError::usage("the secret read from stdin is not valid UTF-8")),
+        Err(_) => Err(CliError::usage(
+            "the secret read from stdin is not valid UTF-8",
+        )),
     }
 }
 

@@ -11,5 +11,7 @@ pub enum SessionCommand {}
 /// Runs a session subcommand.
 pub fn run(cmd: SessionCommand, _json: bool) -> CmdResult {
     let _ = cmd;
-    Err(CliError::usage("the session component is not in this build yet"))
+    Err(CliError::usage(
+        "the session component is not in this build yet",
+    ))
 }

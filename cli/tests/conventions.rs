@@ -33,6 +33,9 @@ fn every_subcommand_has_help() {
         &["audit", "head"],
         &["audit", "rotate-key"],
         &["audit", "purge"],
+        &["breach"],
+        &["breach", "build-index"],
+        &["breach", "check"],
     ] {
         magnetar()
             .args(path)

@@ -14,6 +14,9 @@ fn tour_walks_through_every_section_and_exits_0() {
         .success()
         .stdout(contains("Connection pool"))
         .stdout(contains("no \"database is locked\" error"))
+        .stdout(contains("Breach check"))
+        .stdout(contains("password                   -> BREACHED"))
+        .stdout(contains("violet-anchor-93-quietly   -> not found"))
         .stdout(contains("Tour finished."));
 }
 
@@ -23,6 +26,14 @@ fn tour_json_reports_each_section() {
     assert_eq!(doc["ok"], Value::Bool(true));
     assert_eq!(doc["pool"]["rows_written"], 200);
     assert_eq!(doc["pool"]["stats"]["acquire_timeouts"], 0);
+    assert_eq!(doc["breach"]["offline_only"], true);
+    let statuses: Vec<&str> = doc["breach"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["breached", "breached", "not_found"]);
 }
 
 #[test]

@@ -46,7 +46,9 @@ pub fn assert_error_kind(doc: &Value, kind: &str) {
     assert_eq!(doc["ok"], Value::Bool(false), "{doc}");
     assert_eq!(doc["error"]["kind"], Value::String(kind.into()), "{doc}");
     assert!(
-        doc["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        doc["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
         "{doc}"
     );
 }
