@@ -9,8 +9,8 @@
 //! Run: `cargo bench -p magnetar-core --bench pool`.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -41,7 +41,9 @@ fn setup(dir: &Path) -> PathBuf {
 /// The same pragmas Magnetar applies to a reader, for the peers.
 fn reader_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA query_only = ON;")
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA query_only = ON;",
+    )
 }
 
 /// What r2d2_sqlite's `SqliteConnectionManager` does (that crate pins an older rusqlite,
@@ -94,9 +96,15 @@ fn bench_acquire(c: &mut Criterion, path: &Path) {
     let pool = Pool::open(path, PoolConfig::default()).unwrap();
     drop(pool.reader().unwrap());
     let mut group = c.benchmark_group("pool");
-    group.bench_function("acquire_release_reader", |b| b.iter(|| drop(pool.reader().unwrap())));
-    group.bench_function("acquire_release_writer", |b| b.iter(|| drop(pool.writer().unwrap())));
-    group.bench_function("read_empty_transaction", |b| b.iter(|| pool.read(|_| Ok(())).unwrap()));
+    group.bench_function("acquire_release_reader", |b| {
+        b.iter(|| drop(pool.reader().unwrap()))
+    });
+    group.bench_function("acquire_release_writer", |b| {
+        b.iter(|| drop(pool.writer().unwrap()))
+    });
+    group.bench_function("read_empty_transaction", |b| {
+        b.iter(|| pool.read(|_| Ok(())).unwrap())
+    });
     group.finish();
 }
 
@@ -105,7 +113,14 @@ fn bench_point_reads(c: &mut Criterion, path: &Path) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(5));
 
-    let pool = Pool::open(path, PoolConfig { max_readers: THREADS, ..Default::default() }).unwrap();
+    let pool = Pool::open(
+        path,
+        PoolConfig {
+            max_readers: THREADS,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let per_thread = 5_000;
     group.throughput(Throughput::Elements(per_thread * THREADS as u64));
     group.bench_function("magnetar_reader_guard", |b| {
@@ -127,7 +142,10 @@ fn bench_point_reads(c: &mut Criterion, path: &Path) {
                 .map(|_| {
                     run_threads(per_thread, |_, id| {
                         let _: String = pool
-                            .read(|c| Ok(c.prepare_cached(POINT_READ)?.query_row([id], |r| r.get(0))?))
+                            .read(|c| {
+                                Ok(c.prepare_cached(POINT_READ)?
+                                    .query_row([id], |r| r.get(0))?)
+                            })
                             .unwrap();
                     })
                 })
@@ -136,7 +154,10 @@ fn bench_point_reads(c: &mut Criterion, path: &Path) {
     });
 
     let manager = SqliteManager(path.to_path_buf());
-    let r2d2_pool = r2d2::Pool::builder().max_size(THREADS as u32).build(manager).unwrap();
+    let r2d2_pool = r2d2::Pool::builder()
+        .max_size(THREADS as u32)
+        .build(manager)
+        .unwrap();
     group.bench_function("r2d2_same_pragmas", |b| {
         b.iter_custom(|iters| {
             (0..iters)
@@ -176,7 +197,14 @@ fn mixed_load(path: &Path) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
-    let pool = Pool::open(path, PoolConfig { max_readers: THREADS, ..Default::default() }).unwrap();
+    let pool = Pool::open(
+        path,
+        PoolConfig {
+            max_readers: THREADS,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let stop = AtomicBool::new(false);
     let (reads, writes, errors) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
     let mut busy_messages = Vec::new();
@@ -188,7 +216,8 @@ fn mixed_load(path: &Path) {
                 while !stop.load(Ordering::Relaxed) {
                     i += 1;
                     let r = pool.read(|c| {
-                        Ok(c.prepare_cached(POINT_READ)?.query_row([id_for(t, i)], |r| r.get::<_, String>(0))?)
+                        Ok(c.prepare_cached(POINT_READ)?
+                            .query_row([id_for(t, i)], |r| r.get::<_, String>(0))?)
                     });
                     match r {
                         Ok(_) => reads.fetch_add(1, Ordering::Relaxed),
@@ -203,7 +232,10 @@ fn mixed_load(path: &Path) {
             while !stop.load(Ordering::Relaxed) {
                 i += 1;
                 let r = pool.write(|tx| {
-                    Ok(tx.execute("UPDATE t SET v = ?2 WHERE id = ?1", rusqlite::params![i % ROWS, format!("w{i}")])?)
+                    Ok(tx.execute(
+                        "UPDATE t SET v = ?2 WHERE id = ?1",
+                        rusqlite::params![i % ROWS, format!("w{i}")],
+                    )?)
                 });
                 match r {
                     Ok(_) => writes.fetch_add(1, Ordering::Relaxed),
@@ -219,7 +251,11 @@ fn mixed_load(path: &Path) {
         stop.store(true, Ordering::Relaxed);
         busy_messages = writer.join().unwrap();
     });
-    let (r, w, e) = (reads.load(Ordering::Relaxed), writes.load(Ordering::Relaxed), errors.load(Ordering::Relaxed));
+    let (r, w, e) = (
+        reads.load(Ordering::Relaxed),
+        writes.load(Ordering::Relaxed),
+        errors.load(Ordering::Relaxed),
+    );
     println!("\nmixed_load: {THREADS} readers + 1 writer for {secs} s through one pool");
     println!("  reads/s:  {:.0}", r as f64 / secs as f64);
     println!("  writes/s: {:.0}", w as f64 / secs as f64);
