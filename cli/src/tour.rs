@@ -8,8 +8,10 @@ use std::thread;
 use std::time::Instant;
 
 use clap::Args;
+use magnetar_core::ErrorKind;
 use magnetar_core::breach::{BreachChecker, BreachConfig, BreachStatus, IndexBuilder};
 use magnetar_core::pool::{Pool, PoolConfig, PoolStats};
+use magnetar_core::session::{FingerprintKey, RequestContext, SessionConfig, SessionRegistry};
 use serde_json::{Map, Value, json};
 
 use crate::output::{CliError, CmdResult, Report, thousands};
@@ -85,6 +87,7 @@ pub fn run(args: &TourArgs, json: bool) -> CmdResult {
     let pool = Pool::open(&db_path, PoolConfig::default())?;
     pool_section(&mut tour, &pool)?;
     breach_section(&mut tour, scratch.path())?;
+    session_section(&mut tour, &pool)?;
     pool.close(std::time::Duration::from_secs(5))?;
 
     tour.say("\nTour finished.");
@@ -262,6 +265,93 @@ fn breach_section(tour: &mut Tour, scratch: &Path) -> Result<(), CliError> {
             "offline_only": true,
             "checks": results,
         }),
+    );
+    Ok(())
+}
+
+const CHROME_WINDOWS: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 \
+                              (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+const FIREFOX_LINUX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+
+/// One session whose IP and browser change step by step until it is terminated.
+fn session_section(tour: &mut Tour, pool: &Pool) -> Result<(), CliError> {
+    tour.heading("3. Session risk: the same session seen from more and more different places");
+    let registry = SessionRegistry::open(
+        pool.clone(),
+        SessionConfig::new(FingerprintKey::generate()?),
+    )?;
+    let start = RequestContext::new("203.0.113.7", CHROME_WINDOWS)?
+        .with_header("accept-language", "en-US")?;
+    let (token, session) = registry.create("alice", &start)?;
+    tour.say(format!(
+        "alice signs in from 203.0.113.7 with Chrome on Windows: session {} (only a hash of \
+         its token is stored).",
+        &session.id[..12]
+    ));
+
+    let steps: [(&str, &str, &str, &str); 4] = [
+        (
+            "same network, new address",
+            "203.0.113.42",
+            CHROME_WINDOWS,
+            "en-US",
+        ),
+        (
+            "a different browser",
+            "203.0.113.42",
+            FIREFOX_LINUX,
+            "en-US",
+        ),
+        (
+            "and another network",
+            "198.51.100.23",
+            FIREFOX_LINUX,
+            "en-US",
+        ),
+        (
+            "and a different language",
+            "198.51.100.23",
+            FIREFOX_LINUX,
+            "de-DE",
+        ),
+    ];
+    let mut decisions = Vec::new();
+    for (what, ip, ua, language) in steps {
+        let ctx = RequestContext::new(ip, ua)?.with_header("accept-language", language)?;
+        let validation = registry.validate(token.as_str(), &ctx)?;
+        let a = &validation.assessment;
+        let reasons: Vec<&str> = a.reasons.iter().map(|r| r.signal.as_str()).collect();
+        tour.say(format!(
+            "  {what:<27} score {:.2} -> {:<9} ({})",
+            a.score,
+            a.decision.as_str(),
+            if reasons.is_empty() {
+                "no change".to_string()
+            } else {
+                reasons.join(" + ")
+            }
+        ));
+        decisions.push(json!({
+            "step": what,
+            "ip": ip,
+            "score": a.score,
+            "decision": a.decision.as_str(),
+            "reasons": reasons,
+        }));
+    }
+    let after = registry.validate(token.as_str(), &start);
+    let revoked = matches!(&after, Err(e) if e.kind() == ErrorKind::SessionRevoked);
+    tour.say(format!(
+        "The terminated session is revoked: even the original browser now gets {}.",
+        match &after {
+            Err(e) => format!("\"{e}\""),
+            Ok(_) => "in (unexpected)".to_string(),
+        }
+    ));
+    tour.record(
+        "session",
+        json!({ "steps": decisions, "revoked_after_terminate": revoked }),
     );
     Ok(())
 }

@@ -36,6 +36,8 @@ fn every_subcommand_has_help() {
         &["breach"],
         &["breach", "build-index"],
         &["breach", "check"],
+        &["session"],
+        &["session", "score"],
     ] {
         magnetar()
             .args(path)

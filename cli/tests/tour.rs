@@ -17,6 +17,8 @@ fn tour_walks_through_every_section_and_exits_0() {
         .stdout(contains("Breach check"))
         .stdout(contains("password                   -> BREACHED"))
         .stdout(contains("violet-anchor-93-quietly   -> not found"))
+        .stdout(contains("Session risk"))
+        .stdout(contains("-> terminate"))
         .stdout(contains("Tour finished."));
 }
 
@@ -34,6 +36,15 @@ fn tour_json_reports_each_section() {
         .map(|c| c["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["breached", "breached", "not_found"]);
+
+    let decisions: Vec<&str> = doc["session"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["allow", "monitor", "step_up", "terminate"]);
+    assert_eq!(doc["session"]["revoked_after_terminate"], true);
 }
 
 #[test]
