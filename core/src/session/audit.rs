@@ -94,3 +94,22 @@ pub trait SessionAuditSink: Send + Sync {
     /// operation (the database change has already committed; see the registry docs).
     fn record(&self, event: SessionAuditEvent) -> Result<()>;
 }
+
+/// Magnetar's own audit log as the registry's sink: each event becomes an audit event
+/// with the action's name (`session.create`, `session.step_up`...), the user, resource
+/// `session`/`<public id>` when there is one, the client IP and User-Agent, the status
+/// and the details. The audit log stamps the event with its own clock.
+impl SessionAuditSink for crate::audit::AuditLog {
+    fn record(&self, event: SessionAuditEvent) -> Result<()> {
+        let mut new = crate::audit::NewEvent::new(event.action.as_str())
+            .user(event.user_id)
+            .status(event.status)
+            .details(event.details);
+        if let Some(id) = event.session_id {
+            new = new.resource("session", id);
+        }
+        new.ip = event.ip;
+        new.user_agent = event.user_agent;
+        crate::audit::AuditLog::record(self, &new).map(|_| ())
+    }
+}
