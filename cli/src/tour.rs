@@ -4,23 +4,29 @@
 //! inputs and describes what happened.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
-use magnetar_core::ErrorKind;
+use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, Filter, NewEvent};
 use magnetar_core::breach::{BreachChecker, BreachConfig, BreachStatus, IndexBuilder};
+use magnetar_core::password::{self, HashTable, PasswordHasher, Policy};
 use magnetar_core::pool::{Pool, PoolConfig, PoolStats};
 use magnetar_core::session::{FingerprintKey, RequestContext, SessionConfig, SessionRegistry};
+use magnetar_core::{Error, ErrorKind};
 use serde_json::{Map, Value, json};
+use zeroize::Zeroizing;
 
-use crate::output::{CliError, CmdResult, Report, thousands};
+use crate::audit_cmd::event_line;
+use crate::output::{CliError, CmdResult, Report, plural, thousands};
 
 /// Arguments of `magnetar tour`.
 #[derive(Debug, Args)]
 pub struct TourArgs {
     /// Keep the tour's database at PATH (which must not exist yet) instead of a
-    /// temporary directory deleted at the end.
+    /// temporary directory deleted at the end; the demo audit key is then printed so
+    /// you can inspect it with `magnetar audit`.
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
 }
@@ -51,8 +57,8 @@ impl Tour {
 
 /// Runs the tour.
 pub fn run(args: &TourArgs, json: bool) -> CmdResult {
-    // Scratch space for the breach index; the database too unless --db. Deleted when
-    // dropped, at the end of the tour.
+    // Scratch space for the breach index and the tampered copy; the database too unless
+    // --db. Deleted when dropped, at the end of the tour.
     let scratch = tempfile::Builder::new()
         .prefix("magnetar-tour-")
         .tempdir()
@@ -86,11 +92,15 @@ pub fn run(args: &TourArgs, json: bool) -> CmdResult {
 
     let pool = Pool::open(&db_path, PoolConfig::default())?;
     pool_section(&mut tour, &pool)?;
-    breach_section(&mut tour, scratch.path())?;
-    session_section(&mut tour, &pool)?;
-    pool.close(std::time::Duration::from_secs(5))?;
+    let (log, key) = audit_open_section(&mut tour, &pool, args.db.is_some())?;
+    password_section(&mut tour, &pool, &log)?;
+    breach_section(&mut tour, scratch.path(), &log)?;
+    session_section(&mut tour, &pool, &log)?;
+    audit_trail_section(&mut tour, &pool, &log, &key, scratch.path())?;
+    log.close()?;
+    pool.close(Duration::from_secs(5))?;
 
-    tour.say("\nTour finished.");
+    tour.say("\nTour finished: every component did its job, and the tampering was caught.");
     tour.summary.insert("ok".into(), json!(true));
     Ok(if json {
         Report::new(Value::Object(tour.summary), String::new())
@@ -157,11 +167,8 @@ fn pool_section(tour: &mut Tour, pool: &Pool) -> Result<(), CliError> {
         handles
             .into_iter()
             .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(magnetar_core::Error::Internal(
-                        "a tour thread panicked".into(),
-                    ))
-                })
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("a tour thread panicked".into())))
             })
             .collect()
     });
@@ -214,13 +221,202 @@ fn describe_stats(s: &PoolStats) -> String {
     )
 }
 
+/// Opens the audit log that records everything that follows, under a fresh demo key.
+fn audit_open_section(
+    tour: &mut Tour,
+    pool: &Pool,
+    kept: bool,
+) -> Result<(Arc<AuditLog>, AuditKey), CliError> {
+    tour.heading("2. Audit log: everything below is recorded, encrypted and chained");
+    let bytes = Zeroizing::new(magnetar_core::random::bytes::<32>()?);
+    let key = AuditKey::from_bytes(bytes.as_slice())?;
+    let log = Arc::new(AuditLog::open(pool, key.clone(), AuditConfig::default())?);
+    tour.say(
+        "Opened the audit log with a demo key generated for this tour. Each event's fields \
+         are encrypted with AES-256-GCM; user and action stay searchable through blind \
+         indexes; an HMAC chain links every event to the one before.",
+    );
+    if kept {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        tour.say(format!(
+            "Demo key (only for this demo database): MAGNETAR_AUDIT_KEY={hex}\n\
+             Try afterwards: MAGNETAR_AUDIT_KEY={hex} magnetar audit query --db {}",
+            pool.path().display()
+        ));
+        tour.record("demo_audit_key", json!(hex));
+    }
+    log.record(
+        &NewEvent::new("pool.demo")
+            .status("success")
+            .details(json!({ "rows_written": WRITER_THREADS * WRITES_PER_THREAD })),
+    )?;
+    Ok((log, key))
+}
+
+/// hex SHA-256 of "hunter2": what an old system stored for alice (unsalted and fast:
+/// the kind of hash Magnetar exists to retire).
+const ALICE_LEGACY_SHA256: &str =
+    "f52fbd32b2b3b86ff88ef6c490628285f482af15ddcb29541f94bcf526a3f6c7";
+/// hex SHA-256 of "letmein" (bob).
+const BOB_LEGACY_SHA256: &str = "1c8bfe8f801d79745c4631d09fff36c82aa37fc4cce4fc946683d7b336b63032";
+/// md5-crypt of "Hello world!" (carol).
+const CAROL_LEGACY_MD5_CRYPT: &str = "$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1";
+
+/// The tour's password policy. A debug build runs Argon2 unoptimised (over a second per
+/// hash at OWASP strength), so it uses lighter demo parameters and says so.
+fn tour_policy() -> Result<(Policy, Option<&'static str>), CliError> {
+    let mut policy = Policy::owasp().with_legacy_digests(&["sha256"])?;
+    if cfg!(debug_assertions) {
+        policy.memory_kib = 4096;
+        policy.iterations = 1;
+        return Ok((
+            policy,
+            Some(
+                "(This is a debug build, so the tour uses demo Argon2id parameters m=4096 KiB, \
+                 t=1 to stay fast; a release build uses OWASP's m=19456 KiB, t=2.)",
+            ),
+        ));
+    }
+    Ok((policy, None))
+}
+
+fn stored_hash(pool: &Pool, user: &str) -> Result<String, CliError> {
+    Ok(pool.read(|c| {
+        Ok(c.query_row(
+            "SELECT password_hash FROM users WHERE name = ?1",
+            [user],
+            |r| r.get(0),
+        )?)
+    })?)
+}
+
+/// A legacy SHA-256 login upgraded to Argon2id, and the other legacy rows wrapped.
+fn password_section(tour: &mut Tour, pool: &Pool, log: &AuditLog) -> Result<(), CliError> {
+    tour.heading("3. Passwords: a legacy SHA-256 login upgraded to Argon2id");
+    let (policy, note) = tour_policy()?;
+    let hasher = PasswordHasher::new(policy)?;
+    if let Some(note) = note {
+        tour.say(note);
+    }
+    pool.write(|tx| {
+        tx.execute_batch(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, password_hash TEXT)",
+        )?;
+        for (name, hash) in [
+            ("alice", ALICE_LEGACY_SHA256),
+            ("bob", BOB_LEGACY_SHA256),
+            ("carol", CAROL_LEGACY_MD5_CRYPT),
+        ] {
+            tx.execute(
+                "INSERT INTO users (name, password_hash) VALUES (?1, ?2)",
+                [name, hash],
+            )?;
+        }
+        Ok(())
+    })?;
+    let before = hasher.identify(ALICE_LEGACY_SHA256)?.name();
+    tour.say(format!(
+        "alice's account was imported from an old system that stored an unsalted SHA-256 \
+         digest ({before}): {}...",
+        &ALICE_LEGACY_SHA256[..16]
+    ));
+
+    let wrong = hasher.verify_and_update("hunter3", ALICE_LEGACY_SHA256)?;
+    log.record(
+        &NewEvent::new("login")
+            .user("alice")
+            .status("failure")
+            .client("203.0.113.7", "tour"),
+    )?;
+    tour.say(format!(
+        "Login with a wrong password: {} (recorded in the audit log as a failed login).",
+        if wrong.valid {
+            "accepted?!"
+        } else {
+            "rejected"
+        }
+    ));
+
+    let outcome = hasher.verify_and_update("hunter2", ALICE_LEGACY_SHA256)?;
+    let new_hash = outcome
+        .new_hash
+        .clone()
+        .ok_or_else(|| Error::Internal("the legacy hash was not upgraded".into()))?;
+    let replaced = pool.write(|tx| {
+        Ok(tx.execute(
+            "UPDATE users SET password_hash = ?1 WHERE name = 'alice' AND password_hash = ?2",
+            [&new_hash, ALICE_LEGACY_SHA256],
+        )?)
+    })?;
+    log.record(
+        &NewEvent::new("login")
+            .user("alice")
+            .status("success")
+            .client("203.0.113.7", "tour")
+            .details(json!({ "password_upgraded_from": before })),
+    )?;
+    let after = hasher.identify(&stored_hash(pool, "alice")?)?.name();
+    let still_valid = hasher.verify("hunter2", &stored_hash(pool, "alice")?)?;
+    tour.say(format!(
+        "Login with the right password: {}; the stored hash was replaced ({replaced} row) by \
+         {after}: {}...",
+        if outcome.valid {
+            "accepted"
+        } else {
+            "rejected"
+        },
+        &new_hash[..new_hash.len().min(40)]
+    ));
+    tour.say(format!(
+        "The next login verifies against the new hash: {}.",
+        if still_valid { "accepted" } else { "rejected" }
+    ));
+
+    tour.say(
+        "bob and carol have not logged in yet. Instead of waiting, their legacy hashes are \
+         wrapped now (Argon2id over the old hash, no password needed), in batches:",
+    );
+    let upgrade = password::upgrade_table(
+        &hasher,
+        pool,
+        &HashTable::new("users", "password_hash"),
+        2,
+        |_| {},
+    )?;
+    let carol = hasher.identify(&stored_hash(pool, "carol")?)?.name();
+    tour.say(format!(
+        "upgrade-table: {} rows scanned, {} wrapped, {} already Argon2id. carol's hash is now \
+         {carol}; her next login replaces it with plain Argon2id.",
+        upgrade.scanned, upgrade.wrapped, upgrade.current
+    ));
+    log.record(
+        &NewEvent::new("password.upgrade_table")
+            .status("success")
+            .details(json!({ "wrapped": upgrade.wrapped, "current": upgrade.current })),
+    )?;
+    tour.record(
+        "password",
+        json!({
+            "argon2_memory_kib": hasher.policy().memory_kib,
+            "argon2_iterations": hasher.policy().iterations,
+            "legacy_scheme": before,
+            "wrong_password_accepted": wrong.valid,
+            "right_password_accepted": outcome.valid,
+            "upgraded_scheme": after,
+            "upgraded_hash_verifies": still_valid,
+            "table_upgrade": upgrade,
+        }),
+    );
+    Ok(())
+}
+
 /// The sample corpus shipped in the repository (`data/pwned-sample.txt`), embedded so the
 /// tour works from any directory and needs no network.
 const PWNED_SAMPLE: &str = include_str!("../../data/pwned-sample.txt");
 
 /// Breached and safe passwords checked against an offline index built from the sample.
-fn breach_section(tour: &mut Tour, scratch: &Path) -> Result<(), CliError> {
-    tour.heading("2. Breach check: an offline index built from a sample corpus");
+fn breach_section(tour: &mut Tour, scratch: &Path, log: &AuditLog) -> Result<(), CliError> {
+    tour.heading("4. Breach check: an offline index built from a sample corpus");
     let corpus = scratch.join("pwned-sample.txt");
     std::fs::write(&corpus, PWNED_SAMPLE)
         .map_err(|e| CliError::io(format!("cannot write {}", corpus.display()), e))?;
@@ -255,6 +451,13 @@ fn breach_section(tour: &mut Tour, scratch: &Path) -> Result<(), CliError> {
             BreachStatus::Unknown { reason } => ("unknown", 0, format!("unknown ({reason})")),
         };
         tour.say(format!("  {candidate:<26} -> {words}"));
+        // The audit event never carries the password.
+        log.record(
+            &NewEvent::new("password.breach_check")
+                .user("alice")
+                .status(status)
+                .details(json!({ "count": count, "source": "offline" })),
+        )?;
         results.push(json!({ "password": candidate, "status": status, "count": count }));
     }
     tour.record(
@@ -275,12 +478,13 @@ const FIREFOX_LINUX: &str =
     "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 
 /// One session whose IP and browser change step by step until it is terminated.
-fn session_section(tour: &mut Tour, pool: &Pool) -> Result<(), CliError> {
-    tour.heading("3. Session risk: the same session seen from more and more different places");
+fn session_section(tour: &mut Tour, pool: &Pool, log: &Arc<AuditLog>) -> Result<(), CliError> {
+    tour.heading("5. Session risk: the same session seen from more and more different places");
     let registry = SessionRegistry::open(
         pool.clone(),
         SessionConfig::new(FingerprintKey::generate()?),
-    )?;
+    )?
+    .with_audit(log.clone());
     let start = RequestContext::new("203.0.113.7", CHROME_WINDOWS)?
         .with_header("accept-language", "en-US")?;
     let (token, session) = registry.create("alice", &start)?;
@@ -349,9 +553,122 @@ fn session_section(tour: &mut Tour, pool: &Pool) -> Result<(), CliError> {
             Ok(_) => "in (unexpected)".to_string(),
         }
     ));
+    tour.say("Every monitor, step-up and terminate decision went to the audit log.");
     tour.record(
         "session",
         json!({ "steps": decisions, "revoked_after_terminate": revoked }),
     );
+    Ok(())
+}
+
+/// Width at which the tour cuts audit lines.
+const TRAIL_WIDTH: usize = 150;
+
+/// The audit trail of the whole tour, verified; then a tampered copy caught.
+fn audit_trail_section(
+    tour: &mut Tour,
+    pool: &Pool,
+    log: &AuditLog,
+    key: &AuditKey,
+    scratch: &Path,
+) -> Result<(), CliError> {
+    tour.heading("6. Audit trail: what happened, verified, and a tampered copy caught");
+    let events = log.query(&Filter::default())?;
+    for e in &events {
+        // Details (scores, reasons) make long lines; `magnetar audit query` shows them all.
+        let line = event_line(e);
+        match line.char_indices().nth(TRAIL_WIDTH) {
+            Some((cut, _)) => tour.say(format!("  {}...", &line[..cut])),
+            None => tour.say(format!("  {line}")),
+        }
+    }
+    let report = log.verify()?;
+    let head = log.head()?;
+    tour.say(format!(
+        "verify: {} {} decrypted, authenticated and chained: {}. Head: seq {}, chain {}...",
+        report.checked,
+        plural(report.checked, "event"),
+        if report.ok {
+            "OK, no tampering"
+        } else {
+            "PROBLEM"
+        },
+        head.seq,
+        &head.chain_hex[..16.min(head.chain_hex.len())]
+    ));
+
+    // A consistent copy of the live database, then an "attacker" edits one row with SQL.
+    let copy = scratch.join("tampered-copy.db");
+    {
+        let writer = pool.writer()?;
+        writer
+            .execute("VACUUM INTO ?1", [copy.display().to_string()])
+            .map_err(Error::from)?;
+    }
+    let failed = log
+        .query(&Filter {
+            action: Some("login".into()),
+            ..Filter::default()
+        })?
+        .into_iter()
+        .map(|e| (e.seq, e.status))
+        .collect::<Vec<_>>();
+    let failure_seq = failed
+        .iter()
+        .find(|(_, s)| s.as_deref() == Some("failure"))
+        .map(|(seq, _)| *seq);
+    let success_seq = failed
+        .iter()
+        .find(|(_, s)| s.as_deref() == Some("success"))
+        .map(|(seq, _)| *seq);
+    let (Some(failure_seq), Some(success_seq)) = (failure_seq, success_seq) else {
+        return Err(Error::Internal("the tour's login events are missing".into()).into());
+    };
+    let copy_pool = Pool::open(&copy, PoolConfig::default())?;
+    copy_pool.write(|tx| {
+        tx.execute(
+            "UPDATE audit_events SET status = (SELECT status FROM audit_events WHERE seq = ?1) \
+             WHERE seq = ?2",
+            [success_seq as i64, failure_seq as i64],
+        )?;
+        Ok(())
+    })?;
+    tour.say(format!(
+        "Copied the database and, in the copy, rewrote event #{failure_seq} with SQL: its \
+         encrypted status was replaced by the one of event #{success_seq}, to turn the failed \
+         login into a successful one."
+    ));
+    let copy_log = AuditLog::open(&copy_pool, key.clone(), AuditConfig::default())?;
+    let tampered = copy_log.verify()?;
+    match &tampered.first_problem {
+        Some(p) => tour.say(format!(
+            "verify on the copy: TAMPERED at event #{} ({}): {}. {} {} verified before it. \
+             (`magnetar audit verify` exits with code 1 here; the tour expected it and goes on.)",
+            p.seq,
+            json!(p.kind).as_str().unwrap_or("problem"),
+            p.detail,
+            tampered.checked,
+            plural(tampered.checked, "event")
+        )),
+        None => tour.say("verify on the copy: no problem found (unexpected!)"),
+    }
+    copy_log.close()?;
+    copy_pool.close(Duration::from_secs(5))?;
+    tour.record(
+        "audit",
+        json!({
+            "events": events.len(),
+            "verify": report,
+            "head": head,
+            "tampered_copy": { "edited_seq": failure_seq, "verify": tampered },
+        }),
+    );
+    if !report.ok || tampered.ok {
+        return Err(CliError {
+            kind: "tour",
+            message: "the audit log did not verify as expected".into(),
+            code: 1,
+        });
+    }
     Ok(())
 }

@@ -36,6 +36,11 @@ fn every_subcommand_has_help() {
         &["breach"],
         &["breach", "build-index"],
         &["breach", "check"],
+        &["password"],
+        &["password", "hash"],
+        &["password", "verify"],
+        &["password", "identify"],
+        &["password", "upgrade-table"],
         &["session"],
         &["session", "score"],
     ] {
