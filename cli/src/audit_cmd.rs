@@ -1,11 +1,12 @@
 //! `magnetar audit ...`: verify, query, export and maintain an encrypted audit log.
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use magnetar_core::Error;
 use magnetar_core::audit::{AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order};
 use serde_json::json;
 
@@ -271,12 +272,28 @@ fn export(path: &Path, output: Option<&Path>, filter: &FilterArgs) -> CmdResult 
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            log.export_jsonl(&mut out, &filter)?;
-            out.flush()
-                .map_err(|e| CliError::io("cannot write to stdout", e))?;
+            let written = log
+                .export_jsonl(&mut out, &filter)
+                .and_then(|_| out.flush().map_err(|e| Error::io("writing to stdout", e)));
+            match written {
+                // `magnetar audit export | head` closed the pipe: nothing went wrong.
+                Err(Error::Io { source, .. }) if is_broken_pipe(&source) => {}
+                other => other?,
+            }
             Ok(Report::streamed())
         }
     }
+}
+
+/// Whether a write failed because the reader closed the pipe (directly, or inside the
+/// JSON serializer's error).
+fn is_broken_pipe(err: &std::io::Error) -> bool {
+    err.kind() == ErrorKind::BrokenPipe
+        || err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<serde_json::Error>())
+            .and_then(serde_json::Error::io_error_kind)
+            == Some(ErrorKind::BrokenPipe)
 }
 
 fn head(path: &Path) -> CmdResult {

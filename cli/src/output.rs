@@ -87,11 +87,12 @@ impl Report {
             }
         };
         if let Err(e) = written.and_then(|_| out.flush()) {
-            // A closed pipe (`magnetar ... | head`) is not worth a second message.
+            // A closed pipe (`magnetar ... | head`) means the reader had enough: the
+            // answer stands.
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("magnetar: cannot write to stdout: {e}");
+                return ExitCode::from(2);
             }
-            return ExitCode::from(2);
         }
         match self.verdict {
             Verdict::Positive => ExitCode::SUCCESS,

@@ -285,3 +285,48 @@ fn a_passphrase_from_stdin_opens_a_passphrase_log() {
         .code(2)
         .stderr(contains("wrong key"));
 }
+
+#[test]
+fn export_to_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    let pool = Pool::open(&db, PoolConfig::default()).unwrap();
+    let log = AuditLog::open(&pool, AuditKey::parse(KEY).unwrap(), AuditConfig::default()).unwrap();
+    // Far more than a pipe buffer (64 KiB) of JSON Lines.
+    let details = serde_json::json!({ "note": "x".repeat(200) });
+    for i in 0..1500 {
+        log.record(
+            &NewEvent::new("bulk")
+                .user(format!("u{i}"))
+                .details(details.clone()),
+        )
+        .unwrap();
+    }
+    log.close().unwrap();
+    pool.close(std::time::Duration::from_secs(5)).unwrap();
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("magnetar"))
+        .env("MAGNETAR_AUDIT_KEY", KEY)
+        .args(["audit", "export", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"bulk\""), "{first}");
+    // The reader is dropped here: the pipe is closed while magnetar is still writing.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
