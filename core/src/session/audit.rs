@@ -95,21 +95,24 @@ pub trait SessionAuditSink: Send + Sync {
     fn record(&self, event: SessionAuditEvent) -> Result<()>;
 }
 
-/// Magnetar's own audit log as the registry's sink: each event becomes an audit event
-/// with the action's name (`session.create`, `session.step_up`...), the user, resource
-/// `session`/`<public id>` when there is one, the client IP and User-Agent, the status
-/// and the details. The audit log stamps the event with its own clock.
+/// Magnetar's own audit log as the registry's sink.
+///
+/// Mapping: `action` → the action name (`session.create`...), `user_id`, `resource_type`
+/// = `"session"`, `resource_id` = the public session id, `status`, `ip`, `user_agent`
+/// and `details` one to one. The audit log stamps the event with its own clock (by
+/// default the pool's, as the registry's), so `timestamp_ms` is not copied.
 impl SessionAuditSink for crate::audit::AuditLog {
     fn record(&self, event: SessionAuditEvent) -> Result<()> {
-        let mut new = crate::audit::NewEvent::new(event.action.as_str())
-            .user(event.user_id)
-            .status(event.status)
-            .details(event.details);
-        if let Some(id) = event.session_id {
-            new = new.resource("session", id);
-        }
-        new.ip = event.ip;
-        new.user_agent = event.user_agent;
-        crate::audit::AuditLog::record(self, &new).map(|_| ())
+        let entry = crate::audit::NewEvent {
+            action: event.action.as_str().to_string(),
+            user_id: Some(event.user_id),
+            resource_type: Some("session".to_string()),
+            resource_id: event.session_id,
+            status: Some(event.status),
+            ip: event.ip,
+            user_agent: event.user_agent,
+            details: Some(event.details),
+        };
+        crate::audit::AuditLog::record(self, &entry).map(|_| ())
     }
 }
