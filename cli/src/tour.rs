@@ -262,24 +262,6 @@ const BOB_LEGACY_SHA256: &str = "1c8bfe8f801d79745c4631d09fff36c82aa37fc4cce4fc9
 /// md5-crypt of "Hello world!" (carol).
 const CAROL_LEGACY_MD5_CRYPT: &str = "$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1";
 
-/// The tour's password policy. A debug build runs Argon2 unoptimised (over a second per
-/// hash at OWASP strength), so it uses lighter demo parameters and says so.
-fn tour_policy() -> Result<(Policy, Option<&'static str>), CliError> {
-    let mut policy = Policy::owasp().with_legacy_digests(&["sha256"])?;
-    if cfg!(debug_assertions) {
-        policy.memory_kib = 4096;
-        policy.iterations = 1;
-        return Ok((
-            policy,
-            Some(
-                "(This is a debug build, so the tour uses demo Argon2id parameters m=4096 KiB, \
-                 t=1 to stay fast; a release build uses OWASP's m=19456 KiB, t=2.)",
-            ),
-        ));
-    }
-    Ok((policy, None))
-}
-
 fn stored_hash(pool: &Pool, user: &str) -> Result<String, CliError> {
     Ok(pool.read(|c| {
         Ok(c.query_row(
@@ -293,11 +275,14 @@ fn stored_hash(pool: &Pool, user: &str) -> Result<String, CliError> {
 /// A legacy SHA-256 login upgraded to Argon2id, and the other legacy rows wrapped.
 fn password_section(tour: &mut Tour, pool: &Pool, log: &AuditLog) -> Result<(), CliError> {
     tour.heading("3. Passwords: a legacy SHA-256 login upgraded to Argon2id");
-    let (policy, note) = tour_policy()?;
-    let hasher = PasswordHasher::new(policy)?;
-    if let Some(note) = note {
-        tour.say(note);
-    }
+    // OWASP's Argon2id parameters, plus the one legacy format this database used.
+    let hasher = PasswordHasher::new(Policy::owasp().with_legacy_digests(&["sha256"])?)?;
+    let p = hasher.policy();
+    tour.say(format!(
+        "Policy: new hashes are Argon2id with OWASP's parameters (m={} KiB, t={}, p={}); \
+         old unsalted SHA-256 digests are accepted only to verify and upgrade them.",
+        p.memory_kib, p.iterations, p.parallelism
+    ));
     pool.write(|tx| {
         tx.execute_batch(
             "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, password_hash TEXT)",

@@ -258,8 +258,6 @@ fn purge_deletes_old_events_and_the_log_stays_verifiable() {
 }
 
 #[test]
-#[ignore = "PBKDF2 with 600,000 iterations takes about 20 s per open in a debug build; \
-            run with `cargo test --release -- --include-ignored`"]
 fn a_passphrase_from_stdin_opens_a_passphrase_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pass.db");
