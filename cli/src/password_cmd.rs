@@ -91,7 +91,7 @@ pub struct UpgradeTableArgs {
     #[arg(long)]
     table: String,
     /// The column with the stored hashes.
-    #[arg(long, value_name = "COLUMN")]
+    #[arg(long, visible_alias = "column", value_name = "COLUMN")]
     hash_column: String,
     /// A unique key to walk the table in order (`rowid`, or a unique column for
     /// WITHOUT ROWID tables).
