@@ -240,7 +240,8 @@ fn upgrade_table_reports_missing_tables_columns_and_files() {
             "--table",
             "accounts",
         ])
-        .args(["--hash-column", "password"])
+        // `--column` is an alias of `--hash-column` (the form the top-level README shows).
+        .args(["--column", "password"])
         .assert()
         .code(2)
         .stderr(contains("no column \"password\""));
