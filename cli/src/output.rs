@@ -144,7 +144,8 @@ impl CliError {
                 "ok": false,
                 "error": { "kind": self.kind, "message": self.message },
             });
-            println!("{}", pretty(&doc));
+            // Ignored: with stdout closed, the message on stderr is all that can be said.
+            let _ = writeln!(std::io::stdout(), "{}", pretty(&doc));
         }
         ExitCode::from(self.code)
     }

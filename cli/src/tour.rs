@@ -3,6 +3,7 @@
 //! Every step calls the same core API an application would; the tour only chooses demo
 //! inputs and describes what happened.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread;
@@ -39,14 +40,14 @@ struct Tour {
 
 impl Tour {
     fn heading(&self, title: &str) {
-        if !self.json {
-            println!("\n== {title} ==");
-        }
+        self.say(format!("\n== {title} =="));
     }
 
+    /// Prints one paragraph in text mode. A reader that closed the pipe (`magnetar tour
+    /// | head`) is not an error: the tour goes on silently.
     fn say(&self, text: impl AsRef<str>) {
         if !self.json {
-            println!("{}", text.as_ref());
+            let _ = writeln!(std::io::stdout(), "{}", text.as_ref());
         }
     }
 
