@@ -122,7 +122,7 @@ pub enum AuditCommand {
         #[command(flatten)]
         db: DbArg,
         /// Events re-encrypted per transaction.
-        #[arg(long, value_name = "N", default_value_t = 500)]
+        #[arg(long, value_name = "N", default_value_t = 500, value_parser = crate::batch_size)]
         batch: usize,
         /// Keep the old key registered (it can still be passed as a previous key).
         #[arg(long)]

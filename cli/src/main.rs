@@ -80,6 +80,16 @@ pub(crate) fn open_existing_db(path: &Path) -> Result<Pool, CliError> {
     Ok(Pool::open(path, PoolConfig::default())?)
 }
 
+/// Parses a batch size: a whole number of at least 1 (checked before anything is changed).
+pub(crate) fn batch_size(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a batch size (a whole number of at least 1)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +98,13 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn batch_sizes_are_at_least_one() {
+        assert_eq!(batch_size("500"), Ok(500));
+        assert!(batch_size("0").is_err());
+        assert!(batch_size("-3").is_err());
+        assert!(batch_size("many").is_err());
     }
 }

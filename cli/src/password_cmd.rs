@@ -99,7 +99,7 @@ pub struct UpgradeTableArgs {
     key_column: String,
     /// Rows per batch; each batch commits on its own, so an interrupted run resumes
     /// where it stopped (already-upgraded rows are skipped).
-    #[arg(long, value_name = "N", default_value_t = 500)]
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = crate::batch_size)]
     batch: usize,
     #[command(flatten)]
     policy: PolicyArgs,

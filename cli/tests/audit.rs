@@ -243,6 +243,13 @@ fn rotate_key_reencrypts_and_retires_the_old_key() {
     assert_eq!(doc["checked"], 4);
     let doc = audit_json(KEY, &["verify"], &db, 2);
     assert_error_kind(&doc, "wrong_key");
+    // A zero batch is refused before the key is touched.
+    audit(OTHER_KEY, &["rotate-key", "--batch", "0"], &db)
+        .env("MAGNETAR_AUDIT_NEW_KEY", KEY)
+        .assert()
+        .code(2)
+        .stderr(contains("not a batch size"));
+    audit_json(OTHER_KEY, &["verify"], &db, 0);
 }
 
 #[test]
