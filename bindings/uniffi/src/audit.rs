@@ -504,3 +504,10 @@ impl AuditLog {
         self.inner.is_batched()
     }
 }
+
+/// Whether `pool`'s database already holds an audit log. Reads only: check it before
+/// opening a log for inspection so that a wrong file never gets an empty log created.
+#[uniffi::export]
+pub fn audit_log_exists(pool: Arc<Pool>) -> Result<bool> {
+    Ok(core_audit::AuditLog::exists(pool.core())?)
+}

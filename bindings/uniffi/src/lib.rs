@@ -23,7 +23,7 @@ pub mod sql;
 pub use audit::{
     AuditEvent, AuditFilter, AuditHead, AuditKey, AuditLog, AuditOrder, AuditProblem,
     AuditProblemKind, AuditVerifyReport, AuditWriteMode, NewAuditEvent, ReencryptProgress,
-    default_audit_filter, default_batched_write_mode,
+    audit_log_exists, default_audit_filter, default_batched_write_mode,
 };
 pub use breach::{
     BreachChecker, BreachConfig, BreachIndexStats, BreachResult, BreachSource, BreachStatus,
@@ -31,9 +31,9 @@ pub use breach::{
 };
 pub use error::MagnetarError;
 pub use password::{
-    HashIdentity, PasswordHasher, PasswordLimits, PasswordPolicy, Pepper, VerifyOutcome,
-    default_password_policy, rfc9106_high_memory_password_policy,
-    rfc9106_low_memory_password_policy,
+    HashIdentity, HashTable, PasswordHasher, PasswordLimits, PasswordPolicy, Pepper, TableUpgrade,
+    TableUpgradeObserver, VerifyOutcome, default_password_policy, hash_table,
+    rfc9106_high_memory_password_policy, rfc9106_low_memory_password_policy,
 };
 pub use pool::{MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, default_pool_config};
 pub use session::{

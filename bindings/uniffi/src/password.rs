@@ -268,3 +268,101 @@ impl PasswordHasher {
         Ok(self.inner.wrap_legacy(&stored)?)
     }
 }
+
+/// Where a table's password hashes live, for `upgradeTable`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HashTable {
+    /// The table name.
+    pub table: String,
+    /// A unique key to walk the table in order: `rowid` or a unique column.
+    pub key_column: String,
+    /// The column holding the stored hashes.
+    pub hash_column: String,
+}
+
+/// Progress and outcome of `upgradeTable` (counts are for this run).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct TableUpgrade {
+    /// Rows in the table when the run started.
+    pub total: u64,
+    /// Rows looked at so far.
+    pub scanned: u64,
+    /// Legacy hashes wrapped into Argon2id.
+    pub wrapped: u64,
+    /// Hashes that need nothing (Argon2 or already wrapped).
+    pub current: u64,
+    /// Malformed, unsupported or over-limit hashes, left as they are.
+    pub unrecognised: u64,
+    /// Rows whose hash is NULL or empty.
+    pub empty: u64,
+    /// Legacy hashes a login replaced while the run was going; left as they are.
+    pub changed_meanwhile: u64,
+    /// Keys of the first unrecognised rows, as text.
+    pub unrecognised_keys: Vec<String>,
+}
+
+impl From<&core_password::TableUpgrade> for TableUpgrade {
+    fn from(t: &core_password::TableUpgrade) -> Self {
+        TableUpgrade {
+            total: t.total,
+            scanned: t.scanned,
+            wrapped: t.wrapped,
+            current: t.current,
+            unrecognised: t.unrecognised,
+            empty: t.empty,
+            changed_meanwhile: t.changed_meanwhile,
+            unrecognised_keys: t.unrecognised_keys.clone(),
+        }
+    }
+}
+
+/// Told after each committed batch of `upgradeTable` (from the thread running it).
+#[uniffi::export(foreign)]
+pub trait TableUpgradeObserver: Send + Sync {
+    /// The counts so far.
+    fn progress(&self, state: TableUpgrade);
+}
+
+/// The hashes in `hash_column` of `table`, walked by `rowid` (core's default key).
+#[uniffi::export]
+pub fn hash_table(table: String, hash_column: String) -> HashTable {
+    let t = core_password::HashTable::new(table, hash_column);
+    HashTable {
+        table: t.table,
+        key_column: t.key_column,
+        hash_column: t.hash_column,
+    }
+}
+
+#[uniffi::export]
+impl PasswordHasher {
+    /// Wraps every legacy hash in `target` into Argon2id (no passwords needed; each
+    /// user's next login replaces the wrapped hash), `batch_size` rows per committed
+    /// batch. Interrupted runs resume where they stopped. Minutes for large tables: use
+    /// the async variant.
+    pub fn upgrade_table(
+        &self,
+        pool: Arc<crate::pool::Pool>,
+        target: HashTable,
+        batch_size: u32,
+        observer: Option<Arc<dyn TableUpgradeObserver>>,
+    ) -> Result<TableUpgrade> {
+        let target = core_password::HashTable {
+            table: target.table,
+            key_column: target.key_column,
+            hash_column: target.hash_column,
+        };
+        let outcome = core_password::upgrade_table(
+            &self.inner,
+            pool.core(),
+            &target,
+            batch_size as usize,
+            |state| {
+                if let Some(observer) = &observer {
+                    observer.progress(state.into());
+                }
+            },
+        )?;
+        Ok((&outcome).into())
+    }
+}

@@ -179,3 +179,19 @@ fn a_passphrase_log_reopens_with_its_passphrase_key() {
     .unwrap_err();
     assert_eq!(err.kind(), "invalid_key");
 }
+
+#[test]
+fn exists_reports_without_creating() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = pool(&dir);
+    assert!(!magnetar_uniffi::audit_log_exists(pool.clone()).unwrap());
+    assert!(!magnetar_uniffi::audit_log_exists(pool.clone()).unwrap());
+    AuditLog::new(
+        pool.clone(),
+        AuditKey::generate().unwrap(),
+        AuditWriteMode::Synchronous,
+        vec![],
+    )
+    .unwrap();
+    assert!(magnetar_uniffi::audit_log_exists(pool).unwrap());
+}

@@ -139,3 +139,82 @@ fn shared_vectors() {
         );
     }
 }
+
+#[test]
+fn a_whole_table_of_legacy_hashes_is_wrapped() {
+    use std::sync::Mutex;
+
+    use magnetar_uniffi::{
+        Pool, SqlValue, TableUpgrade, TableUpgradeObserver, default_pool_config, hash_table,
+    };
+
+    struct Seen(Mutex<Vec<u64>>);
+    impl TableUpgradeObserver for Seen {
+        fn progress(&self, state: TableUpgrade) {
+            self.0.lock().unwrap().push(state.scanned);
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::open(
+        dir.path().join("users.db").to_string_lossy().into_owned(),
+        default_pool_config(),
+    )
+    .unwrap();
+    pool.execute("CREATE TABLE users (name TEXT, pw TEXT)".into(), vec![])
+        .unwrap();
+    let hasher = fast_hasher();
+    let argon = hasher.hash("already strong".into()).unwrap();
+    for (name, pw) in [
+        (
+            "ann",
+            SqlValue::Text("$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1".into()),
+        ),
+        ("bob", SqlValue::Text(argon)),
+        ("cat", SqlValue::Null),
+        ("dan", SqlValue::Text("garbage".into())),
+    ] {
+        pool.execute(
+            "INSERT INTO users VALUES (?, ?)".into(),
+            vec![SqlValue::Text(name.into()), pw],
+        )
+        .unwrap();
+    }
+    let seen = Arc::new(Seen(Mutex::new(Vec::new())));
+    let outcome = hasher
+        .upgrade_table(
+            pool.clone(),
+            hash_table("users".into(), "pw".into()),
+            2,
+            Some(seen.clone()),
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            outcome.total,
+            outcome.wrapped,
+            outcome.current,
+            outcome.empty,
+            outcome.unrecognised
+        ),
+        (4, 1, 1, 1, 1),
+        "{outcome:?}"
+    );
+    assert_eq!(seen.0.lock().unwrap().last(), Some(&4));
+    let wrapped = pool
+        .read("SELECT pw FROM users WHERE name = 'ann'".into(), vec![])
+        .unwrap();
+    let SqlValue::Text(stored) = &wrapped.rows[0][0] else {
+        panic!("{wrapped:?}")
+    };
+    assert!(
+        hasher
+            .verify("Hello world!".into(), stored.clone())
+            .unwrap()
+    );
+
+    let err = hasher
+        .upgrade_table(pool, hash_table("nope".into(), "pw".into()), 10, None)
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid_input", "{err}");
+}

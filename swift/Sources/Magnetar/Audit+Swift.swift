@@ -31,6 +31,11 @@ extension NewAuditEvent {
 }
 
 extension AuditLog {
+    /// Whether `pool`'s database already holds an audit log (reads only).
+    public static func exists(pool: Pool) throws -> Bool {
+        try auditLogExists(pool: pool)
+    }
+
     /// Opens the log with synchronous writes and no previous keys.
     public convenience init(pool: Pool, key: AuditKey) throws {
         try self.init(pool: pool, key: key, mode: .synchronous, previousKeys: [])

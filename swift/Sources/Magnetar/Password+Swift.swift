@@ -35,4 +35,25 @@ extension PasswordHasher {
     public func wrapLegacy(stored: String) async throws -> String {
         try await Blocking.run { try self.wrapLegacy(stored: stored) }
     }
+
+    /// `upgradeTable(pool:target:batchSize:observer:)` off the caller's thread (Argon2 for
+    /// every legacy row: minutes for a large table). The observer is told after each
+    /// committed batch, on Magnetar's background queue.
+    public func upgradeTable(
+        pool: Pool,
+        target: HashTable,
+        batchSize: UInt32 = 1000,
+        observer: TableUpgradeObserver? = nil
+    ) async throws -> TableUpgrade {
+        try await Blocking.run {
+            try self.upgradeTable(pool: pool, target: target, batchSize: batchSize, observer: observer)
+        }
+    }
+}
+
+extension HashTable {
+    /// The hashes in `hashColumn` of `table`, walked by `rowid`.
+    public init(table: String, hashColumn: String) {
+        self = hashTable(table: table, hashColumn: hashColumn)
+    }
 }

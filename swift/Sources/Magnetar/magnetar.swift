@@ -1827,6 +1827,14 @@ public protocol PasswordHasherProtocol: AnyObject, Sendable {
     func policy()  -> PasswordPolicy
     
     /**
+     * Wraps every legacy hash in `target` into Argon2id (no passwords needed; each
+     * user's next login replaces the wrapped hash), `batch_size` rows per committed
+     * batch. Interrupted runs resume where they stopped. Minutes for large tables: use
+     * the async variant.
+     */
+    func upgradeTable(pool: Pool, target: HashTable, batchSize: UInt32, observer: TableUpgradeObserver?) throws  -> TableUpgrade
+    
+    /**
      * Whether `password` matches `stored` (any supported format). A wrong password is
      * `false`; a malformed stored hash throws `invalidHash`.
      */
@@ -1964,6 +1972,25 @@ open func policy() -> PasswordPolicy  {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_method_passwordhasher_policy(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Wraps every legacy hash in `target` into Argon2id (no passwords needed; each
+     * user's next login replaces the wrapped hash), `batch_size` rows per committed
+     * batch. Interrupted runs resume where they stopped. Minutes for large tables: use
+     * the async variant.
+     */
+open func upgradeTable(pool: Pool, target: HashTable, batchSize: UInt32, observer: TableUpgradeObserver?)throws  -> TableUpgrade  {
+    return try  FfiConverterTypeTableUpgrade_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_passwordhasher_upgrade_table(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePool_lower(pool),
+        FfiConverterTypeHashTable_lower(target),
+        FfiConverterUInt32.lower(batchSize),
+        FfiConverterOptionTypeTableUpgradeObserver.lower(observer),uniffiCallStatus
     )
 })
 }
@@ -2846,6 +2873,216 @@ public func FfiConverterTypeSessionRegistry_lift(_ handle: UInt64) throws -> Ses
 #endif
 public func FfiConverterTypeSessionRegistry_lower(_ value: SessionRegistry) -> UInt64 {
     return FfiConverterTypeSessionRegistry.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Told after each committed batch of `upgradeTable` (from the thread running it).
+ */
+public protocol TableUpgradeObserver: AnyObject, Sendable {
+    
+    /**
+     * The counts so far.
+     */
+    func progress(state: TableUpgrade) 
+    
+}
+/**
+ * Told after each committed batch of `upgradeTable` (from the thread running it).
+ */
+open class TableUpgradeObserverImpl: TableUpgradeObserver, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_tableupgradeobserver(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_tableupgradeobserver(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The counts so far.
+     */
+open func progress(state: TableUpgrade)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_tableupgradeobserver_progress(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTableUpgrade_lower(state),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceTableUpgradeObserver {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceTableUpgradeObserver = UniffiVTableCallbackInterfaceTableUpgradeObserver(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeTableUpgradeObserver.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface TableUpgradeObserver: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeTableUpgradeObserver.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface TableUpgradeObserver: handle missing in uniffiClone")
+            }
+        },
+        progress: { (
+            uniffiHandle: UInt64,
+            state: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeTableUpgradeObserver.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.progress(
+                     state: try FfiConverterTypeTableUpgrade_lift(state)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceTableUpgradeObserver> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceTableUpgradeObserver>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitTableUpgradeObserver() {
+    uniffi_magnetar_uniffi_fn_init_callback_vtable_tableupgradeobserver(UniffiCallbackInterfaceTableUpgradeObserver.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTableUpgradeObserver: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<TableUpgradeObserver>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = TableUpgradeObserver
+
+    public static func lift(_ handle: UInt64) throws -> TableUpgradeObserver {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return TableUpgradeObserverImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: TableUpgradeObserver) -> UInt64 {
+         if let rustImpl = value as? TableUpgradeObserverImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TableUpgradeObserver {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: TableUpgradeObserver, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTableUpgradeObserver_lift(_ handle: UInt64) throws -> TableUpgradeObserver {
+    return try FfiConverterTypeTableUpgradeObserver.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTableUpgradeObserver_lower(_ value: TableUpgradeObserver) -> UInt64 {
+    return FfiConverterTypeTableUpgradeObserver.lower(value)
 }
 
 
@@ -3970,6 +4207,85 @@ public func FfiConverterTypeHashIdentity_lift(_ buf: RustBuffer) throws -> HashI
 #endif
 public func FfiConverterTypeHashIdentity_lower(_ value: HashIdentity) -> RustBuffer {
     return FfiConverterTypeHashIdentity.lower(value)
+}
+
+
+/**
+ * Where a table's password hashes live, for `upgradeTable`.
+ */
+public struct HashTable: Equatable, Hashable {
+    /**
+     * The table name.
+     */
+    public var table: String
+    /**
+     * A unique key to walk the table in order: `rowid` or a unique column.
+     */
+    public var keyColumn: String
+    /**
+     * The column holding the stored hashes.
+     */
+    public var hashColumn: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The table name.
+         */table: String, 
+        /**
+         * A unique key to walk the table in order: `rowid` or a unique column.
+         */keyColumn: String, 
+        /**
+         * The column holding the stored hashes.
+         */hashColumn: String) {
+        self.table = table
+        self.keyColumn = keyColumn
+        self.hashColumn = hashColumn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HashTable: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHashTable: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HashTable {
+        return
+            try HashTable(
+                table: FfiConverterString.read(from: &buf), 
+                keyColumn: FfiConverterString.read(from: &buf), 
+                hashColumn: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HashTable, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.table, into: &buf)
+        FfiConverterString.write(value.keyColumn, into: &buf)
+        FfiConverterString.write(value.hashColumn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHashTable_lift(_ buf: RustBuffer) throws -> HashTable {
+    return try FfiConverterTypeHashTable.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHashTable_lower(_ value: HashTable) -> RustBuffer {
+    return FfiConverterTypeHashTable.lower(value)
 }
 
 
@@ -5594,6 +5910,135 @@ public func FfiConverterTypeStatement_lift(_ buf: RustBuffer) throws -> Statemen
 #endif
 public func FfiConverterTypeStatement_lower(_ value: Statement) -> RustBuffer {
     return FfiConverterTypeStatement.lower(value)
+}
+
+
+/**
+ * Progress and outcome of `upgradeTable` (counts are for this run).
+ */
+public struct TableUpgrade: Equatable, Hashable {
+    /**
+     * Rows in the table when the run started.
+     */
+    public var total: UInt64
+    /**
+     * Rows looked at so far.
+     */
+    public var scanned: UInt64
+    /**
+     * Legacy hashes wrapped into Argon2id.
+     */
+    public var wrapped: UInt64
+    /**
+     * Hashes that need nothing (Argon2 or already wrapped).
+     */
+    public var current: UInt64
+    /**
+     * Malformed, unsupported or over-limit hashes, left as they are.
+     */
+    public var unrecognised: UInt64
+    /**
+     * Rows whose hash is NULL or empty.
+     */
+    public var empty: UInt64
+    /**
+     * Legacy hashes a login replaced while the run was going; left as they are.
+     */
+    public var changedMeanwhile: UInt64
+    /**
+     * Keys of the first unrecognised rows, as text.
+     */
+    public var unrecognisedKeys: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Rows in the table when the run started.
+         */total: UInt64, 
+        /**
+         * Rows looked at so far.
+         */scanned: UInt64, 
+        /**
+         * Legacy hashes wrapped into Argon2id.
+         */wrapped: UInt64, 
+        /**
+         * Hashes that need nothing (Argon2 or already wrapped).
+         */current: UInt64, 
+        /**
+         * Malformed, unsupported or over-limit hashes, left as they are.
+         */unrecognised: UInt64, 
+        /**
+         * Rows whose hash is NULL or empty.
+         */empty: UInt64, 
+        /**
+         * Legacy hashes a login replaced while the run was going; left as they are.
+         */changedMeanwhile: UInt64, 
+        /**
+         * Keys of the first unrecognised rows, as text.
+         */unrecognisedKeys: [String]) {
+        self.total = total
+        self.scanned = scanned
+        self.wrapped = wrapped
+        self.current = current
+        self.unrecognised = unrecognised
+        self.empty = empty
+        self.changedMeanwhile = changedMeanwhile
+        self.unrecognisedKeys = unrecognisedKeys
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TableUpgrade: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTableUpgrade: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TableUpgrade {
+        return
+            try TableUpgrade(
+                total: FfiConverterUInt64.read(from: &buf), 
+                scanned: FfiConverterUInt64.read(from: &buf), 
+                wrapped: FfiConverterUInt64.read(from: &buf), 
+                current: FfiConverterUInt64.read(from: &buf), 
+                unrecognised: FfiConverterUInt64.read(from: &buf), 
+                empty: FfiConverterUInt64.read(from: &buf), 
+                changedMeanwhile: FfiConverterUInt64.read(from: &buf), 
+                unrecognisedKeys: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TableUpgrade, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.total, into: &buf)
+        FfiConverterUInt64.write(value.scanned, into: &buf)
+        FfiConverterUInt64.write(value.wrapped, into: &buf)
+        FfiConverterUInt64.write(value.current, into: &buf)
+        FfiConverterUInt64.write(value.unrecognised, into: &buf)
+        FfiConverterUInt64.write(value.empty, into: &buf)
+        FfiConverterUInt64.write(value.changedMeanwhile, into: &buf)
+        FfiConverterSequenceString.write(value.unrecognisedKeys, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTableUpgrade_lift(_ buf: RustBuffer) throws -> TableUpgrade {
+    return try FfiConverterTypeTableUpgrade.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTableUpgrade_lower(_ value: TableUpgrade) -> RustBuffer {
+    return FfiConverterTypeTableUpgrade.lower(value)
 }
 
 
@@ -7651,6 +8096,30 @@ fileprivate struct FfiConverterOptionTypePepper: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeTableUpgradeObserver: FfiConverterRustBuffer {
+    typealias SwiftType = TableUpgradeObserver?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTableUpgradeObserver.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTableUpgradeObserver.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeAuditProblem: FfiConverterRustBuffer {
     typealias SwiftType = AuditProblem?
 
@@ -7984,6 +8453,18 @@ public func magnetarVersion() -> String  {
 })
 }
 /**
+ * Whether `pool`'s database already holds an audit log. Reads only: check it before
+ * opening a log for inspection so that a wrong file never gets an empty log created.
+ */
+public func auditLogExists(pool: Pool)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_audit_log_exists(
+        FfiConverterTypePool_lower(pool),uniffiCallStatus
+    )
+})
+}
+/**
  * Core's default filter: every event, oldest first.
  */
 public func defaultAuditFilter() -> AuditFilter  {
@@ -8033,6 +8514,18 @@ public func defaultPasswordPolicy() -> PasswordPolicy  {
     return try!  FfiConverterTypePasswordPolicy_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_func_default_password_policy(uniffiCallStatus
+    )
+})
+}
+/**
+ * The hashes in `hash_column` of `table`, walked by `rowid` (core's default key).
+ */
+public func hashTable(table: String, hashColumn: String) -> HashTable  {
+    return try!  FfiConverterTypeHashTable_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_hash_table(
+        FfiConverterString.lower(table),
+        FfiConverterString.lower(hashColumn),uniffiCallStatus
     )
 })
 }
@@ -8120,6 +8613,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_magnetar_version() != 20403) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_func_audit_log_exists() != 37016) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_func_default_audit_filter() != 46749) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8133,6 +8629,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_password_policy() != 55833) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_hash_table() != 15488) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_rfc9106_high_memory_password_policy() != 10604) {
@@ -8222,6 +8721,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_policy() != 17993) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_upgrade_table() != 1628) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_verify() != 30300) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8232,6 +8734,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pepper_id() != 6726) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_tableupgradeobserver_progress() != 46013) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_close() != 117) {
@@ -8341,6 +8846,7 @@ private let initializationResult: InitializationResult = {
     }
 
     uniffiCallbackInitHttpTransport()
+    uniffiCallbackInitTableUpgradeObserver()
     return InitializationResult.ok
 }()
 

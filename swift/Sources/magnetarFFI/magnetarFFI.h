@@ -250,6 +250,13 @@ typedef void (*UniffiCallbackInterfaceHttpTransportMethod0)(uint64_t, RustBuffer
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_TABLE_UPGRADE_OBSERVER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_TABLE_UPGRADE_OBSERVER_METHOD0
+typedef void (*UniffiCallbackInterfaceTableUpgradeObserverMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HTTP_TRANSPORT
 typedef struct UniffiVTableCallbackInterfaceHttpTransport {
@@ -257,6 +264,15 @@ typedef struct UniffiVTableCallbackInterfaceHttpTransport {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceHttpTransportMethod0 _Nonnull get;
 } UniffiVTableCallbackInterfaceHttpTransport;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_TABLE_UPGRADE_OBSERVER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_TABLE_UPGRADE_OBSERVER
+typedef struct UniffiVTableCallbackInterfaceTableUpgradeObserver {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceTableUpgradeObserverMethod0 _Nonnull progress;
+} UniffiVTableCallbackInterfaceTableUpgradeObserver;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_AUDITKEY
@@ -470,6 +486,11 @@ int8_t uniffi_magnetar_uniffi_fn_method_passwordhasher_needs_rehash(uint64_t ptr
 RustBuffer uniffi_magnetar_uniffi_fn_method_passwordhasher_policy(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_PASSWORDHASHER_UPGRADE_TABLE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_PASSWORDHASHER_UPGRADE_TABLE
+RustBuffer uniffi_magnetar_uniffi_fn_method_passwordhasher_upgrade_table(uint64_t ptr, uint64_t pool, RustBuffer target, uint32_t batch_size, RustBuffer observer, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_PASSWORDHASHER_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_PASSWORDHASHER_VERIFY
 int8_t uniffi_magnetar_uniffi_fn_method_passwordhasher_verify(uint64_t ptr, RustBuffer password, RustBuffer stored, RustCallStatus *_Nonnull out_status
@@ -503,6 +524,26 @@ uint64_t uniffi_magnetar_uniffi_fn_constructor_pepper_new(RustBuffer id, RustBuf
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_PEPPER_ID
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_PEPPER_ID
 RustBuffer uniffi_magnetar_uniffi_fn_method_pepper_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_TABLEUPGRADEOBSERVER
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_TABLEUPGRADEOBSERVER
+uint64_t uniffi_magnetar_uniffi_fn_clone_tableupgradeobserver(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_TABLEUPGRADEOBSERVER
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_TABLEUPGRADEOBSERVER
+void uniffi_magnetar_uniffi_fn_free_tableupgradeobserver(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_INIT_CALLBACK_VTABLE_TABLEUPGRADEOBSERVER
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_INIT_CALLBACK_VTABLE_TABLEUPGRADEOBSERVER
+void uniffi_magnetar_uniffi_fn_init_callback_vtable_tableupgradeobserver(const UniffiVTableCallbackInterfaceTableUpgradeObserver* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_TABLEUPGRADEOBSERVER_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_TABLEUPGRADEOBSERVER_PROGRESS
+void uniffi_magnetar_uniffi_fn_method_tableupgradeobserver_progress(uint64_t ptr, RustBuffer state, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_POOL
@@ -687,6 +728,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_magnetar_version(RustCallStatus *_Nonn
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_LOG_EXISTS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_LOG_EXISTS
+int8_t uniffi_magnetar_uniffi_fn_func_audit_log_exists(uint64_t pool, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_audit_filter(RustCallStatus *_Nonnull out_status
@@ -714,6 +760,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_default_breach_config(RustCallStatus *
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_PASSWORD_POLICY
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_password_policy(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_HASH_TABLE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_HASH_TABLE
+RustBuffer uniffi_magnetar_uniffi_fn_func_hash_table(RustBuffer table, RustBuffer hash_column, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_RFC9106_HIGH_MEMORY_PASSWORD_POLICY
@@ -1017,6 +1068,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_magnetar_version(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_LOG_EXISTS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_LOG_EXISTS
+uint16_t uniffi_magnetar_uniffi_checksum_func_audit_log_exists(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 uint16_t uniffi_magnetar_uniffi_checksum_func_default_audit_filter(void
@@ -1044,6 +1101,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_default_breach_config(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_PASSWORD_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_PASSWORD_POLICY
 uint16_t uniffi_magnetar_uniffi_checksum_func_default_password_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_HASH_TABLE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_HASH_TABLE
+uint16_t uniffi_magnetar_uniffi_checksum_func_hash_table(void
     
 );
 #endif
@@ -1221,6 +1284,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_passwordhasher_policy(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_PASSWORDHASHER_UPGRADE_TABLE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_PASSWORDHASHER_UPGRADE_TABLE
+uint16_t uniffi_magnetar_uniffi_checksum_method_passwordhasher_upgrade_table(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_PASSWORDHASHER_VERIFY
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_PASSWORDHASHER_VERIFY
 uint16_t uniffi_magnetar_uniffi_checksum_method_passwordhasher_verify(void
@@ -1242,6 +1311,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_passwordhasher_wrap_legacy(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_PEPPER_ID
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_PEPPER_ID
 uint16_t uniffi_magnetar_uniffi_checksum_method_pepper_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_TABLEUPGRADEOBSERVER_PROGRESS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_TABLEUPGRADEOBSERVER_PROGRESS
+uint16_t uniffi_magnetar_uniffi_checksum_method_tableupgradeobserver_progress(void
     
 );
 #endif

@@ -16,6 +16,7 @@ final class AuditTests: XCTestCase {
     }
 
     func testRecordQueryVerify() async throws {
+        XCTAssertFalse(try AuditLog.exists(pool: pool))
         let key = try AuditKey.generate()
         let log = try AuditLog(pool: pool, key: key)
         let id = try await log.record(event: try NewAuditEvent(
@@ -23,6 +24,7 @@ final class AuditTests: XCTestCase {
             ip: "203.0.113.7", userAgent: "Safari", details: ["method": "password", "attempt": 1]
         ))
         XCTAssertFalse(id.isEmpty)
+        XCTAssertTrue(try AuditLog.exists(pool: pool))
         try await log.record(event: NewAuditEvent(action: "user.logout", userId: "bob"))
         XCTAssertEqual(try log.count(), 2)
 

@@ -94,4 +94,48 @@ final class PasswordTests: XCTestCase {
             XCTAssertEqual(try hasher.needsRehash(stored: hash), needsRehash, "\(scheme) \(hash)")
         }
     }
+
+    func testUpgradeAWholeTable() async throws {
+        let dir = try TempDir()
+        let pool = try Pool.open(path: dir.path("users.db"), config: PoolConfig())
+        _ = try await pool.execute(sql: "CREATE TABLE users (name TEXT, pw TEXT)", params: [])
+        let hasher = try fastHasher()
+        let strong = try await hasher.hash(password: "strong")
+        _ = try await pool.write(statements: [
+            Statement("INSERT INTO users VALUES (?, ?)", "ann", "$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1"),
+            Statement("INSERT INTO users VALUES (?, ?)", "bob", .text(strong)),
+            Statement("INSERT INTO users VALUES (?, ?)", "cat", nil),
+        ])
+        let observer = ProgressRecorder()
+        let outcome = try await hasher.upgradeTable(
+            pool: pool, target: HashTable(table: "users", hashColumn: "pw"), batchSize: 2, observer: observer
+        )
+        XCTAssertEqual(outcome.total, 3)
+        XCTAssertEqual(outcome.wrapped, 1)
+        XCTAssertEqual(outcome.current, 1)
+        XCTAssertEqual(outcome.empty, 1)
+        XCTAssertEqual(observer.scanned.last, 3)
+        let row = try await pool.read(sql: "SELECT pw FROM users WHERE name = 'ann'", params: [])
+        let wrapped = try XCTUnwrap(row.rows.first?.first?.textValue)
+        let ok = try await hasher.verify(password: "Hello world!", stored: wrapped)
+        XCTAssertTrue(ok)
+    }
+}
+
+/// Records the progress reports of a table upgrade.
+private final class ProgressRecorder: TableUpgradeObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [UInt64] = []
+
+    var scanned: [UInt64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen
+    }
+
+    func progress(state: TableUpgrade) {
+        lock.lock()
+        defer { lock.unlock() }
+        seen.append(state.scanned)
+    }
 }
