@@ -24,12 +24,14 @@ here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 root="$(cd -- "$here/.." && pwd -P)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
+# `--profile dev` builds into <target>/<triple>/debug. (No empty arrays: macOS ships
+# bash 3.2, where expanding one under `set -u` is an error.)
 profile=release
-cargo_profile=(--release)
+cargo_profile=(--profile release)
 case "${1:-}" in
     --debug)
         profile=debug
-        cargo_profile=()
+        cargo_profile=(--profile dev)
         ;;
     "") ;;
     *)

@@ -37,8 +37,12 @@ if ! command -v swift >/dev/null 2>&1; then
             exit 0
         fi
     fi
-    mapfile -t sources < <(find "$here/Sources" "$here/Tests" -name '*.swift' ! -name magnetar.swift | sort)
-    "$venv/bin/python" "$here/scripts/check_swift_syntax.py" "$here/Package.swift" "${sources[@]}"
+    # (A read loop rather than mapfile, which macOS's bash 3.2 lacks.)
+    sources=("$here/Package.swift")
+    while IFS= read -r file; do
+        sources+=("$file")
+    done < <(find "$here/Sources" "$here/Tests" -name '*.swift' ! -name magnetar.swift | sort)
+    "$venv/bin/python" "$here/scripts/check_swift_syntax.py" "${sources[@]}"
     exit 0
 fi
 
