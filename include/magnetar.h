@@ -7,6 +7,313 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/**
+ * The result of every fallible `mgn_` function. `MGN_OK` (0) is success; anything else is
+ * an error whose details are in `mgn_last_error_message()`.
+ *
+ * Ranges: 1xx arguments and configuration, 2xx storage (files, SQLite, pool), 3xx keys
+ * and the audit log, 4xx password hashes, 5xx breach check, 6xx sessions, 9xx internal.
+ * Values are stable across releases; new codes may be added, so handle unknown values.
+ */
+enum mgn_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Success.
+   */
+  MGN_OK = 0,
+  /**
+   * An argument is NULL where it must not be, not valid UTF-8, or otherwise malformed
+   * (bad SQL parameter, over-long password, unknown value type...).
+   */
+  MGN_INVALID_ARGUMENT = 100,
+  /**
+   * A configuration value is missing or out of range.
+   */
+  MGN_INVALID_CONFIG = 101,
+  /**
+   * The operating system refused a file operation.
+   */
+  MGN_IO = 200,
+  /**
+   * SQLite reported an error (syntax error, constraint violation...).
+   */
+  MGN_DATABASE = 201,
+  /**
+   * The database file is damaged (`SQLITE_CORRUPT`).
+   */
+  MGN_CORRUPT = 202,
+  /**
+   * The file is not an SQLite database.
+   */
+  MGN_NOT_A_DATABASE = 203,
+  /**
+   * The database cannot be written (read-only file, or a write on a query).
+   */
+  MGN_READ_ONLY = 204,
+  /**
+   * No connection became free within the pool's acquire timeout.
+   */
+  MGN_POOL_TIMEOUT = 205,
+  /**
+   * The pool was closed.
+   */
+  MGN_POOL_CLOSED = 206,
+  /**
+   * The database schema is newer than this version of Magnetar understands.
+   */
+  MGN_SCHEMA_TOO_NEW = 207,
+  /**
+   * A key or passphrase is missing, malformed or too weak.
+   */
+  MGN_INVALID_KEY = 300,
+  /**
+   * The key does not match the one the data was written with.
+   */
+  MGN_WRONG_KEY = 301,
+  /**
+   * Stored data failed authentication or the audit chain is broken.
+   */
+  MGN_TAMPERED = 302,
+  /**
+   * A stored password hash is malformed, unsupported or has absurd parameters.
+   */
+  MGN_INVALID_HASH = 400,
+  /**
+   * The breach-check transport failed (network, HTTP status, malformed body).
+   */
+  MGN_TRANSPORT = 500,
+  /**
+   * An offline breach index is corrupt, truncated or of an unknown version.
+   */
+  MGN_INVALID_INDEX = 501,
+  /**
+   * No session has this token.
+   */
+  MGN_SESSION_NOT_FOUND = 600,
+  /**
+   * The session passed its idle or absolute timeout.
+   */
+  MGN_SESSION_EXPIRED = 601,
+  /**
+   * The session was revoked.
+   */
+  MGN_SESSION_REVOKED = 602,
+  /**
+   * The per-user session limit is reached and the policy is to reject.
+   */
+  MGN_SESSION_LIMIT = 603,
+  /**
+   * A bug or an environment failure (for example no OS randomness).
+   */
+  MGN_INTERNAL = 900,
+  /**
+   * A panic was caught at the C boundary: a bug in Magnetar. The library stays usable.
+   */
+  MGN_PANIC = 901,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_status mgn_status;
+#else
+typedef uint32_t mgn_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A pool of SQLite connections to one database file: one writer, up to `max_readers`
+ * readers, WAL. Created by `mgn_pool_open` or `mgn_pool_shared`, released with
+ * `mgn_pool_free`.
+ *
+ * Thread safety: every function taking a `const mgn_pool *` may be called from any number
+ * of threads at once with the same pool; writes are serialized by the pool, reads run
+ * concurrently.
+ */
+typedef struct mgn_pool mgn_pool;
+
+/**
+ * The result of one statement: column names, rows of `mgn_value`s, rows affected and the
+ * last insert rowid. Created by `mgn_pool_execute`/`mgn_pool_query`, released with
+ * `mgn_result_free`. Immutable: any number of threads may read it at once.
+ */
+typedef struct mgn_result mgn_result;
+
+/**
+ * Pool settings. Fill with `mgn_pool_options_default` (core's defaults), then change the
+ * fields you need. Durations are in milliseconds.
+ */
+typedef struct mgn_pool_options {
+  /**
+   * Most reader connections open at once (default 5). Must be 1..=64.
+   */
+  uint32_t max_readers;
+  /**
+   * Reader connections kept open even when idle (default 0). At most `max_readers`.
+   */
+  uint32_t min_idle;
+  /**
+   * How long a call waits for a free connection before failing with
+   * `MGN_POOL_TIMEOUT` (default 5000). Must be greater than 0.
+   */
+  uint64_t acquire_timeout_ms;
+  /**
+   * SQLite's busy timeout, for waits on other processes (default 5000).
+   */
+  uint64_t busy_timeout_ms;
+  /**
+   * Idle readers older than this are closed (default 600000); 0 keeps them forever.
+   */
+  uint64_t idle_timeout_ms;
+  /**
+   * Connections older than this are replaced (default 3600000); 0 never recycles.
+   */
+  uint64_t max_lifetime_ms;
+  /**
+   * A connection idle for longer than this is health-checked before use (default 30000).
+   */
+  uint64_t health_check_after_ms;
+  /**
+   * Log a warning when a connection is held longer than this; 0 disables (default).
+   */
+  uint64_t leak_threshold_ms;
+  /**
+   * `PRAGMA synchronous=FULL` (survives power loss) instead of NORMAL (default false).
+   */
+  bool synchronous_full;
+} mgn_pool_options;
+
+/**
+ * The storage class of an `mgn_value`: one of the `MGN_NULL` ... `MGN_BLOB` constants.
+ */
+typedef uint32_t mgn_value_kind;
+
+/**
+ * An SQLite value, used both for statement parameters (in) and result cells (out).
+ *
+ * `kind` says which field holds the value: `integer` for `MGN_INTEGER`, `real` for
+ * `MGN_REAL`, `data` + `len` for `MGN_TEXT` and `MGN_BLOB`; other fields are ignored on
+ * input and zero/NULL on output. Build parameters with designated initializers, e.g.
+ * `(mgn_value){ .kind = MGN_TEXT, .data = "alice", .len = 5 }`.
+ *
+ * In: text must be valid UTF-8 (otherwise `MGN_INVALID_ARGUMENT`) and need not be
+ * NUL-terminated; `data` may be NULL only when `len` is 0. The library copies what it
+ * needs before returning.
+ * Out (from `mgn_result_row`): `data` is owned by the `mgn_result` and valid until it is
+ * freed. Text is followed by a NUL byte (not counted in `len`), so it can be used as a C
+ * string unless the stored text itself contains NUL bytes.
+ */
+typedef struct mgn_value {
+  /**
+   * Which of the fields below holds the value.
+   */
+  mgn_value_kind kind;
+  /**
+   * The value when `kind` is `MGN_INTEGER`.
+   */
+  int64_t integer;
+  /**
+   * The value when `kind` is `MGN_REAL`.
+   */
+  double real;
+  /**
+   * The bytes when `kind` is `MGN_TEXT` or `MGN_BLOB`.
+   */
+  const void *data;
+  /**
+   * The number of bytes at `data` (excluding any trailing NUL).
+   */
+  size_t len;
+} mgn_value;
+
+/**
+ * A snapshot of a pool's gauges and counters; wait times in microseconds.
+ */
+typedef struct mgn_pool_stats {
+  /**
+   * Connections open and idle (readers plus the writer when it is free).
+   */
+  uint64_t idle;
+  /**
+   * Connections handed out right now.
+   */
+  uint64_t in_use;
+  /**
+   * Callers waiting for a connection right now.
+   */
+  uint64_t waiting;
+  /**
+   * Reader connections open (idle or in use).
+   */
+  uint64_t readers_open;
+  /**
+   * The configured `max_readers`.
+   */
+  uint64_t max_readers;
+  /**
+   * Connections opened since the pool was created (including replacements).
+   */
+  uint64_t created;
+  /**
+   * Connections closed because they outlived `max_lifetime_ms` or `idle_timeout_ms`.
+   */
+  uint64_t recycled;
+  /**
+   * Connections closed because they failed (fatal error, failed health check).
+   */
+  uint64_t discarded;
+  /**
+   * Successful acquires since the pool was created.
+   */
+  uint64_t acquires;
+  /**
+   * Acquires that failed with `MGN_POOL_TIMEOUT`.
+   */
+  uint64_t acquire_timeouts;
+  /**
+   * Median wait for a connection over the recent acquires.
+   */
+  uint64_t wait_p50_us;
+  /**
+   * 95th-percentile wait for a connection over the recent acquires.
+   */
+  uint64_t wait_p95_us;
+  /**
+   * 99th-percentile wait for a connection over the recent acquires.
+   */
+  uint64_t wait_p99_us;
+  /**
+   * Longest wait among the recent acquires.
+   */
+  uint64_t wait_max_us;
+} mgn_pool_stats;
+
+/**
+ * SQL NULL.
+ */
+#define MGN_NULL 0
+
+/**
+ * A 64-bit signed integer, in `integer`.
+ */
+#define MGN_INTEGER 1
+
+/**
+ * A 64-bit float, in `real`.
+ */
+#define MGN_REAL 2
+
+/**
+ * UTF-8 text: `len` bytes at `data`.
+ */
+#define MGN_TEXT 3
+
+/**
+ * Bytes: `len` bytes at `data`.
+ */
+#define MGN_BLOB 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -15,9 +322,221 @@ extern "C" {
  * Magnetar's version as a static NUL-terminated string (for example "1.0.0").
  *
  * The string is owned by the library and valid for the life of the process; do not free
- * it. Thread-safe.
+ * it. Thread-safe; does not touch the thread's last error message.
  */
 const char *mgn_version(void);
+
+/**
+ * The message describing why the last failed `mgn_` call on this thread failed.
+ *
+ * Returns "" when the last call succeeded (or none was made). The string is owned by the
+ * library and stays valid until the next `mgn_` function call on the same thread (other
+ * than `mgn_last_error_message`, `mgn_status_name` and `mgn_version`); copy it to keep
+ * it. Never free it. Each thread has its own message. Messages name what was wrong and
+ * never contain a secret (password, key, token or decrypted field).
+ */
+const char *mgn_last_error_message(void);
+
+/**
+ * Writes core's default pool settings to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_pool_options_default(struct mgn_pool_options *out);
+
+/**
+ * Opens a new, independent pool on the database file `path` (NUL-terminated UTF-8),
+ * creating the file if needed, and writes its handle to `*out`.
+ *
+ * `options` may be NULL for the defaults. Prefer `mgn_pool_shared` unless you really want
+ * a second writer on the same file. Release the pool with `mgn_pool_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `path`/`out`, invalid UTF-8), `MGN_INVALID_CONFIG`
+ * (an option out of range, named in the message), `MGN_IO` (missing directory),
+ * `MGN_NOT_A_DATABASE`, `MGN_READ_ONLY`, `MGN_DATABASE`. Thread-safe.
+ */
+mgn_status mgn_pool_open(const char *path,
+                         const struct mgn_pool_options *options,
+                         struct mgn_pool **out);
+
+/**
+ * Writes to `*out` a handle on the process-wide pool for the file `path`, opening it with
+ * `options` (NULL for the defaults) if no pool is open on that file; otherwise `options`
+ * is ignored. Files are identified by canonical path.
+ *
+ * Each handle is released with `mgn_pool_free`; the pool itself closes when the last
+ * handle (in C or any other component) is released, or on `mgn_pool_close`.
+ * Errors: as `mgn_pool_open`. Thread-safe.
+ */
+mgn_status mgn_pool_shared(const char *path,
+                           const struct mgn_pool_options *options,
+                           struct mgn_pool **out);
+
+/**
+ * Runs one SQL statement on the writer connection, inside a `BEGIN IMMEDIATE` transaction
+ * (committed on success, rolled back on error), and writes its result to `*out_result`.
+ *
+ * - `sql`: one statement, NUL-terminated UTF-8.
+ * - `params`: `n_params` values bound to the statement's parameters (may be NULL when
+ *   `n_params` is 0). When `names` is NULL they bind by position (`?`, `?1`); otherwise
+ *   `names[i]` (NUL-terminated UTF-8, with or without its `:`/`@`/`$` prefix) names
+ *   `params[i]`. The library copies everything before returning.
+ * - `out_result`: may be NULL to discard the result; otherwise receives a new
+ *   `mgn_result` to release with `mgn_result_free`.
+ *
+ * Waits up to `acquire_timeout_ms` for the writer. Errors: `MGN_INVALID_ARGUMENT` (NULL
+ * `pool`/`sql`, invalid UTF-8, unknown value kind, parameter count or name mismatch),
+ * `MGN_DATABASE` (SQL error, constraint violation, more than one statement),
+ * `MGN_POOL_TIMEOUT`, `MGN_POOL_CLOSED`, `MGN_READ_ONLY`, `MGN_CORRUPT`. Thread-safe.
+ */
+mgn_status mgn_pool_execute(const struct mgn_pool *pool,
+                            const char *sql,
+                            const struct mgn_value *params,
+                            const char *const *names,
+                            size_t n_params,
+                            struct mgn_result **out_result);
+
+/**
+ * Runs one read-only SQL statement on a reader connection, inside a read transaction
+ * (one consistent snapshot), and writes its result to `*out_result` (required).
+ *
+ * Parameters as in `mgn_pool_execute`. Runs concurrently with other reads and with the
+ * writer. Errors: as `mgn_pool_execute`, and `MGN_READ_ONLY` for a statement that writes.
+ * Thread-safe.
+ */
+mgn_status mgn_pool_query(const struct mgn_pool *pool,
+                          const char *sql,
+                          const struct mgn_value *params,
+                          const char *const *names,
+                          size_t n_params,
+                          struct mgn_result **out_result);
+
+/**
+ * Runs one statement that returns no rows (INSERT, UPDATE, DELETE) once per parameter
+ * set, all in one `BEGIN IMMEDIATE` transaction: either every set is applied or none.
+ *
+ * `params` holds `n_sets` consecutive sets of `params_per_set` positional values
+ * (`n_sets * params_per_set` values in all; NULL only when that is 0). Writes the total of
+ * rows affected to `*out_rows_affected` (may be NULL).
+ * Errors: as `mgn_pool_execute`; the message names the failing set. Thread-safe.
+ */
+mgn_status mgn_pool_execute_many(const struct mgn_pool *pool,
+                                 const char *sql,
+                                 const struct mgn_value *params,
+                                 size_t params_per_set,
+                                 size_t n_sets,
+                                 uint64_t *out_rows_affected);
+
+/**
+ * Writes a snapshot of the pool's statistics to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `pool` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_pool_get_stats(const struct mgn_pool *pool, struct mgn_pool_stats *out);
+
+/**
+ * Writes the absolute path of the pool's database file to `*out`, as a new string to
+ * release with `mgn_string_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `pool` or `out` is NULL or the path is not UTF-8.
+ * Thread-safe.
+ */
+mgn_status mgn_pool_path(const struct mgn_pool *pool, char **out);
+
+/**
+ * Closes the pool: later calls on it (from any handle, including other handles from
+ * `mgn_pool_shared`) fail with `MGN_POOL_CLOSED`; idle connections close now, busy ones
+ * as they come back, waiting up to `timeout_ms`. The handle must still be released with
+ * `mgn_pool_free`. Closing twice is harmless.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `pool`), `MGN_POOL_TIMEOUT` when connections were
+ * still in use after `timeout_ms` (the pool is closed anyway). Thread-safe.
+ */
+mgn_status mgn_pool_close(const struct mgn_pool *pool, uint64_t timeout_ms);
+
+/**
+ * Releases a pool handle. NULL is a no-op.
+ *
+ * The pool's connections close when its last handle is released (a shared pool may live
+ * on in other handles). Call once per handle, after every other call using it returned.
+ */
+void mgn_pool_free(struct mgn_pool *pool);
+
+/**
+ * The name of a status code (for example "MGN_POOL_TIMEOUT"), for logs.
+ *
+ * Takes the code as an integer so any value is safe to pass; unknown codes give
+ * "MGN_UNKNOWN". The string is static: never free it. Thread-safe; does not touch the
+ * thread's last error message.
+ */
+const char *mgn_status_name(uint32_t status);
+
+/**
+ * Frees a string returned by the library (wiping its bytes first). NULL is a no-op.
+ *
+ * Only pass strings this library documents as "free with `mgn_string_free`", exactly
+ * once. Thread-safe.
+ */
+void mgn_string_free(char *s);
+
+/**
+ * Writes the number of columns of `result` to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_column_count(const struct mgn_result *result, size_t *out);
+
+/**
+ * Writes the name of column `index` of `result` to `*out`.
+ *
+ * The string is owned by `result` and valid until `mgn_result_free`; do not free it.
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * Thread-safe.
+ */
+mgn_status mgn_result_column_name(const struct mgn_result *result, size_t index, const char **out);
+
+/**
+ * Writes the number of rows of `result` to `*out` (0 for statements returning no rows).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_row_count(const struct mgn_result *result, size_t *out);
+
+/**
+ * Writes a pointer to row `index` of `result` to `*out`: an array of
+ * `mgn_result_column_count` values, in column order.
+ *
+ * Iterate rows with `for (i = 0; i < rows; i++) mgn_result_row(r, i, &row)`. The values
+ * and their text/blob bytes are owned by `result` and valid until `mgn_result_free`.
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * Thread-safe.
+ */
+mgn_status mgn_result_row(const struct mgn_result *result,
+                          size_t index,
+                          const struct mgn_value **out);
+
+/**
+ * Writes the number of rows inserted, updated or deleted by the statement to `*out`
+ * (0 for queries).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_rows_affected(const struct mgn_result *result, uint64_t *out);
+
+/**
+ * Writes the rowid of the most recent successful INSERT on the connection that ran the
+ * statement to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_last_insert_rowid(const struct mgn_result *result, int64_t *out);
+
+/**
+ * Frees a result and every string and value borrowed from it. NULL is a no-op.
+ *
+ * Call once per result, when no other thread is using it.
+ */
+void mgn_result_free(struct mgn_result *result);
 
 #ifdef __cplusplus
 }  // extern "C"
