@@ -216,11 +216,14 @@ impl Pool {
     #[track_caller]
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let mut guard = self.acquire_reader(Location::caller())?;
+        // BEGIN/ROLLBACK through the statement cache: parsing them on every read costs
+        // as much as a point query. A read transaction has nothing to commit, and rolling
+        // back ends it just as cheaply. If `f` panics, the guard's release rolls back.
         let result = (|| -> Result<T> {
-            // Dropped without commit: a read transaction has nothing to commit, and
-            // rolling back ends it just as cheaply.
-            let tx = Transaction::new_unchecked(&guard, TransactionBehavior::Deferred)?;
-            f(&tx)
+            guard.prepare_cached("BEGIN DEFERRED")?.execute([])?;
+            let value = f(&guard);
+            guard.prepare_cached("ROLLBACK")?.execute([])?;
+            value
         })();
         if let Err(e) = &result {
             guard.broken |= e.is_fatal_for_connection();

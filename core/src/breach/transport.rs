@@ -1,0 +1,167 @@
+//! How range requests reach the network.
+//!
+//! [`Transport`] is deliberately tiny so that hosts can implement it from foreign code:
+//! one blocking GET that returns status, `Retry-After` and body, or a classified error.
+//! The built-in [`HttpsTransport`] (feature `https`, on by default) uses ureq with rustls.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The part of an HTTP response the breach check needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code (200, 429, 503...).
+    pub status: u16,
+    /// The `Retry-After` header as a delay, when the server sent one in seconds
+    /// (see [`parse_retry_after`]).
+    pub retry_after: Option<Duration>,
+    /// The response body (for 200: `SUFFIX:COUNT` lines).
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// A 200 response with `body`; what a host transport returns for a plain success.
+    pub fn ok(body: impl Into<String>) -> Self {
+        HttpResponse {
+            status: 200,
+            retry_after: None,
+            body: body.into(),
+        }
+    }
+}
+
+/// Why a request produced no HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// A connect or total timeout expired.
+    Timeout(String),
+    /// The connection could not be made (refused, DNS failure, TLS failure, reset).
+    Connect(String),
+    /// Anything else (a host callback failed, a protocol error, an oversized body).
+    Other(String),
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::Timeout(m) => write!(f, "timed out: {m}"),
+            TransportError::Connect(m) => write!(f, "connection failed: {m}"),
+            TransportError::Other(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// A blocking HTTP GET. Implementations must be callable from many threads at once.
+///
+/// The checker passes the full URL and the headers to send (`Add-Padding: true` and the
+/// `User-Agent`); the transport must send them as given and must not follow the request
+/// with others (the URL carries only the 5-character prefix; nothing else may leave).
+/// Non-2xx statuses are returned as responses, not errors.
+pub trait Transport: Send + Sync {
+    /// Sends `GET url` with `headers` and returns the response.
+    fn get(&self, url: &str, headers: &[(String, String)]) -> Result<HttpResponse, TransportError>;
+}
+
+/// Parses a `Retry-After` value given in seconds (what the Pwned Passwords API sends).
+/// HTTP dates are not supported and give `None` (the checker then uses its backoff).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Largest body accepted from the API (a padded range response is about 40 KB).
+#[cfg(feature = "https")]
+const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The built-in transport: ureq over rustls, with connect and total timeouts,
+/// no redirects followed (a redirect is reported as its 3xx status).
+#[cfg(feature = "https")]
+pub struct HttpsTransport {
+    agent: ureq::Agent,
+}
+
+#[cfg(feature = "https")]
+impl fmt::Debug for HttpsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpsTransport").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "https")]
+impl HttpsTransport {
+    /// A client with the given connect and total (per request) timeouts.
+    pub fn new(connect_timeout: Duration, timeout: Duration) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_connect(Some(connect_timeout))
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build();
+        HttpsTransport {
+            agent: ureq::Agent::new_with_config(config),
+        }
+    }
+}
+
+#[cfg(feature = "https")]
+impl Transport for HttpsTransport {
+    fn get(&self, url: &str, headers: &[(String, String)]) -> Result<HttpResponse, TransportError> {
+        let mut request = self.agent.get(url);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let mut response = request.call().map_err(classify)?;
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_string()
+            .map_err(classify)?;
+        Ok(HttpResponse {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+#[cfg(feature = "https")]
+fn classify(err: ureq::Error) -> TransportError {
+    use std::io::ErrorKind as Io;
+    match err {
+        ureq::Error::Timeout(t) => TransportError::Timeout(t.to_string()),
+        ureq::Error::Io(e) if matches!(e.kind(), Io::TimedOut | Io::WouldBlock) => {
+            TransportError::Timeout(e.to_string())
+        }
+        ureq::Error::Io(e) => TransportError::Connect(e.to_string()),
+        e @ (ureq::Error::ConnectionFailed | ureq::Error::HostNotFound) => {
+            TransportError::Connect(e.to_string())
+        }
+        other => TransportError::Other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_only() {
+        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("0"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("99999999999"), None);
+    }
+}

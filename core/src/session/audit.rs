@@ -1,0 +1,96 @@
+//! The audit hook of the session registry.
+//!
+//! The registry does not depend on the audit log directly: it reports events to a
+//! [`SessionAuditSink`], which the host (or Magnetar's `audit::AuditLog`) implements.
+//! Events are reported after the database change they describe has committed, so a
+//! sink that writes to the same database through the same pool cannot deadlock on the
+//! single writer.
+
+use serde::Serialize;
+
+use crate::error::Result;
+
+/// The actions the registry records, with stable names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum SessionAction {
+    /// `session.create`: a session was created (status `success`).
+    #[serde(rename = "session.create")]
+    Create,
+    /// `session.reject`: a login was refused at the session limit under the reject
+    /// policy (status `rejected`; no session id).
+    #[serde(rename = "session.reject")]
+    Reject,
+    /// `session.evict`: the oldest session was revoked to make room for a new one
+    /// (status `evicted`; details name the new session).
+    #[serde(rename = "session.evict")]
+    Evict,
+    /// `session.monitor`: a request scored in the monitor band (status `monitor`).
+    #[serde(rename = "session.monitor")]
+    Monitor,
+    /// `session.step_up`: a request requires a second factor (status `step_up`).
+    #[serde(rename = "session.step_up")]
+    StepUp,
+    /// `session.terminate`: a request scored in the terminate band and the session
+    /// was revoked (status `terminate`).
+    #[serde(rename = "session.terminate")]
+    Terminate,
+    /// `session.rebaseline`: the host accepted a request's context as the session's
+    /// new baseline (after a successful step-up; status `success`).
+    #[serde(rename = "session.rebaseline")]
+    Rebaseline,
+    /// `session.revoke`: one session was revoked by token (status `revoked`).
+    #[serde(rename = "session.revoke")]
+    Revoke,
+    /// `session.revoke_all`: all of a user's sessions were revoked (status `revoked`;
+    /// no session id; details carry the reason, count and session ids).
+    #[serde(rename = "session.revoke_all")]
+    RevokeAll,
+}
+
+impl SessionAction {
+    /// The stable action name, e.g. `session.step_up`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionAction::Create => "session.create",
+            SessionAction::Reject => "session.reject",
+            SessionAction::Evict => "session.evict",
+            SessionAction::Monitor => "session.monitor",
+            SessionAction::StepUp => "session.step_up",
+            SessionAction::Terminate => "session.terminate",
+            SessionAction::Rebaseline => "session.rebaseline",
+            SessionAction::Revoke => "session.revoke",
+            SessionAction::RevokeAll => "session.revoke_all",
+        }
+    }
+}
+
+/// One event for the audit log. Never carries the session token or its hash.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionAuditEvent {
+    /// What happened.
+    pub action: SessionAction,
+    /// The user the session belongs to.
+    pub user_id: String,
+    /// The public session id (not the token); `None` for `session.reject` and
+    /// `session.revoke_all`.
+    pub session_id: Option<String>,
+    /// The client IP of the request that caused the event, when there was one.
+    pub ip: Option<String>,
+    /// The User-Agent of the request that caused the event, when there was one.
+    pub user_agent: Option<String>,
+    /// `success`, `rejected`, `evicted`, `revoked`, or the decision name
+    /// (`monitor`, `step_up`, `terminate`).
+    pub status: String,
+    /// Action-specific details: the score and reasons for decisions, the revocation
+    /// reason, the new session for an eviction.
+    pub details: serde_json::Value,
+    /// When it happened, in Unix milliseconds from the registry's clock.
+    pub timestamp_ms: i64,
+}
+
+/// Where the registry records its events.
+pub trait SessionAuditSink: Send + Sync {
+    /// Records one event. An error is returned to the caller of the registry
+    /// operation (the database change has already committed; see the registry docs).
+    fn record(&self, event: SessionAuditEvent) -> Result<()>;
+}

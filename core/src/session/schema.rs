@@ -1,0 +1,30 @@
+//! The session table (component `session` in the pool's schema registry).
+
+/// Version 1.
+///
+/// Stored per session: a random public id, the SHA-256 of the token (never the
+/// token), the user id, creation / last-seen / absolute-expiry times (Unix ms), the
+/// baseline IP and User-Agent (scoring needs the values for subnet and browser-version
+/// comparisons), the HMAC fingerprint of the other headers (not their values), and the
+/// revocation time and reason. Revoked rows are kept until they would have expired so
+/// that a revoked token is reported as revoked rather than unknown.
+pub const V1: &str = "
+CREATE TABLE magnetar_session (
+    id            TEXT    PRIMARY KEY NOT NULL,
+    token_hash    BLOB    NOT NULL UNIQUE,
+    user_id       TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_seen     INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    ip            TEXT    NOT NULL,
+    user_agent    TEXT    NOT NULL,
+    fingerprint   BLOB    NOT NULL,
+    revoked_at    INTEGER,
+    revoke_reason TEXT
+) STRICT;
+CREATE INDEX magnetar_session_user ON magnetar_session (user_id, created_at);
+CREATE INDEX magnetar_session_expiry ON magnetar_session (expires_at);
+";
+
+/// All versions, oldest first.
+pub const MIGRATIONS: &[&str] = &[V1];
