@@ -1,3 +1,25 @@
+/*
+ * magnetar.h - the C API of Magnetar, an embedded security core: SQLite connection pool,
+ * encrypted tamper-evident audit log, password hashing, breach check, session risk.
+ *
+ * Link libmagnetar.a (add -lpthread -ldl -lm) or libmagnetar.so; `pkg-config magnetar`.
+ *
+ * Conventions (every function below follows them; see bindings/c/README.md):
+ * - Handles (mgn_pool, mgn_hasher, mgn_breach, mgn_sessions, mgn_audit, mgn_request,
+ *   mgn_result, mgn_audit_events) are opaque, created by *_new / *_open and released by
+ *   the matching *_free, which accepts NULL.
+ * - Every fallible function returns an mgn_status (MGN_OK == 0) and writes its results
+ *   through out-parameters only on success. mgn_last_error_message() describes the last
+ *   failure on the calling thread until the next mgn_ call on that thread.
+ * - Strings in are NUL-terminated UTF-8 (invalid UTF-8 is MGN_INVALID_ARGUMENT); binary
+ *   data is pointer + length; the library copies what it keeps. NULL arguments are
+ *   checked and reported as MGN_INVALID_ARGUMENT, never dereferenced.
+ * - Every string the library allocates is released with mgn_string_free (it is wiped
+ *   first); structs that hold allocated strings have a *_clear function.
+ * - No panic crosses this boundary (a bug is reported as MGN_PANIC).
+ * - Callbacks take `void *userdata` first.
+ */
+
 #ifndef MAGNETAR_H
 #define MAGNETAR_H
 
@@ -123,6 +145,152 @@ typedef uint32_t mgn_status;
 #endif // __cplusplus
 
 /**
+ * The verdict of a breach check.
+ */
+enum mgn_breach_verdict
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The password appears in the corpus `count` times.
+   */
+  MGN_BREACH_BREACHED = 1,
+  /**
+   * The password is not in the corpus (or, offline, in the index's subset of it).
+   */
+  MGN_BREACH_NOT_FOUND = 2,
+  /**
+   * The check could not be completed (network down, rate limited, bad response);
+   * `reason` says why. Never treat as "safe": the caller's policy decides.
+   */
+  MGN_BREACH_UNKNOWN = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_breach_verdict mgn_breach_verdict;
+#else
+typedef uint32_t mgn_breach_verdict;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Where a breach answer came from.
+ */
+enum mgn_breach_source
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The local index.
+   */
+  MGN_SOURCE_OFFLINE = 1,
+  /**
+   * The cache of earlier online answers.
+   */
+  MGN_SOURCE_CACHE = 2,
+  /**
+   * The range API (including failed attempts to reach it).
+   */
+  MGN_SOURCE_ONLINE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_breach_source mgn_breach_source;
+#else
+typedef uint32_t mgn_breach_source;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What to do about a request, by increasing risk.
+ */
+enum mgn_decision
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Score below the monitor threshold: let it through.
+   */
+  MGN_DECISION_ALLOW = 1,
+  /**
+   * Let it through, and record it.
+   */
+  MGN_DECISION_MONITOR = 2,
+  /**
+   * Require a second factor before continuing.
+   */
+  MGN_DECISION_STEP_UP = 3,
+  /**
+   * End the session (the registry revokes it).
+   */
+  MGN_DECISION_TERMINATE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_decision mgn_decision;
+#else
+typedef uint32_t mgn_decision;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A risk signal that contributed to a score.
+ */
+enum mgn_signal
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The IP moved to another network.
+   */
+  MGN_SIGNAL_IP_CHANGE = 1,
+  /**
+   * The IP moved within the same IPv4 /24 or IPv6 /48.
+   */
+  MGN_SIGNAL_IP_SUBNET_CHANGE = 2,
+  /**
+   * The User-Agent changed to another browser, OS, device or app.
+   */
+  MGN_SIGNAL_USER_AGENT_CHANGE = 3,
+  /**
+   * Only the browser/app version moved.
+   */
+  MGN_SIGNAL_USER_AGENT_VERSION_CHANGE = 4,
+  /**
+   * The other fingerprinted headers changed.
+   */
+  MGN_SIGNAL_FINGERPRINT_MISMATCH = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_signal mgn_signal;
+#else
+typedef uint32_t mgn_signal;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Checks passwords against the offline index and/or the range API. Created by
+ * `mgn_breach_new` or `mgn_breach_new_with_transport`, released with `mgn_breach_free`.
+ *
+ * Thread safety: any number of threads may call `mgn_breach_check` on one checker at
+ * once (its cache and circuit breaker are shared); share one per process.
+ */
+typedef struct mgn_breach mgn_breach;
+
+/**
+ * The response a host transport fills in during its callback, through
+ * `mgn_http_response_set_status`, `mgn_http_response_set_body`,
+ * `mgn_http_response_set_retry_after` and `mgn_http_response_set_error`. Owned by the
+ * library and valid only during the callback.
+ */
+typedef struct mgn_http_response mgn_http_response;
+
+/**
  * A pool of SQLite connections to one database file: one writer, up to `max_readers`
  * readers, WAL. Created by `mgn_pool_open` or `mgn_pool_shared`, released with
  * `mgn_pool_free`.
@@ -134,11 +302,73 @@ typedef uint32_t mgn_status;
 typedef struct mgn_pool mgn_pool;
 
 /**
+ * The context of one HTTP request: client IP, User-Agent and other fingerprinted
+ * headers (e.g. Accept-Language). Created by `mgn_request_new`, released with
+ * `mgn_request_free`.
+ *
+ * Thread safety: `mgn_request_set_header` modifies the request and must not run while
+ * another thread uses it; otherwise any number of threads may read it at once.
+ */
+typedef struct mgn_request mgn_request;
+
+/**
  * The result of one statement: column names, rows of `mgn_value`s, rows affected and the
  * last insert rowid. Created by `mgn_pool_execute`/`mgn_pool_query`, released with
  * `mgn_result_free`. Immutable: any number of threads may read it at once.
  */
 typedef struct mgn_result mgn_result;
+
+/**
+ * The session registry: sessions stored through a pool (only a hash of each token),
+ * per-user limits, idle and absolute timeouts, and risk scoring of every request.
+ * Created by `mgn_sessions_open`, released with `mgn_sessions_free`.
+ *
+ * Thread safety: any number of threads may use one registry at once.
+ */
+typedef struct mgn_sessions mgn_sessions;
+
+/**
+ * The storage class of an `mgn_value`: one of the `MGN_NULL` ... `MGN_BLOB` constants.
+ */
+typedef uint32_t mgn_value_kind;
+
+/**
+ * An SQLite value, used both for statement parameters (in) and result cells (out).
+ *
+ * `kind` says which field holds the value: `integer` for `MGN_INTEGER`, `real` for
+ * `MGN_REAL`, `data` + `len` for `MGN_TEXT` and `MGN_BLOB`; other fields are ignored on
+ * input and zero/NULL on output. Build parameters with designated initializers, e.g.
+ * `(mgn_value){ .kind = MGN_TEXT, .data = "alice", .len = 5 }`.
+ *
+ * In: text must be valid UTF-8 (otherwise `MGN_INVALID_ARGUMENT`) and need not be
+ * NUL-terminated; `data` may be NULL only when `len` is 0. The library copies what it
+ * needs before returning.
+ * Out (from `mgn_result_row`): `data` is owned by the `mgn_result` and valid until it is
+ * freed. Text is followed by a NUL byte (not counted in `len`), so it can be used as a C
+ * string unless the stored text itself contains NUL bytes.
+ */
+typedef struct mgn_value {
+  /**
+   * Which of the fields below holds the value.
+   */
+  mgn_value_kind kind;
+  /**
+   * The value when `kind` is `MGN_INTEGER`.
+   */
+  int64_t integer;
+  /**
+   * The value when `kind` is `MGN_REAL`.
+   */
+  double real;
+  /**
+   * The bytes when `kind` is `MGN_TEXT` or `MGN_BLOB`.
+   */
+  const void *data;
+  /**
+   * The number of bytes at `data` (excluding any trailing NUL).
+   */
+  size_t len;
+} mgn_value;
 
 /**
  * Pool settings. Fill with `mgn_pool_options_default` (core's defaults), then change the
@@ -183,49 +413,6 @@ typedef struct mgn_pool_options {
    */
   bool synchronous_full;
 } mgn_pool_options;
-
-/**
- * The storage class of an `mgn_value`: one of the `MGN_NULL` ... `MGN_BLOB` constants.
- */
-typedef uint32_t mgn_value_kind;
-
-/**
- * An SQLite value, used both for statement parameters (in) and result cells (out).
- *
- * `kind` says which field holds the value: `integer` for `MGN_INTEGER`, `real` for
- * `MGN_REAL`, `data` + `len` for `MGN_TEXT` and `MGN_BLOB`; other fields are ignored on
- * input and zero/NULL on output. Build parameters with designated initializers, e.g.
- * `(mgn_value){ .kind = MGN_TEXT, .data = "alice", .len = 5 }`.
- *
- * In: text must be valid UTF-8 (otherwise `MGN_INVALID_ARGUMENT`) and need not be
- * NUL-terminated; `data` may be NULL only when `len` is 0. The library copies what it
- * needs before returning.
- * Out (from `mgn_result_row`): `data` is owned by the `mgn_result` and valid until it is
- * freed. Text is followed by a NUL byte (not counted in `len`), so it can be used as a C
- * string unless the stored text itself contains NUL bytes.
- */
-typedef struct mgn_value {
-  /**
-   * Which of the fields below holds the value.
-   */
-  mgn_value_kind kind;
-  /**
-   * The value when `kind` is `MGN_INTEGER`.
-   */
-  int64_t integer;
-  /**
-   * The value when `kind` is `MGN_REAL`.
-   */
-  double real;
-  /**
-   * The bytes when `kind` is `MGN_TEXT` or `MGN_BLOB`.
-   */
-  const void *data;
-  /**
-   * The number of bytes at `data` (excluding any trailing NUL).
-   */
-  size_t len;
-} mgn_value;
 
 /**
  * A snapshot of a pool's gauges and counters; wait times in microseconds.
@@ -290,6 +477,331 @@ typedef struct mgn_pool_stats {
 } mgn_pool_stats;
 
 /**
+ * Breach checker settings. Fill with `mgn_breach_options_default`, then change what you
+ * need. Durations are in milliseconds; string fields are NUL-terminated UTF-8, copied by
+ * `mgn_breach_new*`, and NULL means core's default.
+ */
+typedef struct mgn_breach_options {
+  /**
+   * Ask the range API when the offline index (if any) does not know the password
+   * (default true).
+   */
+  bool online;
+  /**
+   * Base URL of the range API without `/range/`; NULL for the public API
+   * (https://api.pwnedpasswords.com).
+   */
+  const char *base_url;
+  /**
+   * `User-Agent` sent with every request; NULL for `magnetar-breach-check/<version>`.
+   */
+  const char *user_agent;
+  /**
+   * Connect timeout of the built-in HTTPS transport (default 5000).
+   */
+  uint64_t connect_timeout_ms;
+  /**
+   * Total timeout of one request of the built-in HTTPS transport (default 10000).
+   */
+  uint64_t timeout_ms;
+  /**
+   * Most cached results; 0 disables the cache (default 10000).
+   */
+  size_t cache_size;
+  /**
+   * How long a cached result stays valid (default 86400000, 24 h).
+   */
+  uint64_t cache_ttl_ms;
+  /**
+   * Retries after a failed request within one check (default 2).
+   */
+  uint32_t retries;
+  /**
+   * Backoff before the first retry, doubled for each further one (default 200).
+   */
+  uint64_t backoff_ms;
+  /**
+   * Upper bound of one backoff sleep (default 2000).
+   */
+  uint64_t backoff_max_ms;
+  /**
+   * Longest `Retry-After` a check waits for; longer answers `UNKNOWN` at once (default
+   * 2000).
+   */
+  uint64_t max_retry_after_ms;
+  /**
+   * Consecutive failed checks that open the circuit breaker (default 5).
+   */
+  uint32_t breaker_threshold;
+  /**
+   * How long an open breaker refuses to call the API (default 30000).
+   */
+  uint64_t breaker_cooldown_ms;
+  /**
+   * Query the NTLM variant of the range API instead of SHA-1 (default false).
+   */
+  bool ntlm;
+  /**
+   * Path of an offline index (from `mgn_breach_index_build`) consulted before the
+   * network; NULL for none (default). With `online` false, checks are fully offline.
+   */
+  const char *offline_index;
+} mgn_breach_options;
+
+/**
+ * One HTTP header of a range request, as given to a host transport.
+ */
+typedef struct mgn_http_header {
+  /**
+   * The header name, e.g. "Add-Padding" (NUL-terminated).
+   */
+  const char *name;
+  /**
+   * The header value, e.g. "true" (NUL-terminated).
+   */
+  const char *value;
+} mgn_http_header;
+
+/**
+ * A host transport: sends `GET url` with the `n_headers` headers and fills `response`.
+ *
+ * Called from the thread that called `mgn_breach_check`, possibly from several threads
+ * at once, with the `userdata` given to `mgn_breach_new_with_transport`. `url`,
+ * `headers` and `response` are valid only during the call. Send exactly the headers
+ * given and no other request (the URL carries only the 5-character hash prefix).
+ *
+ * Return `MGN_OK` when an HTTP response arrived (any status, including 429 and 5xx: set
+ * it with `mgn_http_response_set_status`); return any other status (e.g.
+ * `MGN_TRANSPORT`) when none did (timeout, DNS or TLS failure), optionally after
+ * `mgn_http_response_set_error`. The check then retries or answers `UNKNOWN`.
+ */
+typedef mgn_status (*mgn_transport_fn)(void *userdata,
+                                       const char *url,
+                                       const struct mgn_http_header *headers,
+                                       size_t n_headers,
+                                       struct mgn_http_response *response);
+
+/**
+ * The answer of `mgn_breach_check`.
+ */
+typedef struct mgn_breach_result {
+  /**
+   * The verdict.
+   */
+  mgn_breach_verdict verdict;
+  /**
+   * Times seen in breaches when `MGN_BREACH_BREACHED`, otherwise 0.
+   */
+  uint64_t count;
+  /**
+   * Where the answer came from.
+   */
+  mgn_breach_source source;
+  /**
+   * Why the answer is `MGN_BREACH_UNKNOWN` (never the password or its hash), or NULL
+   * for other verdicts. Free with `mgn_string_free`.
+   */
+  char *reason;
+} mgn_breach_result;
+
+/**
+ * What `mgn_breach_index_build` produced.
+ */
+typedef struct mgn_breach_index_stats {
+  /**
+   * Corpus rows read (non-empty, non-padding lines).
+   */
+  uint64_t rows;
+  /**
+   * Distinct hashes kept (after `top_n`).
+   */
+  uint64_t distinct_hashes;
+  /**
+   * Entries in the index (distinct hashes minus fingerprint merges).
+   */
+  uint64_t entries;
+  /**
+   * Sorted runs spilled to temporary files (0 when everything fit in memory).
+   */
+  uint64_t spilled_runs;
+  /**
+   * Size of the index file in bytes.
+   */
+  uint64_t file_bytes;
+} mgn_breach_index_stats;
+
+/**
+ * One signal's contribution to a score.
+ */
+typedef struct mgn_reason {
+  /**
+   * The signal.
+   */
+  mgn_signal signal;
+  /**
+   * The weight it added.
+   */
+  double weight;
+  /**
+   * What changed, e.g. "203.0.113.7 -> 198.51.100.2" (owned by the assessment).
+   */
+  char *detail;
+} mgn_reason;
+
+/**
+ * A risk assessment: the score in [0, 1], its decision, and the reasons. Filled by
+ * `mgn_session_score` and `mgn_sessions_validate`; release what it holds with
+ * `mgn_assessment_clear`.
+ */
+typedef struct mgn_assessment {
+  /**
+   * Sum of the signal weights, clamped to [0, 1].
+   */
+  double score;
+  /**
+   * The decision the score falls into.
+   */
+  mgn_decision decision;
+  /**
+   * `n_reasons` reasons in a fixed order (IP, User-Agent, fingerprint); NULL when 0.
+   */
+  struct mgn_reason *reasons;
+  /**
+   * Number of entries at `reasons`.
+   */
+  size_t n_reasons;
+} mgn_assessment;
+
+/**
+ * Weights and thresholds of the risk score. Fill with `mgn_scoring_policy_default`.
+ */
+typedef struct mgn_scoring_policy {
+  /**
+   * IP moved to another network (default 0.3).
+   */
+  double ip_change;
+  /**
+   * IP moved within the same subnet (default 0.1).
+   */
+  double ip_subnet_change;
+  /**
+   * User-Agent changed (default 0.5).
+   */
+  double user_agent_change;
+  /**
+   * Only the browser version moved (default 0.1).
+   */
+  double user_agent_version_change;
+  /**
+   * Other fingerprinted headers changed (default 0.2).
+   */
+  double fingerprint_mismatch;
+  /**
+   * Monitor from this score (default 0.5).
+   */
+  double monitor;
+  /**
+   * Step up from this score (default 0.7).
+   */
+  double step_up;
+  /**
+   * Terminate from this score (default 0.9).
+   */
+  double terminate;
+  /**
+   * IPv4 prefix length of a "same subnet" move (default 24).
+   */
+  uint8_t ipv4_subnet_prefix;
+  /**
+   * IPv6 prefix length of a "same subnet" move (default 48).
+   */
+  uint8_t ipv6_subnet_prefix;
+} mgn_scoring_policy;
+
+/**
+ * Session registry settings. Fill with `mgn_session_options_default`. Durations in ms.
+ */
+typedef struct mgn_session_options {
+  /**
+   * Concurrent sessions per user (default 3, at least 1).
+   */
+  uint32_t max_sessions_per_user;
+  /**
+   * At the limit, refuse new sessions with `MGN_SESSION_LIMIT` instead of revoking the
+   * oldest (default false: evict the oldest).
+   */
+  bool reject_at_limit;
+  /**
+   * A session unused this long expires (default 1800000, 30 minutes).
+   */
+  uint64_t idle_timeout_ms;
+  /**
+   * A session expires this long after creation (default 86400000, 24 hours).
+   */
+  uint64_t absolute_timeout_ms;
+  /**
+   * Last-seen is written only when it moved by at least this much (default 60000; at
+   * most `idle_timeout_ms`).
+   */
+  uint64_t touch_interval_ms;
+  /**
+   * Weights and thresholds of the risk score.
+   */
+  struct mgn_scoring_policy scoring;
+} mgn_session_options;
+
+/**
+ * A session as the host sees it (never its token). Strings are owned by the struct:
+ * release them with `mgn_session_info_clear`.
+ */
+typedef struct mgn_session_info {
+  /**
+   * Random public id (32 hex characters), safe to log and show in a device list.
+   */
+  char *id;
+  /**
+   * The owner.
+   */
+  char *user_id;
+  /**
+   * Creation time, Unix ms.
+   */
+  int64_t created_at_ms;
+  /**
+   * Last stored use, Unix ms.
+   */
+  int64_t last_seen_ms;
+  /**
+   * When the session expires if unused, Unix ms.
+   */
+  int64_t idle_expires_at_ms;
+  /**
+   * Absolute expiry, Unix ms.
+   */
+  int64_t expires_at_ms;
+  /**
+   * Baseline client IP.
+   */
+  char *ip;
+  /**
+   * Baseline User-Agent.
+   */
+  char *user_agent;
+  /**
+   * Whether the session was revoked.
+   */
+  bool revoked;
+  /**
+   * When it was revoked, Unix ms (0 unless `revoked`).
+   */
+  int64_t revoked_at_ms;
+  /**
+   * Why it was revoked (e.g. "logout", "terminate"), or NULL.
+   */
+  char *revoke_reason;
+} mgn_session_info;
+
+/**
  * SQL NULL.
  */
 #define MGN_NULL 0
@@ -327,6 +839,15 @@ extern "C" {
 const char *mgn_version(void);
 
 /**
+ * The name of a status code (for example "MGN_POOL_TIMEOUT"), for logs.
+ *
+ * Takes the code as an integer so any value is safe to pass; unknown codes give
+ * "MGN_UNKNOWN". The string is static: never free it. Thread-safe; does not touch the
+ * thread's last error message.
+ */
+const char *mgn_status_name(uint32_t status);
+
+/**
  * The message describing why the last failed `mgn_` call on this thread failed.
  *
  * Returns "" when the last call succeeded (or none was made). The string is owned by the
@@ -336,6 +857,73 @@ const char *mgn_version(void);
  * never contain a secret (password, key, token or decrypted field).
  */
 const char *mgn_last_error_message(void);
+
+/**
+ * Frees a string returned by the library (wiping its bytes first). NULL is a no-op.
+ *
+ * Only pass strings this library documents as "free with `mgn_string_free`", exactly
+ * once. Thread-safe.
+ */
+void mgn_string_free(char *s);
+
+/**
+ * Writes the number of columns of `result` to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_column_count(const struct mgn_result *result, size_t *out);
+
+/**
+ * Writes the name of column `index` of `result` to `*out`.
+ *
+ * The string is owned by `result` and valid until `mgn_result_free`; do not free it.
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * Thread-safe.
+ */
+mgn_status mgn_result_column_name(const struct mgn_result *result, size_t index, const char **out);
+
+/**
+ * Writes the number of rows of `result` to `*out` (0 for statements returning no rows).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_row_count(const struct mgn_result *result, size_t *out);
+
+/**
+ * Writes a pointer to row `index` of `result` to `*out`: an array of
+ * `mgn_result_column_count` values, in column order.
+ *
+ * Iterate rows with `for (i = 0; i < rows; i++) mgn_result_row(r, i, &row)`. The values
+ * and their text/blob bytes are owned by `result` and valid until `mgn_result_free`.
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * Thread-safe.
+ */
+mgn_status mgn_result_row(const struct mgn_result *result,
+                          size_t index,
+                          const struct mgn_value **out);
+
+/**
+ * Writes the number of rows inserted, updated or deleted by the statement to `*out`
+ * (0 for queries).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_rows_affected(const struct mgn_result *result, uint64_t *out);
+
+/**
+ * Writes the rowid of the most recent successful INSERT on the connection that ran the
+ * statement to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_last_insert_rowid(const struct mgn_result *result, int64_t *out);
+
+/**
+ * Frees a result and every string and value borrowed from it. NULL is a no-op.
+ *
+ * Call once per result, when no other thread is using it.
+ */
+void mgn_result_free(struct mgn_result *result);
 
 /**
  * Writes core's default pool settings to `*out`.
@@ -463,80 +1051,290 @@ mgn_status mgn_pool_close(const struct mgn_pool *pool, uint64_t timeout_ms);
 void mgn_pool_free(struct mgn_pool *pool);
 
 /**
- * The name of a status code (for example "MGN_POOL_TIMEOUT"), for logs.
+ * Writes core's default breach settings to `*out` (online, public API, no index; string
+ * fields NULL).
  *
- * Takes the code as an integer so any value is safe to pass; unknown codes give
- * "MGN_UNKNOWN". The string is static: never free it. Thread-safe; does not touch the
- * thread's last error message.
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
  */
-const char *mgn_status_name(uint32_t status);
+mgn_status mgn_breach_options_default(struct mgn_breach_options *out);
 
 /**
- * Frees a string returned by the library (wiping its bytes first). NULL is a no-op.
+ * Creates a checker with the built-in HTTPS transport (rustls) when `online`, and the
+ * offline index when configured (opened and fully verified now); writes it to `*out`.
+ * `options` may be NULL for the defaults. Release with `mgn_breach_free`.
  *
- * Only pass strings this library documents as "free with `mgn_string_free`", exactly
- * once. Thread-safe.
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `out`, invalid UTF-8), `MGN_INVALID_CONFIG` (a
+ * value out of range, or neither online nor an index), `MGN_IO` / `MGN_INVALID_INDEX`
+ * (the index cannot be read or is corrupt). Thread-safe.
  */
-void mgn_string_free(char *s);
+mgn_status mgn_breach_new(const struct mgn_breach_options *options, struct mgn_breach **out);
 
 /**
- * Writes the number of columns of `result` to `*out`.
+ * Creates a checker that sends its range requests through the host's `transport`
+ * (called with `userdata` first) instead of the built-in HTTPS client, and writes it to
+ * `*out`. `options` may be NULL for the defaults; its timeouts are then the transport's
+ * business.
  *
- * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ * `transport` and `userdata` must stay valid until `mgn_breach_free`, and must be safe to
+ * call from several threads at once if the checker is. Errors: as `mgn_breach_new`, and
+ * `MGN_INVALID_ARGUMENT` if `transport` is NULL. Thread-safe.
  */
-mgn_status mgn_result_column_count(const struct mgn_result *result, size_t *out);
+mgn_status mgn_breach_new_with_transport(const struct mgn_breach_options *options,
+                                         mgn_transport_fn transport,
+                                         void *userdata,
+                                         struct mgn_breach **out);
 
 /**
- * Writes the name of column `index` of `result` to `*out`.
+ * Sets the HTTP status code of the response (required when the callback returns
+ * `MGN_OK`). Only call from inside the transport callback.
  *
- * The string is owned by `result` and valid until `mgn_result_free`; do not free it.
- * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * Errors: `MGN_INVALID_ARGUMENT` if `response` is NULL or `status` is not 100..=599.
+ */
+mgn_status mgn_http_response_set_status(struct mgn_http_response *response, uint16_t status);
+
+/**
+ * Copies `len` bytes at `body` as the response body (replacing any earlier body); the
+ * host may free its buffer as soon as this returns. Bytes that are not UTF-8 are replaced
+ * (a range body is ASCII; the checker reports a garbled one as `UNKNOWN`). Only call from
+ * inside the transport callback.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `response` is NULL, or `body` is NULL with `len` > 0.
+ */
+mgn_status mgn_http_response_set_body(struct mgn_http_response *response,
+                                      const uint8_t *body,
+                                      size_t len);
+
+/**
+ * Records the response's `Retry-After` header value (as received, e.g. "3"); values the
+ * checker cannot parse as seconds are ignored (it then uses its backoff). Only call from
+ * inside the transport callback.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or not UTF-8.
+ */
+mgn_status mgn_http_response_set_retry_after(struct mgn_http_response *response, const char *value);
+
+/**
+ * Records why no response arrived, for the `UNKNOWN` reason, before the callback returns
+ * an error status. Must not contain secrets. Only call from inside the transport
+ * callback.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or not UTF-8.
+ */
+mgn_status mgn_http_response_set_error(struct mgn_http_response *response, const char *message);
+
+/**
+ * Checks `password` (NUL-terminated UTF-8): the offline index first, then the cache, then
+ * the range API (only the first 5 hex digits of its SHA-1 leave the process). Writes the
+ * answer to `*out`; free `out->reason` with `mgn_string_free` (it is NULL unless the
+ * verdict is `MGN_BREACH_UNKNOWN`).
+ *
+ * A network failure is not an error: it is `MGN_OK` with `MGN_BREACH_UNKNOWN`. Errors:
+ * `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8). Thread-safe; may block for the
+ * network (timeouts, retries and backoff in the options).
+ */
+mgn_status mgn_breach_check(const struct mgn_breach *breach,
+                            const char *password,
+                            struct mgn_breach_result *out);
+
+/**
+ * Releases a checker. NULL is a no-op. Call once, after every other call using it
+ * returned; the transport callback is not called afterwards.
+ */
+void mgn_breach_free(struct mgn_breach *breach);
+
+/**
+ * Builds an offline index at `index_path` from the Pwned Passwords corpus file
+ * `corpus_path` (`HASH:COUNT` lines, SHA-1 or NTLM, plain or gzip), keeping only the
+ * `top_n` most frequent hashes (0 keeps all). Writes statistics to `*out_stats` (may be
+ * NULL). The file is written under a temporary name and renamed into place.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL path, invalid UTF-8, a malformed corpus line,
+ * named with its number), `MGN_IO`. Thread-safe; takes minutes and up to 128 MiB for
+ * the full corpus.
+ */
+mgn_status mgn_breach_index_build(const char *corpus_path,
+                                  const char *index_path,
+                                  uint64_t top_n,
+                                  struct mgn_breach_index_stats *out_stats);
+
+/**
+ * Opens and fully verifies the offline index at `index_path` (header, length, tables and
+ * entry checksums) and writes its number of entries to `*out_entries` (may be NULL).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL path, invalid UTF-8), `MGN_IO` (cannot read),
+ * `MGN_INVALID_INDEX` (corrupt, truncated or unknown version). Thread-safe.
+ */
+mgn_status mgn_breach_index_verify(const char *index_path, uint64_t *out_entries);
+
+/**
+ * Creates a request context from a textual IPv4/IPv6 address and a User-Agent (both
+ * NUL-terminated UTF-8; the User-Agent may be "") and writes it to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, an IP that does not
+ * parse, an over-long User-Agent). Thread-safe.
+ */
+mgn_status mgn_request_new(const char *ip, const char *user_agent, struct mgn_request **out);
+
+/**
+ * Adds (or replaces) a fingerprinted header of `request`; an empty value removes it.
+ * Names are case-insensitive; values are normalised.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, a name that is not an
+ * HTTP token or is User-Agent, an over-long value, too many headers). Not thread-safe
+ * for the same request.
+ */
+mgn_status mgn_request_set_header(struct mgn_request *request, const char *name, const char *value);
+
+/**
+ * Releases a request context. NULL is a no-op.
+ */
+void mgn_request_free(struct mgn_request *request);
+
+/**
+ * Releases the reasons an assessment holds and resets it (score 0, no reasons). NULL,
+ * and clearing twice, are no-ops. Only pass assessments filled by this library.
+ */
+void mgn_assessment_clear(struct mgn_assessment *assessment);
+
+/**
+ * Writes core's default scoring policy to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_scoring_policy_default(struct mgn_scoring_policy *out);
+
+/**
+ * Scores `current` against `previous` (a pure function: nothing is stored) under `policy`
+ * (NULL for the default) and writes the assessment to `*out`; release it with
+ * `mgn_assessment_clear`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL request or `out`), `MGN_INVALID_CONFIG` (a weight
+ * or threshold out of range, named in the message). Thread-safe.
+ */
+mgn_status mgn_session_score(const struct mgn_scoring_policy *policy,
+                             const struct mgn_request *previous,
+                             const struct mgn_request *current,
+                             struct mgn_assessment *out);
+
+/**
+ * Writes core's default session settings to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_session_options_default(struct mgn_session_options *out);
+
+/**
+ * Opens the session registry in `pool`'s database (creating its table), with the host's
+ * 32-byte fingerprint key (`key_len` must be 32; it is copied) and `options` (NULL for the
+ * defaults), and writes it to `*out`. The pool may be freed afterwards: the registry keeps
+ * its own reference.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (a key that is not 32
+ * bytes), `MGN_INVALID_CONFIG`, `MGN_SCHEMA_TOO_NEW`, pool and database errors.
  * Thread-safe.
  */
-mgn_status mgn_result_column_name(const struct mgn_result *result, size_t index, const char **out);
+mgn_status mgn_sessions_open(const struct mgn_pool *pool,
+                             const uint8_t *fingerprint_key,
+                             size_t key_len,
+                             const struct mgn_session_options *options,
+                             struct mgn_sessions **out);
 
 /**
- * Writes the number of rows of `result` to `*out` (0 for statements returning no rows).
- *
- * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ * Releases the strings a session info holds and resets it. NULL, and clearing twice,
+ * are no-ops. Only pass structs filled by this library.
  */
-mgn_status mgn_result_row_count(const struct mgn_result *result, size_t *out);
+void mgn_session_info_clear(struct mgn_session_info *info);
 
 /**
- * Writes a pointer to row `index` of `result` to `*out`: an array of
- * `mgn_result_column_count` values, in column order.
+ * Creates a session for `user_id` from the login request and writes its token to
+ * `*out_token` (43 characters; give it to the client, it is not stored; free with
+ * `mgn_string_free`, which wipes it) and the session to `*out_session` (may be NULL;
+ * release with `mgn_session_info_clear`).
  *
- * Iterate rows with `for (i = 0; i < rows; i++) mgn_result_row(r, i, &row)`. The values
- * and their text/blob bytes are owned by `result` and valid until `mgn_result_free`.
- * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * At the per-user limit the oldest sessions are revoked, or, with `reject_at_limit`,
+ * the call fails with `MGN_SESSION_LIMIT`. Errors: also `MGN_INVALID_ARGUMENT` (NULL
+ * argument, invalid UTF-8, user id empty or over 256 bytes), pool and database errors.
  * Thread-safe.
  */
-mgn_status mgn_result_row(const struct mgn_result *result,
-                          size_t index,
-                          const struct mgn_value **out);
+mgn_status mgn_sessions_create(const struct mgn_sessions *sessions,
+                               const char *user_id,
+                               const struct mgn_request *request,
+                               char **out_token,
+                               struct mgn_session_info *out_session);
 
 /**
- * Writes the number of rows inserted, updated or deleted by the statement to `*out`
- * (0 for queries).
+ * Checks `token` (NUL-terminated) and scores `request` against the session's baseline;
+ * writes the assessment to `*out_assessment` (release with `mgn_assessment_clear`) and
+ * the session to `*out_session` (may be NULL; release with `mgn_session_info_clear`).
  *
- * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ * On `MGN_DECISION_TERMINATE` the session is revoked and the call still succeeds; later
+ * calls fail with `MGN_SESSION_REVOKED`. Errors: `MGN_SESSION_NOT_FOUND`,
+ * `MGN_SESSION_REVOKED`, `MGN_SESSION_EXPIRED`, `MGN_INVALID_ARGUMENT` (NULL argument,
+ * a token of the wrong shape), pool and database errors. Thread-safe.
  */
-mgn_status mgn_result_rows_affected(const struct mgn_result *result, uint64_t *out);
+mgn_status mgn_sessions_validate(const struct mgn_sessions *sessions,
+                                 const char *token,
+                                 const struct mgn_request *request,
+                                 struct mgn_assessment *out_assessment,
+                                 struct mgn_session_info *out_session);
 
 /**
- * Writes the rowid of the most recent successful INSERT on the connection that ran the
- * statement to `*out`.
+ * Accepts `request` as the session's new baseline (IP, User-Agent, fingerprint),
+ * typically after the host completed a step-up (2FA). Writes the session to
+ * `*out_session` (may be NULL; release with `mgn_session_info_clear`).
  *
- * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ * Errors: as `mgn_sessions_validate`. Thread-safe.
  */
-mgn_status mgn_result_last_insert_rowid(const struct mgn_result *result, int64_t *out);
+mgn_status mgn_sessions_rebaseline(const struct mgn_sessions *sessions,
+                                   const char *token,
+                                   const struct mgn_request *request,
+                                   struct mgn_session_info *out_session);
 
 /**
- * Frees a result and every string and value borrowed from it. NULL is a no-op.
+ * Revokes the session of `token` (logout). Revoking an already revoked or expired session
+ * succeeds.
  *
- * Call once per result, when no other thread is using it.
+ * Errors: `MGN_SESSION_NOT_FOUND` (unknown token), `MGN_INVALID_ARGUMENT` (NULL argument,
+ * malformed token), pool and database errors. Thread-safe.
  */
-void mgn_result_free(struct mgn_result *result);
+mgn_status mgn_sessions_revoke(const struct mgn_sessions *sessions, const char *token);
+
+/**
+ * Revokes every session of `user_id` (on password change, account lock...) with `reason`
+ * kept on each session; writes how many were revoked to `*out_count` (may be NULL).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), pool and database
+ * errors. Thread-safe.
+ */
+mgn_status mgn_sessions_revoke_all(const struct mgn_sessions *sessions,
+                                   const char *user_id,
+                                   const char *reason,
+                                   size_t *out_count);
+
+/**
+ * Writes the number of live sessions (not revoked, not expired) of `user_id` to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), pool and database
+ * errors. Thread-safe.
+ */
+mgn_status mgn_sessions_count(const struct mgn_sessions *sessions,
+                              const char *user_id,
+                              size_t *out);
+
+/**
+ * Deletes every session past its idle or absolute timeout and writes how many to
+ * `*out_count` (may be NULL). Run it periodically.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `sessions`), pool and database errors.
+ * Thread-safe.
+ */
+mgn_status mgn_sessions_sweep_expired(const struct mgn_sessions *sessions, size_t *out_count);
+
+/**
+ * Releases a registry (its fingerprint key is wiped). NULL is a no-op. Call once, after
+ * every other call using it returned.
+ */
+void mgn_sessions_free(struct mgn_sessions *sessions);
 
 #ifdef __cplusplus
 }  // extern "C"

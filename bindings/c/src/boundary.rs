@@ -22,7 +22,12 @@ pub(crate) fn call(name: &str, body: impl FnOnce() -> Result<()>) -> mgn_status 
     // in core is behind `parking_lot` locks, which do not poison; the host is told the call
     // failed and may continue.
     match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => mgn_status::MGN_OK,
+        Ok(Ok(())) => {
+            // A nested call (a host callback calling back into the library) may have
+            // left a message; a successful call leaves none.
+            error::clear();
+            mgn_status::MGN_OK
+        }
         Ok(Err(err)) => {
             error::set(&err);
             mgn_status::from_kind(err.kind())

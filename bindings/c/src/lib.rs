@@ -18,13 +18,24 @@
 // pointer must point to, who frees what); a separate `# Safety` section would repeat it.
 #![allow(clippy::missing_safety_doc)]
 
+// Declared in the order the header presents them (cbindgen follows it; rustfmt only
+// sorts within a group): conventions first, then the components.
 mod boundary;
-pub mod error;
 mod handle;
-pub mod pool;
+
 pub mod status;
+
+pub mod error;
+
 pub mod strings;
+
 pub mod value;
+
+pub mod pool;
+
+pub mod breach;
+
+pub mod session;
 
 use std::ffi::c_char;
 

@@ -165,12 +165,19 @@ impl mgn_status {
 /// thread's last error message.
 #[unsafe(no_mangle)]
 pub extern "C" fn mgn_status_name(status: u32) -> *const c_char {
+    name_with_nul(status).as_ptr().cast()
+}
+
+fn name_with_nul(code: u32) -> &'static str {
     mgn_status::ALL
         .iter()
-        .find(|s| **s as u32 == status)
+        .find(|s| **s as u32 == code)
         .map_or("MGN_UNKNOWN\0", |s| s.name())
-        .as_ptr()
-        .cast()
+}
+
+/// The name of a status code for messages (for example "MGN_TRANSPORT").
+pub(crate) fn name_of(code: u32) -> &'static str {
+    name_with_nul(code).trim_end_matches('\0')
 }
 
 #[cfg(test)]
