@@ -570,16 +570,17 @@ typedef struct mgn_http_header {
  * `headers` and `response` are valid only during the call. Send exactly the headers
  * given and no other request (the URL carries only the 5-character hash prefix).
  *
- * Return `MGN_OK` when an HTTP response arrived (any status, including 429 and 5xx: set
- * it with `mgn_http_response_set_status`); return any other status (e.g.
- * `MGN_TRANSPORT`) when none did (timeout, DNS or TLS failure), optionally after
- * `mgn_http_response_set_error`. The check then retries or answers `UNKNOWN`.
+ * Return `MGN_OK` (0) when an HTTP response arrived (any status, including 429 and 5xx:
+ * set it with `mgn_http_response_set_status`); return any other value (`MGN_TRANSPORT`
+ * is the natural one) when none did (timeout, DNS or TLS failure), optionally after
+ * `mgn_http_response_set_error`. The check then retries or answers `UNKNOWN`. The return
+ * type is a plain integer so that any value a callback returns is safe.
  */
-typedef mgn_status (*mgn_transport_fn)(void *userdata,
-                                       const char *url,
-                                       const struct mgn_http_header *headers,
-                                       size_t n_headers,
-                                       struct mgn_http_response *response);
+typedef uint32_t (*mgn_transport_fn)(void *userdata,
+                                     const char *url,
+                                     const struct mgn_http_header *headers,
+                                     size_t n_headers,
+                                     struct mgn_http_response *response);
 
 /**
  * The answer of `mgn_breach_check`.

@@ -20,6 +20,7 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 profile=debug
 libdir="$target/$profile"
 bindir="$target/c-tests"
+mkdir -p "$bindir"
 cc="${CC:-cc}"
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -O0)
 static_libs=(-lpthread -ldl -lm)
@@ -64,6 +65,27 @@ if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
     fi
 else
     fail "include/magnetar.h staleness: $root is not a git checkout, cannot compare"
+fi
+
+# The header on its own, in the C dialects hosts use and, when a C++ compiler is around,
+# as C++ (cbindgen's cpp_compat guards).
+hdr_dir="$bindir/header-check"
+mkdir -p "$hdr_dir"
+printf '#include "magnetar.h"\nint main(void) { return mgn_version() == 0; }\n' >"$hdr_dir/h.c"
+for std in c99 c11 c2x; do
+    if "$cc" -std="$std" -Wall -Wextra -Werror -pedantic -I"$root/include" -fsyntax-only "$hdr_dir/h.c"; then
+        pass "magnetar.h compiles alone as $std"
+    else
+        fail "magnetar.h does not compile alone as $std"
+    fi
+done
+if command -v c++ >/dev/null 2>&1; then
+    printf '#include "magnetar.h"\nint main() { return mgn_version() == nullptr; }\n' >"$hdr_dir/h.cpp"
+    if c++ -std=c++17 -Wall -Wextra -Werror -pedantic -I"$root/include" -fsyntax-only "$hdr_dir/h.cpp"; then
+        pass "magnetar.h compiles alone as C++17"
+    else
+        fail "magnetar.h does not compile alone as C++17"
+    fi
 fi
 
 # --- 2. exported symbols ------------------------------------------------------------------
@@ -128,7 +150,6 @@ if ! command -v valgrind >/dev/null 2>&1; then
     fi
 fi
 
-mkdir -p "$bindir"
 export MGN_REPO_ROOT="$root"
 shopt -s nullglob
 sources=(tests/c/test_*.c)

@@ -194,10 +194,11 @@ pub struct mgn_http_response {
 /// `headers` and `response` are valid only during the call. Send exactly the headers
 /// given and no other request (the URL carries only the 5-character hash prefix).
 ///
-/// Return `MGN_OK` when an HTTP response arrived (any status, including 429 and 5xx: set
-/// it with `mgn_http_response_set_status`); return any other status (e.g.
-/// `MGN_TRANSPORT`) when none did (timeout, DNS or TLS failure), optionally after
-/// `mgn_http_response_set_error`. The check then retries or answers `UNKNOWN`.
+/// Return `MGN_OK` (0) when an HTTP response arrived (any status, including 429 and 5xx:
+/// set it with `mgn_http_response_set_status`); return any other value (`MGN_TRANSPORT`
+/// is the natural one) when none did (timeout, DNS or TLS failure), optionally after
+/// `mgn_http_response_set_error`. The check then retries or answers `UNKNOWN`. The return
+/// type is a plain integer so that any value a callback returns is safe.
 #[allow(non_camel_case_types)]
 pub type mgn_transport_fn = Option<
     unsafe extern "C" fn(
@@ -206,7 +207,7 @@ pub type mgn_transport_fn = Option<
         headers: *const mgn_http_header,
         n_headers: usize,
         response: *mut mgn_http_response,
-    ) -> mgn_status,
+    ) -> u32,
 >;
 
 /// A host's transport callback with its context.
@@ -217,7 +218,7 @@ struct HostTransport {
         *const mgn_http_header,
         usize,
         *mut mgn_http_response,
-    ) -> mgn_status,
+    ) -> u32,
     userdata: *mut c_void,
 }
 
@@ -264,8 +265,8 @@ impl Transport for HostTransport {
                 &mut response,
             )
         };
-        if status != mgn_status::MGN_OK {
-            let name = crate::status::name_of(status as u32);
+        if status != mgn_status::MGN_OK as u32 {
+            let name = crate::status::name_of(status);
             return Err(TransportError::Other(match response.error {
                 Some(message) => format!("host transport failed ({name}): {message}"),
                 None => format!("host transport failed ({name})"),
