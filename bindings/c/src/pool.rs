@@ -262,7 +262,9 @@ unsafe fn run_statement(
 /// - `out_result`: may be NULL to discard the result; otherwise receives a new
 ///   `mgn_result` to release with `mgn_result_free`.
 ///
-/// Waits up to `acquire_timeout_ms` for the writer. Errors: `MGN_INVALID_ARGUMENT` (NULL
+/// Waits up to `acquire_timeout_ms` for the writer. Statements that SQLite refuses inside a
+/// transaction (`VACUUM`, `BEGIN`/`COMMIT`, some PRAGMAs) fail with `MGN_DATABASE`.
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL
 /// `pool`/`sql`, invalid UTF-8, unknown value kind, parameter count or name mismatch),
 /// `MGN_DATABASE` (SQL error, constraint violation, more than one statement),
 /// `MGN_POOL_TIMEOUT`, `MGN_POOL_CLOSED`, `MGN_READ_ONLY`, `MGN_CORRUPT`. Thread-safe.
