@@ -190,6 +190,10 @@ static void test_statements(mgn_pool *pool) {
     CHECK_MESSAGE("names[0] is NULL");
     CHECK(result == NULL);
 
+    /* Statements SQLite refuses inside a transaction. */
+    CHECK_STATUS(mgn_pool_execute(pool, "VACUUM", NULL, NULL, 0, NULL), MGN_DATABASE);
+    CHECK_MESSAGE("transaction");
+
     /* Writes on a reader are refused. */
     CHECK_STATUS(mgn_pool_query(pool, "DELETE FROM users", NULL, NULL, 0, &result),
                  MGN_READ_ONLY);
