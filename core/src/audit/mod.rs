@@ -1,1 +1,409 @@
-//! (in progress)
+//! Encrypted, tamper-evident audit log, stored through the [`crate::pool`].
+//!
+//! - **Confidentiality.** Every field except the timestamp and sequence number is
+//!   encrypted with AES-256-GCM under a fresh random 96-bit nonce; the associated data
+//!   binds each ciphertext to its event id, timestamp, field name and key id
+//!   ([`cipher`]). A stolen database file exposes timestamps, sizes and which events
+//!   share a user or action (the blind indexes), nothing else.
+//! - **Search.** Equality on `user_id` and `action` uses 32-bit blind indexes
+//!   (truncated HMAC-SHA256, one key per field); false positives are filtered after
+//!   decryption.
+//! - **Tamper evidence.** An HMAC chain over every event's plaintext content, sequence
+//!   number, id and timestamp; [`AuditLog::verify`] walks it, and
+//!   [`AuditLog::verify_against`] also detects a truncated tail given a [`Head`] the host
+//!   recorded earlier.
+//! - **Keys.** The host's master key ([`AuditKey`]: raw, hex, base64, environment, or a
+//!   passphrase through PBKDF2) is checked at open against a stored key-check value
+//!   (`WrongKey` otherwise). A random per-log secret, wrapped under every master key, keys
+//!   the blind indexes and the chain, so rotation ([`AuditLog::rotate_key`],
+//!   [`AuditLog::reencrypt`]) re-encrypts fields without touching indexes or the chain.
+//! - **Writes.** [`WriteMode::Synchronous`]: `record` commits before returning.
+//!   [`WriteMode::Batched`]: a background writer commits batches; `flush` waits for them.
+//!
+//! What "committed" survives depends on the pool's `synchronous` setting: with `Normal`
+//! (default) a committed event survives a crash of the process but the last
+//! transactions can be lost on power loss or an OS crash; with `Full` it survives power
+//! loss too.
+
+pub mod cipher;
+pub mod event;
+pub mod key;
+
+pub(crate) mod blind_index;
+pub(crate) mod chain;
+mod codec;
+mod export;
+mod query;
+mod retention;
+mod rotate;
+mod schema;
+mod store;
+mod verify;
+mod writer;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::RwLock;
+use rusqlite::{OptionalExtension, params};
+
+pub use event::{
+    AuditEvent, FIELDS, Filter, Head, MAX_FIELD_BYTES, NewEvent, Order, Problem, ProblemKind,
+    ReencryptProgress, VerifyReport,
+};
+pub use key::AuditKey;
+pub use writer::BatchConfig;
+
+use blind_index::BlindIndex;
+use chain::Chain;
+use cipher::{FieldCipher, NONCE_LEN};
+use codec::Keyring;
+use key::{LogSecret, MasterSubkeys};
+use schema::{get_meta, get_meta_u64, meta, set_meta};
+use writer::BatchWriter;
+
+use crate::clock::SharedClock;
+use crate::error::{Error, Result};
+use crate::pool::Pool;
+
+/// How `record` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WriteMode {
+    /// One write transaction per event; `record` returns once it is committed.
+    #[default]
+    Synchronous,
+    /// A background writer commits queued events in batches; `record` returns once the
+    /// event is queued, `flush`/`close` once it is committed.
+    Batched(BatchConfig),
+}
+
+/// Options for opening an audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditConfig {
+    /// Synchronous (default) or batched writes.
+    pub mode: WriteMode,
+    /// Keys this log was rotated away from, needed to read events not yet re-encrypted
+    /// and to re-encrypt them. Each must be a key of this log (`WrongKey` otherwise).
+    pub previous_keys: Vec<AuditKey>,
+    /// Source of event timestamps (default: the pool's clock).
+    pub clock: Option<SharedClock>,
+}
+
+/// State shared with the background writer.
+pub(crate) struct Shared {
+    pub pool: Pool,
+    pub clock: SharedClock,
+    pub keyring: RwLock<Keyring>,
+    pub secret: LogSecret,
+    pub log_id: Vec<u8>,
+    pub users: BlindIndex,
+    pub actions: BlindIndex,
+    pub chain: Chain,
+}
+
+/// An encrypted, tamper-evident audit log. `Send + Sync`: share it between threads by
+/// reference or in an `Arc`.
+pub struct AuditLog {
+    shared: Arc<Shared>,
+    writer: RwLock<Option<BatchWriter>>,
+    batched: bool,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog")
+            .field("path", &self.shared.pool.path())
+            .field("batched", &self.batched)
+            .field("current_key_id", &self.current_key_id())
+            .finish_non_exhaustive()
+    }
+}
+
+const WRAP_AAD_DOMAIN: &[u8] = b"magnetar-audit-log-secret-v1";
+
+fn wrap_aad(log_id: &[u8], key_id: u32) -> Vec<u8> {
+    [WRAP_AAD_DOMAIN, log_id, &key_id.to_be_bytes()].concat()
+}
+
+/// Wraps the log secret under a master key's wrapping subkey.
+fn wrap_secret(
+    secret: &LogSecret,
+    sub: &MasterSubkeys,
+    log_id: &[u8],
+    key_id: u32,
+) -> Result<Vec<u8>> {
+    let nonce = crate::random::bytes::<NONCE_LEN>()?;
+    let sealed = FieldCipher::new(&sub.wrapping, key_id).seal_raw(
+        &nonce,
+        &wrap_aad(log_id, key_id),
+        secret.as_bytes(),
+    )?;
+    Ok([nonce.as_slice(), &sealed].concat())
+}
+
+/// Unwraps the log secret; `Tampered` when it fails authentication (the key-check value
+/// matched, so the key is right and the stored wrap was edited).
+fn unwrap_secret(
+    wrapped: &[u8],
+    sub: &MasterSubkeys,
+    log_id: &[u8],
+    key_id: u32,
+) -> Result<LogSecret> {
+    let tampered = || {
+        Error::Tampered(format!(
+            "the audit log secret wrapped under key id {key_id} failed authentication"
+        ))
+    };
+    if wrapped.len() < NONCE_LEN {
+        return Err(tampered());
+    }
+    let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| tampered())?;
+    let plain = zeroize::Zeroizing::new(
+        FieldCipher::new(&sub.wrapping, key_id)
+            .open_raw(&nonce, &wrap_aad(log_id, key_id), sealed)
+            .ok_or_else(tampered)?,
+    );
+    LogSecret::from_slice(&plain).ok_or_else(tampered)
+}
+
+/// Finds the key id whose check value matches, with its wrapped secret.
+fn find_key(conn: &rusqlite::Connection, sub: &MasterSubkeys) -> Result<Option<(u32, Vec<u8>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT key_id, wrapped_secret FROM audit_keys WHERE check_value = ?1",
+            [sub.check_value.as_slice()],
+            |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )
+        .optional()?)
+}
+
+fn wrong_key() -> Error {
+    Error::WrongKey(
+        "the audit key does not match this log's key-check value (the log was created with another key or passphrase)"
+            .into(),
+    )
+}
+
+struct Opened {
+    secret: LogSecret,
+    log_id: Vec<u8>,
+    keyring: Keyring,
+}
+
+impl AuditLog {
+    /// Opens (creating on first use) the audit log in `pool`'s database with master key
+    /// `key`.
+    ///
+    /// Fails with `WrongKey` when the log exists and `key` is not its current key (or a
+    /// previous key does not belong to it), `SchemaTooNew` when the file was written by a
+    /// newer Magnetar, `Tampered` when the stored key material fails authentication.
+    pub fn open(pool: &Pool, key: AuditKey, config: AuditConfig) -> Result<AuditLog> {
+        if let WriteMode::Batched(b) = &config.mode {
+            b.validate()?;
+        }
+        pool.migrate(&schema::migrations())?;
+        let clock = config.clock.clone().unwrap_or_else(|| pool.clock().clone());
+        let now = clock.unix_millis();
+        let sub = key.subkeys();
+        let previous: Vec<MasterSubkeys> =
+            config.previous_keys.iter().map(AuditKey::subkeys).collect();
+        let opened = pool.write(|tx| {
+            let log_id = match get_meta(tx, meta::LOG_ID)? {
+                Some(id) => id,
+                None => {
+                    let id = crate::random::bytes::<16>()?.to_vec();
+                    set_meta(tx, meta::LOG_ID, &id)?;
+                    id
+                }
+            };
+            let any_key: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM audit_keys)", [], |r| r.get(0))?;
+            let (secret, current_id) = if !any_key {
+                let secret = LogSecret::generate()?;
+                let wrapped = wrap_secret(&secret, &sub, &log_id, 1)?;
+                tx.execute(
+                    "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms) VALUES (1, ?1, ?2, ?3)",
+                    params![sub.check_value.as_slice(), wrapped, now],
+                )?;
+                set_meta(tx, meta::CURRENT_KEY_ID, &1u64.to_be_bytes())?;
+                (secret, 1u32)
+            } else {
+                let (id, wrapped) = find_key(tx, &sub)?.ok_or_else(wrong_key)?;
+                let current = get_meta_u64(tx, meta::CURRENT_KEY_ID)?.unwrap_or(0);
+                if u64::from(id) != current {
+                    return Err(Error::WrongKey(format!(
+                        "this audit key is key id {id}, which was rotated away from; open with the current key (id {current}) and pass this one in AuditConfig::previous_keys"
+                    )));
+                }
+                (unwrap_secret(&wrapped, &sub, &log_id, id)?, id)
+            };
+            let current = Arc::new(FieldCipher::new(&sub.encryption, current_id));
+            let mut by_id = HashMap::from([(current_id, current.clone())]);
+            for p in &previous {
+                let (id, wrapped) = find_key(tx, p)?.ok_or_else(|| {
+                    Error::WrongKey("a key in AuditConfig::previous_keys does not belong to this log".into())
+                })?;
+                let theirs = unwrap_secret(&wrapped, p, &log_id, id)?;
+                if theirs.as_bytes() != secret.as_bytes() {
+                    return Err(Error::Tampered(format!(
+                        "key id {id} wraps a different log secret than the current key"
+                    )));
+                }
+                by_id.insert(id, Arc::new(FieldCipher::new(&p.encryption, id)));
+            }
+            Ok(Opened {
+                secret,
+                log_id,
+                keyring: Keyring { current, by_id },
+            })
+        })?;
+        let shared = Arc::new(Shared {
+            pool: pool.clone(),
+            clock,
+            users: BlindIndex::new(&opened.secret, "user_id"),
+            actions: BlindIndex::new(&opened.secret, "action"),
+            chain: Chain::new(&opened.secret),
+            keyring: RwLock::new(opened.keyring),
+            secret: opened.secret,
+            log_id: opened.log_id,
+        });
+        let (writer, batched) = match config.mode {
+            WriteMode::Synchronous => (None, false),
+            WriteMode::Batched(b) => (Some(BatchWriter::start(shared.clone(), b)?), true),
+        };
+        Ok(AuditLog {
+            shared,
+            writer: RwLock::new(writer),
+            batched,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Opens the log with a passphrase: the key is PBKDF2-HMAC-SHA256 (600,000
+    /// iterations) of the passphrase with this database's random salt, created on first
+    /// open. Takes a noticeable fraction of a second by design.
+    pub fn open_with_passphrase(
+        pool: &Pool,
+        passphrase: &str,
+        config: AuditConfig,
+    ) -> Result<AuditLog> {
+        let key = passphrase_key_for(pool, passphrase)?;
+        Self::open(pool, key, config)
+    }
+
+    /// The key a passphrase gives for this database (its salt), for
+    /// [`AuditLog::rotate_key`] to a passphrase or for `previous_keys`.
+    pub fn passphrase_key(&self, passphrase: &str) -> Result<AuditKey> {
+        passphrase_key_for(&self.shared.pool, passphrase)
+    }
+
+    /// The key id new events are encrypted under.
+    pub fn current_key_id(&self) -> u32 {
+        self.shared.keyring.read().current.key_id()
+    }
+
+    /// Whether this log writes through the background writer.
+    pub fn is_batched(&self) -> bool {
+        self.batched
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::InvalidInput("the audit log is closed".into()));
+        }
+        Ok(())
+    }
+
+    /// Records an event and returns its id (a UUID string).
+    ///
+    /// Synchronous mode: the event is committed when this returns. Batched mode: it is
+    /// queued (blocking while the queue is full) and committed by a later
+    /// [`AuditLog::flush`] or [`AuditLog::close`] (or sooner, by the writer).
+    pub fn record(&self, event: &NewEvent) -> Result<String> {
+        self.check_open()?;
+        let prepared = codec::prepare(&self.shared, event)?;
+        let id = prepared.id_string();
+        if self.batched {
+            let guard = self.writer.read();
+            match guard.as_ref() {
+                Some(w) => w.send(prepared)?,
+                None => return Err(Error::InvalidInput("the audit log is closed".into())),
+            }
+        } else {
+            let shared = &self.shared;
+            shared
+                .pool
+                .write(|tx| store::append(tx, shared, std::slice::from_ref(&prepared)))?;
+        }
+        Ok(id)
+    }
+
+    /// Waits until every event recorded before this call is committed. A no-op in
+    /// synchronous mode. Reports the failure if a batch could not be written (it is kept
+    /// and retried).
+    pub fn flush(&self) -> Result<()> {
+        self.check_open()?;
+        match self.writer.read().as_ref() {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// Commits everything queued and stops the background writer. Later `record` calls
+    /// fail; reads keep working. Closing twice is a no-op.
+    pub fn close(&self) -> Result<()> {
+        self.closed.store(true, Ordering::Release);
+        let writer = self.writer.write().take();
+        match writer {
+            Some(w) => w.close(),
+            None => Ok(()),
+        }
+    }
+
+    /// The current end of the chain (committed events only: `flush` first in batched
+    /// mode). Store it outside the database to detect truncation later.
+    pub fn head(&self) -> Result<Head> {
+        let shared = &self.shared;
+        let tail = shared.pool.read(|conn| store::tail(conn, shared))?;
+        Ok(Head {
+            seq: tail.seq,
+            chain_hex: hex::encode(tail.chain),
+        })
+    }
+
+    /// Number of events stored (committed).
+    pub fn len(&self) -> Result<u64> {
+        self.shared.pool.read(|conn| {
+            let n: i64 = conn.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    /// Whether no event is stored.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        if let Err(e) = self.close() {
+            log::error!("magnetar audit: closing the batched writer on drop failed: {e}");
+        }
+    }
+}
+
+fn passphrase_key_for(pool: &Pool, passphrase: &str) -> Result<AuditKey> {
+    pool.migrate(&schema::migrations())?;
+    let salt = pool.write(|tx| match get_meta(tx, meta::KDF_SALT)? {
+        Some(s) => Ok(s),
+        None => {
+            let s = crate::random::bytes::<{ key::SALT_LEN }>()?.to_vec();
+            set_meta(tx, meta::KDF_SALT, &s)?;
+            Ok(s)
+        }
+    })?;
+    AuditKey::from_passphrase(passphrase, &salt)
+}

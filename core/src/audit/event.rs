@@ -1,0 +1,324 @@
+//! The public data types of the audit log: events, filters, heads and verify reports.
+//! All are serde-serializable so bindings can pass them through as JSON or map them
+//! field by field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The encrypted fields of an event, in their fixed order. The order is part of the
+/// chain digest: never reorder, only append (with a new digest version).
+pub const FIELDS: [&str; 8] = [
+    "action",
+    "user_id",
+    "resource_type",
+    "resource_id",
+    "status",
+    "ip",
+    "user_agent",
+    "details",
+];
+
+/// Longest accepted field, in bytes (details are serialized JSON). An audit event is a
+/// record, not a blob store; the limit keeps a bad caller from bloating every query.
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// An event to record. `action` is required; everything else is optional. The log adds
+/// the event id, sequence number and timestamp.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewEvent {
+    /// What happened (`"login"`, `"password.change"`...). Must not be empty.
+    pub action: String,
+    /// Who did it.
+    pub user_id: Option<String>,
+    /// The kind of thing acted on.
+    pub resource_type: Option<String>,
+    /// The thing acted on.
+    pub resource_id: Option<String>,
+    /// Outcome (`"success"`, `"denied"`...).
+    pub status: Option<String>,
+    /// Client IP address, as given.
+    pub ip: Option<String>,
+    /// Client User-Agent.
+    pub user_agent: Option<String>,
+    /// Free-form JSON details.
+    pub details: Option<serde_json::Value>,
+}
+
+impl NewEvent {
+    /// An event with this action and no other field.
+    pub fn new(action: impl Into<String>) -> Self {
+        NewEvent {
+            action: action.into(),
+            ..NewEvent::default()
+        }
+    }
+
+    /// Sets `user_id`.
+    pub fn user(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets `resource_type` and `resource_id`.
+    pub fn resource(mut self, kind: impl Into<String>, id: impl Into<String>) -> Self {
+        self.resource_type = Some(kind.into());
+        self.resource_id = Some(id.into());
+        self
+    }
+
+    /// Sets `status`.
+    pub fn status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Sets `ip` and `user_agent`.
+    pub fn client(mut self, ip: impl Into<String>, user_agent: impl Into<String>) -> Self {
+        self.ip = Some(ip.into());
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sets `details`.
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// The field values in [`FIELDS`] order, as stored plaintext (details serialized).
+    pub(crate) fn field_values(&self) -> Result<[Option<String>; 8]> {
+        if self.action.is_empty() {
+            return Err(Error::InvalidInput(
+                "audit event action must not be empty".into(),
+            ));
+        }
+        let details = match &self.details {
+            Some(v) => Some(serde_json::to_string(v)?),
+            None => None,
+        };
+        let values = [
+            Some(self.action.clone()),
+            self.user_id.clone(),
+            self.resource_type.clone(),
+            self.resource_id.clone(),
+            self.status.clone(),
+            self.ip.clone(),
+            self.user_agent.clone(),
+            details,
+        ];
+        for (name, v) in FIELDS.iter().zip(&values) {
+            if let Some(v) = v
+                && v.len() > MAX_FIELD_BYTES
+            {
+                return Err(Error::InvalidInput(format!(
+                    "audit field {name} is {} bytes, the limit is {MAX_FIELD_BYTES}",
+                    v.len()
+                )));
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// A recorded, decrypted and authenticated event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// Position in the log (1, 2, 3...; gaps only where events were purged before it).
+    pub seq: u64,
+    /// The event id (UUID format, random).
+    pub event_id: String,
+    /// When it was recorded, unix milliseconds.
+    pub timestamp_ms: i64,
+    /// The key id its fields are currently encrypted under.
+    pub key_id: u32,
+    /// See [`NewEvent::action`].
+    pub action: String,
+    /// See [`NewEvent::user_id`].
+    pub user_id: Option<String>,
+    /// See [`NewEvent::resource_type`].
+    pub resource_type: Option<String>,
+    /// See [`NewEvent::resource_id`].
+    pub resource_id: Option<String>,
+    /// See [`NewEvent::status`].
+    pub status: Option<String>,
+    /// See [`NewEvent::ip`].
+    pub ip: Option<String>,
+    /// See [`NewEvent::user_agent`].
+    pub user_agent: Option<String>,
+    /// See [`NewEvent::details`].
+    pub details: Option<serde_json::Value>,
+}
+
+/// Result order of a query.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Oldest first (ascending sequence).
+    #[default]
+    Ascending,
+    /// Newest first.
+    Descending,
+}
+
+/// Which events a query or export returns. All conditions are ANDed; `None` means
+/// "any". Time bounds are unix milliseconds, `since` inclusive, `until` exclusive.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    /// Exact user id.
+    pub user_id: Option<String>,
+    /// Exact action.
+    pub action: Option<String>,
+    /// Earliest timestamp (inclusive).
+    pub since_ms: Option<i64>,
+    /// Latest timestamp (exclusive).
+    pub until_ms: Option<i64>,
+    /// Maximum number of events returned (`None`: all).
+    pub limit: Option<u64>,
+    /// Matching events skipped before the first returned.
+    pub offset: u64,
+    /// Result order.
+    pub order: Order,
+}
+
+impl Filter {
+    /// Events of one user.
+    pub fn user(user_id: impl Into<String>) -> Self {
+        Filter {
+            user_id: Some(user_id.into()),
+            ..Filter::default()
+        }
+    }
+}
+
+/// The tail of the chain: record it outside the database (periodically, or after
+/// important events) and pass it to [`super::AuditLog::verify_against`] to detect a
+/// truncated tail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// Sequence number of the last event (0 for an empty log).
+    pub seq: u64,
+    /// Its chain value, lowercase hex.
+    pub chain_hex: String,
+}
+
+/// What kind of problem `verify()` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// A field failed authentication: modified, or moved from another field or event.
+    FieldTampered,
+    /// Sequence numbers are missing: events were deleted.
+    MissingEvents,
+    /// The event does not follow the chain: reordered, inserted, replaced, or its
+    /// timestamp, id or chain value edited.
+    ChainBroken,
+    /// The log ends before the head the host recorded: its tail was truncated.
+    Truncated,
+    /// The event at the recorded head's position has another chain value: the log was
+    /// rewritten or the head belongs to another log.
+    HeadMismatch,
+    /// The purge anchor (where the chain restarts after retention) fails its MAC.
+    AnchorTampered,
+    /// A row is structurally invalid (bad id length, unknown key id, missing field).
+    MalformedRow,
+}
+
+/// The first problem found by `verify()`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Sequence number where the problem was found (0 for the anchor or the head).
+    pub seq: u64,
+    /// The event id at that position, when one could be read.
+    pub event_id: Option<String>,
+    /// The kind of problem.
+    pub kind: ProblemKind,
+    /// A human-readable description naming the field or range concerned.
+    pub detail: String,
+}
+
+/// The result of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// No problem found.
+    pub ok: bool,
+    /// Events fully verified (decrypted, authenticated, chained) before the first
+    /// problem, or in total.
+    pub checked: u64,
+    /// The first problem, if any.
+    pub first_problem: Option<Problem>,
+}
+
+/// Progress of [`super::AuditLog::reencrypt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReencryptProgress {
+    /// Events re-encrypted by this call.
+    pub reencrypted: u64,
+    /// Events still under an older key.
+    pub remaining: u64,
+    /// Whether every event is now under the current key.
+    pub done: bool,
+}
+
+/// Formats a 16-byte event id as a UUID string (version 4 layout).
+pub(crate) fn format_event_id(id: &[u8; 16]) -> String {
+    let h = hex::encode(id);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// A fresh random event id with the UUID version-4 and variant bits set.
+pub(crate) fn new_event_id(mut random: [u8; 16]) -> [u8; 16] {
+    random[6] = (random[6] & 0x0f) | 0x40;
+    random[8] = (random[8] & 0x3f) | 0x80;
+    random
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_look_like_uuids() {
+        let id = new_event_id([0xff; 16]);
+        let s = format_event_id(&id);
+        assert_eq!(s, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    }
+
+    #[test]
+    fn field_validation() {
+        assert!(NewEvent::default().field_values().is_err());
+        let big = NewEvent::new("x").user("u".repeat(MAX_FIELD_BYTES + 1));
+        let err = big.field_values().unwrap_err();
+        assert!(err.to_string().contains("user_id"), "{err}");
+        let ok = NewEvent::new("login")
+            .user("alice")
+            .details(serde_json::json!({"a": 1}));
+        let v = ok.field_values().unwrap();
+        assert_eq!(v[0].as_deref(), Some("login"));
+        assert_eq!(v[7].as_deref(), Some("{\"a\":1}"));
+    }
+
+    #[test]
+    fn types_serialize_snake_case() {
+        let p = Problem {
+            seq: 3,
+            event_id: None,
+            kind: ProblemKind::FieldTampered,
+            detail: "x".into(),
+        };
+        let j = serde_json::to_string(&p).unwrap();
+        assert!(j.contains("\"field_tampered\""), "{j}");
+        let f: Filter = serde_json::from_str(r#"{"user_id":"a","order":"descending"}"#).unwrap();
+        assert_eq!(f.order, Order::Descending);
+        assert_eq!(f.user_id.as_deref(), Some("a"));
+    }
+}

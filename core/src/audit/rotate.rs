@@ -1,0 +1,144 @@
+//! Key rotation: a new master key for new events, and a resumable job that re-encrypts
+//! old events under it.
+//!
+//! Rotation changes only field ciphertexts and key ids. Blind indexes and the chain are
+//! keyed by the log secret, which every master key wraps, so they stay valid: queries
+//! work across key ids and heads recorded before rotation still verify.
+//!
+//! Re-encryption progress is the per-row key id itself plus a cursor (the last seq
+//! processed, in `audit_meta`), both updated in the same transaction as the rows: a
+//! crash or restart resumes exactly where the last committed batch ended.
+
+use std::sync::Arc;
+
+use rusqlite::params;
+
+use super::AuditLog;
+use super::cipher::FieldCipher;
+use super::codec::{RawRow, open_row, reencrypt_fields};
+use super::event::ReencryptProgress;
+use super::key::AuditKey;
+use super::schema::{EVENT_COLUMNS, get_meta_u64, meta, set_meta};
+use super::{find_key, wrap_secret};
+use crate::error::{Error, Result};
+
+impl AuditLog {
+    /// Makes `new` the current key: new events are encrypted under it from now on; old
+    /// events stay readable with the old key (still in this instance's keyring). Returns
+    /// the new key id. Later opens need `new` as the key and the old one in
+    /// `AuditConfig::previous_keys` until [`AuditLog::reencrypt`] is done.
+    ///
+    /// Other processes with the log open keep writing under the old key until they
+    /// reopen; `reencrypt` picks those events up too.
+    pub fn rotate_key(&self, new: AuditKey) -> Result<u32> {
+        let shared = &self.shared;
+        let sub = new.subkeys();
+        let now = shared.clock.unix_millis();
+        let id = shared.pool.write(|tx| {
+            if let Some((id, _)) = find_key(tx, &sub)? {
+                return Err(Error::InvalidKey(format!(
+                    "this key is already key id {id} of the audit log; rotate to a new key"
+                )));
+            }
+            let max: u32 = tx.query_row("SELECT coalesce(max(key_id), 0) FROM audit_keys", [], |r| r.get(0))?;
+            let id = max
+                .checked_add(1)
+                .ok_or_else(|| Error::InvalidInput("no key id left".into()))?;
+            let wrapped = wrap_secret(&shared.secret, &sub, &shared.log_id, id)?;
+            tx.execute(
+                "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![id, sub.check_value.as_slice(), wrapped, now],
+            )?;
+            set_meta(tx, meta::CURRENT_KEY_ID, &u64::from(id).to_be_bytes())?;
+            set_meta(tx, meta::REENCRYPT_CURSOR, &0u64.to_be_bytes())?;
+            Ok(id)
+        })?;
+        let cipher = Arc::new(FieldCipher::new(&sub.encryption, id));
+        let mut ring = shared.keyring.write();
+        ring.by_id.insert(id, cipher.clone());
+        ring.current = cipher;
+        Ok(id)
+    }
+
+    /// Re-encrypts up to `batch_size` events that are under an older key, in one
+    /// transaction, and reports progress. Call until `done`; safe to interrupt and resume
+    /// (also from another process or after a crash). Needs the older keys in the
+    /// keyring (`InvalidKey` otherwise); a row that fails authentication stops the job
+    /// with `Tampered` rather than being re-encrypted (which would launder it).
+    pub fn reencrypt(&self, batch_size: usize) -> Result<ReencryptProgress> {
+        if batch_size == 0 {
+            return Err(Error::InvalidInput(
+                "reencrypt batch_size must be at least 1".into(),
+            ));
+        }
+        let shared = &self.shared;
+        shared.pool.write(|tx| {
+            let ring = shared.keyring.read().clone();
+            let current = ring.current.key_id();
+            let cursor = get_meta_u64(tx, meta::REENCRYPT_CURSOR)?.unwrap_or(0);
+            let rows: Vec<RawRow> = {
+                let mut stmt = tx.prepare(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq > ?1 AND key_id != ?2 ORDER BY seq LIMIT ?3"
+                ))?;
+                stmt.query_map(
+                    params![cursor as i64, current, batch_size as i64],
+                    RawRow::from_row,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            let mut update = tx.prepare_cached(
+                "UPDATE audit_events SET key_id = ?1, action = ?2, user_id = ?3, resource_type = ?4, \
+                 resource_id = ?5, status = ?6, ip = ?7, user_agent = ?8, details = ?9 WHERE seq = ?10",
+            )?;
+            let mut last = cursor;
+            for raw in &rows {
+                let opened = open_row(&ring, raw).map_err(|e| e.into_error(raw))?;
+                let f = reencrypt_fields(&ring.current, &opened, raw.ts)?;
+                update.execute(params![current, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], raw.seq as i64])?;
+                last = raw.seq;
+            }
+            set_meta(tx, meta::REENCRYPT_CURSOR, &last.to_be_bytes())?;
+            let remaining: i64 = tx.query_row(
+                "SELECT count(*) FROM audit_events WHERE seq > ?1 AND key_id != ?2",
+                params![last as i64, current],
+                |r| r.get(0),
+            )?;
+            Ok(ReencryptProgress {
+                reencrypted: rows.len() as u64,
+                remaining: remaining.max(0) as u64,
+                done: remaining == 0,
+            })
+        })
+    }
+
+    /// Removes an old key from the log once no event is encrypted under it: the key can
+    /// no longer open the log or be passed as a previous key. Refuses the current key and
+    /// keys still in use (`InvalidInput`).
+    pub fn retire_key(&self, key_id: u32) -> Result<()> {
+        let shared = &self.shared;
+        if key_id == self.current_key_id() {
+            return Err(Error::InvalidInput(format!(
+                "key id {key_id} is the current key"
+            )));
+        }
+        shared.pool.write(|tx| {
+            let in_use: i64 = tx.query_row(
+                "SELECT count(*) FROM audit_events WHERE key_id = ?1",
+                [key_id],
+                |r| r.get(0),
+            )?;
+            if in_use > 0 {
+                return Err(Error::InvalidInput(format!(
+                    "{in_use} events are still encrypted under key id {key_id}; finish reencrypt() first"
+                )));
+            }
+            let n = tx.execute("DELETE FROM audit_keys WHERE key_id = ?1", [key_id])?;
+            if n == 0 {
+                return Err(Error::InvalidInput(format!("the audit log has no key id {key_id}")));
+            }
+            Ok(())
+        })?;
+        shared.keyring.write().by_id.remove(&key_id);
+        Ok(())
+    }
+}

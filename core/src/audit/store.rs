@@ -1,0 +1,110 @@
+//! Appending events: sequence numbers and chain values are assigned inside the write
+//! transaction, from the tail as committed, so concurrent writers (threads, the batch
+//! writer, even another process sharing the file) always extend the same chain.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::Shared;
+use super::chain::{Chain, ChainValue, mac_eq};
+use super::codec::Prepared;
+use super::schema::{get_meta, meta};
+use crate::error::{Error, Result};
+
+/// Where the chain currently ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tail {
+    pub seq: u64,
+    pub chain: ChainValue,
+}
+
+/// The purge anchor, if any, after checking its MAC. `Err(Tampered)` when it fails.
+pub(crate) fn anchor(conn: &Connection, chain: &Chain) -> Result<Option<Tail>> {
+    let Some(raw) = get_meta(conn, meta::ANCHOR)? else {
+        return Ok(None);
+    };
+    let parsed = (raw.len() == 72).then(|| {
+        let mut seq = [0u8; 8];
+        seq.copy_from_slice(&raw[..8]);
+        let mut value = [0u8; 32];
+        value.copy_from_slice(&raw[8..40]);
+        (u64::from_be_bytes(seq), value, &raw[40..])
+    });
+    match parsed {
+        Some((seq, value, mac)) if mac_eq(mac, &chain.anchor_mac(seq, &value)) => {
+            Ok(Some(Tail { seq, chain: value }))
+        }
+        _ => Err(Error::Tampered(
+            "the audit log's purge anchor failed authentication".into(),
+        )),
+    }
+}
+
+/// Encodes an anchor with its MAC.
+pub(crate) fn encode_anchor(chain: &Chain, tail: &Tail) -> Vec<u8> {
+    let mut out = Vec::with_capacity(72);
+    out.extend_from_slice(&tail.seq.to_be_bytes());
+    out.extend_from_slice(&tail.chain);
+    out.extend_from_slice(&chain.anchor_mac(tail.seq, &tail.chain));
+    out
+}
+
+/// The last committed event, else the purge anchor, else the genesis value.
+pub(crate) fn tail(conn: &Connection, shared: &Shared) -> Result<Tail> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((seq, chain)) = last {
+        let chain: ChainValue = chain.as_slice().try_into().map_err(|_| {
+            Error::Tampered(format!("audit event seq {seq} has a malformed chain value"))
+        })?;
+        return Ok(Tail {
+            seq: seq.max(0) as u64,
+            chain,
+        });
+    }
+    if let Some(a) = anchor(conn, &shared.chain)? {
+        return Ok(a);
+    }
+    Ok(Tail {
+        seq: 0,
+        chain: shared.chain.genesis(&shared.log_id),
+    })
+}
+
+/// Appends `events` in order inside `tx`; returns the new tail.
+pub(crate) fn append(tx: &Transaction<'_>, shared: &Shared, events: &[Prepared]) -> Result<Tail> {
+    let mut tail = tail(tx, shared)?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO audit_events (seq, event_id, ts, key_id, user_idx, action_idx, action, \
+         user_id, resource_type, resource_id, status, ip, user_agent, details, chain) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?;
+    for e in events {
+        let seq = tail.seq + 1;
+        let chain = shared.chain.link(&tail.chain, seq, &e.digest);
+        let f = &e.fields;
+        stmt.execute(params![
+            seq as i64,
+            e.event_id.as_slice(),
+            e.ts,
+            e.key_id,
+            e.user_idx,
+            e.action_idx,
+            f[0],
+            f[1],
+            f[2],
+            f[3],
+            f[4],
+            f[5],
+            f[6],
+            f[7],
+            chain.as_slice(),
+        ])?;
+        tail = Tail { seq, chain };
+    }
+    Ok(tail)
+}

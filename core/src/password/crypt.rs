@@ -1,0 +1,243 @@
+//! The crypt(3) family: `$5$` SHA-256-crypt and `$6$` SHA-512-crypt (over the
+//! `sha-crypt` crate), and `$1$` MD5-crypt (implemented here over `md-5`: no maintained
+//! crate provides it; the algorithm is Poul-Henning Kamp's, as in FreeBSD and passlib).
+//!
+//! Digests are compared as the permuted bytes that the hash64 text encodes.
+
+use md5::{Digest, Md5};
+use zeroize::Zeroizing;
+
+use super::b64;
+use super::legacy::{Kdf, Legacy, Mode, split_digest};
+use super::phc::parse_u32;
+use super::policy::Limits;
+use super::scheme::Scheme;
+use crate::error::{Error, Result};
+
+/// SHA-crypt's default when `rounds=` is absent.
+const DEFAULT_ROUNDS: u32 = 5000;
+/// The specification clamps rounds into this range rather than rejecting.
+const ROUNDS_MIN: u32 = 1000;
+const ROUNDS_MAX: u32 = 999_999_999;
+
+const SHA256_ORDER: [usize; 32] = [
+    20, 10, 0, 11, 1, 21, 2, 22, 12, 23, 13, 3, 14, 4, 24, 5, 25, 15, 26, 16, 6, 17, 7, 27, 8, 28,
+    18, 29, 19, 9, 30, 31,
+];
+const SHA512_ORDER: [usize; 64] = [
+    42, 21, 0, 1, 43, 22, 23, 2, 44, 45, 24, 3, 4, 46, 25, 26, 5, 47, 48, 27, 6, 7, 49, 28, 29, 8,
+    50, 51, 30, 9, 10, 52, 31, 32, 11, 53, 54, 33, 12, 13, 55, 34, 35, 14, 56, 57, 36, 15, 16, 58,
+    37, 38, 17, 59, 60, 39, 18, 19, 61, 40, 41, 20, 62, 63,
+];
+const MD5_ORDER: [usize; 16] = [12, 6, 0, 13, 7, 1, 14, 8, 2, 15, 9, 3, 5, 10, 4, 11];
+
+fn permute(bytes: &[u8], order: &[usize]) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(order.iter().map(|&i| bytes[i]).collect())
+}
+
+/// SHA-256-crypt or SHA-512-crypt of `password`, permuted as its hash64 text encodes it.
+pub(crate) fn sha_crypt(
+    sha512: bool,
+    rounds: u32,
+    salt: &[u8],
+    password: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let params = sha_crypt::Params::new(rounds)
+        .map_err(|_| Error::InvalidHash(format!("sha-crypt: rounds {rounds} out of range")))?;
+    Ok(if sha512 {
+        let raw = Zeroizing::new(sha_crypt::sha512_crypt(password, salt, params));
+        permute(raw.as_slice(), &SHA512_ORDER)
+    } else {
+        let raw = Zeroizing::new(sha_crypt::sha256_crypt(password, salt, params));
+        permute(raw.as_slice(), &SHA256_ORDER)
+    })
+}
+
+/// MD5-crypt of `password` with `salt` (at most 8 bytes), permuted as its hash64 text
+/// encodes it.
+pub(crate) fn md5_crypt(salt: &[u8], password: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut alt = Md5::new();
+    alt.update(password);
+    alt.update(salt);
+    alt.update(password);
+    let alt: Zeroizing<[u8; 16]> = Zeroizing::new(alt.finalize().into());
+
+    let mut ctx = Md5::new();
+    ctx.update(password);
+    ctx.update(b"$1$");
+    ctx.update(salt);
+    let mut left = password.len();
+    while left > 0 {
+        let n = left.min(16);
+        ctx.update(&alt[..n]);
+        left -= n;
+    }
+    // The famous oddity: for each bit of the length, a NUL or the first password byte.
+    let mut i = password.len();
+    while i > 0 {
+        if i & 1 == 1 {
+            ctx.update([0u8]);
+        } else {
+            ctx.update(&password[..1]);
+        }
+        i >>= 1;
+    }
+    let mut fin: Zeroizing<[u8; 16]> = Zeroizing::new(ctx.finalize().into());
+    for round in 0..1000 {
+        let mut c = Md5::new();
+        if round & 1 == 1 {
+            c.update(password);
+        } else {
+            c.update(fin.as_slice());
+        }
+        if round % 3 != 0 {
+            c.update(salt);
+        }
+        if round % 7 != 0 {
+            c.update(password);
+        }
+        if round & 1 == 1 {
+            c.update(fin.as_slice());
+        } else {
+            c.update(password);
+        }
+        *fin = c.finalize().into();
+    }
+    permute(fin.as_slice(), &MD5_ORDER)
+}
+
+fn check_salt(salt: &str, max: usize, what: &str) -> Result<()> {
+    if salt.len() > max || salt.bytes().any(|b| !b.is_ascii_graphic() || b == b':') {
+        return Err(Error::InvalidHash(format!(
+            "{what}: salt must be at most {max} printable characters"
+        )));
+    }
+    Ok(())
+}
+
+/// `$5$[rounds=N$]salt$digest` and `$6$...`.
+pub(crate) fn parse_sha(s: &str, mode: Mode, limits: &Limits) -> Result<Legacy> {
+    let sha512 = s.starts_with("$6$");
+    let scheme = if sha512 {
+        Scheme::Sha512Crypt
+    } else {
+        Scheme::Sha256Crypt
+    };
+    let what = scheme.name();
+    let (head, digest, setting_len) = split_digest(s, mode, what)?;
+    let f: Vec<&str> = head.split('$').collect();
+    let (rounds, salt) = match f[..] {
+        ["", _, salt] => (DEFAULT_ROUNDS, salt),
+        ["", _, r, salt] => {
+            let n = r
+                .strip_prefix("rounds=")
+                .ok_or_else(|| Error::InvalidHash(format!("{what}: expected rounds=N")))?;
+            (
+                parse_u32(n, what, "rounds")?.clamp(ROUNDS_MIN, ROUNDS_MAX),
+                salt,
+            )
+        }
+        _ => return Err(Error::InvalidHash(format!("{what}: malformed"))),
+    };
+    if rounds > limits.max_crypt_rounds {
+        return Err(Error::InvalidHash(format!(
+            "{what}: rounds {rounds} is above the ceiling {} (limits.max_crypt_rounds)",
+            limits.max_crypt_rounds
+        )));
+    }
+    check_salt(salt, 16, what)?;
+    let n = if sha512 { 64 } else { 32 };
+    let digest = match mode {
+        Mode::Full => Zeroizing::new(b64::decode_hash64(digest, n, what)?),
+        Mode::Setting => Zeroizing::new(Vec::new()),
+    };
+    Ok(Legacy {
+        scheme,
+        kdf: Kdf::ShaCrypt {
+            sha512,
+            rounds,
+            salt: salt.as_bytes().to_vec(),
+        },
+        digest,
+        setting_len,
+    })
+}
+
+/// `$1$salt$digest`.
+pub(crate) fn parse_md5(s: &str, mode: Mode) -> Result<Legacy> {
+    let what = Scheme::Md5Crypt.name();
+    let (head, digest, setting_len) = split_digest(s, mode, what)?;
+    let f: Vec<&str> = head.split('$').collect();
+    let ["", "1", salt] = f[..] else {
+        return Err(Error::InvalidHash(format!(
+            "{what}: expected $1$salt$digest"
+        )));
+    };
+    check_salt(salt, 8, what)?;
+    let digest = match mode {
+        Mode::Full => Zeroizing::new(b64::decode_hash64(digest, 16, what)?),
+        Mode::Setting => Zeroizing::new(Vec::new()),
+    };
+    Ok(Legacy {
+        scheme: Scheme::Md5Crypt,
+        kdf: Kdf::Md5Crypt {
+            salt: salt.as_bytes().to_vec(),
+        },
+        digest,
+        setting_len,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(h: &str, pw: &[u8]) {
+        let l = Limits::default();
+        let parsed = if h.starts_with("$1$") {
+            parse_md5(h, Mode::Full).unwrap()
+        } else {
+            parse_sha(h, Mode::Full, &l).unwrap()
+        };
+        assert!(parsed.verify(pw).unwrap(), "{h}");
+        assert!(!parsed.verify(b"not it").unwrap(), "{h}");
+    }
+
+    // Ulrich Drepper's specification vectors and the classic FreeBSD md5-crypt vector.
+    #[test]
+    fn published_vectors() {
+        check(
+            "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
+            b"Hello world!",
+        );
+        check(
+            "$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA",
+            b"Hello world!",
+        );
+        check(
+            "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1",
+            b"Hello world!",
+        );
+        check(
+            "$6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1",
+            b"a very much longer text to encrypt.  This one even stretches over morethan one line.",
+        );
+        // rounds=10 is clamped to 1000 by the specification.
+        check(
+            "$5$rounds=10$roundstoolow$yfvwcWrQ8l/K0DAWyuPMDNHpIVlTQebY9l/gL972bIC",
+            b"the minimum number is still observed",
+        );
+        check("$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1", b"Hello world!");
+    }
+
+    #[test]
+    fn rounds_ceiling_and_salt() {
+        let l = Limits::default();
+        let e = parse_sha("$6$rounds=999999999$salt$x", Mode::Full, &l).unwrap_err();
+        assert!(e.to_string().contains("max_crypt_rounds"), "{e}");
+        let e = parse_md5("$1$toolongsalt$YMyguxXMBpd2TEZ.vS/3q1", Mode::Full).unwrap_err();
+        assert!(e.to_string().contains("salt"), "{e}");
+        let e = parse_md5("$1$salt$YMyguxXMBpd2TEZ.vS/3q", Mode::Full).unwrap_err();
+        assert!(e.to_string().contains("22"), "{e}");
+    }
+}

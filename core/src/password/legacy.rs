@@ -1,0 +1,241 @@
+//! A parsed legacy hash: the scheme, everything needed to recompute its derived value
+//! from a password (the "setting": salt and costs), and the stored derived value.
+//!
+//! Keeping the setting apart from the digest is what makes [`super::wrap`] possible: a
+//! wrapped hash stores the setting and an Argon2id hash of the digest.
+
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha512};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::scheme::Scheme;
+use super::{bcrypt, crypt};
+use crate::error::{Error, Result};
+
+/// A hash function used by the PBKDF2 and plain-digest schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hash {
+    Md5,
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl Hash {
+    pub(crate) fn output_len(self) -> usize {
+        match self {
+            Hash::Md5 => 16,
+            Hash::Sha1 => 20,
+            Hash::Sha256 => 32,
+            Hash::Sha512 => 64,
+        }
+    }
+
+    /// The hash of `parts` concatenated.
+    pub(crate) fn digest(self, parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
+        fn run<D: Digest>(parts: &[&[u8]]) -> Zeroizing<Vec<u8>> {
+            let mut d = D::new();
+            for p in parts {
+                d.update(p);
+            }
+            Zeroizing::new(d.finalize().to_vec())
+        }
+        match self {
+            Hash::Md5 => run::<Md5>(parts),
+            Hash::Sha1 => run::<Sha1>(parts),
+            Hash::Sha256 => run::<Sha256>(parts),
+            Hash::Sha512 => run::<Sha512>(parts),
+        }
+    }
+}
+
+/// How a bcrypt-based scheme turns the password into bcrypt's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Prehash {
+    /// Plain bcrypt: the password itself (first 72 bytes).
+    None,
+    /// passlib bcrypt_sha256 v1: base64(SHA-256(password)).
+    PasslibV1,
+    /// passlib bcrypt_sha256 v2: base64(HMAC-SHA256(key = the 22-character salt text,
+    /// password)).
+    PasslibV2 { salt_text: String },
+    /// Django bcrypt_sha256: lowercase hex of SHA-256(password).
+    DjangoHexSha256,
+}
+
+/// Everything needed to recompute a legacy derived value from a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kdf {
+    Bcrypt {
+        cost: u32,
+        salt: [u8; 16],
+        prehash: Prehash,
+    },
+    Pbkdf2 {
+        prf: Hash,
+        iterations: u32,
+        salt: Vec<u8>,
+    },
+    Scrypt {
+        log_n: u8,
+        r: u32,
+        p: u32,
+        salt: Vec<u8>,
+    },
+    ShaCrypt {
+        sha512: bool,
+        rounds: u32,
+        salt: Vec<u8>,
+    },
+    Md5Crypt {
+        salt: Vec<u8>,
+    },
+    /// `hash(salt || password)`; the salt is empty for unsalted digests.
+    Digest {
+        hash: Hash,
+        salt: Vec<u8>,
+    },
+}
+
+/// Whether a parser reads a complete stored hash or only its setting (the stored hash
+/// cut just before the digest, as kept in a wrapped hash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Full,
+    Setting,
+}
+
+/// A parsed legacy hash.
+#[derive(Debug, Clone)]
+pub(crate) struct Legacy {
+    pub(crate) scheme: Scheme,
+    pub(crate) kdf: Kdf,
+    /// The stored derived value (empty in [`Mode::Setting`]).
+    pub(crate) digest: Zeroizing<Vec<u8>>,
+    /// Byte offset where the digest starts in the stored string: `stored[..setting_len]`
+    /// is the setting.
+    pub(crate) setting_len: usize,
+}
+
+impl Legacy {
+    /// Recomputes the derived value for `password`, `dklen` bytes long where the
+    /// scheme's output length is variable.
+    pub(crate) fn derive(&self, password: &[u8], dklen: usize) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(match &self.kdf {
+            Kdf::Bcrypt {
+                cost,
+                salt,
+                prehash,
+            } => bcrypt::derive(*cost, salt, prehash, password),
+            Kdf::Pbkdf2 {
+                prf,
+                iterations,
+                salt,
+            } => {
+                let mut out = Zeroizing::new(vec![0u8; dklen]);
+                match prf {
+                    Hash::Sha1 => {
+                        ::pbkdf2::pbkdf2_hmac::<Sha1>(password, salt, *iterations, &mut out)
+                    }
+                    Hash::Sha256 => {
+                        ::pbkdf2::pbkdf2_hmac::<Sha256>(password, salt, *iterations, &mut out)
+                    }
+                    Hash::Sha512 => {
+                        ::pbkdf2::pbkdf2_hmac::<Sha512>(password, salt, *iterations, &mut out)
+                    }
+                    Hash::Md5 => {
+                        ::pbkdf2::pbkdf2_hmac::<Md5>(password, salt, *iterations, &mut out)
+                    }
+                }
+                out
+            }
+            Kdf::Scrypt { log_n, r, p, salt } => {
+                let params = ::scrypt::Params::new(*log_n, *r, *p).map_err(|_| {
+                    Error::InvalidHash(format!("{}: invalid scrypt parameters", self.scheme))
+                })?;
+                let mut out = Zeroizing::new(vec![0u8; dklen]);
+                ::scrypt::scrypt(password, salt, &params, &mut out).map_err(|_| {
+                    Error::InvalidHash(format!("{}: invalid scrypt output length", self.scheme))
+                })?;
+                out
+            }
+            Kdf::ShaCrypt {
+                sha512,
+                rounds,
+                salt,
+            } => crypt::sha_crypt(*sha512, *rounds, salt, password)?,
+            Kdf::Md5Crypt { salt } => crypt::md5_crypt(salt, password),
+            Kdf::Digest { hash, salt } => hash.digest(&[salt, password]),
+        })
+    }
+
+    /// Recomputes and compares with the stored digest in constant time.
+    pub(crate) fn verify(&self, password: &[u8]) -> Result<bool> {
+        let derived = self.derive(password, self.digest.len())?;
+        Ok(derived.as_slice().ct_eq(self.digest.as_slice()).into())
+    }
+}
+
+/// HMAC-SHA256 of `msg` under `key`.
+pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> Zeroizing<Vec<u8>> {
+    // Infallible: HMAC accepts keys of any length.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC accepts any key length"),
+    };
+    mac.update(msg);
+    Zeroizing::new(mac.finalize().into_bytes().to_vec())
+}
+
+/// Splits `s` at its last `$` into (everything before, the digest field, the digest's
+/// offset). In [`Mode::Setting`] the digest field must be empty.
+pub(crate) fn split_digest<'a>(
+    s: &'a str,
+    mode: Mode,
+    what: &str,
+) -> Result<(&'a str, &'a str, usize)> {
+    let (head, digest) = s
+        .rsplit_once('$')
+        .ok_or_else(|| Error::InvalidHash(format!("{what}: missing digest field")))?;
+    match mode {
+        Mode::Full if digest.is_empty() => {
+            Err(Error::InvalidHash(format!("{what}: empty digest field")))
+        }
+        Mode::Setting if !digest.is_empty() => Err(Error::InvalidHash(format!(
+            "{what}: the setting of a wrapped hash must not contain a digest"
+        ))),
+        _ => Ok((head, digest, head.len() + 1)),
+    }
+}
+
+/// Decodes the digest with `decode` in [`Mode::Full`]; nothing in [`Mode::Setting`].
+pub(crate) fn digest_bytes(
+    mode: Mode,
+    decode: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    match mode {
+        Mode::Full => decode().map(Zeroizing::new),
+        Mode::Setting => Ok(Zeroizing::new(Vec::new())),
+    }
+}
+
+/// Checks a decoded digest has the expected length (in [`Mode::Full`]).
+pub(crate) fn check_len(
+    mode: Mode,
+    digest: &[u8],
+    range: std::ops::RangeInclusive<usize>,
+    what: &str,
+) -> Result<()> {
+    if mode == Mode::Full && !range.contains(&digest.len()) {
+        return Err(Error::InvalidHash(format!(
+            "{what}: digest is {} bytes; expected {} to {}",
+            digest.len(),
+            range.start(),
+            range.end()
+        )));
+    }
+    Ok(())
+}
