@@ -274,6 +274,71 @@ typedef uint32_t mgn_signal;
 #endif // __cplusplus
 
 /**
+ * What kind of problem verification found.
+ */
+enum mgn_audit_problem
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No problem: the log verified.
+   */
+  MGN_AUDIT_OK = 0,
+  /**
+   * A field failed authentication: modified, or moved from another field or event.
+   */
+  MGN_AUDIT_FIELD_TAMPERED = 1,
+  /**
+   * Sequence numbers are missing: events were deleted.
+   */
+  MGN_AUDIT_MISSING_EVENTS = 2,
+  /**
+   * An event does not follow the chain: reordered, inserted, replaced or edited.
+   */
+  MGN_AUDIT_CHAIN_BROKEN = 3,
+  /**
+   * The log ends before the recorded head: its tail was truncated.
+   */
+  MGN_AUDIT_TRUNCATED = 4,
+  /**
+   * The event at the recorded head has another chain value: the log was rewritten.
+   */
+  MGN_AUDIT_HEAD_MISMATCH = 5,
+  /**
+   * The purge anchor fails its MAC.
+   */
+  MGN_AUDIT_ANCHOR_TAMPERED = 6,
+  /**
+   * A row is structurally invalid.
+   */
+  MGN_AUDIT_MALFORMED_ROW = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_audit_problem mgn_audit_problem;
+#else
+typedef uint32_t mgn_audit_problem;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * An open audit log. Created by `mgn_audit_open` or `mgn_audit_open_passphrase`,
+ * released with `mgn_audit_free` (which commits queued events first).
+ *
+ * Thread safety: any number of threads may record, query and verify at once.
+ */
+typedef struct mgn_audit mgn_audit;
+
+/**
+ * The events returned by `mgn_audit_query`, decrypted. Read them with
+ * `mgn_audit_events_count` and `mgn_audit_events_get`; release with
+ * `mgn_audit_events_free`, which wipes the decrypted text. Immutable: any number of
+ * threads may read it at once.
+ */
+typedef struct mgn_audit_events mgn_audit_events;
+
+/**
  * Checks passwords against the offline index and/or the range API. Created by
  * `mgn_breach_new` or `mgn_breach_new_with_transport`, released with `mgn_breach_free`.
  *
@@ -281,6 +346,14 @@ typedef uint32_t mgn_signal;
  * once (its cache and circuit breaker are shared); share one per process.
  */
 typedef struct mgn_breach mgn_breach;
+
+/**
+ * Hashes and verifies passwords under one policy. Created by `mgn_hasher_new`, released
+ * with `mgn_hasher_free`.
+ *
+ * Thread safety: immutable; any number of threads may use one hasher at once.
+ */
+typedef struct mgn_hasher mgn_hasher;
 
 /**
  * The response a host transport fills in during its callback, through
@@ -475,6 +548,82 @@ typedef struct mgn_pool_stats {
    */
   uint64_t wait_max_us;
 } mgn_pool_stats;
+
+/**
+ * A pepper: an application-wide secret mixed into Argon2id, with an id recorded in each
+ * hash so peppers can rotate.
+ */
+typedef struct mgn_pepper {
+  /**
+   * 1 to 8 characters of `A-Z a-z 0-9 - _` (NUL-terminated).
+   */
+  const char *id;
+  /**
+   * The secret, at least 16 bytes. Copied by `mgn_hasher_new`; wipe yours afterwards.
+   */
+  const uint8_t *secret;
+  /**
+   * Length of `secret` in bytes.
+   */
+  size_t secret_len;
+} mgn_pepper;
+
+/**
+ * Password policy: Argon2id parameters for new hashes, peppers, and the bare hex digests
+ * accepted as stored hashes. Fill with `mgn_password_policy_default` (OWASP: m=19456 KiB,
+ * t=2, p=1), then change what you need. Ceilings on stored-hash costs are core's
+ * defaults.
+ */
+typedef struct mgn_password_policy {
+  /**
+   * Argon2id memory cost in KiB (default 19456).
+   */
+  uint32_t memory_kib;
+  /**
+   * Argon2id time cost (default 2).
+   */
+  uint32_t iterations;
+  /**
+   * Argon2id lanes (default 1).
+   */
+  uint32_t parallelism;
+  /**
+   * Salt length for new hashes, 16 to 64 bytes (default 16).
+   */
+  uint32_t salt_len;
+  /**
+   * Hash length for new hashes, 16 to 64 bytes (default 32).
+   */
+  uint32_t output_len;
+  /**
+   * Longest password accepted, in bytes (default 4096); longer is
+   * `MGN_INVALID_ARGUMENT`.
+   */
+  size_t max_password_bytes;
+  /**
+   * The pepper for new hashes, or NULL for none (default NULL).
+   */
+  const struct mgn_pepper *pepper;
+  /**
+   * Retired peppers still accepted for verification (hashes under them need a rehash);
+   * `n_old_peppers` entries, NULL when 0 (default NULL, 0).
+   */
+  const struct mgn_pepper *old_peppers;
+  /**
+   * Number of entries at `old_peppers`.
+   */
+  size_t n_old_peppers;
+  /**
+   * Names of the bare hex digests to accept as stored hashes ("md5", "sha1", "sha256",
+   * "sha512"); `n_legacy_digests` entries, NULL when 0 (default: none, since a bare
+   * 64-hex string could be anything).
+   */
+  const char *const *legacy_digests;
+  /**
+   * Number of entries at `legacy_digests`.
+   */
+  size_t n_legacy_digests;
+} mgn_password_policy;
 
 /**
  * Breach checker settings. Fill with `mgn_breach_options_default`, then change what you
@@ -803,6 +952,193 @@ typedef struct mgn_session_info {
 } mgn_session_info;
 
 /**
+ * Audit log settings. Fill with `mgn_audit_options_default`.
+ */
+typedef struct mgn_audit_options {
+  /**
+   * Write through a background writer in batches: `mgn_audit_record` returns once the
+   * event is queued, `mgn_audit_flush` once it is committed (default false: every
+   * record is committed before it returns).
+   */
+  bool batched;
+  /**
+   * Batched mode: events that may wait before `mgn_audit_record` blocks (default 65536).
+   */
+  size_t queue_capacity;
+  /**
+   * Batched mode: most events written in one transaction (default 8192).
+   */
+  size_t max_batch;
+} mgn_audit_options;
+
+/**
+ * An event to record. `action` is required; every other field may be NULL (absent). All
+ * strings are NUL-terminated UTF-8 and copied; `details_json` must be valid JSON.
+ */
+typedef struct mgn_audit_event {
+  /**
+   * What happened ("login", "password.change"...). Must not be empty.
+   */
+  const char *action;
+  /**
+   * Who did it.
+   */
+  const char *user_id;
+  /**
+   * The kind of thing acted on.
+   */
+  const char *resource_type;
+  /**
+   * The thing acted on.
+   */
+  const char *resource_id;
+  /**
+   * Outcome ("success", "denied"...).
+   */
+  const char *status;
+  /**
+   * Client IP address, as given.
+   */
+  const char *ip;
+  /**
+   * Client User-Agent.
+   */
+  const char *user_agent;
+  /**
+   * Free-form details as a JSON document.
+   */
+  const char *details_json;
+} mgn_audit_event;
+
+/**
+ * Which events `mgn_audit_query` returns; all conditions are ANDed. Zero-initialise it
+ * (`mgn_audit_filter f = {0};`) for "every event, oldest first".
+ */
+typedef struct mgn_audit_filter {
+  /**
+   * Exact user id, or NULL for any (searched through a blind index, no decryption).
+   */
+  const char *user_id;
+  /**
+   * Exact action, or NULL for any.
+   */
+  const char *action;
+  /**
+   * Only events at or after `since_ms` (Unix ms) when `has_since`.
+   */
+  bool has_since;
+  /**
+   * See `has_since`.
+   */
+  int64_t since_ms;
+  /**
+   * Only events before `until_ms` (Unix ms) when `has_until`.
+   */
+  bool has_until;
+  /**
+   * See `has_until`.
+   */
+  int64_t until_ms;
+  /**
+   * At most this many events; 0 for no limit.
+   */
+  uint64_t limit;
+  /**
+   * Matching events skipped before the first returned.
+   */
+  uint64_t offset;
+  /**
+   * Newest first instead of oldest first.
+   */
+  bool descending;
+} mgn_audit_filter;
+
+/**
+ * One decrypted event, as a view into an `mgn_audit_events`: every string is owned by it
+ * and valid until `mgn_audit_events_free`. Absent fields are NULL.
+ */
+typedef struct mgn_audit_record_view {
+  /**
+   * Position in the log (1, 2, ...).
+   */
+  uint64_t seq;
+  /**
+   * The event id (a UUID).
+   */
+  const char *event_id;
+  /**
+   * When it was recorded, Unix ms.
+   */
+  int64_t timestamp_ms;
+  /**
+   * The key id its fields are encrypted under.
+   */
+  uint32_t key_id;
+  /**
+   * What happened.
+   */
+  const char *action;
+  /**
+   * Who did it, or NULL.
+   */
+  const char *user_id;
+  /**
+   * The kind of thing acted on, or NULL.
+   */
+  const char *resource_type;
+  /**
+   * The thing acted on, or NULL.
+   */
+  const char *resource_id;
+  /**
+   * Outcome, or NULL.
+   */
+  const char *status;
+  /**
+   * Client IP, or NULL.
+   */
+  const char *ip;
+  /**
+   * Client User-Agent, or NULL.
+   */
+  const char *user_agent;
+  /**
+   * Details as compact JSON, or NULL.
+   */
+  const char *details_json;
+} mgn_audit_record_view;
+
+/**
+ * The result of `mgn_audit_verify`. Release its strings with `mgn_audit_report_clear`.
+ */
+typedef struct mgn_audit_report {
+  /**
+   * No problem found.
+   */
+  bool ok;
+  /**
+   * Events fully verified before the first problem, or in total.
+   */
+  uint64_t checked;
+  /**
+   * The first problem (`MGN_AUDIT_OK` when none).
+   */
+  mgn_audit_problem problem;
+  /**
+   * Sequence number where it was found (0 for the anchor or the head, or no problem).
+   */
+  uint64_t problem_seq;
+  /**
+   * The event id there when one could be read, else NULL.
+   */
+  char *problem_event_id;
+  /**
+   * A description naming the field or range concerned, or NULL when `ok`.
+   */
+  char *problem_detail;
+} mgn_audit_report;
+
+/**
  * SQL NULL.
  */
 #define MGN_NULL 0
@@ -1052,6 +1388,106 @@ mgn_status mgn_pool_close(const struct mgn_pool *pool, uint64_t timeout_ms);
  * on in other handles). Call once per handle, after every other call using it returned.
  */
 void mgn_pool_free(struct mgn_pool *pool);
+
+/**
+ * Writes core's default password policy (OWASP Argon2id, no pepper, no bare digests) to
+ * `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_password_policy_default(struct mgn_password_policy *out);
+
+/**
+ * Creates a hasher for `policy` (NULL for the default) and writes it to `*out`; release it
+ * with `mgn_hasher_free`. Everything `policy` points to is copied.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `out`, invalid UTF-8, NULL arrays with a count),
+ * `MGN_INVALID_CONFIG` (a parameter out of range or an unknown digest name, named in the
+ * message), `MGN_INVALID_KEY` (a malformed pepper id or a secret under 16 bytes).
+ * Thread-safe.
+ */
+mgn_status mgn_hasher_new(const struct mgn_password_policy *policy, struct mgn_hasher **out);
+
+/**
+ * Hashes `password` (NUL-terminated UTF-8) into a new Argon2id PHC string with a fresh
+ * salt, written to `*out_hash`; free it with `mgn_string_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, password longer than
+ * `max_password_bytes`), `MGN_INTERNAL` (no OS randomness). Thread-safe; CPU- and
+ * memory-intensive by design (about `memory_kib` KiB for the duration of the call).
+ */
+mgn_status mgn_hasher_hash(const struct mgn_hasher *hasher, const char *password, char **out_hash);
+
+/**
+ * Checks `password` against `stored` (any supported format: Argon2, bcrypt, PBKDF2,
+ * scrypt, crypt, Django, Werkzeug, digests, wrapped) and writes the answer to `*out_valid`.
+ * A wrong password is `MGN_OK` with `false`. Comparison is constant-time.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, over-long password),
+ * `MGN_INVALID_HASH` (malformed, unsupported or absurd-cost stored hash),
+ * `MGN_INVALID_KEY` (the hash uses a pepper id the policy does not have). Thread-safe.
+ */
+mgn_status mgn_hasher_verify(const struct mgn_hasher *hasher,
+                             const char *password,
+                             const char *stored,
+                             bool *out_valid);
+
+/**
+ * Verifies like `mgn_hasher_verify`, and when the password is valid but `stored` is
+ * legacy, below the policy, wrapped or under an old pepper, also makes a fresh Argon2id
+ * hash to store in its place (upgrade on login).
+ *
+ * Writes the answer to `*out_valid` and the new hash to `*out_new_hash`: a string to free
+ * with `mgn_string_free`, or NULL when there is nothing to replace (or the password is
+ * wrong). Errors: as `mgn_hasher_verify` (NULL `out_new_hash` is `MGN_INVALID_ARGUMENT`).
+ * Thread-safe.
+ */
+mgn_status mgn_hasher_verify_and_update(const struct mgn_hasher *hasher,
+                                        const char *password,
+                                        const char *stored,
+                                        bool *out_valid,
+                                        char **out_new_hash);
+
+/**
+ * Writes to `*out` whether `stored` should be replaced at the next successful login
+ * (legacy format, weaker than the policy, wrapped, or under an old pepper). Hashes
+ * stronger than the policy are kept.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_HASH`,
+ * `MGN_INVALID_KEY`. Thread-safe.
+ */
+mgn_status mgn_hasher_needs_rehash(const struct mgn_hasher *hasher, const char *stored, bool *out);
+
+/**
+ * Writes the stable name of the format of `stored` to `*out_name` (for example
+ * "argon2id", "bcrypt", "django_pbkdf2_sha256", "wrapped_hex_sha256"), as a string to
+ * free with `mgn_string_free`. The hash is fully parsed and checked against the limits.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_HASH`.
+ * Thread-safe.
+ */
+mgn_status mgn_hasher_identify(const struct mgn_hasher *hasher,
+                               const char *stored,
+                               char **out_name);
+
+/**
+ * Wraps the legacy hash `stored` into Argon2id without knowing the password, so a whole
+ * table can be upgraded at once, and writes the wrapped hash to `*out_hash` (free with
+ * `mgn_string_free`). `mgn_hasher_verify` accepts it for the same password; the next
+ * successful login replaces it with a plain Argon2id hash.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, a hash that is already
+ * Argon2 or wrapped), `MGN_INVALID_HASH`. Thread-safe; costs one Argon2id computation.
+ */
+mgn_status mgn_hasher_wrap_legacy(const struct mgn_hasher *hasher,
+                                  const char *stored,
+                                  char **out_hash);
+
+/**
+ * Releases a hasher (wiping its peppers). NULL is a no-op. Call once, after every other
+ * call using it returned.
+ */
+void mgn_hasher_free(struct mgn_hasher *hasher);
 
 /**
  * Writes core's default breach settings to `*out` (online, public API, no index; string
@@ -1338,6 +1774,165 @@ mgn_status mgn_sessions_sweep_expired(const struct mgn_sessions *sessions, size_
  * every other call using it returned.
  */
 void mgn_sessions_free(struct mgn_sessions *sessions);
+
+/**
+ * Writes core's default audit settings to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_audit_options_default(struct mgn_audit_options *out);
+
+/**
+ * Opens (creating on first use) the audit log in `pool`'s database with a 32-byte master
+ * key (`key_len` must be 32; the bytes are copied, wipe yours when done) and writes it to
+ * `*out`. `options` may be NULL. There is no default key.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (not 32 bytes, or
+ * evidently not random), `MGN_WRONG_KEY` (the log was created with another key),
+ * `MGN_TAMPERED` (stored key material fails authentication), `MGN_INVALID_CONFIG`,
+ * `MGN_SCHEMA_TOO_NEW`, pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_open(const struct mgn_pool *pool,
+                          const uint8_t *key,
+                          size_t key_len,
+                          const struct mgn_audit_options *options,
+                          struct mgn_audit **out);
+
+/**
+ * Opens (creating on first use) the audit log with a passphrase (NUL-terminated UTF-8):
+ * the key is PBKDF2-HMAC-SHA256 with 600,000 iterations and this database's random salt,
+ * so this takes a noticeable fraction of a second by design.
+ *
+ * Errors: as `mgn_audit_open`; `MGN_INVALID_KEY` for a weak passphrase (under 12
+ * characters, or one character repeated), `MGN_WRONG_KEY` for a wrong one. Thread-safe.
+ */
+mgn_status mgn_audit_open_passphrase(const struct mgn_pool *pool,
+                                     const char *passphrase,
+                                     const struct mgn_audit_options *options,
+                                     struct mgn_audit **out);
+
+/**
+ * Records an event and writes its id (a UUID) to `*out_event_id` (may be NULL; free with
+ * `mgn_string_free`). Every field is encrypted; the event joins the tamper-evident chain.
+ * Synchronous mode: committed when this returns. Batched mode: queued (blocking while
+ * the queue is full) and committed by the writer, `mgn_audit_flush` or `mgn_audit_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`/`event`/`action`, invalid UTF-8 or JSON,
+ * empty action, a field over 64 KiB, a closed log), pool and database errors.
+ * Thread-safe.
+ */
+mgn_status mgn_audit_record(const struct mgn_audit *audit,
+                            const struct mgn_audit_event *event,
+                            char **out_event_id);
+
+/**
+ * Waits until every event recorded before this call is committed (a no-op in
+ * synchronous mode).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`, a closed log), the database error that
+ * kept a batch from being written (it is kept and retried). Thread-safe.
+ */
+mgn_status mgn_audit_flush(const struct mgn_audit *audit);
+
+/**
+ * Commits everything queued and stops the background writer; later records fail with
+ * `MGN_INVALID_ARGUMENT`, reads keep working. Closing twice is harmless. The handle must
+ * still be released with `mgn_audit_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`), the database error of the last batch.
+ * Thread-safe.
+ */
+mgn_status mgn_audit_close(const struct mgn_audit *audit);
+
+/**
+ * Writes the number of committed events to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_count(const struct mgn_audit *audit, uint64_t *out);
+
+/**
+ * Runs a query: the events matching `filter` (NULL for all), decrypted, written as a new
+ * `mgn_audit_events` to `*out` (release with `mgn_audit_events_free`).
+ *
+ * Tampered data is never returned: if a matching row fails authentication the call fails
+ * with `MGN_TAMPERED` naming the event and field. Errors: also `MGN_INVALID_ARGUMENT`
+ * (NULL `audit`/`out`, invalid UTF-8), `MGN_INVALID_KEY` (events under a key not
+ * supplied), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_query(const struct mgn_audit *audit,
+                           const struct mgn_audit_filter *filter,
+                           struct mgn_audit_events **out);
+
+/**
+ * Writes the number of events in `events` to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_audit_events_count(const struct mgn_audit_events *events, size_t *out);
+
+/**
+ * Writes a view of event `index` of `events` to `*out` (strings owned by `events`).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `index` out of range). Thread-safe.
+ */
+mgn_status mgn_audit_events_get(const struct mgn_audit_events *events,
+                                size_t index,
+                                struct mgn_audit_record_view *out);
+
+/**
+ * Releases query results, wiping the decrypted text. NULL is a no-op.
+ */
+void mgn_audit_events_free(struct mgn_audit_events *events);
+
+/**
+ * Walks the whole chain in one snapshot: decrypts and authenticates every field of every
+ * event, recomputes every chain value and checks sequence numbers have no gaps. Writes
+ * the report to `*out` (release with `mgn_audit_report_clear`): tampering is reported
+ * there (`ok` false), not as an error status.
+ *
+ * Removing events from the end cannot be detected without a recorded head: use
+ * `mgn_audit_head` and `mgn_audit_verify_against`. Errors (verification could not run):
+ * `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (events under a key not
+ * supplied), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_verify(const struct mgn_audit *audit, struct mgn_audit_report *out);
+
+/**
+ * Writes the current end of the chain: its sequence number to `*out_seq` and its chain
+ * value (64 hex characters) to `*out_chain_hex` (free with `mgn_string_free`). Store both
+ * outside the database to detect a truncated tail later with `mgn_audit_verify_against`.
+ * Committed events only: flush first in batched mode.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_head(const struct mgn_audit *audit, uint64_t *out_seq, char **out_chain_hex);
+
+/**
+ * `mgn_audit_verify`, and also checks the log still reaches the head (`seq`,
+ * `chain_hex`) recorded earlier with `mgn_audit_head`: a truncated tail is reported as
+ * `MGN_AUDIT_TRUNCATED`, a rewritten log as `MGN_AUDIT_HEAD_MISMATCH`.
+ *
+ * Errors: as `mgn_audit_verify`, and `MGN_INVALID_ARGUMENT` when `chain_hex` is not 64
+ * hex characters. Thread-safe.
+ */
+mgn_status mgn_audit_verify_against(const struct mgn_audit *audit,
+                                    uint64_t seq,
+                                    const char *chain_hex,
+                                    struct mgn_audit_report *out);
+
+/**
+ * Releases the strings of a verification report and resets it. NULL, and clearing
+ * twice, are no-ops. Only pass reports filled by this library.
+ */
+void mgn_audit_report_clear(struct mgn_audit_report *report);
+
+/**
+ * Releases an audit log, committing queued events first (batched mode; errors are
+ * logged, call `mgn_audit_close` first to see them). NULL is a no-op. Call once, after
+ * every other call using it returned.
+ */
+void mgn_audit_free(struct mgn_audit *audit);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,4 +1,4 @@
-/* One pool used from several pthreads at once, and the pool's timeout paths
+/* One pool and one hasher used from several pthreads at once, and the pool's timeout paths
  * (MGN_POOL_TIMEOUT on acquire and on close), which need a second thread holding a
  * connection. */
 #include "test_util.h"
@@ -10,11 +10,13 @@
 #define INSERTS_PER_THREAD 25
 
 static mgn_pool *shared_pool;
+static mgn_hasher *shared_hasher;
 static int thread_failures[THREADS];
 
 static void *worker(void *arg) {
     int id = *(int *)arg;
     int i;
+    bool valid_unused = false;
     for (i = 0; i < INSERTS_PER_THREAD; i++) {
         mgn_value params[2];
         mgn_result *result = NULL;
@@ -35,6 +37,26 @@ static void *worker(void *arg) {
             thread_failures[id]++;
         }
         mgn_result_free(result);
+    }
+    /* The hasher is immutable: hash and verify concurrently with the other threads. */
+    for (i = 0; i < 3; i++) {
+        char password[32];
+        char *hash = NULL;
+        bool valid = false, wrong = true;
+        snprintf(password, sizeof password, "thread %d pw %d", id, i);
+        if (mgn_hasher_hash(shared_hasher, password, &hash) != MGN_OK ||
+            mgn_hasher_verify(shared_hasher, password, hash, &valid) != MGN_OK ||
+            mgn_hasher_verify(shared_hasher, "other", hash, &wrong) != MGN_OK || !valid ||
+            wrong) {
+            fprintf(stderr, "thread %d hasher: %s\n", id, mgn_last_error_message());
+            thread_failures[id]++;
+        }
+        mgn_string_free(hash);
+    }
+    /* Errors are per thread: a failure here does not disturb the others' messages. */
+    if (mgn_hasher_verify(shared_hasher, "pw", "not a hash", &valid_unused) != MGN_INVALID_HASH ||
+        strstr(mgn_last_error_message(), "hash") == NULL) {
+        thread_failures[id]++;
     }
     return NULL;
 }
@@ -177,8 +199,13 @@ static void test_timeouts(const char *path) {
 int main(void) {
     char path[512];
     mgn_pool_options options;
+    mgn_password_policy policy;
 
     scratch_make();
+    CHECK_OK(mgn_password_policy_default(&policy));
+    policy.memory_kib = 64;
+    policy.iterations = 1;
+    CHECK_OK(mgn_hasher_new(&policy, &shared_hasher));
     CHECK_OK(mgn_pool_options_default(&options));
     options.max_readers = 3;
     CHECK_OK(mgn_pool_open(scratch_path(path, sizeof path, "threads.db"), &options,
@@ -187,6 +214,7 @@ int main(void) {
         test_concurrent_pool();
     }
     mgn_pool_free(shared_pool);
+    mgn_hasher_free(shared_hasher);
     test_timeouts(scratch_path(path, sizeof path, "timeouts.db"));
     scratch_cleanup();
     return test_summary("test_threads");

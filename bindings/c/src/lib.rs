@@ -33,9 +33,13 @@ pub mod value;
 
 pub mod pool;
 
+pub mod password;
+
 pub mod breach;
 
 pub mod session;
+
+pub mod audit;
 
 use std::ffi::c_char;
 

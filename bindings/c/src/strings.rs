@@ -101,3 +101,30 @@ pub unsafe extern "C" fn mgn_string_free(s: *mut c_char) {
         }
     })
 }
+
+/// Borrows `n` NUL-terminated UTF-8 strings at `ptr`; NULL is accepted only with `n == 0`.
+///
+/// # Safety
+/// `ptr` is NULL or points to `n` pointers, each NULL or a NUL-terminated string.
+pub(crate) unsafe fn str_array_arg<'a>(
+    ptr: *const *const c_char,
+    n: usize,
+    what: &str,
+) -> Result<Vec<&'a str>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if ptr.is_null() {
+        return Err(Error::InvalidInput(format!(
+            "{what} is NULL but its count is {n}"
+        )));
+    }
+    // SAFETY: `n` pointers per the caller's contract.
+    let items = unsafe { std::slice::from_raw_parts(ptr, n) };
+    items
+        .iter()
+        .enumerate()
+        // SAFETY: each item is NULL or NUL-terminated per the contract.
+        .map(|(i, s)| unsafe { str_arg(*s, &format!("{what}[{i}]")) })
+        .collect()
+}
