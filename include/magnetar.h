@@ -1668,6 +1668,12 @@ mgn_status mgn_session_options_default(struct mgn_session_options *out);
  * defaults), and writes it to `*out`. The pool may be freed afterwards: the registry keeps
  * its own reference.
  *
+ * `audit` may be NULL; otherwise every creation, rejection at the limit, eviction,
+ * monitor / step-up / terminate decision, rebaseline and revocation is recorded in that
+ * audit log (actions `session.create`, `session.step_up`, ...; resource `session`/<id>),
+ * after the change commits. If recording fails, the operation returns that error (a new
+ * session is then revoked). The registry keeps the log open until it is freed.
+ *
  * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (a key that is not 32
  * bytes), `MGN_INVALID_CONFIG`, `MGN_SCHEMA_TOO_NEW`, pool and database errors.
  * Thread-safe.
@@ -1676,6 +1682,7 @@ mgn_status mgn_sessions_open(const struct mgn_pool *pool,
                              const uint8_t *fingerprint_key,
                              size_t key_len,
                              const struct mgn_session_options *options,
+                             const struct mgn_audit *audit,
                              struct mgn_sessions **out);
 
 /**
@@ -1928,9 +1935,10 @@ mgn_status mgn_audit_verify_against(const struct mgn_audit *audit,
 void mgn_audit_report_clear(struct mgn_audit_report *report);
 
 /**
- * Releases an audit log, committing queued events first (batched mode; errors are
+ * Releases an audit log handle, committing queued events first (batched mode; errors are
  * logged, call `mgn_audit_close` first to see them). NULL is a no-op. Call once, after
- * every other call using it returned.
+ * every other call using it returned. Session registries given this log keep it open
+ * until they are freed.
  */
 void mgn_audit_free(struct mgn_audit *audit);
 

@@ -1,6 +1,6 @@
 /* Sessions: request contexts, the pure score (default and custom policies), and the
  * registry on a pool (create, validate, step-up, rebaseline, terminate, revoke, limits,
- * expiry, sweep), with every error path. */
+ * expiry, sweep, events recorded in an audit log), with every error path. */
 #include "test_util.h"
 
 #include <time.h>
@@ -127,17 +127,17 @@ static void test_registry(mgn_pool *pool) {
     CHECK(o.scoring.terminate == 0.9);
     CHECK_STATUS(mgn_session_options_default(NULL), MGN_INVALID_ARGUMENT);
 
-    CHECK_STATUS(mgn_sessions_open(pool, KEY, 16, NULL, &bad), MGN_INVALID_KEY);
+    CHECK_STATUS(mgn_sessions_open(pool, KEY, 16, NULL, NULL, &bad), MGN_INVALID_KEY);
     CHECK_MESSAGE("32 bytes");
-    CHECK_STATUS(mgn_sessions_open(pool, NULL, 32, NULL, &bad), MGN_INVALID_ARGUMENT);
-    CHECK_STATUS(mgn_sessions_open(NULL, KEY, 32, NULL, &bad), MGN_INVALID_ARGUMENT);
-    CHECK_STATUS(mgn_sessions_open(pool, KEY, 32, NULL, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_open(pool, NULL, 32, NULL, NULL, &bad), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_open(NULL, KEY, 32, NULL, NULL, &bad), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_open(pool, KEY, 32, NULL, NULL, NULL), MGN_INVALID_ARGUMENT);
     o.max_sessions_per_user = 0;
-    CHECK_STATUS(mgn_sessions_open(pool, KEY, 32, &o, &bad), MGN_INVALID_CONFIG);
+    CHECK_STATUS(mgn_sessions_open(pool, KEY, 32, &o, NULL, &bad), MGN_INVALID_CONFIG);
     CHECK_MESSAGE("max_sessions_per_user");
     CHECK(bad == NULL);
     CHECK_OK(mgn_session_options_default(&o));
-    CHECK_OK(mgn_sessions_open(pool, KEY, 32, &o, &s));
+    CHECK_OK(mgn_sessions_open(pool, KEY, 32, &o, NULL, &s));
     if (s == NULL) {
         return;
     }
@@ -211,7 +211,7 @@ static void test_registry(mgn_pool *pool) {
     /* ...or refused. */
     o.reject_at_limit = true;
     o.max_sessions_per_user = 1;
-    CHECK_OK(mgn_sessions_open(pool, KEY, 32, &o, &strict));
+    CHECK_OK(mgn_sessions_open(pool, KEY, 32, &o, NULL, &strict));
     CHECK_OK(mgn_sessions_create(strict, "dave", login, &extra[0], NULL));
     CHECK_STATUS(mgn_sessions_create(strict, "dave", login, &extra[1], NULL), MGN_SESSION_LIMIT);
     CHECK(extra[1] == NULL);
@@ -222,7 +222,7 @@ static void test_registry(mgn_pool *pool) {
     CHECK_OK(mgn_session_options_default(&o));
     o.absolute_timeout_ms = 50;
     o.touch_interval_ms = 10;
-    CHECK_OK(mgn_sessions_open(pool, KEY, 32, &o, &brief));
+    CHECK_OK(mgn_sessions_open(pool, KEY, 32, &o, NULL, &brief));
     CHECK_OK(mgn_sessions_create(brief, "erin", login, &token, NULL));
     sleep_ms(120);
     CHECK_STATUS(mgn_sessions_validate(brief, token, login, &a, NULL), MGN_SESSION_EXPIRED);
@@ -266,6 +266,58 @@ static void test_registry(mgn_pool *pool) {
     mgn_request_free(stolen);
 }
 
+/* A registry attached to an audit log records its events there. */
+static void test_audited(mgn_pool *pool) {
+    static const uint8_t audit_key[32] = {0x3c, 0x91, 0x5e, 0x07, 0xa2, 0x44, 0xd8, 0x1b,
+                                          0x6f, 0xc3, 0x2a, 0x90, 0x5d, 0xe1, 0x78, 0x0e,
+                                          0x99, 0x14, 0xbb, 0x62, 0x3f, 0xd0, 0x85, 0x27,
+                                          0x4c, 0xfa, 0x11, 0x6b, 0xe9, 0x30, 0xa7, 0x58};
+    mgn_audit *audit = NULL;
+    mgn_sessions *s = NULL;
+    mgn_request *login = request("203.0.113.7", FIREFOX, NULL);
+    mgn_request *moved = request("198.51.100.2", SAFARI, NULL);
+    mgn_audit_filter f;
+    mgn_audit_events *events = NULL;
+    mgn_audit_record_view v;
+    mgn_assessment a;
+    mgn_session_info info;
+    char *token = NULL;
+    size_t n = 0;
+
+    CHECK_OK(mgn_audit_open(pool, audit_key, 32, NULL, &audit));
+    CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, audit, &s));
+    /* The registry keeps the log open: the handle can go first. */
+    mgn_audit_free(audit);
+    CHECK_OK(mgn_sessions_create(s, "grace", login, &token, &info));
+    CHECK_OK(mgn_sessions_validate(s, token, moved, &a, NULL));
+    CHECK(a.decision == MGN_DECISION_STEP_UP);
+    mgn_assessment_clear(&a);
+    CHECK_OK(mgn_sessions_revoke(s, token));
+    mgn_sessions_free(s);
+
+    CHECK_OK(mgn_audit_open(pool, audit_key, 32, NULL, &audit));
+    memset(&f, 0, sizeof f);
+    f.user_id = "grace";
+    CHECK_OK(mgn_audit_query(audit, &f, &events));
+    CHECK_OK(mgn_audit_events_count(events, &n));
+    CHECK(n == 3);
+    if (n == 3) {
+        CHECK_OK(mgn_audit_events_get(events, 0, &v));
+        CHECK(strcmp(v.action, "session.create") == 0 && strcmp(v.resource_type, "session") == 0 &&
+              strcmp(v.resource_id, info.id) == 0 && strcmp(v.ip, "203.0.113.7") == 0);
+        CHECK_OK(mgn_audit_events_get(events, 1, &v));
+        CHECK(strcmp(v.action, "session.step_up") == 0 && strcmp(v.status, "step_up") == 0);
+        CHECK_OK(mgn_audit_events_get(events, 2, &v));
+        CHECK(strcmp(v.action, "session.revoke") == 0);
+    }
+    mgn_audit_events_free(events);
+    mgn_audit_free(audit);
+    mgn_session_info_clear(&info);
+    mgn_string_free(token);
+    mgn_request_free(login);
+    mgn_request_free(moved);
+}
+
 int main(void) {
     char path[512];
     mgn_pool *pool = NULL;
@@ -278,8 +330,9 @@ int main(void) {
         mgn_sessions *s = NULL;
         mgn_request *r = request("192.0.2.1", "curl/8.0", NULL);
         char *token = NULL;
-        CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, &s));
+        CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, NULL, &s));
         test_registry(pool);
+        test_audited(pool);
         mgn_pool_free(pool);
         CHECK_OK(mgn_sessions_create(s, "frank", r, &token, NULL));
         mgn_string_free(token);

@@ -2,6 +2,7 @@
 
 use std::ffi::{CString, c_char};
 use std::ptr;
+use std::sync::Arc;
 
 use magnetar_core::audit::{
     AuditConfig, AuditEvent, AuditKey, AuditLog, BatchConfig, Filter, Head, NewEvent, Order,
@@ -22,7 +23,8 @@ use crate::strings::{alloc_string, bytes_arg, owned_cstring, str_arg};
 /// Thread safety: any number of threads may record, query and verify at once.
 #[allow(non_camel_case_types)]
 pub struct mgn_audit {
-    log: AuditLog,
+    /// Shared with the session registries that record into this log.
+    pub(crate) log: Arc<AuditLog>,
 }
 
 /// Audit log settings. Fill with `mgn_audit_options_default`.
@@ -103,7 +105,7 @@ pub unsafe extern "C" fn mgn_audit_open(
         // SAFETY: forwarded contract.
         let config = unsafe { config_arg(options) };
         let log = AuditLog::open(&pool.pool, key, config)?;
-        out.write(handle::into_raw(mgn_audit { log }));
+        out.write(handle::into_raw(mgn_audit { log: Arc::new(log) }));
         Ok(())
     })
 }
@@ -130,7 +132,7 @@ pub unsafe extern "C" fn mgn_audit_open_passphrase(
         // SAFETY: forwarded contract.
         let config = unsafe { config_arg(options) };
         let log = AuditLog::open_with_passphrase(&pool.pool, passphrase, config)?;
-        out.write(handle::into_raw(mgn_audit { log }));
+        out.write(handle::into_raw(mgn_audit { log: Arc::new(log) }));
         Ok(())
     })
 }
@@ -676,9 +678,10 @@ pub unsafe extern "C" fn mgn_audit_report_clear(report: *mut mgn_audit_report) {
     })
 }
 
-/// Releases an audit log, committing queued events first (batched mode; errors are
+/// Releases an audit log handle, committing queued events first (batched mode; errors are
 /// logged, call `mgn_audit_close` first to see them). NULL is a no-op. Call once, after
-/// every other call using it returned.
+/// every other call using it returned. Session registries given this log keep it open
+/// until they are freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mgn_audit_free(audit: *mut mgn_audit) {
     // SAFETY: NULL or a live audit log, freed once.

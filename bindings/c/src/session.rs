@@ -11,6 +11,7 @@ use magnetar_core::session::{
 };
 use magnetar_core::{Error, Result};
 
+use crate::audit::mgn_audit;
 use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::pool::mgn_pool;
@@ -381,6 +382,12 @@ pub struct mgn_sessions {
 /// defaults), and writes it to `*out`. The pool may be freed afterwards: the registry keeps
 /// its own reference.
 ///
+/// `audit` may be NULL; otherwise every creation, rejection at the limit, eviction,
+/// monitor / step-up / terminate decision, rebaseline and revocation is recorded in that
+/// audit log (actions `session.create`, `session.step_up`, ...; resource `session`/<id>),
+/// after the change commits. If recording fails, the operation returns that error (a new
+/// session is then revoked). The registry keeps the log open until it is freed.
+///
 /// Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (a key that is not 32
 /// bytes), `MGN_INVALID_CONFIG`, `MGN_SCHEMA_TOO_NEW`, pool and database errors.
 /// Thread-safe.
@@ -390,6 +397,7 @@ pub unsafe extern "C" fn mgn_sessions_open(
     fingerprint_key: *const u8,
     key_len: usize,
     options: *const mgn_session_options,
+    audit: *const mgn_audit,
     out: *mut *mut mgn_sessions,
 ) -> mgn_status {
     boundary::call("mgn_sessions_open", || {
@@ -415,7 +423,11 @@ pub unsafe extern "C" fn mgn_sessions_open(
             config.touch_interval = Duration::from_millis(o.touch_interval_ms);
             config.scoring = o.scoring.to_core();
         }
-        let registry = SessionRegistry::open(pool.pool.clone(), config)?;
+        let mut registry = SessionRegistry::open(pool.pool.clone(), config)?;
+        // SAFETY: NULL or a live audit log.
+        if let Some(audit) = unsafe { audit.as_ref() } {
+            registry = registry.with_audit(audit.log.clone());
+        }
         out.write(handle::into_raw(mgn_sessions { registry }));
         Ok(())
     })
