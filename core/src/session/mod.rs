@@ -17,7 +17,6 @@
 //! documentation says what is stored and why.
 
 mod audit;
-mod audit_log;
 mod context;
 mod registry;
 pub mod schema;
