@@ -291,6 +291,20 @@ def bench_gil(quick: bool) -> None:
     RESULTS.append(("gil", "speed-up 2 threads", median(ratios), ">= 1.7"))
     RESULTS.append(("gil", "CPU/wall with 2 threads", median(cpus), "> 1 shows parallel hashing"))
 
+    # The same measure for argon2-cffi, which also releases the GIL: what the machine
+    # allows at this moment (two Argon2 instances also compete for memory bandwidth).
+    import argon2
+
+    peer = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+    peer_ratios = []
+    for _ in range(rounds):
+        one = run_threads(1, lambda i, n: [peer.hash("pw") for _ in range(n)], per_thread)
+        two = run_threads(2, lambda i, n: [peer.hash("pw") for _ in range(n)], per_thread)
+        peer_ratios.append(two / one)
+    print(f"  argon2-cffi, same measure: {median(peer_ratios):.2f}x "
+          f"(per round: {', '.join(f'{r:.2f}' for r in peer_ratios)})")
+    RESULTS.append(("gil", "argon2-cffi speed-up 2 threads", median(peer_ratios), "reference"))
+
 
 # ---------------------------------------------------------------- audit
 
