@@ -11,6 +11,9 @@ fn main() {
     let crate_dir = root.join("bindings/c");
     println!("cargo:rerun-if-changed=bindings/c/src");
     println!("cargo:rerun-if-changed=bindings/c/cbindgen.toml");
+    // A hand edit (or deletion) of the header makes the next build regenerate it, so the
+    // staleness check in tests/c/run.sh compares against a fresh generation.
+    println!("cargo:rerun-if-changed=include/magnetar.h");
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("bindings/c/cbindgen.toml is readable and valid");
     let bindings = cbindgen::Builder::new()

@@ -1,3 +1,25 @@
+/*
+ * magnetar.h - the C API of Magnetar, an embedded security core: SQLite connection pool,
+ * encrypted tamper-evident audit log, password hashing, breach check, session risk.
+ *
+ * Link libmagnetar.a (add -lpthread -ldl -lm) or libmagnetar.so; `pkg-config magnetar`.
+ *
+ * Conventions (every function below follows them; see bindings/c/README.md):
+ * - Handles (mgn_pool, mgn_hasher, mgn_breach, mgn_sessions, mgn_audit, mgn_request,
+ *   mgn_result, mgn_audit_events) are opaque, created by *_new / *_open and released by
+ *   the matching *_free, which accepts NULL.
+ * - Every fallible function returns an mgn_status (MGN_OK == 0) and writes its results
+ *   through out-parameters only on success. mgn_last_error_message() describes the last
+ *   failure on the calling thread until the next mgn_ call on that thread.
+ * - Strings in are NUL-terminated UTF-8 (invalid UTF-8 is MGN_INVALID_ARGUMENT); binary
+ *   data is pointer + length; the library copies what it keeps. NULL arguments are
+ *   checked and reported as MGN_INVALID_ARGUMENT, never dereferenced.
+ * - Every string the library allocates is released with mgn_string_free (it is wiped
+ *   first); structs that hold allocated strings have a *_clear function.
+ * - No panic crosses this boundary (a bug is reported as MGN_PANIC).
+ * - Callbacks take `void *userdata` first.
+ */
+
 #ifndef MAGNETAR_H
 #define MAGNETAR_H
 
@@ -7,6 +29,1140 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/**
+ * The result of every fallible `mgn_` function. `MGN_OK` (0) is success; anything else is
+ * an error whose details are in `mgn_last_error_message()`.
+ *
+ * Ranges: 1xx arguments and configuration, 2xx storage (files, SQLite, pool), 3xx keys
+ * and the audit log, 4xx password hashes, 5xx breach check, 6xx sessions, 9xx internal.
+ * Values are stable across releases; new codes may be added, so handle unknown values.
+ */
+enum mgn_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Success.
+   */
+  MGN_OK = 0,
+  /**
+   * An argument is NULL where it must not be, not valid UTF-8, or otherwise malformed
+   * (bad SQL parameter, over-long password, unknown value type...).
+   */
+  MGN_INVALID_ARGUMENT = 100,
+  /**
+   * A configuration value is missing or out of range.
+   */
+  MGN_INVALID_CONFIG = 101,
+  /**
+   * The operating system refused a file operation.
+   */
+  MGN_IO = 200,
+  /**
+   * SQLite reported an error (syntax error, constraint violation...).
+   */
+  MGN_DATABASE = 201,
+  /**
+   * The database file is damaged (`SQLITE_CORRUPT`).
+   */
+  MGN_CORRUPT = 202,
+  /**
+   * The file is not an SQLite database.
+   */
+  MGN_NOT_A_DATABASE = 203,
+  /**
+   * The database cannot be written (read-only file, or a write on a query).
+   */
+  MGN_READ_ONLY = 204,
+  /**
+   * No connection became free within the pool's acquire timeout.
+   */
+  MGN_POOL_TIMEOUT = 205,
+  /**
+   * The pool was closed.
+   */
+  MGN_POOL_CLOSED = 206,
+  /**
+   * The database schema is newer than this version of Magnetar understands.
+   */
+  MGN_SCHEMA_TOO_NEW = 207,
+  /**
+   * A key or passphrase is missing, malformed or too weak.
+   */
+  MGN_INVALID_KEY = 300,
+  /**
+   * The key does not match the one the data was written with.
+   */
+  MGN_WRONG_KEY = 301,
+  /**
+   * Stored data failed authentication or the audit chain is broken.
+   */
+  MGN_TAMPERED = 302,
+  /**
+   * A stored password hash is malformed, unsupported or has absurd parameters.
+   */
+  MGN_INVALID_HASH = 400,
+  /**
+   * The breach-check transport failed (network, HTTP status, malformed body).
+   */
+  MGN_TRANSPORT = 500,
+  /**
+   * An offline breach index is corrupt, truncated or of an unknown version.
+   */
+  MGN_INVALID_INDEX = 501,
+  /**
+   * No session has this token.
+   */
+  MGN_SESSION_NOT_FOUND = 600,
+  /**
+   * The session passed its idle or absolute timeout.
+   */
+  MGN_SESSION_EXPIRED = 601,
+  /**
+   * The session was revoked.
+   */
+  MGN_SESSION_REVOKED = 602,
+  /**
+   * The per-user session limit is reached and the policy is to reject.
+   */
+  MGN_SESSION_LIMIT = 603,
+  /**
+   * A bug or an environment failure (for example no OS randomness).
+   */
+  MGN_INTERNAL = 900,
+  /**
+   * A panic was caught at the C boundary: a bug in Magnetar. The library stays usable.
+   */
+  MGN_PANIC = 901,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_status mgn_status;
+#else
+typedef uint32_t mgn_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The verdict of a breach check.
+ */
+enum mgn_breach_verdict
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The password appears in the corpus `count` times.
+   */
+  MGN_BREACH_BREACHED = 1,
+  /**
+   * The password is not in the corpus (or, offline, in the index's subset of it).
+   */
+  MGN_BREACH_NOT_FOUND = 2,
+  /**
+   * The check could not be completed (network down, rate limited, bad response);
+   * `reason` says why. Never treat as "safe": the caller's policy decides.
+   */
+  MGN_BREACH_UNKNOWN = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_breach_verdict mgn_breach_verdict;
+#else
+typedef uint32_t mgn_breach_verdict;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Where a breach answer came from.
+ */
+enum mgn_breach_source
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The local index.
+   */
+  MGN_SOURCE_OFFLINE = 1,
+  /**
+   * The cache of earlier online answers.
+   */
+  MGN_SOURCE_CACHE = 2,
+  /**
+   * The range API (including failed attempts to reach it).
+   */
+  MGN_SOURCE_ONLINE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_breach_source mgn_breach_source;
+#else
+typedef uint32_t mgn_breach_source;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What to do about a request, by increasing risk.
+ */
+enum mgn_decision
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Score below the monitor threshold: let it through.
+   */
+  MGN_DECISION_ALLOW = 1,
+  /**
+   * Let it through, and record it.
+   */
+  MGN_DECISION_MONITOR = 2,
+  /**
+   * Require a second factor before continuing.
+   */
+  MGN_DECISION_STEP_UP = 3,
+  /**
+   * End the session (the registry revokes it).
+   */
+  MGN_DECISION_TERMINATE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_decision mgn_decision;
+#else
+typedef uint32_t mgn_decision;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A risk signal that contributed to a score.
+ */
+enum mgn_signal
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The IP moved to another network.
+   */
+  MGN_SIGNAL_IP_CHANGE = 1,
+  /**
+   * The IP moved within the same IPv4 /24 or IPv6 /48.
+   */
+  MGN_SIGNAL_IP_SUBNET_CHANGE = 2,
+  /**
+   * The User-Agent changed to another browser, OS, device or app.
+   */
+  MGN_SIGNAL_USER_AGENT_CHANGE = 3,
+  /**
+   * Only the browser/app version moved.
+   */
+  MGN_SIGNAL_USER_AGENT_VERSION_CHANGE = 4,
+  /**
+   * The other fingerprinted headers changed.
+   */
+  MGN_SIGNAL_FINGERPRINT_MISMATCH = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_signal mgn_signal;
+#else
+typedef uint32_t mgn_signal;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What kind of problem verification found.
+ */
+enum mgn_audit_problem
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No problem: the log verified.
+   */
+  MGN_AUDIT_OK = 0,
+  /**
+   * A field failed authentication: modified, or moved from another field or event.
+   */
+  MGN_AUDIT_FIELD_TAMPERED = 1,
+  /**
+   * Sequence numbers are missing: events were deleted.
+   */
+  MGN_AUDIT_MISSING_EVENTS = 2,
+  /**
+   * An event does not follow the chain: reordered, inserted, replaced or edited.
+   */
+  MGN_AUDIT_CHAIN_BROKEN = 3,
+  /**
+   * The log ends before the recorded head: its tail was truncated.
+   */
+  MGN_AUDIT_TRUNCATED = 4,
+  /**
+   * The event at the recorded head has another chain value: the log was rewritten.
+   */
+  MGN_AUDIT_HEAD_MISMATCH = 5,
+  /**
+   * The purge anchor fails its MAC.
+   */
+  MGN_AUDIT_ANCHOR_TAMPERED = 6,
+  /**
+   * A row is structurally invalid.
+   */
+  MGN_AUDIT_MALFORMED_ROW = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mgn_audit_problem mgn_audit_problem;
+#else
+typedef uint32_t mgn_audit_problem;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * An open audit log. Created by `mgn_audit_open` or `mgn_audit_open_passphrase`,
+ * released with `mgn_audit_free` (which commits queued events first).
+ *
+ * Thread safety: any number of threads may record, query and verify at once.
+ */
+typedef struct mgn_audit mgn_audit;
+
+/**
+ * The events returned by `mgn_audit_query`, decrypted. Read them with
+ * `mgn_audit_events_count` and `mgn_audit_events_get`; release with
+ * `mgn_audit_events_free`, which wipes the decrypted text. Immutable: any number of
+ * threads may read it at once.
+ */
+typedef struct mgn_audit_events mgn_audit_events;
+
+/**
+ * Checks passwords against the offline index and/or the range API. Created by
+ * `mgn_breach_new` or `mgn_breach_new_with_transport`, released with `mgn_breach_free`.
+ *
+ * Thread safety: any number of threads may call `mgn_breach_check` on one checker at
+ * once (its cache and circuit breaker are shared); share one per process.
+ */
+typedef struct mgn_breach mgn_breach;
+
+/**
+ * Hashes and verifies passwords under one policy. Created by `mgn_hasher_new`, released
+ * with `mgn_hasher_free`.
+ *
+ * Thread safety: immutable; any number of threads may use one hasher at once.
+ */
+typedef struct mgn_hasher mgn_hasher;
+
+/**
+ * The response a host transport fills in during its callback, through
+ * `mgn_http_response_set_status`, `mgn_http_response_set_body`,
+ * `mgn_http_response_set_retry_after` and `mgn_http_response_set_error`. Owned by the
+ * library and valid only during the callback.
+ */
+typedef struct mgn_http_response mgn_http_response;
+
+/**
+ * A pool of SQLite connections to one database file: one writer, up to `max_readers`
+ * readers, WAL. Created by `mgn_pool_open` or `mgn_pool_shared`, released with
+ * `mgn_pool_free`.
+ *
+ * Thread safety: every function taking a `const mgn_pool *` may be called from any number
+ * of threads at once with the same pool; writes are serialized by the pool, reads run
+ * concurrently.
+ */
+typedef struct mgn_pool mgn_pool;
+
+/**
+ * The context of one HTTP request: client IP, User-Agent and other fingerprinted
+ * headers (e.g. Accept-Language). Created by `mgn_request_new`, released with
+ * `mgn_request_free`.
+ *
+ * Thread safety: `mgn_request_set_header` modifies the request and must not run while
+ * another thread uses it; otherwise any number of threads may read it at once.
+ */
+typedef struct mgn_request mgn_request;
+
+/**
+ * The result of one statement: column names, rows of `mgn_value`s, rows affected and the
+ * last insert rowid. Created by `mgn_pool_execute`/`mgn_pool_query`, released with
+ * `mgn_result_free`. Immutable: any number of threads may read it at once.
+ */
+typedef struct mgn_result mgn_result;
+
+/**
+ * The session registry: sessions stored through a pool (only a hash of each token),
+ * per-user limits, idle and absolute timeouts, and risk scoring of every request.
+ * Created by `mgn_sessions_open`, released with `mgn_sessions_free`.
+ *
+ * Thread safety: any number of threads may use one registry at once.
+ */
+typedef struct mgn_sessions mgn_sessions;
+
+/**
+ * The storage class of an `mgn_value`: one of the `MGN_NULL` ... `MGN_BLOB` constants.
+ */
+typedef uint32_t mgn_value_kind;
+
+/**
+ * An SQLite value, used both for statement parameters (in) and result cells (out).
+ *
+ * `kind` says which field holds the value: `integer` for `MGN_INTEGER`, `real` for
+ * `MGN_REAL`, `data` + `len` for `MGN_TEXT` and `MGN_BLOB`; other fields are ignored on
+ * input and zero/NULL on output. Build parameters with designated initializers, e.g.
+ * `(mgn_value){ .kind = MGN_TEXT, .data = "alice", .len = 5 }`.
+ *
+ * In: text must be valid UTF-8 (otherwise `MGN_INVALID_ARGUMENT`) and need not be
+ * NUL-terminated; `data` may be NULL only when `len` is 0. The library copies what it
+ * needs before returning.
+ * Out (from `mgn_result_row`): `data` is owned by the `mgn_result` and valid until it is
+ * freed. Text is followed by a NUL byte (not counted in `len`), so it can be used as a C
+ * string unless the stored text itself contains NUL bytes.
+ */
+typedef struct mgn_value {
+  /**
+   * Which of the fields below holds the value.
+   */
+  mgn_value_kind kind;
+  /**
+   * The value when `kind` is `MGN_INTEGER`.
+   */
+  int64_t integer;
+  /**
+   * The value when `kind` is `MGN_REAL`.
+   */
+  double real;
+  /**
+   * The bytes when `kind` is `MGN_TEXT` or `MGN_BLOB`.
+   */
+  const void *data;
+  /**
+   * The number of bytes at `data` (excluding any trailing NUL).
+   */
+  size_t len;
+} mgn_value;
+
+/**
+ * Pool settings. Fill with `mgn_pool_options_default` (core's defaults), then change the
+ * fields you need. Durations are in milliseconds.
+ */
+typedef struct mgn_pool_options {
+  /**
+   * Most reader connections open at once (default 5). Must be 1..=64.
+   */
+  uint32_t max_readers;
+  /**
+   * Reader connections kept open even when idle (default 0). At most `max_readers`.
+   */
+  uint32_t min_idle;
+  /**
+   * How long a call waits for a free connection before failing with
+   * `MGN_POOL_TIMEOUT` (default 5000). Must be greater than 0.
+   */
+  uint64_t acquire_timeout_ms;
+  /**
+   * SQLite's busy timeout, for waits on other processes (default 5000).
+   */
+  uint64_t busy_timeout_ms;
+  /**
+   * Idle readers older than this are closed (default 600000); 0 keeps them forever.
+   */
+  uint64_t idle_timeout_ms;
+  /**
+   * Connections older than this are replaced (default 3600000); 0 never recycles.
+   */
+  uint64_t max_lifetime_ms;
+  /**
+   * A connection idle for longer than this is health-checked before use (default 30000).
+   */
+  uint64_t health_check_after_ms;
+  /**
+   * Log a warning when a connection is held longer than this; 0 disables (default).
+   */
+  uint64_t leak_threshold_ms;
+  /**
+   * `PRAGMA synchronous=FULL` (survives power loss) instead of NORMAL (default false).
+   */
+  bool synchronous_full;
+} mgn_pool_options;
+
+/**
+ * A snapshot of a pool's gauges and counters; wait times in microseconds.
+ */
+typedef struct mgn_pool_stats {
+  /**
+   * Connections open and idle (readers plus the writer when it is free).
+   */
+  uint64_t idle;
+  /**
+   * Connections handed out right now.
+   */
+  uint64_t in_use;
+  /**
+   * Callers waiting for a connection right now.
+   */
+  uint64_t waiting;
+  /**
+   * Reader connections open (idle or in use).
+   */
+  uint64_t readers_open;
+  /**
+   * The configured `max_readers`.
+   */
+  uint64_t max_readers;
+  /**
+   * Connections opened since the pool was created (including replacements).
+   */
+  uint64_t created;
+  /**
+   * Connections closed because they outlived `max_lifetime_ms` or `idle_timeout_ms`.
+   */
+  uint64_t recycled;
+  /**
+   * Connections closed because they failed (fatal error, failed health check).
+   */
+  uint64_t discarded;
+  /**
+   * Successful acquires since the pool was created.
+   */
+  uint64_t acquires;
+  /**
+   * Acquires that failed with `MGN_POOL_TIMEOUT`.
+   */
+  uint64_t acquire_timeouts;
+  /**
+   * Median wait for a connection over the recent acquires.
+   */
+  uint64_t wait_p50_us;
+  /**
+   * 95th-percentile wait for a connection over the recent acquires.
+   */
+  uint64_t wait_p95_us;
+  /**
+   * 99th-percentile wait for a connection over the recent acquires.
+   */
+  uint64_t wait_p99_us;
+  /**
+   * Longest wait among the recent acquires.
+   */
+  uint64_t wait_max_us;
+} mgn_pool_stats;
+
+/**
+ * A pepper: an application-wide secret mixed into Argon2id, with an id recorded in each
+ * hash so peppers can rotate.
+ */
+typedef struct mgn_pepper {
+  /**
+   * 1 to 8 characters of `A-Z a-z 0-9 - _` (NUL-terminated).
+   */
+  const char *id;
+  /**
+   * The secret, at least 16 bytes. Copied by `mgn_hasher_new`; wipe yours afterwards.
+   */
+  const uint8_t *secret;
+  /**
+   * Length of `secret` in bytes.
+   */
+  size_t secret_len;
+} mgn_pepper;
+
+/**
+ * Password policy: Argon2id parameters for new hashes, peppers, and the bare hex digests
+ * accepted as stored hashes. Fill with `mgn_password_policy_default` (OWASP: m=19456 KiB,
+ * t=2, p=1), then change what you need. Ceilings on stored-hash costs are core's
+ * defaults.
+ */
+typedef struct mgn_password_policy {
+  /**
+   * Argon2id memory cost in KiB (default 19456).
+   */
+  uint32_t memory_kib;
+  /**
+   * Argon2id time cost (default 2).
+   */
+  uint32_t iterations;
+  /**
+   * Argon2id lanes (default 1).
+   */
+  uint32_t parallelism;
+  /**
+   * Salt length for new hashes, 16 to 64 bytes (default 16).
+   */
+  uint32_t salt_len;
+  /**
+   * Hash length for new hashes, 16 to 64 bytes (default 32).
+   */
+  uint32_t output_len;
+  /**
+   * Longest password accepted, in bytes (default 4096); longer is
+   * `MGN_INVALID_ARGUMENT`.
+   */
+  size_t max_password_bytes;
+  /**
+   * The pepper for new hashes, or NULL for none (default NULL).
+   */
+  const struct mgn_pepper *pepper;
+  /**
+   * Retired peppers still accepted for verification (hashes under them need a rehash);
+   * `n_old_peppers` entries, NULL when 0 (default NULL, 0).
+   */
+  const struct mgn_pepper *old_peppers;
+  /**
+   * Number of entries at `old_peppers`.
+   */
+  size_t n_old_peppers;
+  /**
+   * Names of the bare hex digests to accept as stored hashes ("md5", "sha1", "sha256",
+   * "sha512"); `n_legacy_digests` entries, NULL when 0 (default: none, since a bare
+   * 64-hex string could be anything).
+   */
+  const char *const *legacy_digests;
+  /**
+   * Number of entries at `legacy_digests`.
+   */
+  size_t n_legacy_digests;
+} mgn_password_policy;
+
+/**
+ * Breach checker settings. Fill with `mgn_breach_options_default`, then change what you
+ * need. Durations are in milliseconds; string fields are NUL-terminated UTF-8, copied by
+ * `mgn_breach_new*`, and NULL means core's default.
+ */
+typedef struct mgn_breach_options {
+  /**
+   * Ask the range API when the offline index (if any) does not know the password
+   * (default true).
+   */
+  bool online;
+  /**
+   * Base URL of the range API without `/range/`; NULL for the public API
+   * (https://api.pwnedpasswords.com).
+   */
+  const char *base_url;
+  /**
+   * `User-Agent` sent with every request; NULL for `magnetar-breach-check/<version>`.
+   */
+  const char *user_agent;
+  /**
+   * Connect timeout of the built-in HTTPS transport (default 5000).
+   */
+  uint64_t connect_timeout_ms;
+  /**
+   * Total timeout of one request of the built-in HTTPS transport (default 10000).
+   */
+  uint64_t timeout_ms;
+  /**
+   * Most cached results; 0 disables the cache (default 10000).
+   */
+  size_t cache_size;
+  /**
+   * How long a cached result stays valid (default 86400000, 24 h).
+   */
+  uint64_t cache_ttl_ms;
+  /**
+   * Retries after a failed request within one check (default 2).
+   */
+  uint32_t retries;
+  /**
+   * Backoff before the first retry, doubled for each further one (default 200).
+   */
+  uint64_t backoff_ms;
+  /**
+   * Upper bound of one backoff sleep (default 2000).
+   */
+  uint64_t backoff_max_ms;
+  /**
+   * Longest `Retry-After` a check waits for; longer answers `UNKNOWN` at once (default
+   * 2000).
+   */
+  uint64_t max_retry_after_ms;
+  /**
+   * Consecutive failed checks that open the circuit breaker (default 5).
+   */
+  uint32_t breaker_threshold;
+  /**
+   * How long an open breaker refuses to call the API (default 30000).
+   */
+  uint64_t breaker_cooldown_ms;
+  /**
+   * Query the NTLM variant of the range API instead of SHA-1 (default false).
+   */
+  bool ntlm;
+  /**
+   * Path of an offline index (from `mgn_breach_index_build`) consulted before the
+   * network; NULL for none (default). With `online` false, checks are fully offline.
+   */
+  const char *offline_index;
+} mgn_breach_options;
+
+/**
+ * One HTTP header of a range request, as given to a host transport.
+ */
+typedef struct mgn_http_header {
+  /**
+   * The header name, e.g. "Add-Padding" (NUL-terminated).
+   */
+  const char *name;
+  /**
+   * The header value, e.g. "true" (NUL-terminated).
+   */
+  const char *value;
+} mgn_http_header;
+
+/**
+ * A host transport: sends `GET url` with the `n_headers` headers and fills `response`.
+ *
+ * Called from the thread that called `mgn_breach_check`, possibly from several threads
+ * at once, with the `userdata` given to `mgn_breach_new_with_transport`. `url`,
+ * `headers` and `response` are valid only during the call. Send exactly the headers
+ * given and no other request (the URL carries only the 5-character hash prefix).
+ *
+ * Return `MGN_OK` (0) when an HTTP response arrived (any status, including 429 and 5xx:
+ * set it with `mgn_http_response_set_status`); return any other value (`MGN_TRANSPORT`
+ * is the natural one) when none did (timeout, DNS or TLS failure), optionally after
+ * `mgn_http_response_set_error`. The check then retries or answers `UNKNOWN`. The return
+ * type is a plain integer so that any value a callback returns is safe.
+ */
+typedef uint32_t (*mgn_transport_fn)(void *userdata,
+                                     const char *url,
+                                     const struct mgn_http_header *headers,
+                                     size_t n_headers,
+                                     struct mgn_http_response *response);
+
+/**
+ * The answer of `mgn_breach_check`.
+ */
+typedef struct mgn_breach_result {
+  /**
+   * The verdict.
+   */
+  mgn_breach_verdict verdict;
+  /**
+   * Times seen in breaches when `MGN_BREACH_BREACHED`, otherwise 0.
+   */
+  uint64_t count;
+  /**
+   * Where the answer came from.
+   */
+  mgn_breach_source source;
+  /**
+   * Why the answer is `MGN_BREACH_UNKNOWN` (never the password or its hash), or NULL
+   * for other verdicts. Free with `mgn_string_free`.
+   */
+  char *reason;
+} mgn_breach_result;
+
+/**
+ * What `mgn_breach_index_build` produced.
+ */
+typedef struct mgn_breach_index_stats {
+  /**
+   * Corpus rows read (non-empty, non-padding lines).
+   */
+  uint64_t rows;
+  /**
+   * Distinct hashes kept (after `top_n`).
+   */
+  uint64_t distinct_hashes;
+  /**
+   * Entries in the index (distinct hashes minus fingerprint merges).
+   */
+  uint64_t entries;
+  /**
+   * Sorted runs spilled to temporary files (0 when everything fit in memory).
+   */
+  uint64_t spilled_runs;
+  /**
+   * Size of the index file in bytes.
+   */
+  uint64_t file_bytes;
+} mgn_breach_index_stats;
+
+/**
+ * One signal's contribution to a score.
+ */
+typedef struct mgn_reason {
+  /**
+   * The signal.
+   */
+  mgn_signal signal;
+  /**
+   * The weight it added.
+   */
+  double weight;
+  /**
+   * What changed, e.g. "203.0.113.7 -> 198.51.100.2" (owned by the assessment).
+   */
+  char *detail;
+} mgn_reason;
+
+/**
+ * A risk assessment: the score in [0, 1], its decision, and the reasons. Filled by
+ * `mgn_session_score` and `mgn_sessions_validate`; release what it holds with
+ * `mgn_assessment_clear`.
+ */
+typedef struct mgn_assessment {
+  /**
+   * Sum of the signal weights, clamped to [0, 1].
+   */
+  double score;
+  /**
+   * The decision the score falls into.
+   */
+  mgn_decision decision;
+  /**
+   * `n_reasons` reasons in a fixed order (IP, User-Agent, fingerprint); NULL when 0.
+   */
+  struct mgn_reason *reasons;
+  /**
+   * Number of entries at `reasons`.
+   */
+  size_t n_reasons;
+} mgn_assessment;
+
+/**
+ * Weights and thresholds of the risk score. Fill with `mgn_scoring_policy_default`.
+ */
+typedef struct mgn_scoring_policy {
+  /**
+   * IP moved to another network (default 0.3).
+   */
+  double ip_change;
+  /**
+   * IP moved within the same subnet (default 0.1).
+   */
+  double ip_subnet_change;
+  /**
+   * User-Agent changed (default 0.5).
+   */
+  double user_agent_change;
+  /**
+   * Only the browser version moved (default 0.1).
+   */
+  double user_agent_version_change;
+  /**
+   * Other fingerprinted headers changed (default 0.2).
+   */
+  double fingerprint_mismatch;
+  /**
+   * Monitor from this score (default 0.5).
+   */
+  double monitor;
+  /**
+   * Step up from this score (default 0.7).
+   */
+  double step_up;
+  /**
+   * Terminate from this score (default 0.9).
+   */
+  double terminate;
+  /**
+   * IPv4 prefix length of a "same subnet" move (default 24).
+   */
+  uint8_t ipv4_subnet_prefix;
+  /**
+   * IPv6 prefix length of a "same subnet" move (default 48).
+   */
+  uint8_t ipv6_subnet_prefix;
+} mgn_scoring_policy;
+
+/**
+ * Session registry settings. Fill with `mgn_session_options_default`. Durations in ms.
+ */
+typedef struct mgn_session_options {
+  /**
+   * Concurrent sessions per user (default 3, at least 1).
+   */
+  uint32_t max_sessions_per_user;
+  /**
+   * At the limit, refuse new sessions with `MGN_SESSION_LIMIT` instead of revoking the
+   * oldest (default false: evict the oldest).
+   */
+  bool reject_at_limit;
+  /**
+   * A session unused this long expires (default 1800000, 30 minutes).
+   */
+  uint64_t idle_timeout_ms;
+  /**
+   * A session expires this long after creation (default 86400000, 24 hours).
+   */
+  uint64_t absolute_timeout_ms;
+  /**
+   * Last-seen is written only when it moved by at least this much (default 60000; at
+   * most `idle_timeout_ms`).
+   */
+  uint64_t touch_interval_ms;
+  /**
+   * Weights and thresholds of the risk score.
+   */
+  struct mgn_scoring_policy scoring;
+} mgn_session_options;
+
+/**
+ * A session as the host sees it (never its token). Strings are owned by the struct:
+ * release them with `mgn_session_info_clear`.
+ */
+typedef struct mgn_session_info {
+  /**
+   * Random public id (32 hex characters), safe to log and show in a device list.
+   */
+  char *id;
+  /**
+   * The owner.
+   */
+  char *user_id;
+  /**
+   * Creation time, Unix ms.
+   */
+  int64_t created_at_ms;
+  /**
+   * Last stored use, Unix ms.
+   */
+  int64_t last_seen_ms;
+  /**
+   * When the session expires if unused, Unix ms.
+   */
+  int64_t idle_expires_at_ms;
+  /**
+   * Absolute expiry, Unix ms.
+   */
+  int64_t expires_at_ms;
+  /**
+   * Baseline client IP.
+   */
+  char *ip;
+  /**
+   * Baseline User-Agent.
+   */
+  char *user_agent;
+  /**
+   * Whether the session was revoked.
+   */
+  bool revoked;
+  /**
+   * When it was revoked, Unix ms (0 unless `revoked`).
+   */
+  int64_t revoked_at_ms;
+  /**
+   * Why it was revoked (e.g. "logout", "terminate"), or NULL.
+   */
+  char *revoke_reason;
+} mgn_session_info;
+
+/**
+ * Audit log settings. Fill with `mgn_audit_options_default`.
+ */
+typedef struct mgn_audit_options {
+  /**
+   * Write through a background writer in batches: `mgn_audit_record` returns once the
+   * event is queued, `mgn_audit_flush` once it is committed (default false: every
+   * record is committed before it returns).
+   */
+  bool batched;
+  /**
+   * Batched mode: events that may wait before `mgn_audit_record` blocks (default 65536).
+   */
+  size_t queue_capacity;
+  /**
+   * Batched mode: most events written in one transaction (default 8192).
+   */
+  size_t max_batch;
+} mgn_audit_options;
+
+/**
+ * An event to record. `action` is required; every other field may be NULL (absent). All
+ * strings are NUL-terminated UTF-8 and copied; `details_json` must be valid JSON.
+ */
+typedef struct mgn_audit_event {
+  /**
+   * What happened ("login", "password.change"...). Must not be empty.
+   */
+  const char *action;
+  /**
+   * Who did it.
+   */
+  const char *user_id;
+  /**
+   * The kind of thing acted on.
+   */
+  const char *resource_type;
+  /**
+   * The thing acted on.
+   */
+  const char *resource_id;
+  /**
+   * Outcome ("success", "denied"...).
+   */
+  const char *status;
+  /**
+   * Client IP address, as given.
+   */
+  const char *ip;
+  /**
+   * Client User-Agent.
+   */
+  const char *user_agent;
+  /**
+   * Free-form details as a JSON document.
+   */
+  const char *details_json;
+} mgn_audit_event;
+
+/**
+ * Which events `mgn_audit_query` returns; all conditions are ANDed. Zero-initialise it
+ * (`mgn_audit_filter f = {0};`) for "every event, oldest first".
+ */
+typedef struct mgn_audit_filter {
+  /**
+   * Exact user id, or NULL for any (searched through a blind index, no decryption).
+   */
+  const char *user_id;
+  /**
+   * Exact action, or NULL for any.
+   */
+  const char *action;
+  /**
+   * Only events at or after `since_ms` (Unix ms) when `has_since`.
+   */
+  bool has_since;
+  /**
+   * See `has_since`.
+   */
+  int64_t since_ms;
+  /**
+   * Only events before `until_ms` (Unix ms) when `has_until`.
+   */
+  bool has_until;
+  /**
+   * See `has_until`.
+   */
+  int64_t until_ms;
+  /**
+   * At most this many events; 0 for no limit.
+   */
+  uint64_t limit;
+  /**
+   * Matching events skipped before the first returned.
+   */
+  uint64_t offset;
+  /**
+   * Newest first instead of oldest first.
+   */
+  bool descending;
+} mgn_audit_filter;
+
+/**
+ * One decrypted event, as a view into an `mgn_audit_events`: every string is owned by it
+ * and valid until `mgn_audit_events_free`. Absent fields are NULL.
+ */
+typedef struct mgn_audit_record_view {
+  /**
+   * Position in the log (1, 2, ...).
+   */
+  uint64_t seq;
+  /**
+   * The event id (a UUID).
+   */
+  const char *event_id;
+  /**
+   * When it was recorded, Unix ms.
+   */
+  int64_t timestamp_ms;
+  /**
+   * The key id its fields are encrypted under.
+   */
+  uint32_t key_id;
+  /**
+   * What happened.
+   */
+  const char *action;
+  /**
+   * Who did it, or NULL.
+   */
+  const char *user_id;
+  /**
+   * The kind of thing acted on, or NULL.
+   */
+  const char *resource_type;
+  /**
+   * The thing acted on, or NULL.
+   */
+  const char *resource_id;
+  /**
+   * Outcome, or NULL.
+   */
+  const char *status;
+  /**
+   * Client IP, or NULL.
+   */
+  const char *ip;
+  /**
+   * Client User-Agent, or NULL.
+   */
+  const char *user_agent;
+  /**
+   * Details as compact JSON, or NULL.
+   */
+  const char *details_json;
+} mgn_audit_record_view;
+
+/**
+ * The result of `mgn_audit_verify`. Release its strings with `mgn_audit_report_clear`.
+ */
+typedef struct mgn_audit_report {
+  /**
+   * No problem found.
+   */
+  bool ok;
+  /**
+   * Events fully verified before the first problem, or in total.
+   */
+  uint64_t checked;
+  /**
+   * The first problem (`MGN_AUDIT_OK` when none).
+   */
+  mgn_audit_problem problem;
+  /**
+   * Sequence number where it was found (0 for the anchor or the head, or no problem).
+   */
+  uint64_t problem_seq;
+  /**
+   * The event id there when one could be read, else NULL.
+   */
+  char *problem_event_id;
+  /**
+   * A description naming the field or range concerned, or NULL when `ok`.
+   */
+  char *problem_detail;
+} mgn_audit_report;
+
+/**
+ * SQL NULL.
+ */
+#define MGN_NULL 0
+
+/**
+ * A 64-bit signed integer, in `integer`.
+ */
+#define MGN_INTEGER 1
+
+/**
+ * A 64-bit float, in `real`.
+ */
+#define MGN_REAL 2
+
+/**
+ * UTF-8 text: `len` bytes at `data`.
+ */
+#define MGN_TEXT 3
+
+/**
+ * Bytes: `len` bytes at `data`.
+ */
+#define MGN_BLOB 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -15,9 +1171,776 @@ extern "C" {
  * Magnetar's version as a static NUL-terminated string (for example "1.0.0").
  *
  * The string is owned by the library and valid for the life of the process; do not free
- * it. Thread-safe.
+ * it. Thread-safe; does not touch the thread's last error message.
  */
 const char *mgn_version(void);
+
+/**
+ * The name of a status code (for example "MGN_POOL_TIMEOUT"), for logs.
+ *
+ * Takes the code as an integer so any value is safe to pass; unknown codes give
+ * "MGN_UNKNOWN". The string is static: never free it. Thread-safe; does not touch the
+ * thread's last error message.
+ */
+const char *mgn_status_name(uint32_t status);
+
+/**
+ * The message describing why the last failed `mgn_` call on this thread failed.
+ *
+ * Returns "" when the last call succeeded (or none was made). The string is owned by the
+ * library and stays valid until the next `mgn_` function call on the same thread (other
+ * than `mgn_last_error_message`, `mgn_status_name` and `mgn_version`); copy it to keep
+ * it. Never free it. Each thread has its own message. Messages name what was wrong and
+ * never contain a secret (password, key, token or decrypted field).
+ */
+const char *mgn_last_error_message(void);
+
+/**
+ * Frees a string returned by the library (wiping its bytes first). NULL is a no-op.
+ *
+ * Only pass strings this library documents as "free with `mgn_string_free`", exactly
+ * once. Thread-safe.
+ */
+void mgn_string_free(char *s);
+
+/**
+ * Writes the number of columns of `result` to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_column_count(const struct mgn_result *result, size_t *out);
+
+/**
+ * Writes the name of column `index` of `result` to `*out`.
+ *
+ * The string is owned by `result` and valid until `mgn_result_free`; do not free it.
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * Thread-safe.
+ */
+mgn_status mgn_result_column_name(const struct mgn_result *result, size_t index, const char **out);
+
+/**
+ * Writes the number of rows of `result` to `*out` (0 for statements returning no rows).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_row_count(const struct mgn_result *result, size_t *out);
+
+/**
+ * Writes a pointer to row `index` of `result` to `*out`: an array of
+ * `mgn_result_column_count` values, in column order.
+ *
+ * Iterate rows with `for (i = 0; i < rows; i++) mgn_result_row(r, i, &row)`. The values
+ * and their text/blob bytes are owned by `result` and valid until `mgn_result_free`.
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or `index` is out of range.
+ * Thread-safe.
+ */
+mgn_status mgn_result_row(const struct mgn_result *result,
+                          size_t index,
+                          const struct mgn_value **out);
+
+/**
+ * Writes the number of rows inserted, updated or deleted by the statement to `*out`
+ * (0 for queries).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_rows_affected(const struct mgn_result *result, uint64_t *out);
+
+/**
+ * Writes the rowid of the most recent successful INSERT on the connection that ran the
+ * statement to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_result_last_insert_rowid(const struct mgn_result *result, int64_t *out);
+
+/**
+ * Frees a result and every string and value borrowed from it. NULL is a no-op.
+ *
+ * Call once per result, when no other thread is using it.
+ */
+void mgn_result_free(struct mgn_result *result);
+
+/**
+ * Writes core's default pool settings to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_pool_options_default(struct mgn_pool_options *out);
+
+/**
+ * Opens a new, independent pool on the database file `path` (NUL-terminated UTF-8),
+ * creating the file if needed, and writes its handle to `*out`.
+ *
+ * `options` may be NULL for the defaults. Prefer `mgn_pool_shared` unless you really want
+ * a second writer on the same file. Release the pool with `mgn_pool_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `path`/`out`, invalid UTF-8), `MGN_INVALID_CONFIG`
+ * (an option out of range, named in the message), `MGN_IO` (missing directory),
+ * `MGN_NOT_A_DATABASE`, `MGN_READ_ONLY`, `MGN_DATABASE`. Thread-safe.
+ */
+mgn_status mgn_pool_open(const char *path,
+                         const struct mgn_pool_options *options,
+                         struct mgn_pool **out);
+
+/**
+ * Writes to `*out` a handle on the process-wide pool for the file `path`, opening it with
+ * `options` (NULL for the defaults) if no pool is open on that file; otherwise `options`
+ * is ignored. Files are identified by canonical path.
+ *
+ * Each handle is released with `mgn_pool_free`; the pool itself closes when the last
+ * handle (in C or any other component) is released, or on `mgn_pool_close`.
+ * Errors: as `mgn_pool_open`. Thread-safe.
+ */
+mgn_status mgn_pool_shared(const char *path,
+                           const struct mgn_pool_options *options,
+                           struct mgn_pool **out);
+
+/**
+ * Runs one SQL statement on the writer connection, inside a `BEGIN IMMEDIATE` transaction
+ * (committed on success, rolled back on error), and writes its result to `*out_result`.
+ *
+ * - `sql`: one statement, NUL-terminated UTF-8.
+ * - `params`: `n_params` values bound to the statement's parameters (may be NULL when
+ *   `n_params` is 0). When `names` is NULL they bind by position (`?`, `?1`); otherwise
+ *   `names[i]` (NUL-terminated UTF-8, with or without its `:`/`@`/`$` prefix) names
+ *   `params[i]`. The library copies everything before returning.
+ * - `out_result`: may be NULL to discard the result; otherwise receives a new
+ *   `mgn_result` to release with `mgn_result_free`.
+ *
+ * Waits up to `acquire_timeout_ms` for the writer. Statements that SQLite refuses inside a
+ * transaction (`VACUUM`, `BEGIN`/`COMMIT`, some PRAGMAs) fail with `MGN_DATABASE`.
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL
+ * `pool`/`sql`, invalid UTF-8, unknown value kind, parameter count or name mismatch),
+ * `MGN_DATABASE` (SQL error, constraint violation, more than one statement),
+ * `MGN_POOL_TIMEOUT`, `MGN_POOL_CLOSED`, `MGN_READ_ONLY`, `MGN_CORRUPT`. Thread-safe.
+ */
+mgn_status mgn_pool_execute(const struct mgn_pool *pool,
+                            const char *sql,
+                            const struct mgn_value *params,
+                            const char *const *names,
+                            size_t n_params,
+                            struct mgn_result **out_result);
+
+/**
+ * Runs one read-only SQL statement on a reader connection, inside a read transaction
+ * (one consistent snapshot), and writes its result to `*out_result` (required).
+ *
+ * Parameters as in `mgn_pool_execute`. Runs concurrently with other reads and with the
+ * writer. Errors: as `mgn_pool_execute`, and `MGN_READ_ONLY` for a statement that writes.
+ * Thread-safe.
+ */
+mgn_status mgn_pool_query(const struct mgn_pool *pool,
+                          const char *sql,
+                          const struct mgn_value *params,
+                          const char *const *names,
+                          size_t n_params,
+                          struct mgn_result **out_result);
+
+/**
+ * Runs one statement that returns no rows (INSERT, UPDATE, DELETE) once per parameter
+ * set, all in one `BEGIN IMMEDIATE` transaction: either every set is applied or none.
+ *
+ * `params` holds `n_sets` consecutive sets of `params_per_set` positional values
+ * (`n_sets * params_per_set` values in all; NULL only when that is 0). Writes the total of
+ * rows affected to `*out_rows_affected` (may be NULL).
+ * Errors: as `mgn_pool_execute`; the message names the failing set. Thread-safe.
+ */
+mgn_status mgn_pool_execute_many(const struct mgn_pool *pool,
+                                 const char *sql,
+                                 const struct mgn_value *params,
+                                 size_t params_per_set,
+                                 size_t n_sets,
+                                 uint64_t *out_rows_affected);
+
+/**
+ * Writes a snapshot of the pool's statistics to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `pool` or `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_pool_get_stats(const struct mgn_pool *pool, struct mgn_pool_stats *out);
+
+/**
+ * Writes the absolute path of the pool's database file to `*out`, as a new string to
+ * release with `mgn_string_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `pool` or `out` is NULL or the path is not UTF-8.
+ * Thread-safe.
+ */
+mgn_status mgn_pool_path(const struct mgn_pool *pool, char **out);
+
+/**
+ * Closes the pool: later calls on it (from any handle, including other handles from
+ * `mgn_pool_shared`) fail with `MGN_POOL_CLOSED`; idle connections close now, busy ones
+ * as they come back, waiting up to `timeout_ms`. The handle must still be released with
+ * `mgn_pool_free`. Closing twice is harmless.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `pool`), `MGN_POOL_TIMEOUT` when connections were
+ * still in use after `timeout_ms` (the pool is closed anyway). Thread-safe.
+ */
+mgn_status mgn_pool_close(const struct mgn_pool *pool, uint64_t timeout_ms);
+
+/**
+ * Releases a pool handle. NULL is a no-op.
+ *
+ * The pool's connections close when its last handle is released (a shared pool may live
+ * on in other handles). Call once per handle, after every other call using it returned.
+ */
+void mgn_pool_free(struct mgn_pool *pool);
+
+/**
+ * Writes core's default password policy (OWASP Argon2id, no pepper, no bare digests) to
+ * `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_password_policy_default(struct mgn_password_policy *out);
+
+/**
+ * Creates a hasher for `policy` (NULL for the default) and writes it to `*out`; release it
+ * with `mgn_hasher_free`. Everything `policy` points to is copied.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `out`, invalid UTF-8, NULL arrays with a count),
+ * `MGN_INVALID_CONFIG` (a parameter out of range or an unknown digest name, named in the
+ * message), `MGN_INVALID_KEY` (a malformed pepper id or a secret under 16 bytes).
+ * Thread-safe.
+ */
+mgn_status mgn_hasher_new(const struct mgn_password_policy *policy, struct mgn_hasher **out);
+
+/**
+ * Hashes `password` (NUL-terminated UTF-8) into a new Argon2id PHC string with a fresh
+ * salt, written to `*out_hash`; free it with `mgn_string_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, password longer than
+ * `max_password_bytes`), `MGN_INTERNAL` (no OS randomness). Thread-safe; CPU- and
+ * memory-intensive by design (about `memory_kib` KiB for the duration of the call).
+ */
+mgn_status mgn_hasher_hash(const struct mgn_hasher *hasher, const char *password, char **out_hash);
+
+/**
+ * Checks `password` against `stored` (any supported format: Argon2, bcrypt, PBKDF2,
+ * scrypt, crypt, Django, Werkzeug, digests, wrapped) and writes the answer to `*out_valid`.
+ * A wrong password is `MGN_OK` with `false`. Comparison is constant-time.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, over-long password),
+ * `MGN_INVALID_HASH` (malformed, unsupported or absurd-cost stored hash),
+ * `MGN_INVALID_KEY` (the hash uses a pepper id the policy does not have). Thread-safe.
+ */
+mgn_status mgn_hasher_verify(const struct mgn_hasher *hasher,
+                             const char *password,
+                             const char *stored,
+                             bool *out_valid);
+
+/**
+ * Verifies like `mgn_hasher_verify`, and when the password is valid but `stored` is
+ * legacy, below the policy, wrapped or under an old pepper, also makes a fresh Argon2id
+ * hash to store in its place (upgrade on login).
+ *
+ * Writes the answer to `*out_valid` and the new hash to `*out_new_hash`: a string to free
+ * with `mgn_string_free`, or NULL when there is nothing to replace (or the password is
+ * wrong). Errors: as `mgn_hasher_verify` (NULL `out_new_hash` is `MGN_INVALID_ARGUMENT`).
+ * Thread-safe.
+ */
+mgn_status mgn_hasher_verify_and_update(const struct mgn_hasher *hasher,
+                                        const char *password,
+                                        const char *stored,
+                                        bool *out_valid,
+                                        char **out_new_hash);
+
+/**
+ * Writes to `*out` whether `stored` should be replaced at the next successful login
+ * (legacy format, weaker than the policy, wrapped, or under an old pepper). Hashes
+ * stronger than the policy are kept.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_HASH`,
+ * `MGN_INVALID_KEY`. Thread-safe.
+ */
+mgn_status mgn_hasher_needs_rehash(const struct mgn_hasher *hasher, const char *stored, bool *out);
+
+/**
+ * Writes the stable name of the format of `stored` to `*out_name` (for example
+ * "argon2id", "bcrypt", "django_pbkdf2_sha256", "wrapped_hex_sha256"), as a string to
+ * free with `mgn_string_free`. The hash is fully parsed and checked against the limits.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_HASH`.
+ * Thread-safe.
+ */
+mgn_status mgn_hasher_identify(const struct mgn_hasher *hasher,
+                               const char *stored,
+                               char **out_name);
+
+/**
+ * Wraps the legacy hash `stored` into Argon2id without knowing the password, so a whole
+ * table can be upgraded at once, and writes the wrapped hash to `*out_hash` (free with
+ * `mgn_string_free`). `mgn_hasher_verify` accepts it for the same password; the next
+ * successful login replaces it with a plain Argon2id hash.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, a hash that is already
+ * Argon2 or wrapped), `MGN_INVALID_HASH`. Thread-safe; costs one Argon2id computation.
+ */
+mgn_status mgn_hasher_wrap_legacy(const struct mgn_hasher *hasher,
+                                  const char *stored,
+                                  char **out_hash);
+
+/**
+ * Releases a hasher (wiping its peppers). NULL is a no-op. Call once, after every other
+ * call using it returned.
+ */
+void mgn_hasher_free(struct mgn_hasher *hasher);
+
+/**
+ * Writes core's default breach settings to `*out` (online, public API, no index; string
+ * fields NULL).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_breach_options_default(struct mgn_breach_options *out);
+
+/**
+ * Creates a checker with the built-in HTTPS transport (rustls) when `online`, and the
+ * offline index when configured (opened and fully verified now); writes it to `*out`.
+ * `options` may be NULL for the defaults. Release with `mgn_breach_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `out`, invalid UTF-8), `MGN_INVALID_CONFIG` (a
+ * value out of range, or neither online nor an index), `MGN_IO` / `MGN_INVALID_INDEX`
+ * (the index cannot be read or is corrupt). Thread-safe.
+ */
+mgn_status mgn_breach_new(const struct mgn_breach_options *options, struct mgn_breach **out);
+
+/**
+ * Creates a checker that sends its range requests through the host's `transport`
+ * (called with `userdata` first) instead of the built-in HTTPS client, and writes it to
+ * `*out`. `options` may be NULL for the defaults; its timeouts are then the transport's
+ * business.
+ *
+ * `transport` and `userdata` must stay valid until `mgn_breach_free`, and must be safe to
+ * call from several threads at once if the checker is. Errors: as `mgn_breach_new`, and
+ * `MGN_INVALID_ARGUMENT` if `transport` is NULL. Thread-safe.
+ */
+mgn_status mgn_breach_new_with_transport(const struct mgn_breach_options *options,
+                                         mgn_transport_fn transport,
+                                         void *userdata,
+                                         struct mgn_breach **out);
+
+/**
+ * Sets the HTTP status code of the response (required when the callback returns
+ * `MGN_OK`). Only call from inside the transport callback.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `response` is NULL or `status` is not 100..=599.
+ */
+mgn_status mgn_http_response_set_status(struct mgn_http_response *response, uint16_t status);
+
+/**
+ * Copies `len` bytes at `body` as the response body (replacing any earlier body); the
+ * host may free its buffer as soon as this returns. Bytes that are not UTF-8 are replaced
+ * (a range body is ASCII; the checker reports a garbled one as `UNKNOWN`). Only call from
+ * inside the transport callback.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `response` is NULL, or `body` is NULL with `len` > 0.
+ */
+mgn_status mgn_http_response_set_body(struct mgn_http_response *response,
+                                      const uint8_t *body,
+                                      size_t len);
+
+/**
+ * Records the response's `Retry-After` header value (as received, e.g. "3"); values the
+ * checker cannot parse as seconds are ignored (it then uses its backoff). Only call from
+ * inside the transport callback.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or not UTF-8.
+ */
+mgn_status mgn_http_response_set_retry_after(struct mgn_http_response *response, const char *value);
+
+/**
+ * Records why no response arrived, for the `UNKNOWN` reason, before the callback returns
+ * an error status. Must not contain secrets. Only call from inside the transport
+ * callback.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or not UTF-8.
+ */
+mgn_status mgn_http_response_set_error(struct mgn_http_response *response, const char *message);
+
+/**
+ * Checks `password` (NUL-terminated UTF-8): the offline index first, then the cache, then
+ * the range API (only the first 5 hex digits of its SHA-1 leave the process). Writes the
+ * answer to `*out`; free `out->reason` with `mgn_string_free` (it is NULL unless the
+ * verdict is `MGN_BREACH_UNKNOWN`).
+ *
+ * A network failure is not an error: it is `MGN_OK` with `MGN_BREACH_UNKNOWN`. Errors:
+ * `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8). Thread-safe; may block for the
+ * network (timeouts, retries and backoff in the options).
+ */
+mgn_status mgn_breach_check(const struct mgn_breach *breach,
+                            const char *password,
+                            struct mgn_breach_result *out);
+
+/**
+ * Releases a checker. NULL is a no-op. Call once, after every other call using it
+ * returned; the transport callback is not called afterwards.
+ */
+void mgn_breach_free(struct mgn_breach *breach);
+
+/**
+ * Builds an offline index at `index_path` from the Pwned Passwords corpus file
+ * `corpus_path` (`HASH:COUNT` lines, SHA-1 or NTLM, plain or gzip), keeping only the
+ * `top_n` most frequent hashes (0 keeps all). Writes statistics to `*out_stats` (may be
+ * NULL). The file is written under a temporary name and renamed into place.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL path, invalid UTF-8, a malformed corpus line,
+ * named with its number), `MGN_IO`. Thread-safe; takes minutes and up to 128 MiB for
+ * the full corpus.
+ */
+mgn_status mgn_breach_index_build(const char *corpus_path,
+                                  const char *index_path,
+                                  uint64_t top_n,
+                                  struct mgn_breach_index_stats *out_stats);
+
+/**
+ * Opens and fully verifies the offline index at `index_path` (header, length, tables and
+ * entry checksums) and writes its number of entries to `*out_entries` (may be NULL).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL path, invalid UTF-8), `MGN_IO` (cannot read),
+ * `MGN_INVALID_INDEX` (corrupt, truncated or unknown version). Thread-safe.
+ */
+mgn_status mgn_breach_index_verify(const char *index_path, uint64_t *out_entries);
+
+/**
+ * Creates a request context from a textual IPv4/IPv6 address and a User-Agent (both
+ * NUL-terminated UTF-8; the User-Agent may be "") and writes it to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, an IP that does not
+ * parse, an over-long User-Agent). Thread-safe.
+ */
+mgn_status mgn_request_new(const char *ip, const char *user_agent, struct mgn_request **out);
+
+/**
+ * Adds (or replaces) a fingerprinted header of `request`; an empty value removes it.
+ * Names are case-insensitive; values are normalised.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, a name that is not an
+ * HTTP token or is User-Agent, an over-long value, too many headers). Not thread-safe
+ * for the same request.
+ */
+mgn_status mgn_request_set_header(struct mgn_request *request, const char *name, const char *value);
+
+/**
+ * Releases a request context. NULL is a no-op.
+ */
+void mgn_request_free(struct mgn_request *request);
+
+/**
+ * Releases the reasons an assessment holds and resets it (score 0, no reasons). NULL,
+ * and clearing twice, are no-ops. Only pass assessments filled by this library.
+ */
+void mgn_assessment_clear(struct mgn_assessment *assessment);
+
+/**
+ * Writes core's default scoring policy to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_scoring_policy_default(struct mgn_scoring_policy *out);
+
+/**
+ * Scores `current` against `previous` (a pure function: nothing is stored) under `policy`
+ * (NULL for the default) and writes the assessment to `*out`; release it with
+ * `mgn_assessment_clear`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL request or `out`), `MGN_INVALID_CONFIG` (a weight
+ * or threshold out of range, named in the message). Thread-safe.
+ */
+mgn_status mgn_session_score(const struct mgn_scoring_policy *policy,
+                             const struct mgn_request *previous,
+                             const struct mgn_request *current,
+                             struct mgn_assessment *out);
+
+/**
+ * Writes core's default session settings to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_session_options_default(struct mgn_session_options *out);
+
+/**
+ * Opens the session registry in `pool`'s database (creating its table), with the host's
+ * 32-byte fingerprint key (`key_len` must be 32; it is copied) and `options` (NULL for the
+ * defaults), and writes it to `*out`. The pool may be freed afterwards: the registry keeps
+ * its own reference.
+ *
+ * `audit` may be NULL; otherwise every creation, rejection at the limit, eviction,
+ * monitor / step-up / terminate decision, rebaseline and revocation is recorded in that
+ * audit log (actions `session.create`, `session.step_up`, ...; resource `session`/<id>),
+ * after the change commits. If recording fails, the operation returns that error (a new
+ * session is then revoked). The registry keeps the log open until it is freed.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (a key that is not 32
+ * bytes), `MGN_INVALID_CONFIG`, `MGN_SCHEMA_TOO_NEW`, pool and database errors.
+ * Thread-safe.
+ */
+mgn_status mgn_sessions_open(const struct mgn_pool *pool,
+                             const uint8_t *fingerprint_key,
+                             size_t key_len,
+                             const struct mgn_session_options *options,
+                             const struct mgn_audit *audit,
+                             struct mgn_sessions **out);
+
+/**
+ * Releases the strings a session info holds and resets it. NULL, and clearing twice,
+ * are no-ops. Only pass structs filled by this library.
+ */
+void mgn_session_info_clear(struct mgn_session_info *info);
+
+/**
+ * Creates a session for `user_id` from the login request and writes its token to
+ * `*out_token` (43 characters; give it to the client, it is not stored; free with
+ * `mgn_string_free`, which wipes it) and the session to `*out_session` (may be NULL;
+ * release with `mgn_session_info_clear`).
+ *
+ * At the per-user limit the oldest sessions are revoked, or, with `reject_at_limit`,
+ * the call fails with `MGN_SESSION_LIMIT`. Errors: also `MGN_INVALID_ARGUMENT` (NULL
+ * argument, invalid UTF-8, user id empty or over 256 bytes), pool and database errors.
+ * Thread-safe.
+ */
+mgn_status mgn_sessions_create(const struct mgn_sessions *sessions,
+                               const char *user_id,
+                               const struct mgn_request *request,
+                               char **out_token,
+                               struct mgn_session_info *out_session);
+
+/**
+ * Checks `token` (NUL-terminated) and scores `request` against the session's baseline;
+ * writes the assessment to `*out_assessment` (release with `mgn_assessment_clear`) and
+ * the session to `*out_session` (may be NULL; release with `mgn_session_info_clear`).
+ *
+ * On `MGN_DECISION_TERMINATE` the session is revoked and the call still succeeds; later
+ * calls fail with `MGN_SESSION_REVOKED`. Errors: `MGN_SESSION_NOT_FOUND`,
+ * `MGN_SESSION_REVOKED`, `MGN_SESSION_EXPIRED`, `MGN_INVALID_ARGUMENT` (NULL argument,
+ * a token of the wrong shape), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_sessions_validate(const struct mgn_sessions *sessions,
+                                 const char *token,
+                                 const struct mgn_request *request,
+                                 struct mgn_assessment *out_assessment,
+                                 struct mgn_session_info *out_session);
+
+/**
+ * Accepts `request` as the session's new baseline (IP, User-Agent, fingerprint),
+ * typically after the host completed a step-up (2FA). Writes the session to
+ * `*out_session` (may be NULL; release with `mgn_session_info_clear`).
+ *
+ * Errors: as `mgn_sessions_validate`. Thread-safe.
+ */
+mgn_status mgn_sessions_rebaseline(const struct mgn_sessions *sessions,
+                                   const char *token,
+                                   const struct mgn_request *request,
+                                   struct mgn_session_info *out_session);
+
+/**
+ * Revokes the session of `token` (logout). Revoking an already revoked or expired session
+ * succeeds.
+ *
+ * Errors: `MGN_SESSION_NOT_FOUND` (unknown token), `MGN_INVALID_ARGUMENT` (NULL argument,
+ * malformed token), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_sessions_revoke(const struct mgn_sessions *sessions, const char *token);
+
+/**
+ * Revokes every session of `user_id` (on password change, account lock...) with `reason`
+ * kept on each session; writes how many were revoked to `*out_count` (may be NULL).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), pool and database
+ * errors. Thread-safe.
+ */
+mgn_status mgn_sessions_revoke_all(const struct mgn_sessions *sessions,
+                                   const char *user_id,
+                                   const char *reason,
+                                   size_t *out_count);
+
+/**
+ * Writes the number of live sessions (not revoked, not expired) of `user_id` to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), pool and database
+ * errors. Thread-safe.
+ */
+mgn_status mgn_sessions_count(const struct mgn_sessions *sessions,
+                              const char *user_id,
+                              size_t *out);
+
+/**
+ * Deletes every session past its idle or absolute timeout and writes how many to
+ * `*out_count` (may be NULL). Run it periodically.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `sessions`), pool and database errors.
+ * Thread-safe.
+ */
+mgn_status mgn_sessions_sweep_expired(const struct mgn_sessions *sessions, size_t *out_count);
+
+/**
+ * Releases a registry (its fingerprint key is wiped). NULL is a no-op. Call once, after
+ * every other call using it returned.
+ */
+void mgn_sessions_free(struct mgn_sessions *sessions);
+
+/**
+ * Writes core's default audit settings to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_audit_options_default(struct mgn_audit_options *out);
+
+/**
+ * Opens (creating on first use) the audit log in `pool`'s database with a 32-byte master
+ * key (`key_len` must be 32; the bytes are copied, wipe yours when done) and writes it to
+ * `*out`. `options` may be NULL. There is no default key.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (not 32 bytes, or
+ * evidently not random), `MGN_WRONG_KEY` (the log was created with another key),
+ * `MGN_TAMPERED` (stored key material fails authentication), `MGN_INVALID_CONFIG`,
+ * `MGN_SCHEMA_TOO_NEW`, pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_open(const struct mgn_pool *pool,
+                          const uint8_t *key,
+                          size_t key_len,
+                          const struct mgn_audit_options *options,
+                          struct mgn_audit **out);
+
+/**
+ * Opens (creating on first use) the audit log with a passphrase (NUL-terminated UTF-8):
+ * the key is PBKDF2-HMAC-SHA256 with 600,000 iterations and this database's random salt,
+ * so this takes a noticeable fraction of a second by design.
+ *
+ * Errors: as `mgn_audit_open`; `MGN_INVALID_KEY` for a weak passphrase (under 12
+ * characters, or one character repeated), `MGN_WRONG_KEY` for a wrong one. Thread-safe.
+ */
+mgn_status mgn_audit_open_passphrase(const struct mgn_pool *pool,
+                                     const char *passphrase,
+                                     const struct mgn_audit_options *options,
+                                     struct mgn_audit **out);
+
+/**
+ * Records an event and writes its id (a UUID) to `*out_event_id` (may be NULL; free with
+ * `mgn_string_free`). Every field is encrypted; the event joins the tamper-evident chain.
+ * Synchronous mode: committed when this returns. Batched mode: queued (blocking while
+ * the queue is full) and committed by the writer, `mgn_audit_flush` or `mgn_audit_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`/`event`/`action`, invalid UTF-8 or JSON,
+ * empty action, a field over 64 KiB, a closed log), pool and database errors.
+ * Thread-safe.
+ */
+mgn_status mgn_audit_record(const struct mgn_audit *audit,
+                            const struct mgn_audit_event *event,
+                            char **out_event_id);
+
+/**
+ * Waits until every event recorded before this call is committed (a no-op in
+ * synchronous mode).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`, a closed log), the database error that
+ * kept a batch from being written (it is kept and retried). Thread-safe.
+ */
+mgn_status mgn_audit_flush(const struct mgn_audit *audit);
+
+/**
+ * Commits everything queued and stops the background writer; later records fail with
+ * `MGN_INVALID_ARGUMENT`, reads keep working. Closing twice is harmless. The handle must
+ * still be released with `mgn_audit_free`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`), the database error of the last batch.
+ * Thread-safe.
+ */
+mgn_status mgn_audit_close(const struct mgn_audit *audit);
+
+/**
+ * Writes the number of committed events to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_count(const struct mgn_audit *audit, uint64_t *out);
+
+/**
+ * Runs a query: the events matching `filter` (NULL for all), decrypted, written as a new
+ * `mgn_audit_events` to `*out` (release with `mgn_audit_events_free`).
+ *
+ * Tampered data is never returned: if a matching row fails authentication the call fails
+ * with `MGN_TAMPERED` naming the event and field. Errors: also `MGN_INVALID_ARGUMENT`
+ * (NULL `audit`/`out`, invalid UTF-8), `MGN_INVALID_KEY` (events under a key not
+ * supplied), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_query(const struct mgn_audit *audit,
+                           const struct mgn_audit_filter *filter,
+                           struct mgn_audit_events **out);
+
+/**
+ * Writes the number of events in `events` to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_audit_events_count(const struct mgn_audit_events *events, size_t *out);
+
+/**
+ * Writes a view of event `index` of `events` to `*out` (strings owned by `events`).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `index` out of range). Thread-safe.
+ */
+mgn_status mgn_audit_events_get(const struct mgn_audit_events *events,
+                                size_t index,
+                                struct mgn_audit_record_view *out);
+
+/**
+ * Releases query results, wiping the decrypted text. NULL is a no-op.
+ */
+void mgn_audit_events_free(struct mgn_audit_events *events);
+
+/**
+ * Walks the whole chain in one snapshot: decrypts and authenticates every field of every
+ * event, recomputes every chain value and checks sequence numbers have no gaps. Writes
+ * the report to `*out` (release with `mgn_audit_report_clear`): tampering is reported
+ * there (`ok` false), not as an error status.
+ *
+ * Removing events from the end cannot be detected without a recorded head: use
+ * `mgn_audit_head` and `mgn_audit_verify_against`. Errors (verification could not run):
+ * `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (events under a key not
+ * supplied), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_verify(const struct mgn_audit *audit, struct mgn_audit_report *out);
+
+/**
+ * Writes the current end of the chain: its sequence number to `*out_seq` and its chain
+ * value (64 hex characters) to `*out_chain_hex` (free with `mgn_string_free`). Store both
+ * outside the database to detect a truncated tail later with `mgn_audit_verify_against`.
+ * Committed events only: flush first in batched mode.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_head(const struct mgn_audit *audit, uint64_t *out_seq, char **out_chain_hex);
+
+/**
+ * `mgn_audit_verify`, and also checks the log still reaches the head (`seq`,
+ * `chain_hex`) recorded earlier with `mgn_audit_head`: a truncated tail is reported as
+ * `MGN_AUDIT_TRUNCATED`, a rewritten log as `MGN_AUDIT_HEAD_MISMATCH`.
+ *
+ * Errors: as `mgn_audit_verify`, and `MGN_INVALID_ARGUMENT` when `chain_hex` is not 64
+ * hex characters. Thread-safe.
+ */
+mgn_status mgn_audit_verify_against(const struct mgn_audit *audit,
+                                    uint64_t seq,
+                                    const char *chain_hex,
+                                    struct mgn_audit_report *out);
+
+/**
+ * Releases the strings of a verification report and resets it. NULL, and clearing
+ * twice, are no-ops. Only pass reports filled by this library.
+ */
+void mgn_audit_report_clear(struct mgn_audit_report *report);
+
+/**
+ * Releases an audit log handle, committing queued events first (batched mode; errors are
+ * logged, call `mgn_audit_close` first to see them). NULL is a no-op. Call once, after
+ * every other call using it returned. Session registries given this log keep it open
+ * until they are freed.
+ */
+void mgn_audit_free(struct mgn_audit *audit);
 
 #ifdef __cplusplus
 }  // extern "C"

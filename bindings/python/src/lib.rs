@@ -1,4 +1,16 @@
 //! `magnetar._native`: the pyo3 layer under the `magnetar` Python package.
+//!
+//! Every rule lives in `magnetar-core`; this crate only converts Python objects to core
+//! types and back, maps core errors to Python exceptions (once, in [`errors`]), and
+//! releases the GIL around every call that can wait or burn CPU.
+
+mod audit;
+mod breach;
+mod conversions;
+mod errors;
+mod password;
+mod pool;
+mod session;
 
 use pyo3::prelude::*;
 
@@ -6,5 +18,24 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", magnetar_core::VERSION)?;
+    errors::register(m)?;
+    m.add_class::<pool::PyPool>()?;
+    m.add_class::<pool::PyConnection>()?;
+    m.add_class::<pool::PyCursor>()?;
+    m.add_function(wrap_pyfunction!(pool::get_pool, m)?)?;
+    m.add_class::<password::PyPasswordHasher>()?;
+    m.add_class::<breach::PyBreachChecker>()?;
+    m.add_class::<breach::PyBreachResult>()?;
+    m.add_function(wrap_pyfunction!(breach::build_breach_index, m)?)?;
+    m.add_class::<audit::PyAuditLog>()?;
+    m.add_class::<audit::PyAuditEvent>()?;
+    m.add_class::<audit::PyAuditProblem>()?;
+    m.add_class::<audit::PyVerifyReport>()?;
+    m.add_class::<audit::PyAuditHead>()?;
+    m.add_class::<session::PySessionRegistry>()?;
+    m.add_class::<session::PySession>()?;
+    m.add_class::<session::PyAssessment>()?;
+    m.add_class::<session::PyRiskReason>()?;
+    m.add_function(wrap_pyfunction!(session::score, m)?)?;
     Ok(())
 }

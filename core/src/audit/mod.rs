@@ -282,6 +282,23 @@ impl AuditLog {
         })
     }
 
+    /// Whether `pool`'s database already holds an audit log (created by a first
+    /// [`AuditLog::open`]). Reads only: tools that inspect a log (verify, export) call this
+    /// first so that pointing them at the wrong file never creates an empty log in it.
+    pub fn exists(pool: &Pool) -> Result<bool> {
+        pool.read(|conn| {
+            let has_table: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_keys')",
+                [],
+                |r| r.get(0),
+            )?;
+            if !has_table {
+                return Ok(false);
+            }
+            Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM audit_keys)", [], |r| r.get(0))?)
+        })
+    }
+
     /// Opens the log with a passphrase: the key is PBKDF2-HMAC-SHA256 (600,000
     /// iterations) of the passphrase with this database's random salt, created on first
     /// open. Takes a noticeable fraction of a second by design.

@@ -48,11 +48,13 @@ mod phc;
 mod policy;
 mod scheme;
 mod scrypt;
+mod table;
 pub mod wrap;
 
 pub use pbkdf2::WERKZEUG_DEFAULT_ITERATIONS;
 pub use policy::{Limits, Pepper, Policy};
 pub use scheme::{LegacyDigest, Scheme};
+pub use table::{HashTable, MAX_UNRECOGNISED_KEYS, TableUpgrade, upgrade_table};
 
 use identify::Parsed;
 use phc::Argon2Hash;

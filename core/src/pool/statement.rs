@@ -124,9 +124,39 @@ pub fn run_many(conn: &Connection, sql: &str, param_sets: &[Params]) -> Result<u
     Ok(total)
 }
 
+/// One statement with its parameters, for [`run_batch`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Statement {
+    /// The SQL of one statement.
+    pub sql: String,
+    /// Its parameters.
+    pub params: Params,
+}
+
+/// Runs `statements` in order on `conn` and collects each one's result. Stops at the first
+/// error, naming which statement failed (by index, from 0).
+///
+/// Run it inside [`super::Pool::write`] to make the batch all-or-nothing: this is how
+/// hosts that cannot pass a closure across the FFI boundary get a multi-statement
+/// transaction.
+pub fn run_batch(conn: &Connection, statements: &[Statement]) -> Result<Vec<QueryResult>> {
+    statements
+        .iter()
+        .enumerate()
+        .map(|(index, s)| {
+            run(conn, &s.sql, &s.params).map_err(|e| labelled(&format!("statement {index}"), e))
+        })
+        .collect()
+}
+
 fn at_set(index: usize, err: Error) -> Error {
+    labelled(&format!("parameter set {index}"), err)
+}
+
+/// Prefixes the message of a statement error with `label`, keeping its kind and code.
+fn labelled(label: &str, err: Error) -> Error {
     match err {
-        Error::InvalidInput(msg) => Error::InvalidInput(format!("parameter set {index}: {msg}")),
+        Error::InvalidInput(msg) => Error::InvalidInput(format!("{label}: {msg}")),
         Error::Database {
             kind,
             code,
@@ -134,7 +164,7 @@ fn at_set(index: usize, err: Error) -> Error {
         } => Error::Database {
             kind,
             code,
-            message: format!("parameter set {index}: {message}"),
+            message: format!("{label}: {message}"),
         },
         other => other,
     }
@@ -277,5 +307,35 @@ mod tests {
         let err = run_many(&c, "INSERT INTO u VALUES (?)", &bad).unwrap_err();
         assert!(err.to_string().contains("parameter set 1"), "{err}");
         assert!(run_many(&c, "SELECT 1", &[]).is_err());
+    }
+
+    #[test]
+    fn run_batch_collects_results_and_names_the_failing_statement() {
+        let c = conn();
+        let ok = [
+            Statement {
+                sql: "INSERT INTO t (i) VALUES (?)".into(),
+                params: Params::Positional(vec![Value::Integer(5)]),
+            },
+            Statement {
+                sql: "SELECT i FROM t".into(),
+                params: Params::None,
+            },
+        ];
+        let out = run_batch(&c, &ok).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].rows_affected, 1);
+        assert_eq!(out[1].rows, vec![vec![Value::Integer(5)]]);
+        let bad = [
+            ok[0].clone(),
+            Statement {
+                sql: "INSERT INTO nowhere VALUES (1)".into(),
+                params: Params::None,
+            },
+        ];
+        let err = run_batch(&c, &bad).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Database);
+        assert!(err.to_string().contains("statement 1: "), "{err}");
+        assert!(err.to_string().contains("nowhere"), "{err}");
     }
 }

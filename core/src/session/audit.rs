@@ -94,3 +94,25 @@ pub trait SessionAuditSink: Send + Sync {
     /// operation (the database change has already committed; see the registry docs).
     fn record(&self, event: SessionAuditEvent) -> Result<()>;
 }
+
+/// Magnetar's own audit log as the registry's sink.
+///
+/// Mapping: `action` → the action name (`session.create`...), `user_id`, `resource_type`
+/// = `"session"`, `resource_id` = the public session id, `status`, `ip`, `user_agent`
+/// and `details` one to one. The audit log stamps the event with its own clock (by
+/// default the pool's, as the registry's), so `timestamp_ms` is not copied.
+impl SessionAuditSink for crate::audit::AuditLog {
+    fn record(&self, event: SessionAuditEvent) -> Result<()> {
+        let entry = crate::audit::NewEvent {
+            action: event.action.as_str().to_string(),
+            user_id: Some(event.user_id),
+            resource_type: Some("session".to_string()),
+            resource_id: event.session_id,
+            status: Some(event.status),
+            ip: event.ip,
+            user_agent: event.user_agent,
+            details: Some(event.details),
+        };
+        crate::audit::AuditLog::record(self, &entry).map(|_| ())
+    }
+}

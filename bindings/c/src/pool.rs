@@ -1,0 +1,447 @@
+//! `mgn_pool`: the SQLite connection pool (one writer, N readers, WAL) and statements.
+
+use std::ffi::c_char;
+use std::time::Duration;
+
+use magnetar_core::pool::{Params, Pool, PoolConfig, Synchronous, statement};
+use magnetar_core::{Error, Result};
+
+use crate::boundary;
+use crate::handle::{self, OptOut, Out};
+use crate::status::mgn_status;
+use crate::strings::{alloc_string, str_arg};
+use crate::value::{mgn_result, mgn_value, params_arg, values_arg};
+
+/// A pool of SQLite connections to one database file: one writer, up to `max_readers`
+/// readers, WAL. Created by `mgn_pool_open` or `mgn_pool_shared`, released with
+/// `mgn_pool_free`.
+///
+/// Thread safety: every function taking a `const mgn_pool *` may be called from any number
+/// of threads at once with the same pool; writes are serialized by the pool, reads run
+/// concurrently.
+#[allow(non_camel_case_types)]
+pub struct mgn_pool {
+    pub(crate) pool: Pool,
+}
+
+/// Pool settings. Fill with `mgn_pool_options_default` (core's defaults), then change the
+/// fields you need. Durations are in milliseconds.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mgn_pool_options {
+    /// Most reader connections open at once (default 5). Must be 1..=64.
+    pub max_readers: u32,
+    /// Reader connections kept open even when idle (default 0). At most `max_readers`.
+    pub min_idle: u32,
+    /// How long a call waits for a free connection before failing with
+    /// `MGN_POOL_TIMEOUT` (default 5000). Must be greater than 0.
+    pub acquire_timeout_ms: u64,
+    /// SQLite's busy timeout, for waits on other processes (default 5000).
+    pub busy_timeout_ms: u64,
+    /// Idle readers older than this are closed (default 600000); 0 keeps them forever.
+    pub idle_timeout_ms: u64,
+    /// Connections older than this are replaced (default 3600000); 0 never recycles.
+    pub max_lifetime_ms: u64,
+    /// A connection idle for longer than this is health-checked before use (default 30000).
+    pub health_check_after_ms: u64,
+    /// Log a warning when a connection is held longer than this; 0 disables (default).
+    pub leak_threshold_ms: u64,
+    /// `PRAGMA synchronous=FULL` (survives power loss) instead of NORMAL (default false).
+    pub synchronous_full: bool,
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn opt_ms(d: Option<Duration>) -> u64 {
+    d.map_or(0, ms)
+}
+
+fn from_opt_ms(v: u64) -> Option<Duration> {
+    (v != 0).then(|| Duration::from_millis(v))
+}
+
+impl mgn_pool_options {
+    fn from_config(c: &PoolConfig) -> mgn_pool_options {
+        mgn_pool_options {
+            max_readers: u32::try_from(c.max_readers).unwrap_or(u32::MAX),
+            min_idle: u32::try_from(c.min_idle).unwrap_or(u32::MAX),
+            acquire_timeout_ms: ms(c.acquire_timeout),
+            busy_timeout_ms: ms(c.busy_timeout),
+            idle_timeout_ms: opt_ms(c.idle_timeout),
+            max_lifetime_ms: opt_ms(c.max_lifetime),
+            health_check_after_ms: ms(c.health_check_after),
+            leak_threshold_ms: opt_ms(c.leak_threshold),
+            synchronous_full: c.synchronous == Synchronous::Full,
+        }
+    }
+
+    /// Core's configuration with these settings; core validates it when the pool opens.
+    fn to_config(self) -> PoolConfig {
+        PoolConfig {
+            max_readers: self.max_readers as usize,
+            min_idle: self.min_idle as usize,
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
+            busy_timeout: Duration::from_millis(self.busy_timeout_ms),
+            idle_timeout: from_opt_ms(self.idle_timeout_ms),
+            max_lifetime: from_opt_ms(self.max_lifetime_ms),
+            health_check_after: Duration::from_millis(self.health_check_after_ms),
+            leak_threshold: from_opt_ms(self.leak_threshold_ms),
+            synchronous: if self.synchronous_full {
+                Synchronous::Full
+            } else {
+                Synchronous::Normal
+            },
+            ..PoolConfig::default()
+        }
+    }
+}
+
+/// A snapshot of a pool's gauges and counters; wait times in microseconds.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct mgn_pool_stats {
+    /// Connections open and idle (readers plus the writer when it is free).
+    pub idle: u64,
+    /// Connections handed out right now.
+    pub in_use: u64,
+    /// Callers waiting for a connection right now.
+    pub waiting: u64,
+    /// Reader connections open (idle or in use).
+    pub readers_open: u64,
+    /// The configured `max_readers`.
+    pub max_readers: u64,
+    /// Connections opened since the pool was created (including replacements).
+    pub created: u64,
+    /// Connections closed because they outlived `max_lifetime_ms` or `idle_timeout_ms`.
+    pub recycled: u64,
+    /// Connections closed because they failed (fatal error, failed health check).
+    pub discarded: u64,
+    /// Successful acquires since the pool was created.
+    pub acquires: u64,
+    /// Acquires that failed with `MGN_POOL_TIMEOUT`.
+    pub acquire_timeouts: u64,
+    /// Median wait for a connection over the recent acquires.
+    pub wait_p50_us: u64,
+    /// 95th-percentile wait for a connection over the recent acquires.
+    pub wait_p95_us: u64,
+    /// 99th-percentile wait for a connection over the recent acquires.
+    pub wait_p99_us: u64,
+    /// Longest wait among the recent acquires.
+    pub wait_max_us: u64,
+}
+
+fn us(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Writes core's default pool settings to `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_options_default(out: *mut mgn_pool_options) -> mgn_status {
+    boundary::call("mgn_pool_options_default", || {
+        let out = Out::new(out, "out")?;
+        out.write(mgn_pool_options::from_config(&PoolConfig::default()));
+        Ok(())
+    })
+}
+
+/// Shared body of `mgn_pool_open` and `mgn_pool_shared`.
+///
+/// # Safety
+/// As documented on those functions.
+unsafe fn open_with(
+    name: &str,
+    path: *const c_char,
+    options: *const mgn_pool_options,
+    out: *mut *mut mgn_pool,
+    open: fn(&str, PoolConfig) -> Result<Pool>,
+) -> mgn_status {
+    boundary::call(name, || {
+        // SAFETY: the host passes NULL or a NUL-terminated string.
+        let path = unsafe { str_arg(path, "path") }?;
+        // SAFETY: the host passes NULL or a pointer to an `mgn_pool_options`.
+        let config = match unsafe { options.as_ref() } {
+            Some(options) => options.to_config(),
+            None => PoolConfig::default(),
+        };
+        let out = Out::new(out, "out")?;
+        let pool = open(path, config)?;
+        out.write(handle::into_raw(mgn_pool { pool }));
+        Ok(())
+    })
+}
+
+/// Opens a new, independent pool on the database file `path` (NUL-terminated UTF-8),
+/// creating the file if needed, and writes its handle to `*out`.
+///
+/// `options` may be NULL for the defaults. Prefer `mgn_pool_shared` unless you really want
+/// a second writer on the same file. Release the pool with `mgn_pool_free`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL `path`/`out`, invalid UTF-8), `MGN_INVALID_CONFIG`
+/// (an option out of range, named in the message), `MGN_IO` (missing directory),
+/// `MGN_NOT_A_DATABASE`, `MGN_READ_ONLY`, `MGN_DATABASE`. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_open(
+    path: *const c_char,
+    options: *const mgn_pool_options,
+    out: *mut *mut mgn_pool,
+) -> mgn_status {
+    // SAFETY: forwarded contract.
+    unsafe { open_with("mgn_pool_open", path, options, out, |p, c| Pool::open(p, c)) }
+}
+
+/// Writes to `*out` a handle on the process-wide pool for the file `path`, opening it with
+/// `options` (NULL for the defaults) if no pool is open on that file; otherwise `options`
+/// is ignored. Files are identified by canonical path.
+///
+/// Each handle is released with `mgn_pool_free`; the pool itself closes when the last
+/// handle (in C or any other component) is released, or on `mgn_pool_close`.
+/// Errors: as `mgn_pool_open`. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_shared(
+    path: *const c_char,
+    options: *const mgn_pool_options,
+    out: *mut *mut mgn_pool,
+) -> mgn_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        open_with("mgn_pool_shared", path, options, out, |p, c| {
+            Pool::shared(p, c)
+        })
+    }
+}
+
+/// Runs one statement on `pool` and writes its result to `*out_result`.
+///
+/// # Safety
+/// As documented on `mgn_pool_execute`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_statement(
+    name: &str,
+    pool: *const mgn_pool,
+    sql: *const c_char,
+    params: *const mgn_value,
+    names: *const *const c_char,
+    n_params: usize,
+    out_result: *mut *mut mgn_result,
+    optional_out: bool,
+    run: fn(&Pool, &str, &Params) -> Result<magnetar_core::pool::QueryResult>,
+) -> mgn_status {
+    boundary::call(name, || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: the host passes NULL or a NUL-terminated string.
+        let sql = unsafe { str_arg(sql, "sql") }?;
+        // SAFETY: `params`/`names` follow the documented contract.
+        let params = unsafe { params_arg(params, names, n_params) }?;
+        let out = OptOut::new(out_result);
+        if !optional_out && !out.wanted() {
+            return Err(handle::null("out_result"));
+        }
+        let result = run(&pool.pool, sql, &params)?;
+        if out.wanted() {
+            out.write(handle::into_raw(mgn_result::from_query(result)));
+        }
+        Ok(())
+    })
+}
+
+/// Runs one SQL statement on the writer connection, inside a `BEGIN IMMEDIATE` transaction
+/// (committed on success, rolled back on error), and writes its result to `*out_result`.
+///
+/// - `sql`: one statement, NUL-terminated UTF-8.
+/// - `params`: `n_params` values bound to the statement's parameters (may be NULL when
+///   `n_params` is 0). When `names` is NULL they bind by position (`?`, `?1`); otherwise
+///   `names[i]` (NUL-terminated UTF-8, with or without its `:`/`@`/`$` prefix) names
+///   `params[i]`. The library copies everything before returning.
+/// - `out_result`: may be NULL to discard the result; otherwise receives a new
+///   `mgn_result` to release with `mgn_result_free`.
+///
+/// Waits up to `acquire_timeout_ms` for the writer. Statements that SQLite refuses inside a
+/// transaction (`VACUUM`, `BEGIN`/`COMMIT`, some PRAGMAs) fail with `MGN_DATABASE`.
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL
+/// `pool`/`sql`, invalid UTF-8, unknown value kind, parameter count or name mismatch),
+/// `MGN_DATABASE` (SQL error, constraint violation, more than one statement),
+/// `MGN_POOL_TIMEOUT`, `MGN_POOL_CLOSED`, `MGN_READ_ONLY`, `MGN_CORRUPT`. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_execute(
+    pool: *const mgn_pool,
+    sql: *const c_char,
+    params: *const mgn_value,
+    names: *const *const c_char,
+    n_params: usize,
+    out_result: *mut *mut mgn_result,
+) -> mgn_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        run_statement(
+            "mgn_pool_execute",
+            pool,
+            sql,
+            params,
+            names,
+            n_params,
+            out_result,
+            true,
+            |pool, sql, params| pool.write(|tx| statement::run(tx, sql, params)),
+        )
+    }
+}
+
+/// Runs one read-only SQL statement on a reader connection, inside a read transaction
+/// (one consistent snapshot), and writes its result to `*out_result` (required).
+///
+/// Parameters as in `mgn_pool_execute`. Runs concurrently with other reads and with the
+/// writer. Errors: as `mgn_pool_execute`, and `MGN_READ_ONLY` for a statement that writes.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_query(
+    pool: *const mgn_pool,
+    sql: *const c_char,
+    params: *const mgn_value,
+    names: *const *const c_char,
+    n_params: usize,
+    out_result: *mut *mut mgn_result,
+) -> mgn_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        run_statement(
+            "mgn_pool_query",
+            pool,
+            sql,
+            params,
+            names,
+            n_params,
+            out_result,
+            false,
+            |pool, sql, params| pool.read(|conn| statement::run(conn, sql, params)),
+        )
+    }
+}
+
+/// Runs one statement that returns no rows (INSERT, UPDATE, DELETE) once per parameter
+/// set, all in one `BEGIN IMMEDIATE` transaction: either every set is applied or none.
+///
+/// `params` holds `n_sets` consecutive sets of `params_per_set` positional values
+/// (`n_sets * params_per_set` values in all; NULL only when that is 0). Writes the total of
+/// rows affected to `*out_rows_affected` (may be NULL).
+/// Errors: as `mgn_pool_execute`; the message names the failing set. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_execute_many(
+    pool: *const mgn_pool,
+    sql: *const c_char,
+    params: *const mgn_value,
+    params_per_set: usize,
+    n_sets: usize,
+    out_rows_affected: *mut u64,
+) -> mgn_status {
+    boundary::call("mgn_pool_execute_many", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: the host passes NULL or a NUL-terminated string.
+        let sql = unsafe { str_arg(sql, "sql") }?;
+        let total = params_per_set.checked_mul(n_sets).ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "params_per_set ({params_per_set}) * n_sets ({n_sets}) overflows"
+            ))
+        })?;
+        // SAFETY: `params` holds `total` values per the contract.
+        let values = unsafe { values_arg(params, total, "params") }?;
+        let sets: Vec<Params> = if params_per_set == 0 {
+            vec![Params::None; n_sets]
+        } else {
+            values
+                .chunks(params_per_set)
+                .map(|set| Params::Positional(set.to_vec()))
+                .collect()
+        };
+        let out = OptOut::new(out_rows_affected);
+        let affected = pool.pool.write(|tx| statement::run_many(tx, sql, &sets))?;
+        out.write(affected);
+        Ok(())
+    })
+}
+
+/// Writes a snapshot of the pool's statistics to `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` if `pool` or `out` is NULL. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_get_stats(
+    pool: *const mgn_pool,
+    out: *mut mgn_pool_stats,
+) -> mgn_status {
+    boundary::call("mgn_pool_get_stats", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        let out = Out::new(out, "out")?;
+        let s = pool.pool.stats();
+        out.write(mgn_pool_stats {
+            idle: s.idle,
+            in_use: s.in_use,
+            waiting: s.waiting,
+            readers_open: s.readers_open,
+            max_readers: s.max_readers,
+            created: s.created,
+            recycled: s.recycled,
+            discarded: s.discarded,
+            acquires: s.acquires,
+            acquire_timeouts: s.acquire_timeouts,
+            wait_p50_us: us(s.wait_p50),
+            wait_p95_us: us(s.wait_p95),
+            wait_p99_us: us(s.wait_p99),
+            wait_max_us: us(s.wait_max),
+        });
+        Ok(())
+    })
+}
+
+/// Writes the absolute path of the pool's database file to `*out`, as a new string to
+/// release with `mgn_string_free`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` if `pool` or `out` is NULL or the path is not UTF-8.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_path(pool: *const mgn_pool, out: *mut *mut c_char) -> mgn_status {
+    boundary::call("mgn_pool_path", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        let out = Out::new(out, "out")?;
+        let path =
+            pool.pool.path().to_str().ok_or_else(|| {
+                Error::InvalidInput("the database path is not valid UTF-8".into())
+            })?;
+        out.write(alloc_string(path)?);
+        Ok(())
+    })
+}
+
+/// Closes the pool: later calls on it (from any handle, including other handles from
+/// `mgn_pool_shared`) fail with `MGN_POOL_CLOSED`; idle connections close now, busy ones
+/// as they come back, waiting up to `timeout_ms`. The handle must still be released with
+/// `mgn_pool_free`. Closing twice is harmless.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL `pool`), `MGN_POOL_TIMEOUT` when connections were
+/// still in use after `timeout_ms` (the pool is closed anyway). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_close(pool: *const mgn_pool, timeout_ms: u64) -> mgn_status {
+    boundary::call("mgn_pool_close", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        pool.pool.close(Duration::from_millis(timeout_ms))
+    })
+}
+
+/// Releases a pool handle. NULL is a no-op.
+///
+/// The pool's connections close when its last handle is released (a shared pool may live
+/// on in other handles). Call once per handle, after every other call using it returned.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_free(pool: *mut mgn_pool) {
+    // SAFETY: the host passes NULL or a live pool handle, once.
+    boundary::call_void(|| unsafe { handle::free(pool) })
+}

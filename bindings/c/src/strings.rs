@@ -1,0 +1,130 @@
+//! Strings and buffers across the boundary.
+//!
+//! In: strings are NUL-terminated UTF-8 (`const char *`), binary data is pointer + length.
+//! Out: strings the library allocates are NUL-terminated UTF-8 released with
+//! `mgn_string_free`, which wipes them first (they may hold a hash or a decrypted field).
+
+use std::ffi::{CStr, CString, c_char};
+
+use magnetar_core::{Error, Result};
+use zeroize::Zeroize;
+
+use crate::boundary;
+use crate::handle::null;
+
+/// Borrows the NUL-terminated UTF-8 string `ptr`; `what` names the argument.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives the call.
+pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(null(what));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::InvalidInput(format!(
+            "{what} is not valid UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// Borrows `len` bytes at `ptr`; NULL is accepted only with `len == 0`.
+///
+/// # Safety
+/// `ptr` is NULL or points to `len` readable bytes that outlive the call.
+pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+    if ptr.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(Error::InvalidInput(format!(
+                "{what} is NULL but its length is {len}"
+            )))
+        };
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::InvalidInput(format!(
+            "{what} length {len} is absurd"
+        )));
+    }
+    // SAFETY: non-NULL, `len` readable bytes per the caller's contract, len <= isize::MAX.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Like [`bytes_arg`] for text given as pointer + length: checks it is UTF-8.
+///
+/// # Safety
+/// As [`bytes_arg`].
+pub(crate) unsafe fn text_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str> {
+    // SAFETY: forwarded contract.
+    let bytes = unsafe { bytes_arg(ptr, len, what) }?;
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::InvalidInput(format!(
+            "{what} is not valid UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// Converts a string for the host; the host releases it with `mgn_string_free`.
+pub(crate) fn alloc_string(s: impl Into<Vec<u8>>) -> Result<*mut c_char> {
+    let c = CString::new(s).map_err(|e| {
+        let mut bytes = e.into_vec();
+        bytes.zeroize();
+        Error::Internal("a string returned to C contains a NUL byte".into())
+    })?;
+    Ok(c.into_raw())
+}
+
+/// A NUL-terminated string that lives as long as the value holding it (column names,
+/// labels); handed out as a borrowed `const char *`.
+pub(crate) fn owned_cstring(s: &str) -> CString {
+    // SQLite text and names may contain NUL; replace rather than fail (the pointer+length
+    // accessors give the exact bytes where that matters).
+    CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
+}
+
+/// Frees a string returned by the library (wiping its bytes first). NULL is a no-op.
+///
+/// Only pass strings this library documents as "free with `mgn_string_free`", exactly
+/// once. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_string_free(s: *mut c_char) {
+    boundary::call_void(|| {
+        if !s.is_null() {
+            // SAFETY: the host returns a pointer made by `CString::into_raw` in
+            // `alloc_string`, once.
+            let mut bytes = unsafe { CString::from_raw(s) }.into_bytes_with_nul();
+            bytes.zeroize();
+        }
+    })
+}
+
+/// Borrows `n` NUL-terminated UTF-8 strings at `ptr`; NULL is accepted only with `n == 0`.
+///
+/// # Safety
+/// `ptr` is NULL or points to `n` pointers, each NULL or a NUL-terminated string.
+pub(crate) unsafe fn str_array_arg<'a>(
+    ptr: *const *const c_char,
+    n: usize,
+    what: &str,
+) -> Result<Vec<&'a str>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if ptr.is_null() {
+        return Err(Error::InvalidInput(format!(
+            "{what} is NULL but its count is {n}"
+        )));
+    }
+    // SAFETY: `n` pointers per the caller's contract.
+    let items = unsafe { std::slice::from_raw_parts(ptr, n) };
+    items
+        .iter()
+        .enumerate()
+        // SAFETY: each item is NULL or NUL-terminated per the contract.
+        .map(|(i, s)| unsafe { str_arg(*s, &format!("{what}[{i}]")) })
+        .collect()
+}

@@ -1,0 +1,186 @@
+//! `magnetar.PasswordHasher`: Argon2id hashing, verification of legacy formats,
+//! upgrade on login and offline wrapping, with the GIL released while hashing.
+
+use magnetar_core::password::{PasswordHasher, Pepper, Policy};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use zeroize::Zeroizing;
+
+use crate::conversions::type_name;
+use crate::errors::{IntoPyResult, invalid_input, to_py};
+
+/// A password or secret as bytes: `str` is encoded as UTF-8. The copy is zeroized when
+/// dropped.
+pub fn secret_bytes(what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Zeroizing<Vec<u8>>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        Ok(Zeroizing::new(s.to_cow()?.as_bytes().to_vec()))
+    } else if let Ok(b) = obj.cast::<PyBytes>() {
+        Ok(Zeroizing::new(b.as_bytes().to_vec()))
+    } else {
+        Err(invalid_input(format!(
+            "{what} must be str or bytes, got {}",
+            type_name(obj)
+        )))
+    }
+}
+
+/// A pepper given as `(id, secret)`.
+fn pepper_from_py(obj: &Bound<'_, PyAny>) -> PyResult<Pepper> {
+    let (id, secret): (String, Bound<'_, PyAny>) = obj.extract().map_err(|_| {
+        to_py(magnetar_core::Error::InvalidKey(format!(
+            "a pepper is an (id, secret) pair such as (\"k1\", secret_bytes), got {}",
+            type_name(obj)
+        )))
+    })?;
+    let secret = secret_bytes("a pepper secret", &secret)?;
+    Pepper::new(&id, &secret).py_err()
+}
+
+/// Hashes new passwords with Argon2id and verifies stored hashes of every supported
+/// format (Argon2, bcrypt, PBKDF2 of passlib/Django/Werkzeug, scrypt, sha-crypt,
+/// md5-crypt, Django salted digests, and bare hex digests named in `legacy_digests`).
+///
+/// `pepper` is an optional `(id, secret)` pair (secret at least 16 bytes) mixed into new
+/// hashes; `old_peppers` lists earlier ones still accepted for verification. Immutable
+/// and safe to share between threads; hashing releases the GIL.
+#[pyclass(module = "magnetar", name = "PasswordHasher", frozen)]
+pub struct PyPasswordHasher {
+    inner: PasswordHasher,
+}
+
+#[pymethods]
+impl PyPasswordHasher {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        memory_kib = None,
+        iterations = None,
+        parallelism = None,
+        pepper = None,
+        old_peppers = None,
+        legacy_digests = None,
+        max_password_bytes = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        memory_kib: Option<u32>,
+        iterations: Option<u32>,
+        parallelism: Option<u32>,
+        pepper: Option<&Bound<'_, PyAny>>,
+        old_peppers: Option<&Bound<'_, PyAny>>,
+        legacy_digests: Option<Vec<String>>,
+        max_password_bytes: Option<usize>,
+    ) -> PyResult<Self> {
+        let mut policy = Policy::owasp();
+        if let Some(v) = memory_kib {
+            policy.memory_kib = v;
+        }
+        if let Some(v) = iterations {
+            policy.iterations = v;
+        }
+        if let Some(v) = parallelism {
+            policy.parallelism = v;
+        }
+        if let Some(v) = max_password_bytes {
+            policy.max_password_bytes = v;
+        }
+        if let Some(p) = pepper.filter(|p| !p.is_none()) {
+            policy.pepper = Some(pepper_from_py(p)?);
+        }
+        if let Some(olds) = old_peppers.filter(|p| !p.is_none()) {
+            for p in olds.try_iter()? {
+                policy.old_peppers.push(pepper_from_py(&p?)?);
+            }
+        }
+        if let Some(names) = legacy_digests {
+            policy = policy.with_legacy_digests(&names).py_err()?;
+        }
+        Ok(PyPasswordHasher {
+            inner: PasswordHasher::new(policy).py_err()?,
+        })
+    }
+
+    /// A new Argon2id PHC string for `password` (fresh random salt, pepper if set).
+    fn hash(&self, py: Python<'_>, password: &Bound<'_, PyAny>) -> PyResult<String> {
+        let password = secret_bytes("password", password)?;
+        py.detach(|| self.inner.hash(&*password)).py_err()
+    }
+
+    /// Whether `password` matches `stored` (any supported format). A wrong password is
+    /// `False`; a malformed or unsupported stored hash raises `InvalidHash`.
+    fn verify(
+        &self,
+        py: Python<'_>,
+        password: &Bound<'_, PyAny>,
+        stored: String,
+    ) -> PyResult<bool> {
+        let password = secret_bytes("password", password)?;
+        py.detach(|| self.inner.verify(&*password, &stored))
+            .py_err()
+    }
+
+    /// Verifies, and when valid and the stored hash is legacy, weaker than the policy,
+    /// wrapped, or under an old pepper, also returns a new Argon2id hash to store:
+    /// `(valid, new_hash_or_None)`.
+    fn verify_and_update(
+        &self,
+        py: Python<'_>,
+        password: &Bound<'_, PyAny>,
+        stored: String,
+    ) -> PyResult<(bool, Option<String>)> {
+        let password = secret_bytes("password", password)?;
+        let outcome = py
+            .detach(|| self.inner.verify_and_update(&*password, &stored))
+            .py_err()?;
+        Ok((outcome.valid, outcome.new_hash))
+    }
+
+    /// Whether `stored` should be replaced at the next successful login.
+    fn needs_rehash(&self, stored: String) -> PyResult<bool> {
+        self.inner.needs_rehash(&stored).py_err()
+    }
+
+    /// The stable name of the format of `stored` (e.g. `"argon2id"`, `"bcrypt"`,
+    /// `"django_pbkdf2_sha256"`, `"wrapped_hex_sha256"`).
+    fn identify(&self, stored: String) -> PyResult<String> {
+        self.inner.identify(&stored).map(|i| i.name()).py_err()
+    }
+
+    /// Wraps a legacy hash into Argon2id without the password, so a whole table can be
+    /// upgraded at once; `verify` accepts the result for the same password.
+    fn wrap_legacy(&self, py: Python<'_>, stored: String) -> PyResult<String> {
+        py.detach(|| self.inner.wrap_legacy(&stored)).py_err()
+    }
+
+    /// Argon2id memory cost of new hashes, in KiB.
+    #[getter]
+    fn memory_kib(&self) -> u32 {
+        self.inner.policy().memory_kib
+    }
+
+    /// Argon2id iterations of new hashes.
+    #[getter]
+    fn iterations(&self) -> u32 {
+        self.inner.policy().iterations
+    }
+
+    /// Argon2id parallelism of new hashes.
+    #[getter]
+    fn parallelism(&self) -> u32 {
+        self.inner.policy().parallelism
+    }
+
+    fn __repr__(&self) -> String {
+        let p = self.inner.policy();
+        format!(
+            "<magnetar.PasswordHasher argon2id m={} t={} p={} pepper={}>",
+            p.memory_kib,
+            p.iterations,
+            p.parallelism,
+            match &p.pepper {
+                Some(pepper) => format!("{:?}", pepper.id()),
+                None => "None".into(),
+            }
+        )
+    }
+}

@@ -1,0 +1,513 @@
+//! The encrypted, tamper-evident audit log for Swift.
+//!
+//! Keys are opaque objects (their bytes never come back out). Event `details` travel as
+//! JSON text: Swift encodes with `JSONSerialization`/`JSONEncoder`, core parses it (a
+//! malformed document is `invalidInput`).
+
+use std::fmt;
+use std::sync::Arc;
+
+use magnetar_core::audit as core_audit;
+use zeroize::Zeroizing;
+
+use crate::error::Result;
+use crate::pool::Pool;
+
+/// A 32-byte audit master key. Opaque: zeroized on drop, never printed, never returned.
+#[derive(uniffi::Object)]
+pub struct AuditKey {
+    inner: core_audit::AuditKey,
+}
+
+impl fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+fn key(inner: core_audit::AuditKey) -> Arc<AuditKey> {
+    Arc::new(AuditKey { inner })
+}
+
+#[uniffi::export]
+impl AuditKey {
+    /// A fresh random key (store it in the Keychain: without it the log is unreadable).
+    #[uniffi::constructor]
+    pub fn generate() -> Result<Arc<Self>> {
+        Ok(key(core_audit::AuditKey::generate()?))
+    }
+
+    /// A key from exactly 32 random bytes (weak material is refused with `invalidKey`).
+    #[uniffi::constructor]
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Arc<Self>> {
+        let bytes = Zeroizing::new(bytes);
+        Ok(key(core_audit::AuditKey::from_bytes(&bytes)?))
+    }
+
+    /// A key from 64 hex characters or base64 of 32 bytes.
+    #[uniffi::constructor]
+    pub fn parse(text: String) -> Result<Arc<Self>> {
+        let text = Zeroizing::new(text);
+        Ok(key(core_audit::AuditKey::parse(&text)?))
+    }
+
+    /// The key held by environment variable `name` (hex or base64).
+    #[uniffi::constructor]
+    pub fn from_env(name: String) -> Result<Arc<Self>> {
+        Ok(key(core_audit::AuditKey::from_env(&name)?))
+    }
+}
+
+/// How `record` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AuditWriteMode {
+    /// One transaction per event; `record` returns once it is committed.
+    Synchronous,
+    /// A background writer commits batches; `record` returns once the event is queued,
+    /// `flush`/`close` once it is committed.
+    Batched {
+        /// Events that may wait before `record` blocks.
+        queue_capacity: u64,
+        /// Most events written in one transaction.
+        max_batch: u64,
+    },
+}
+
+/// Batched writes with core's default queue and batch sizes.
+#[uniffi::export]
+pub fn default_batched_write_mode() -> AuditWriteMode {
+    let c = core_audit::BatchConfig::default();
+    AuditWriteMode::Batched {
+        queue_capacity: c.queue_capacity as u64,
+        max_batch: c.max_batch as u64,
+    }
+}
+
+fn core_config(mode: AuditWriteMode, previous_keys: Vec<Arc<AuditKey>>) -> core_audit::AuditConfig {
+    core_audit::AuditConfig {
+        mode: match mode {
+            AuditWriteMode::Synchronous => core_audit::WriteMode::Synchronous,
+            AuditWriteMode::Batched {
+                queue_capacity,
+                max_batch,
+            } => core_audit::WriteMode::Batched(core_audit::BatchConfig {
+                // Saturate on 32-bit targets; core validates the sizes.
+                queue_capacity: usize::try_from(queue_capacity).unwrap_or(usize::MAX),
+                max_batch: usize::try_from(max_batch).unwrap_or(usize::MAX),
+            }),
+        },
+        previous_keys: previous_keys.iter().map(|k| k.inner.clone()).collect(),
+        ..core_audit::AuditConfig::default()
+    }
+}
+
+/// An event to record. Only `action` is required.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewAuditEvent {
+    /// What happened, for example `user.login`.
+    pub action: String,
+    /// Who did it.
+    #[uniffi(default)]
+    pub user_id: Option<String>,
+    /// The kind of resource acted on.
+    #[uniffi(default)]
+    pub resource_type: Option<String>,
+    /// Which resource.
+    #[uniffi(default)]
+    pub resource_id: Option<String>,
+    /// Outcome, for example `success`.
+    #[uniffi(default)]
+    pub status: Option<String>,
+    /// Client IP.
+    #[uniffi(default)]
+    pub ip: Option<String>,
+    /// Client User-Agent.
+    #[uniffi(default)]
+    pub user_agent: Option<String>,
+    /// Details as a JSON document.
+    #[uniffi(default)]
+    pub details_json: Option<String>,
+}
+
+impl TryFrom<NewAuditEvent> for core_audit::NewEvent {
+    type Error = magnetar_core::Error;
+    fn try_from(e: NewAuditEvent) -> magnetar_core::Result<Self> {
+        let details = match e.details_json {
+            Some(text) => Some(serde_json::from_str(&text)?),
+            None => None,
+        };
+        let mut event = core_audit::NewEvent::new(e.action);
+        event.user_id = e.user_id;
+        event.resource_type = e.resource_type;
+        event.resource_id = e.resource_id;
+        event.status = e.status;
+        event.ip = e.ip;
+        event.user_agent = e.user_agent;
+        event.details = details;
+        Ok(event)
+    }
+}
+
+/// A stored event, decrypted.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditEvent {
+    /// Position in the log (from 1).
+    pub seq: u64,
+    /// The event's id (a UUID string).
+    pub event_id: String,
+    /// When it was recorded, Unix ms.
+    pub timestamp_ms: i64,
+    /// The key id its fields are encrypted under.
+    pub key_id: u32,
+    /// What happened.
+    pub action: String,
+    /// Who did it.
+    pub user_id: Option<String>,
+    /// The kind of resource acted on.
+    pub resource_type: Option<String>,
+    /// Which resource.
+    pub resource_id: Option<String>,
+    /// Outcome.
+    pub status: Option<String>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Client User-Agent.
+    pub user_agent: Option<String>,
+    /// Details as a JSON document.
+    pub details_json: Option<String>,
+}
+
+impl From<core_audit::AuditEvent> for AuditEvent {
+    fn from(e: core_audit::AuditEvent) -> Self {
+        AuditEvent {
+            seq: e.seq,
+            event_id: e.event_id,
+            timestamp_ms: e.timestamp_ms,
+            key_id: e.key_id,
+            action: e.action,
+            user_id: e.user_id,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            status: e.status,
+            ip: e.ip,
+            user_agent: e.user_agent,
+            details_json: e.details.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// Result order of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AuditOrder {
+    /// Oldest first.
+    Ascending,
+    /// Newest first.
+    Descending,
+}
+
+/// Which events a query or export returns; conditions are ANDed, `nil` means any. Start
+/// from `AuditFilter()` in Swift (everything, oldest first).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditFilter {
+    /// Exact user id.
+    pub user_id: Option<String>,
+    /// Exact action.
+    pub action: Option<String>,
+    /// Earliest timestamp, Unix ms (inclusive).
+    pub since_ms: Option<i64>,
+    /// Latest timestamp, Unix ms (exclusive).
+    pub until_ms: Option<i64>,
+    /// Maximum number of events returned.
+    pub limit: Option<u64>,
+    /// Matching events skipped before the first returned.
+    pub offset: u64,
+    /// Result order.
+    pub order: AuditOrder,
+}
+
+impl From<core_audit::Filter> for AuditFilter {
+    fn from(f: core_audit::Filter) -> Self {
+        AuditFilter {
+            user_id: f.user_id,
+            action: f.action,
+            since_ms: f.since_ms,
+            until_ms: f.until_ms,
+            limit: f.limit,
+            offset: f.offset,
+            order: match f.order {
+                core_audit::Order::Ascending => AuditOrder::Ascending,
+                core_audit::Order::Descending => AuditOrder::Descending,
+            },
+        }
+    }
+}
+
+impl From<AuditFilter> for core_audit::Filter {
+    fn from(f: AuditFilter) -> Self {
+        core_audit::Filter {
+            user_id: f.user_id,
+            action: f.action,
+            since_ms: f.since_ms,
+            until_ms: f.until_ms,
+            limit: f.limit,
+            offset: f.offset,
+            order: match f.order {
+                AuditOrder::Ascending => core_audit::Order::Ascending,
+                AuditOrder::Descending => core_audit::Order::Descending,
+            },
+        }
+    }
+}
+
+/// Core's default filter: every event, oldest first.
+#[uniffi::export]
+pub fn default_audit_filter() -> AuditFilter {
+    core_audit::Filter::default().into()
+}
+
+/// The end of the chain; store it outside the database to detect truncation later.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditHead {
+    /// Sequence number of the last event (0 for an empty log).
+    pub seq: u64,
+    /// The chain value after it, hex.
+    pub chain_hex: String,
+}
+
+/// What kind of tampering `verify` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AuditProblemKind {
+    /// A field failed authentication (edited, moved or swapped).
+    FieldTampered,
+    /// Events are missing from the middle of the log.
+    MissingEvents,
+    /// The chain does not link (reordered, replaced or forged events).
+    ChainBroken,
+    /// The log ends before the head recorded earlier.
+    Truncated,
+    /// The log's end differs from the head recorded earlier.
+    HeadMismatch,
+    /// The purge anchor failed authentication.
+    AnchorTampered,
+    /// A stored row is malformed.
+    MalformedRow,
+}
+
+/// The first problem `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditProblem {
+    /// Sequence number where it was found.
+    pub seq: u64,
+    /// The event's id, when known.
+    pub event_id: Option<String>,
+    /// What kind of problem.
+    pub kind: AuditProblemKind,
+    /// Details.
+    pub detail: String,
+}
+
+/// The outcome of `verify`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditVerifyReport {
+    /// Whether the whole log verified.
+    pub ok: bool,
+    /// Events checked.
+    pub checked: u64,
+    /// The first problem found, if any.
+    pub first_problem: Option<AuditProblem>,
+}
+
+impl From<core_audit::VerifyReport> for AuditVerifyReport {
+    fn from(r: core_audit::VerifyReport) -> Self {
+        AuditVerifyReport {
+            ok: r.ok,
+            checked: r.checked,
+            first_problem: r.first_problem.map(|p| AuditProblem {
+                seq: p.seq,
+                event_id: p.event_id,
+                kind: match p.kind {
+                    core_audit::ProblemKind::FieldTampered => AuditProblemKind::FieldTampered,
+                    core_audit::ProblemKind::MissingEvents => AuditProblemKind::MissingEvents,
+                    core_audit::ProblemKind::ChainBroken => AuditProblemKind::ChainBroken,
+                    core_audit::ProblemKind::Truncated => AuditProblemKind::Truncated,
+                    core_audit::ProblemKind::HeadMismatch => AuditProblemKind::HeadMismatch,
+                    core_audit::ProblemKind::AnchorTampered => AuditProblemKind::AnchorTampered,
+                    core_audit::ProblemKind::MalformedRow => AuditProblemKind::MalformedRow,
+                },
+                detail: p.detail,
+            }),
+        }
+    }
+}
+
+/// Progress of `reencrypt` after a key rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ReencryptProgress {
+    /// Events re-encrypted by this call.
+    pub reencrypted: u64,
+    /// Events still under an older key.
+    pub remaining: u64,
+    /// Whether every event is under the current key.
+    pub done: bool,
+}
+
+/// An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
+#[derive(Debug, uniffi::Object)]
+pub struct AuditLog {
+    // In an Arc so a session registry can record into the same log.
+    inner: Arc<core_audit::AuditLog>,
+}
+
+impl AuditLog {
+    /// The core log, as a session registry's audit sink.
+    pub(crate) fn core(&self) -> Arc<core_audit::AuditLog> {
+        Arc::clone(&self.inner)
+    }
+}
+
+#[uniffi::export]
+impl AuditLog {
+    /// Opens (creating on first use) the audit log in `pool`'s database with `key`.
+    /// `previous_keys` are keys the log was rotated away from. Fails with `wrongKey`
+    /// when `key` is not the log's key.
+    #[uniffi::constructor]
+    pub fn new(
+        pool: Arc<Pool>,
+        key: Arc<AuditKey>,
+        mode: AuditWriteMode,
+        previous_keys: Vec<Arc<AuditKey>>,
+    ) -> Result<Arc<Self>> {
+        let inner = core_audit::AuditLog::open(
+            pool.core(),
+            key.inner.clone(),
+            core_config(mode, previous_keys),
+        )?;
+        Ok(Arc::new(AuditLog {
+            inner: Arc::new(inner),
+        }))
+    }
+
+    /// Opens the log with a passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations, with
+    /// this database's random salt). Deliberately slow: use the async variant.
+    #[uniffi::constructor]
+    pub fn with_passphrase(
+        pool: Arc<Pool>,
+        passphrase: String,
+        mode: AuditWriteMode,
+    ) -> Result<Arc<Self>> {
+        let passphrase = Zeroizing::new(passphrase);
+        let inner = core_audit::AuditLog::open_with_passphrase(
+            pool.core(),
+            &passphrase,
+            core_config(mode, Vec::new()),
+        )?;
+        Ok(Arc::new(AuditLog {
+            inner: Arc::new(inner),
+        }))
+    }
+
+    /// The key a passphrase gives for this database, to rotate to it.
+    pub fn passphrase_key(&self, passphrase: String) -> Result<Arc<AuditKey>> {
+        let passphrase = Zeroizing::new(passphrase);
+        Ok(key(self.inner.passphrase_key(&passphrase)?))
+    }
+
+    /// Records an event and returns its id.
+    pub fn record(&self, event: NewAuditEvent) -> Result<String> {
+        let event = core_audit::NewEvent::try_from(event)?;
+        Ok(self.inner.record(&event)?)
+    }
+
+    /// Waits until every event recorded before this call is committed.
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.inner.flush()?)
+    }
+
+    /// Commits everything queued and stops the background writer; reads keep working.
+    pub fn close(&self) -> Result<()> {
+        Ok(self.inner.close()?)
+    }
+
+    /// The current end of the chain (committed events).
+    pub fn head(&self) -> Result<AuditHead> {
+        let h = self.inner.head()?;
+        Ok(AuditHead {
+            seq: h.seq,
+            chain_hex: h.chain_hex,
+        })
+    }
+
+    /// Number of events stored.
+    pub fn count(&self) -> Result<u64> {
+        Ok(self.inner.len()?)
+    }
+
+    /// The events matching `filter`, decrypted.
+    pub fn query(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>> {
+        let events = self.inner.query(&filter.into())?;
+        Ok(events.into_iter().map(Into::into).collect())
+    }
+
+    /// Walks the whole chain and every field's authentication.
+    pub fn verify(&self) -> Result<AuditVerifyReport> {
+        Ok(self.inner.verify()?.into())
+    }
+
+    /// Like `verify`, also detecting a log cut short since `head` was recorded.
+    pub fn verify_against(&self, head: AuditHead) -> Result<AuditVerifyReport> {
+        let head = core_audit::Head {
+            seq: head.seq,
+            chain_hex: head.chain_hex,
+        };
+        Ok(self.inner.verify_against(&head)?.into())
+    }
+
+    /// Writes the matching events, decrypted, as JSON lines to `path`; returns how many.
+    pub fn export_jsonl(&self, path: String, filter: AuditFilter) -> Result<u64> {
+        Ok(self
+            .inner
+            .export_jsonl_to_path(std::path::Path::new(&path), &filter.into())?)
+    }
+
+    /// Deletes events older than `cutoff_ms` (Unix ms), keeping the chain verifiable.
+    pub fn purge_before(&self, cutoff_ms: i64) -> Result<u64> {
+        Ok(self.inner.purge_before(cutoff_ms)?)
+    }
+
+    /// Makes `new` the key for new events; returns its key id.
+    pub fn rotate_key(&self, new: Arc<AuditKey>) -> Result<u32> {
+        Ok(self.inner.rotate_key(new.inner.clone())?)
+    }
+
+    /// Re-encrypts up to `batch_size` events under the current key.
+    pub fn reencrypt(&self, batch_size: u32) -> Result<ReencryptProgress> {
+        let p = self.inner.reencrypt(batch_size as usize)?;
+        Ok(ReencryptProgress {
+            reencrypted: p.reencrypted,
+            remaining: p.remaining,
+            done: p.done,
+        })
+    }
+
+    /// Forgets a previous key once nothing is encrypted under it.
+    pub fn retire_key(&self, key_id: u32) -> Result<()> {
+        Ok(self.inner.retire_key(key_id)?)
+    }
+
+    /// The key id new events are encrypted under.
+    pub fn current_key_id(&self) -> u32 {
+        self.inner.current_key_id()
+    }
+
+    /// Whether this log writes through the background writer.
+    pub fn is_batched(&self) -> bool {
+        self.inner.is_batched()
+    }
+}
+
+/// Whether `pool`'s database already holds an audit log. Reads only: check it before
+/// opening a log for inspection so that a wrong file never gets an empty log created.
+#[uniffi::export]
+pub fn audit_log_exists(pool: Arc<Pool>) -> Result<bool> {
+    Ok(core_audit::AuditLog::exists(pool.core())?)
+}

@@ -1,0 +1,450 @@
+//! `magnetar audit ...`: verify, query, export and maintain an encrypted audit log.
+
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use magnetar_core::Error;
+use magnetar_core::audit::{AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order};
+use serde_json::json;
+
+use crate::open_existing_db;
+use crate::output::{CliError, CmdResult, Report, plural, thousands};
+use crate::secrets::read_secret;
+
+/// How the audit key is supplied, shown in `magnetar audit --help`.
+pub const KEY_HELP: &str = "\
+Key: MAGNETAR_AUDIT_KEY holds the 32-byte master key (64 hex digits or base64). When it is
+unset, the log's passphrase is read from a prompt without echo (or one line of stdin when
+stdin is not a terminal). A wrong key is an error (exit 2); tampering found is exit 1.";
+
+/// The environment variable holding the master key.
+pub const KEY_ENV: &str = "MAGNETAR_AUDIT_KEY";
+/// The environment variable holding the new master key for `rotate-key`.
+pub const NEW_KEY_ENV: &str = "MAGNETAR_AUDIT_NEW_KEY";
+
+/// The database every audit command works on.
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// The SQLite database holding the audit log (it must exist).
+    #[arg(long, value_name = "PATH")]
+    db: PathBuf,
+}
+
+/// Which events to return (all conditions combined).
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only events of this user id (exact match, through the blind index).
+    #[arg(long, value_name = "USER_ID")]
+    user: Option<String>,
+    /// Only events with this action (exact match, through the blind index).
+    #[arg(long)]
+    action: Option<String>,
+    /// Only events at or after this time: RFC 3339 (2026-01-31T12:00:00Z), a date
+    /// (2026-01-31, UTC), or an age (7d, 12h) meaning that long ago.
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Only events before this time (same forms as --since).
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// At most N events.
+    #[arg(long, value_name = "N")]
+    limit: Option<u64>,
+    /// Skip the first N matching events.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    offset: u64,
+    /// Newest events first.
+    #[arg(long)]
+    newest_first: bool,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Result<Filter, CliError> {
+        Ok(Filter {
+            user_id: self.user.clone(),
+            action: self.action.clone(),
+            since_ms: self.since.as_deref().map(parse_time).transpose()?,
+            until_ms: self.until.as_deref().map(parse_time).transpose()?,
+            limit: self.limit,
+            offset: self.offset,
+            order: if self.newest_first {
+                Order::Descending
+            } else {
+                Order::Ascending
+            },
+        })
+    }
+}
+
+/// `magnetar audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain: decrypt and authenticate every event. Exit 1 if tampered.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+        /// Also check that the log still reaches a head recorded earlier with
+        /// `magnetar audit head` (detects a truncated tail), given as SEQ:CHAIN_HEX.
+        #[arg(long, value_name = "SEQ:CHAIN_HEX")]
+        head: Option<String>,
+    },
+    /// Print events matching a filter (decrypted).
+    Query {
+        #[command(flatten)]
+        db: DbArg,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Write events as JSON Lines (one decrypted event per line), to a file or stdout.
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// Write to FILE (replaced if it exists) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Print the chain head (last sequence number and chain value). Record it outside the
+    /// database and pass it to `verify --head` later to detect a truncated log.
+    Head {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Switch the log to a new key and re-encrypt every event under it.
+    ///
+    /// The new key comes from MAGNETAR_AUDIT_NEW_KEY, or else a new passphrase is read
+    /// (prompt without echo, twice; or the next line of stdin). The old key stops
+    /// opening the log once every event is re-encrypted, unless --keep-old-key.
+    RotateKey {
+        #[command(flatten)]
+        db: DbArg,
+        /// Events re-encrypted per transaction.
+        #[arg(long, value_name = "N", default_value_t = 500, value_parser = crate::batch_size)]
+        batch: usize,
+        /// Keep the old key registered (it can still be passed as a previous key).
+        #[arg(long)]
+        keep_old_key: bool,
+    },
+    /// Delete events recorded before a time (retention); the rest stays verifiable.
+    Purge {
+        #[command(flatten)]
+        db: DbArg,
+        /// Delete events before this time: RFC 3339, a date (UTC), or an age (90d).
+        #[arg(long, value_name = "TIME")]
+        before: String,
+    },
+}
+
+/// Runs an audit subcommand.
+pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
+    match cmd {
+        AuditCommand::Verify { db, head } => verify(&db.db, head.as_deref()),
+        AuditCommand::Query { db, filter } => query(&db.db, &filter),
+        AuditCommand::Export { db, output, filter } => export(&db.db, output.as_deref(), &filter),
+        AuditCommand::Head { db } => head(&db.db),
+        AuditCommand::RotateKey {
+            db,
+            batch,
+            keep_old_key,
+        } => rotate_key(&db.db, batch, keep_old_key, json),
+        AuditCommand::Purge { db, before } => purge(&db.db, &before),
+    }
+}
+
+/// Opens the existing audit log in `path` with the key from the environment or a
+/// passphrase.
+fn open_log(path: &Path) -> Result<AuditLog, CliError> {
+    let pool = open_existing_db(path)?;
+    if !AuditLog::exists(&pool)? {
+        return Err(CliError::usage(format!(
+            "{} holds no audit log",
+            path.display()
+        )));
+    }
+    let log = if std::env::var_os(KEY_ENV).is_some() {
+        AuditLog::open(&pool, AuditKey::from_env(KEY_ENV)?, AuditConfig::default())?
+    } else {
+        let passphrase = read_secret("Audit log passphrase: ")?;
+        AuditLog::open_with_passphrase(&pool, &passphrase, AuditConfig::default())?
+    };
+    Ok(log)
+}
+
+fn verify(path: &Path, head: Option<&str>) -> CmdResult {
+    let log = open_log(path)?;
+    let report = match head {
+        Some(text) => log.verify_against(&parse_head(text)?)?,
+        None => log.verify()?,
+    };
+    let human = match &report.first_problem {
+        None => format!(
+            "OK: {} {} decrypted, authenticated and chained; no tampering found{}.",
+            thousands(report.checked),
+            plural(report.checked, "event"),
+            if head.is_some() {
+                ", and the log still reaches the recorded head"
+            } else {
+                ""
+            }
+        ),
+        Some(p) => format!(
+            "TAMPERED: {} {} verified before the first problem, at seq {}{}: {}",
+            thousands(report.checked),
+            plural(report.checked, "event"),
+            p.seq,
+            p.event_id
+                .as_deref()
+                .map(|id| format!(" (event {id})"))
+                .unwrap_or_default(),
+            p.detail
+        ),
+    };
+    Ok(Report::new(json!(report), human).negative_if(!report.ok))
+}
+
+fn parse_head(text: &str) -> Result<Head, CliError> {
+    let (seq, chain) = text.split_once(':').ok_or_else(|| {
+        CliError::usage(format!(
+            "--head must be SEQ:CHAIN_HEX as printed by `magnetar audit head`, got {text:?}"
+        ))
+    })?;
+    let seq = seq
+        .parse()
+        .map_err(|_| CliError::usage(format!("--head sequence number {seq:?} is not a number")))?;
+    Ok(Head {
+        seq,
+        chain_hex: chain.to_owned(),
+    })
+}
+
+fn query(path: &Path, filter: &FilterArgs) -> CmdResult {
+    let log = open_log(path)?;
+    let events = log.query(&filter.filter()?)?;
+    let mut human = String::new();
+    for e in &events {
+        human.push_str(&event_line(e));
+        human.push('\n');
+    }
+    let n = events.len() as u64;
+    human.push_str(&format!("{} {}", thousands(n), plural(n, "event")));
+    Ok(Report::new(
+        json!({ "ok": true, "count": events.len(), "events": events }),
+        human,
+    ))
+}
+
+/// One event on one line for humans.
+pub fn event_line(e: &AuditEvent) -> String {
+    let mut line = format!("#{:<4} {}  {}", e.seq, format_ms(e.timestamp_ms), e.action);
+    for (name, value) in [("user", &e.user_id), ("status", &e.status), ("ip", &e.ip)] {
+        if let Some(v) = value {
+            line.push_str(&format!("  {name}={v}"));
+        }
+    }
+    if let (Some(t), Some(id)) = (&e.resource_type, &e.resource_id) {
+        line.push_str(&format!("  resource={t}/{id}"));
+    }
+    if let Some(d) = &e.details {
+        line.push_str(&format!("  {d}"));
+    }
+    line
+}
+
+fn export(path: &Path, output: Option<&Path>, filter: &FilterArgs) -> CmdResult {
+    let log = open_log(path)?;
+    let filter = filter.filter()?;
+    match output {
+        Some(file) => {
+            let n = log.export_jsonl_to_path(file, &filter)?;
+            Ok(Report::new(
+                json!({ "ok": true, "exported": n, "path": file.display().to_string() }),
+                format!(
+                    "Exported {} {} to {}.",
+                    thousands(n),
+                    plural(n, "event"),
+                    file.display()
+                ),
+            ))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let written = log
+                .export_jsonl(&mut out, &filter)
+                .and_then(|_| out.flush().map_err(|e| Error::io("writing to stdout", e)));
+            match written {
+                // `magnetar audit export | head` closed the pipe: nothing went wrong.
+                Err(Error::Io { source, .. }) if is_broken_pipe(&source) => {}
+                other => other?,
+            }
+            Ok(Report::streamed())
+        }
+    }
+}
+
+/// Whether a write failed because the reader closed the pipe (directly, or inside the
+/// JSON serializer's error).
+fn is_broken_pipe(err: &std::io::Error) -> bool {
+    err.kind() == ErrorKind::BrokenPipe
+        || err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<serde_json::Error>())
+            .and_then(serde_json::Error::io_error_kind)
+            == Some(ErrorKind::BrokenPipe)
+}
+
+fn head(path: &Path) -> CmdResult {
+    let log = open_log(path)?;
+    let head = log.head()?;
+    Ok(Report::new(
+        json!({ "ok": true, "seq": head.seq, "chain_hex": head.chain_hex }),
+        format!("{}:{}", head.seq, head.chain_hex),
+    ))
+}
+
+fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdResult {
+    let log = open_log(path)?;
+    let old_id = log.current_key_id();
+    let new_key = if std::env::var_os(NEW_KEY_ENV).is_some() {
+        AuditKey::from_env(NEW_KEY_ENV)?
+    } else {
+        let first = read_secret("New passphrase: ")?;
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            let again = read_secret("New passphrase again: ")?;
+            if *first != *again {
+                return Err(CliError::usage(
+                    "the two passphrases differ; nothing changed",
+                ));
+            }
+        }
+        log.passphrase_key(&first)?
+    };
+    let new_id = log.rotate_key(new_key)?;
+
+    let bar = if json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("re-encrypting {bar:30} {pos}/{len} events [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut reencrypted = 0u64;
+    loop {
+        let progress = log.reencrypt(batch)?;
+        reencrypted += progress.reencrypted;
+        bar.set_length(reencrypted + progress.remaining);
+        bar.set_position(reencrypted);
+        if progress.done {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    if !keep_old_key {
+        log.retire_key(old_id)?;
+    }
+    log.close()?;
+    Ok(Report::new(
+        json!({
+            "ok": true,
+            "old_key_id": old_id,
+            "new_key_id": new_id,
+            "reencrypted": reencrypted,
+            "old_key_retired": !keep_old_key,
+        }),
+        format!(
+            "Rotated from key id {old_id} to key id {new_id}; {} {} re-encrypted.{}",
+            thousands(reencrypted),
+            plural(reencrypted, "event"),
+            if keep_old_key {
+                " The old key is still registered (--keep-old-key)."
+            } else {
+                " The old key no longer opens this log."
+            }
+        ),
+    ))
+}
+
+fn purge(path: &Path, before: &str) -> CmdResult {
+    let cutoff = parse_time(before)?;
+    let log = open_log(path)?;
+    let deleted = log.purge_before(cutoff)?;
+    log.close()?;
+    Ok(Report::new(
+        json!({ "ok": true, "deleted": deleted, "before_ms": cutoff }),
+        format!(
+            "Deleted {} {} recorded before {}; the remaining chain stays verifiable.",
+            thousands(deleted),
+            plural(deleted, "event"),
+            format_ms(cutoff)
+        ),
+    ))
+}
+
+/// Parses a time argument into unix milliseconds: RFC 3339, a date (midnight UTC), or an
+/// age such as `90d` (that long before now).
+fn parse_time(text: &str) -> Result<i64, CliError> {
+    let text = text.trim();
+    let time = if let Ok(age) = humantime::parse_duration(text) {
+        SystemTime::now().checked_sub(age)
+    } else if text.len() == 10 {
+        humantime::parse_rfc3339(&format!("{text}T00:00:00Z")).ok()
+    } else {
+        humantime::parse_rfc3339_weak(text).ok()
+    };
+    let since_epoch = time
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "cannot read {text:?} as a time: use RFC 3339 (2026-01-31T12:00:00Z), a date \
+                 (2026-01-31) or an age (90d, 12h)"
+            ))
+        })?;
+    i64::try_from(since_epoch.as_millis())
+        .map_err(|_| CliError::usage(format!("time {text:?} is out of range")))
+}
+
+/// Formats unix milliseconds as RFC 3339 UTC.
+pub fn format_ms(ms: i64) -> String {
+    match u64::try_from(ms) {
+        Ok(ms) => {
+            humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+        }
+        Err(_) => format!("{ms} ms"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_as_dates_rfc3339_and_ages() {
+        assert_eq!(parse_time("1970-01-02").unwrap(), 86_400_000);
+        assert_eq!(parse_time("1970-01-01T00:00:01Z").unwrap(), 1000);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let day_ago = parse_time("1d").unwrap();
+        assert!((now - day_ago - 86_400_000).abs() < 60_000);
+        assert!(parse_time("yesterday-ish").is_err());
+    }
+
+    #[test]
+    fn timestamps_format_as_rfc3339() {
+        assert_eq!(format_ms(1000), "1970-01-01T00:00:01.000Z");
+    }
+
+    #[test]
+    fn head_argument_needs_seq_and_chain() {
+        let h = parse_head("12:abcd").unwrap();
+        assert_eq!((h.seq, h.chain_hex.as_str()), (12, "abcd"));
+        assert!(parse_head("abcd").is_err());
+        assert!(parse_head("x:abcd").is_err());
+    }
+}

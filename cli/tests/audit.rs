@@ -1,0 +1,337 @@
+//! `magnetar audit verify|query|export|head|rotate-key|purge`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_error_kind, magnetar};
+use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, NewEvent};
+use magnetar_core::pool::{Pool, PoolConfig};
+use predicates::str::contains;
+use serde_json::Value;
+
+const KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const OTHER_KEY: &str = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+
+/// A database with an audit log under `KEY`: four events.
+fn sample_log(dir: &tempfile::TempDir) -> PathBuf {
+    let path = dir.path().join("audit.db");
+    let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+    let log = AuditLog::open(&pool, AuditKey::parse(KEY).unwrap(), AuditConfig::default()).unwrap();
+    for (action, user, status) in [
+        ("login", "alice", "failure"),
+        ("login", "alice", "success"),
+        ("password.change", "alice", "success"),
+        ("login", "bob", "success"),
+    ] {
+        log.record(
+            &NewEvent::new(action)
+                .user(user)
+                .status(status)
+                .client("203.0.113.7", "curl/8.0"),
+        )
+        .unwrap();
+    }
+    log.close().unwrap();
+    pool.close(std::time::Duration::from_secs(5)).unwrap();
+    path
+}
+
+fn audit(key: &str, args: &[&str], db: &Path) -> assert_cmd::Command {
+    let mut cmd = magnetar();
+    cmd.env("MAGNETAR_AUDIT_KEY", key)
+        .arg("audit")
+        .args(args)
+        .arg("--db")
+        .arg(db);
+    cmd
+}
+
+fn audit_json(key: &str, args: &[&str], db: &Path, code: i32) -> Value {
+    let mut cmd = audit(key, args, db);
+    cmd.arg("--json");
+    let out = cmd.assert().code(code).get_output().stdout.clone();
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out)))
+}
+
+fn sql(db: &Path, statement: &str) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(statement).unwrap();
+}
+
+#[test]
+fn verify_an_intact_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let doc = audit_json(KEY, &["verify"], &db, 0);
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["checked"], 4);
+    audit(KEY, &["verify"], &db)
+        .assert()
+        .success()
+        .stdout(contains("OK: 4 events"));
+}
+
+#[test]
+fn a_moved_field_is_tampering_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    // Make the failed login look successful by copying another row's status.
+    sql(
+        &db,
+        "UPDATE audit_events SET status = (SELECT status FROM audit_events WHERE seq = 2) WHERE seq = 1",
+    );
+    let doc = audit_json(KEY, &["verify"], &db, 1);
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["first_problem"]["kind"], "field_tampered");
+    assert_eq!(doc["first_problem"]["seq"], 1);
+    audit(KEY, &["verify"], &db)
+        .assert()
+        .code(1)
+        .stdout(contains("TAMPERED"));
+}
+
+#[test]
+fn a_truncated_tail_is_caught_against_a_recorded_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let head = audit_json(KEY, &["head"], &db, 0);
+    assert_eq!(head["seq"], 4);
+    let head_arg = format!("{}:{}", head["seq"], head["chain_hex"].as_str().unwrap());
+    audit(KEY, &["head"], &db)
+        .assert()
+        .success()
+        .stdout(contains(head_arg.as_str()));
+    audit_json(KEY, &["verify", "--head", &head_arg], &db, 0);
+
+    sql(&db, "DELETE FROM audit_events WHERE seq = 4");
+    // Without the head, what remains is a valid chain.
+    audit_json(KEY, &["verify"], &db, 0);
+    let doc = audit_json(KEY, &["verify", "--head", &head_arg], &db, 1);
+    assert_eq!(doc["first_problem"]["kind"], "truncated");
+
+    let doc = audit_json(KEY, &["verify", "--head", "nonsense"], &db, 2);
+    assert_error_kind(&doc, "usage");
+}
+
+#[test]
+fn wrong_and_malformed_keys_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let doc = audit_json(OTHER_KEY, &["verify"], &db, 2);
+    assert_error_kind(&doc, "wrong_key");
+    audit(OTHER_KEY, &["query"], &db)
+        .assert()
+        .code(2)
+        .stderr(contains("wrong key"));
+    let doc = audit_json("not a key", &["verify"], &db, 2);
+    assert_error_kind(&doc, "invalid_key");
+}
+
+#[test]
+fn missing_foreign_and_non_database_files_exit_2_and_are_not_modified() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.db");
+    let doc = audit_json(KEY, &["verify"], &missing, 2);
+    assert_error_kind(&doc, "usage");
+    assert!(!missing.exists(), "verify must not create a database");
+
+    let other = dir.path().join("other.db");
+    sql(&other, "CREATE TABLE t (x INTEGER)");
+    audit(KEY, &["verify"], &other)
+        .assert()
+        .code(2)
+        .stderr(contains("holds no audit log"));
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'audit%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0, "no audit table was created");
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 4096]).unwrap();
+    let doc = audit_json(KEY, &["verify"], &garbage, 2);
+    assert_error_kind(&doc, "not_a_database");
+}
+
+#[test]
+fn query_filters_by_user_and_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let doc = audit_json(KEY, &["query", "--user", "alice"], &db, 0);
+    assert_eq!(doc["count"], 3);
+    let doc = audit_json(
+        KEY,
+        &[
+            "query",
+            "--action",
+            "login",
+            "--newest-first",
+            "--limit",
+            "1",
+        ],
+        &db,
+        0,
+    );
+    assert_eq!(doc["count"], 1);
+    assert_eq!(doc["events"][0]["user_id"], "bob");
+    let doc = audit_json(
+        KEY,
+        &["query", "--since", "1d", "--until", "2999-01-01"],
+        &db,
+        0,
+    );
+    assert_eq!(doc["count"], 4);
+    let doc = audit_json(KEY, &["query", "--until", "2000-01-01"], &db, 0);
+    assert_eq!(doc["count"], 0);
+    audit(KEY, &["query", "--user", "bob"], &db)
+        .assert()
+        .success()
+        .stdout(contains("login  user=bob  status=success"))
+        .stdout(contains("1 event"));
+    let doc = audit_json(KEY, &["query", "--since", "last tuesday"], &db, 2);
+    assert_error_kind(&doc, "usage");
+}
+
+#[test]
+fn export_writes_json_lines_to_a_file_or_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let out = dir.path().join("export.jsonl");
+    let doc = audit_json(KEY, &["export", "-o", out.to_str().unwrap()], &db, 0);
+    assert_eq!(doc["exported"], 4);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[0]["action"], "login");
+    assert_eq!(events[0]["status"], "failure");
+
+    let stdout = audit(KEY, &["export", "--user", "bob"], &db)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<Value> = String::from_utf8(stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["user_id"], "bob");
+}
+
+#[test]
+fn rotate_key_reencrypts_and_retires_the_old_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let mut cmd = audit(KEY, &["rotate-key", "--batch", "3"], &db);
+    cmd.env("MAGNETAR_AUDIT_NEW_KEY", OTHER_KEY).arg("--json");
+    let out = cmd.assert().success().get_output().stdout.clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["reencrypted"], 4);
+    assert_eq!(doc["new_key_id"], 2);
+    let doc = audit_json(OTHER_KEY, &["verify"], &db, 0);
+    assert_eq!(doc["checked"], 4);
+    let doc = audit_json(KEY, &["verify"], &db, 2);
+    assert_error_kind(&doc, "wrong_key");
+    // A zero batch is refused before the key is touched.
+    audit(OTHER_KEY, &["rotate-key", "--batch", "0"], &db)
+        .env("MAGNETAR_AUDIT_NEW_KEY", KEY)
+        .assert()
+        .code(2)
+        .stderr(contains("not a batch size"));
+    audit_json(OTHER_KEY, &["verify"], &db, 0);
+}
+
+#[test]
+fn purge_deletes_old_events_and_the_log_stays_verifiable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let doc = audit_json(KEY, &["purge", "--before", "2000-01-01"], &db, 0);
+    assert_eq!(doc["deleted"], 0);
+    let doc = audit_json(KEY, &["purge", "--before", "2999-01-01T00:00:00Z"], &db, 0);
+    assert_eq!(doc["deleted"], 4);
+    let doc = audit_json(KEY, &["verify"], &db, 0);
+    assert_eq!(doc["ok"], true);
+}
+
+#[test]
+fn a_passphrase_from_stdin_opens_a_passphrase_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pass.db");
+    let pool = Pool::open(&db, PoolConfig::default()).unwrap();
+    let log =
+        AuditLog::open_with_passphrase(&pool, "correct horse battery", AuditConfig::default())
+            .unwrap();
+    log.record(&NewEvent::new("login").user("alice")).unwrap();
+    log.close().unwrap();
+    pool.close(std::time::Duration::from_secs(5)).unwrap();
+    magnetar()
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .write_stdin("correct horse battery\n")
+        .assert()
+        .success()
+        .stdout(contains("OK: 1 event "));
+    magnetar()
+        .args(["audit", "verify", "--db"])
+        .arg(&db)
+        .write_stdin("wrong horse battery\n")
+        .assert()
+        .code(2)
+        .stderr(contains("wrong key"));
+}
+
+#[test]
+fn export_to_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    let pool = Pool::open(&db, PoolConfig::default()).unwrap();
+    let log = AuditLog::open(&pool, AuditKey::parse(KEY).unwrap(), AuditConfig::default()).unwrap();
+    // Far more than a pipe buffer (64 KiB) of JSON Lines.
+    let details = serde_json::json!({ "note": "x".repeat(200) });
+    for i in 0..1500 {
+        log.record(
+            &NewEvent::new("bulk")
+                .user(format!("u{i}"))
+                .details(details.clone()),
+        )
+        .unwrap();
+    }
+    log.close().unwrap();
+    pool.close(std::time::Duration::from_secs(5)).unwrap();
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("magnetar"))
+        .env("MAGNETAR_AUDIT_KEY", KEY)
+        .args(["audit", "export", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"bulk\""), "{first}");
+    // The reader is dropped here: the pipe is closed while magnetar is still writing.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,65 @@
+//! The session registry writing its decisions to Magnetar's own encrypted audit log.
+
+use std::sync::Arc;
+
+use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, Filter};
+use magnetar_core::pool::{Pool, PoolConfig};
+use magnetar_core::session::{
+    Decision, FingerprintKey, RequestContext, SessionConfig, SessionRegistry,
+};
+
+#[test]
+fn registry_events_land_in_the_audit_log_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::open(dir.path().join("app.db"), PoolConfig::default()).unwrap();
+    let audit = Arc::new(
+        AuditLog::open(&pool, AuditKey::generate().unwrap(), AuditConfig::default()).unwrap(),
+    );
+    let config = SessionConfig::new(FingerprintKey::generate().unwrap());
+    let registry = SessionRegistry::open(pool.clone(), config)
+        .unwrap()
+        .with_audit(audit.clone());
+
+    let firefox =
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0";
+    let chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+    let login = RequestContext::new("203.0.113.7", firefox).unwrap();
+    let (token, session) = registry.create("alice", &login).unwrap();
+
+    // A different network and a different browser: 0.3 + 0.5 = 0.8 → StepUp.
+    let moved = RequestContext::new("198.51.100.9", chrome).unwrap();
+    let v = registry.validate(token.as_str(), &moved).unwrap();
+    assert_eq!(v.assessment.decision, Decision::StepUp);
+    assert_eq!(registry.revoke_all("alice", "password_change").unwrap(), 1);
+
+    let events = audit
+        .query(&Filter {
+            user_id: Some("alice".into()),
+            ..Filter::default()
+        })
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["session.create", "session.step_up", "session.revoke_all"],
+        "{actions:?}"
+    );
+    let create = &events[0];
+    assert_eq!(create.resource_type.as_deref(), Some("session"));
+    assert_eq!(create.resource_id.as_deref(), Some(session.id.as_str()));
+    assert_eq!(create.ip.as_deref(), Some("203.0.113.7"));
+    let step_up = &events[1];
+    assert_eq!(step_up.status.as_deref(), Some("step_up"));
+    let details = step_up.details.as_ref().unwrap().to_string();
+    assert!(
+        details.contains("ip_change") && details.contains("user_agent_change"),
+        "{details}"
+    );
+    // The token never reaches the audit trail.
+    for e in &events {
+        assert!(!serde_json::to_string(e).unwrap().contains(token.as_str()));
+    }
+    let report = audit.verify().unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.checked, 3);
+}
