@@ -174,6 +174,59 @@ fn nested_write_is_refused_instead_of_deadlocking() {
     assert!(err.to_string().contains("savepoint"), "{err}");
     // A read inside a write is fine (it sees the last committed state).
     pool.write(|_| pool.read(|_| Ok(()))).unwrap();
+    // The same holds for the writer taken as a guard or a transaction: refused at once,
+    // not after acquire_timeout; and released properly afterwards.
+    let tx = pool.begin_write().unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        pool.begin_write().unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        pool.write(|_| Ok(())).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+    drop(tx);
+    pool.write(|_| Ok(())).unwrap();
+}
+
+#[test]
+fn transaction_guards_commit_roll_back_and_snapshot() {
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+    create_table(&pool);
+    let tx = pool.begin_write().unwrap();
+    assert_eq!(tx.role(), Role::Writer);
+    tx.execute("INSERT INTO t (v) VALUES ('committed')", [])
+        .unwrap();
+    tx.commit().unwrap();
+    let tx = pool.begin_write().unwrap();
+    tx.execute("INSERT INTO t (v) VALUES ('rolled back')", [])
+        .unwrap();
+    tx.rollback().unwrap();
+    let tx = pool.begin_write().unwrap();
+    tx.execute("INSERT INTO t (v) VALUES ('dropped')", [])
+        .unwrap();
+    drop(tx);
+    assert_eq!(count(&pool), 1);
+    // A read transaction is one snapshot: a commit made meanwhile is not seen.
+    let read = pool.begin_read().unwrap();
+    let n = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(n(&read), 1);
+    pool.write(|tx| Ok(tx.execute("INSERT INTO t (v) VALUES ('later')", [])?))
+        .unwrap();
+    assert_eq!(n(&read), 1);
+    assert!(
+        read.execute("DELETE FROM t", []).is_err(),
+        "readers stay query_only"
+    );
+    read.commit().unwrap();
+    assert_eq!(count(&pool), 2);
+    assert_eq!(pool.stats().in_use, 0);
 }
 
 #[test]
@@ -307,10 +360,23 @@ fn acquire_timeout_says_how_long_it_waited_and_who_holds_it() {
         msg.contains("tests/pool.rs"),
         "the holder's location is named: {msg}"
     );
-    let writer = pool.writer().unwrap();
+    // Another thread holds the writer (this thread taking it twice is refused at once).
+    let (taken, release) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let holder = {
+        let (pool, taken, release) = (pool.clone(), taken.clone(), release.clone());
+        thread::spawn(move || {
+            let writer = pool.writer().unwrap();
+            taken.wait();
+            release.wait();
+            drop(writer);
+        })
+    };
+    taken.wait();
     let err = pool.write(|_| Ok(())).unwrap_err();
     assert!(err.to_string().contains("the writer connection"), "{err}");
-    drop((held, writer));
+    release.wait();
+    holder.join().unwrap();
+    drop(held);
     assert_eq!(pool.stats().acquire_timeouts, 2);
     pool.read(|_| Ok(())).unwrap();
 }

@@ -193,10 +193,22 @@ def test_bad_paths(tmp_path):
 
 def test_pool_timeout_names_the_wait(db_path):
     pool = magnetar.Pool(db_path, acquire_timeout=0.2)
-    with pool.write():
-        with pytest.raises(magnetar.PoolTimeout, match="writer") as info:
-            with pool.write():
-                pass
+    # Another thread holds the writer (this thread taking it twice is refused at once).
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with pool.write():
+            taken.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(10)
+    with pytest.raises(magnetar.PoolTimeout, match="writer") as info:
+        with pool.write():
+            pass
+    release.set()
+    holder.join()
     assert isinstance(info.value, magnetar.PoolError)
     assert info.value.kind == "pool_timeout"
     assert pool.stats()["acquire_timeouts"] == 1
@@ -277,3 +289,16 @@ def test_queries_release_the_gil(pool):
     slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c"
     with pool.read() as conn:
         assert ticks_during(lambda: conn.execute(slow).fetchone()) >= 5
+
+
+def test_nested_write_on_one_thread_is_refused_at_once(db_path):
+    pool = magnetar.Pool(db_path, acquire_timeout=30)
+    with pool.write() as conn:
+        conn.execute("CREATE TABLE t (x INTEGER)")
+        with pytest.raises(magnetar.InvalidInput, match="already checked out by this thread"):
+            with pool.write() as inner:
+                inner.execute("INSERT INTO t VALUES (1)")
+        conn.execute("INSERT INTO t VALUES (2)")
+    with pool.read() as conn:
+        assert conn.execute("SELECT x FROM t").fetchall() == [(2,)]
+    pool.close()

@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use magnetar_core::Error;
 use magnetar_core::pool::{
-    Params, Pool, PoolConfig, PoolStats, PooledConnection, QueryResult, Role, Synchronous, Value,
+    Params, Pool, PoolConfig, PoolStats, PoolTransaction, QueryResult, Role, Synchronous, Value,
     statement,
 };
 use pyo3::prelude::*;
@@ -217,7 +217,7 @@ enum Checkout {
     /// checked out by that statement, so a simple request releases the GIL once.
     Entered,
     /// Holding a pooled connection with an open transaction.
-    Held(PooledConnection),
+    Held(PoolTransaction),
 }
 
 fn not_open(role: Role) -> Error {
@@ -238,15 +238,13 @@ fn already_entered() -> Error {
     )
 }
 
-/// Checks out a connection for `role` and opens its transaction: a deferred read
-/// transaction (one snapshot) for readers, `BEGIN IMMEDIATE` for the writer.
-fn checkout(pool: &Pool, role: Role) -> magnetar_core::Result<PooledConnection> {
-    let (conn, begin) = match role {
-        Role::Reader => (pool.reader()?, "BEGIN"),
-        Role::Writer => (pool.writer()?, "BEGIN IMMEDIATE"),
-    };
-    exec_cached(&conn, begin)?;
-    Ok(conn)
+/// Checks out a connection for `role` with its transaction open (core decides what
+/// kind: a snapshot for readers, `BEGIN IMMEDIATE` for the writer).
+fn checkout(pool: &Pool, role: Role) -> magnetar_core::Result<PoolTransaction> {
+    match role {
+        Role::Reader => pool.begin_read(),
+        Role::Writer => pool.begin_write(),
+    }
 }
 
 impl PyConnection {
@@ -269,7 +267,7 @@ impl PyConnection {
     fn with_conn<T: Send>(
         &self,
         py: Python<'_>,
-        f: impl FnOnce(&PooledConnection) -> magnetar_core::Result<T> + Send,
+        f: impl FnOnce(&PoolTransaction) -> magnetar_core::Result<T> + Send,
     ) -> PyResult<T> {
         py.detach(|| {
             let mut state = self.lock();
@@ -287,14 +285,6 @@ impl PyConnection {
         })
         .py_err()
     }
-}
-
-/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, `ROLLBACK`) through the
-/// connection's statement cache: these run twice per `with` block, so they skip the
-/// row collection of `statement::run`.
-fn exec_cached(conn: &PooledConnection, sql: &str) -> magnetar_core::Result<()> {
-    conn.prepare_cached(sql)?.execute([])?;
-    Ok(())
 }
 
 #[pymethods]
@@ -333,23 +323,16 @@ impl PyConnection {
         _tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
         let failed = exc_type.is_some_and(|t| !t.is_none());
-        let end = match (self.role, failed) {
-            (Role::Writer, false) => "COMMIT",
-            _ => "ROLLBACK",
-        };
         let finish = || {
-            let Checkout::Held(mut conn) = std::mem::replace(&mut *self.lock(), Checkout::Idle)
-            else {
+            let Checkout::Held(tx) = std::mem::replace(&mut *self.lock(), Checkout::Idle) else {
                 return Ok(());
             };
-            let result = exec_cached(&conn, end);
-            if let Err(e) = &result {
-                conn.note_error(e);
+            // A read transaction has nothing to commit; a failed block rolls back.
+            if failed || tx.role() == Role::Reader {
+                tx.rollback()
+            } else {
+                tx.commit()
             }
-            // Dropping the guard returns the connection; core rolls back anything left
-            // open (a failed COMMIT) before another caller gets it.
-            drop(conn);
-            result
         };
         // Ending a transaction releases file locks (system calls) and a commit writes:
         // let other threads run Python meanwhile.

@@ -37,14 +37,14 @@ mod side;
 pub mod statement;
 mod stats;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::ops::Deref;
 use std::panic::Location;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Weak};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -68,13 +68,16 @@ pub struct Pool {
 }
 
 struct Inner {
-    id: u64,
     path: PathBuf,
     config: PoolConfig,
     writer: Side,
     readers: Side,
     counters: stats::Counters,
     closed: AtomicBool,
+    /// The thread that checked out the writer, while it is out. A second checkout from
+    /// that thread could only wait for itself until `acquire_timeout`, so it is refused
+    /// at once instead.
+    writer_holder: Mutex<Option<ThreadId>>,
 }
 
 impl Inner {
@@ -102,14 +105,6 @@ impl fmt::Debug for Pool {
 static SHARED: LazyLock<Mutex<HashMap<PathBuf, Weak<Inner>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// Pools whose writer this thread holds inside `write()`: re-entering would wait for
-    /// itself until `acquire_timeout`, so it is refused at once instead.
-    static WRITING: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
-}
-
 impl Pool {
     /// Opens a pool on `path`, creating the file if needed.
     ///
@@ -122,11 +117,11 @@ impl Pool {
         config.validate()?;
         let path = connection::check_path(path.as_ref())?;
         let inner = Arc::new(Inner {
-            id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
             writer: Side::new(Role::Writer, 1),
             readers: Side::new(Role::Reader, config.max_readers),
             counters: stats::Counters::default(),
             closed: AtomicBool::new(false),
+            writer_holder: Mutex::new(None),
             path,
             config,
         });
@@ -185,18 +180,7 @@ impl Pool {
     /// only wait for itself); use a savepoint on the transaction you have instead.
     #[track_caller]
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let location = Location::caller();
-        let id = self.inner.id;
-        if WRITING.with(|w| w.borrow().contains(&id)) {
-            return Err(Error::InvalidInput(format!(
-                "write() called inside write() on the pool for {} (at {location}); the writer \
-                 is already held by this thread: use a savepoint on the open transaction",
-                self.inner.path.display()
-            )));
-        }
-        let mut guard = self.acquire_writer(location)?;
-        WRITING.with(|w| w.borrow_mut().push(id));
-        let _unmark = Unmark(id);
+        let mut guard = self.acquire_writer(Location::caller())?;
         let result = (|| -> Result<T> {
             let tx = Transaction::new_unchecked(&guard, TransactionBehavior::Immediate)?;
             let value = f(&tx)?;
@@ -215,20 +199,48 @@ impl Pool {
     /// a write statement fails with a `ReadOnly` error.
     #[track_caller]
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let mut guard = self.acquire_reader(Location::caller())?;
-        // BEGIN/ROLLBACK through the statement cache: parsing them on every read costs
-        // as much as a point query. A read transaction has nothing to commit, and rolling
-        // back ends it just as cheaply. If `f` panics, the guard's release rolls back.
-        let result = (|| -> Result<T> {
-            guard.prepare_cached("BEGIN DEFERRED")?.execute([])?;
-            let value = f(&guard);
-            guard.prepare_cached("ROLLBACK")?.execute([])?;
-            value
-        })();
+        let mut tx = self.begin_at(Role::Reader, Location::caller())?;
+        let result = f(&tx);
         if let Err(e) = &result {
-            guard.broken |= e.is_fatal_for_connection();
+            tx.note_error(e);
         }
+        // A read transaction has nothing to commit; ending it either way is as cheap.
+        tx.rollback()?;
         result
+    }
+
+    /// Checks out a reader and opens a read transaction on it (one snapshot) until the
+    /// guard is committed, rolled back or dropped. For hosts that cannot pass a closure
+    /// (a Python `with` block); prefer [`Pool::read`] otherwise.
+    #[track_caller]
+    pub fn begin_read(&self) -> Result<PoolTransaction> {
+        self.begin_at(Role::Reader, Location::caller())
+    }
+
+    /// Checks out the writer and opens a `BEGIN IMMEDIATE` transaction on it until the
+    /// guard is committed or rolled back; dropping it rolls back. For hosts that cannot
+    /// pass a closure; prefer [`Pool::write`] otherwise.
+    #[track_caller]
+    pub fn begin_write(&self) -> Result<PoolTransaction> {
+        self.begin_at(Role::Writer, Location::caller())
+    }
+
+    fn begin_at(
+        &self,
+        role: Role,
+        location: &'static Location<'static>,
+    ) -> Result<PoolTransaction> {
+        let (mut conn, begin) = match role {
+            Role::Reader => (self.acquire_reader(location)?, "BEGIN DEFERRED"),
+            Role::Writer => (self.acquire_writer(location)?, "BEGIN IMMEDIATE"),
+        };
+        // Through the statement cache: parsing BEGIN/COMMIT on every transaction costs
+        // as much as a point query.
+        if let Err(e) = exec_cached(&conn, begin) {
+            conn.note_error(&e);
+            return Err(e);
+        }
+        Ok(PoolTransaction { conn, open: true })
     }
 
     /// Checks out a reader connection until the guard drops.
@@ -251,7 +263,17 @@ impl Pool {
     }
 
     fn acquire_writer(&self, location: &'static Location<'static>) -> Result<PooledConnection> {
+        let me = std::thread::current().id();
+        if *self.inner.writer_holder.lock() == Some(me) {
+            return Err(Error::InvalidInput(format!(
+                "the writer of the pool for {} is already checked out by this thread \
+                 (write inside write, at {location}); waiting would only wait for itself: \
+                 use a savepoint on the open transaction",
+                self.inner.path.display()
+            )));
+        }
         let acquired = self.inner.writer.acquire(&self.inner.env(), location)?;
+        *self.inner.writer_holder.lock() = Some(me);
         Ok(PooledConnection::new(self, Role::Writer, acquired))
     }
 
@@ -304,14 +326,6 @@ impl Pool {
             });
         }
         Ok(())
-    }
-}
-
-struct Unmark(u64);
-
-impl Drop for Unmark {
-    fn drop(&mut self) {
-        WRITING.with(|w| w.borrow_mut().retain(|id| *id != self.0));
     }
 }
 
@@ -371,7 +385,10 @@ impl Drop for PooledConnection {
         if let Some(slot) = self.slot.take() {
             let inner = &self.pool.inner;
             let side = match self.role {
-                Role::Writer => &inner.writer,
+                Role::Writer => {
+                    *inner.writer_holder.lock() = None;
+                    &inner.writer
+                }
                 Role::Reader => &inner.readers,
             };
             side.release(&inner.env(), slot, self.checkout_id, self.broken);
@@ -384,6 +401,78 @@ impl fmt::Debug for PooledConnection {
         f.debug_struct("PooledConnection")
             .field("path", &self.pool.inner.path)
             .field("role", &self.role)
+            .finish()
+    }
+}
+
+fn exec_cached(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// A transaction on a checked-out connection, from [`Pool::begin_read`] or
+/// [`Pool::begin_write`]. Dereferences to the connection. Dropping it without
+/// [`PoolTransaction::commit`] rolls back and returns the connection.
+pub struct PoolTransaction {
+    conn: PooledConnection,
+    open: bool,
+}
+
+impl PoolTransaction {
+    /// Commits (a read transaction just ends) and returns the connection to the pool.
+    pub fn commit(mut self) -> Result<()> {
+        self.finish("COMMIT")
+    }
+
+    /// Rolls back and returns the connection to the pool.
+    pub fn rollback(mut self) -> Result<()> {
+        self.finish("ROLLBACK")
+    }
+
+    /// Records an error from using this transaction's connection; fatal ones get the
+    /// connection discarded rather than returned.
+    pub fn note_error(&mut self, error: &Error) {
+        self.conn.note_error(error);
+    }
+
+    /// Whether this is the writer's transaction or a read transaction.
+    pub fn role(&self) -> Role {
+        self.conn.role
+    }
+
+    fn finish(&mut self, sql: &str) -> Result<()> {
+        self.open = false;
+        let result = exec_cached(&self.conn, sql);
+        if let Err(e) = &result {
+            // The connection's release rolls back whatever a failed COMMIT left open.
+            self.conn.note_error(e);
+        }
+        result
+    }
+}
+
+impl Deref for PoolTransaction {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Drop for PoolTransaction {
+    fn drop(&mut self) {
+        if self.open {
+            // Best effort: if this fails, the connection's release rolls back or
+            // discards it.
+            let _ = exec_cached(&self.conn, "ROLLBACK");
+        }
+    }
+}
+
+impl fmt::Debug for PoolTransaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolTransaction")
+            .field("connection", &self.conn)
+            .field("open", &self.open)
             .finish()
     }
 }
