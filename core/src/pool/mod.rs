@@ -13,7 +13,11 @@
 //! - [`Pool::read`] runs a closure on a reader inside a read transaction, so everything it
 //!   reads comes from one consistent snapshot.
 //! - [`Pool::reader`] and [`Pool::writer`] return guards for longer use; the connection goes
-//!   back to the pool when the guard drops.
+//!   back to the pool when the guard drops. [`Pool::begin_read`] and [`Pool::begin_write`]
+//!   return the same with the transaction already open, for hosts that cannot pass a
+//!   closure (a Python `with` block).
+//! - The thread holding the writer cannot check it out again: that would only wait for
+//!   itself, so it is refused at once with `InvalidInput`.
 //! - [`Pool::shared`] returns the process-wide pool for a file, so two components never
 //!   open competing writers on the same database.
 //!
