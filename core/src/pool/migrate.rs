@@ -14,7 +14,7 @@
 //! A file whose version is newer than the steps this build knows is refused with
 //! `SchemaTooNew` rather than touched: an old binary must not "repair" a newer schema.
 
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
@@ -70,7 +70,7 @@ impl Migrations {
     }
 
     /// Applies the missing steps inside `tx` (the caller commits).
-    pub(crate) fn apply(&self, tx: &Transaction<'_>) -> Result<MigrationOutcome> {
+    pub(crate) fn apply(&self, tx: &Connection) -> Result<MigrationOutcome> {
         let from = self.current(tx)?;
         let latest = self.latest();
         if from > latest {
@@ -94,7 +94,7 @@ impl Migrations {
         Ok(MigrationOutcome { from, to: latest })
     }
 
-    fn current(&self, tx: &Transaction<'_>) -> Result<i64> {
+    fn current(&self, tx: &Connection) -> Result<i64> {
         match &self.store {
             Store::UserVersion => Ok(tx.query_row("PRAGMA user_version", [], |r| r.get(0))?),
             Store::Component(name) => {
@@ -116,7 +116,7 @@ impl Migrations {
         }
     }
 
-    fn set(&self, tx: &Transaction<'_>, version: i64) -> Result<()> {
+    fn set(&self, tx: &Connection, version: i64) -> Result<()> {
         match &self.store {
             // PRAGMA takes no bound parameters; `version` is an integer we computed.
             Store::UserVersion => tx.execute_batch(&format!("PRAGMA user_version = {version}"))?,

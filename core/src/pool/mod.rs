@@ -52,7 +52,7 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::Connection;
 
 pub use config::{ConnectionInit, PoolConfig, Role, Synchronous};
 pub use migrate::{MigrationOutcome, Migrations};
@@ -181,20 +181,22 @@ impl Pool {
     /// Commits when `f` returns `Ok`; rolls back when it returns `Err` or panics (the panic
     /// then continues). Waits up to `acquire_timeout` for the writer. Calling `write` from
     /// inside `write` on the same pool and thread is refused with `InvalidInput` (it could
-    /// only wait for itself); use a savepoint on the transaction you have instead.
+    /// only wait for itself); use `SAVEPOINT` statements on the connection you have.
     #[track_caller]
-    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut guard = self.acquire_writer(Location::caller())?;
-        let result = (|| -> Result<T> {
-            let tx = Transaction::new_unchecked(&guard, TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })();
-        if let Err(e) = &result {
-            guard.broken |= e.is_fatal_for_connection();
+    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let mut tx = self.begin_at(Role::Writer, Location::caller())?;
+        match f(&tx) {
+            Ok(value) => {
+                tx.commit()?;
+                Ok(value)
+            }
+            Err(e) => {
+                tx.note_error(&e);
+                // A failed rollback discards the connection; `e` is what the caller needs.
+                let _ = tx.rollback();
+                Err(e)
+            }
         }
-        result
     }
 
     /// Runs `f` on a reader connection inside a read transaction (one snapshot).
