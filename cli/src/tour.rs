@@ -613,7 +613,7 @@ fn audit_trail_section(
     let copy_pool = Pool::open(&copy, PoolConfig::default())?;
     copy_pool.write(|tx| {
         tx.execute(
-            "UPDATE audit_events SET status = (SELECT status FROM audit_events WHERE seq = ?1) \
+            "UPDATE audit_events SET fields = (SELECT fields FROM audit_events WHERE seq = ?1) \
              WHERE seq = ?2",
             [success_seq as i64, failure_seq as i64],
         )?;
@@ -621,7 +621,7 @@ fn audit_trail_section(
     })?;
     tour.say(format!(
         "Copied the database and, in the copy, rewrote event #{failure_seq} with SQL: its \
-         encrypted status was replaced by the one of event #{success_seq}, to turn the failed \
+         encrypted fields were replaced by those of event #{success_seq}, to turn the failed \
          login into a successful one."
     ));
     let copy_log = AuditLog::open(&copy_pool, key.clone(), AuditConfig::default())?;

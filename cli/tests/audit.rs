@@ -77,10 +77,10 @@ fn verify_an_intact_log() {
 fn a_moved_field_is_tampering_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample_log(&dir);
-    // Make the failed login look successful by copying another row's status.
+    // Make the failed login look successful by copying another row's sealed fields.
     sql(
         &db,
-        "UPDATE audit_events SET status = (SELECT status FROM audit_events WHERE seq = 2) WHERE seq = 1",
+        "UPDATE audit_events SET fields = (SELECT fields FROM audit_events WHERE seq = 2) WHERE seq = 1",
     );
     let doc = audit_json(KEY, &["verify"], &db, 1);
     assert_eq!(doc["ok"], false);

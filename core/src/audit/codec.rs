@@ -3,6 +3,11 @@
 //! Each field is stored as the encryption of `presence ‖ value` (presence 0 for a
 //! missing value, 1 otherwise): a missing field is encrypted too, so blanking a field is
 //! as detectable as editing it, and `Some("")` stays distinct from `None`.
+//!
+//! The eight sealed fields of an event are stored in one column (see [`pack`]): one
+//! value to bind and copy per event instead of eight, which is most of what SQLite does
+//! per appended row. Each field keeps its own nonce, tag and associated data, so a field
+//! moved inside the blob is detected exactly like a field moved between columns.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,11 +42,8 @@ pub(crate) struct Prepared {
     pub key_id: u32,
     pub user_idx: Option<i64>,
     pub action_idx: i64,
-    /// The eight stored fields (`nonce ‖ ciphertext ‖ tag` each) back to back: one
-    /// allocation per event instead of eight.
-    sealed: Vec<u8>,
-    /// Where each field ends in `sealed`.
-    ends: [usize; 8],
+    /// The `fields` column: the eight sealed fields, packed (see [`pack`]).
+    pub fields: Vec<u8>,
     pub digest: [u8; 32],
 }
 
@@ -50,12 +52,56 @@ impl Prepared {
     pub fn id_string(&self) -> String {
         format_event_id(&self.event_id)
     }
+}
 
-    /// Stored field `i` (in [`FIELDS`] order).
-    pub fn field(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.sealed[start..self.ends[i]]
+/// The `fields` column: each sealed field (`nonce ‖ ciphertext ‖ tag`) in [`FIELDS`]
+/// order, preceded by its length as an unsigned LEB128 varint. [`unpack`] reverses it.
+pub(crate) fn pack(sealed: &[Vec<u8>; 8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(sealed.iter().map(|f| f.len() + 2).sum());
+    for field in sealed {
+        push_len(field.len(), &mut out);
+        out.extend_from_slice(field);
     }
+    out
+}
+
+/// Appends `len` as an unsigned LEB128 varint.
+fn push_len(mut len: usize, out: &mut Vec<u8>) {
+    while len >= 0x80 {
+        out.push((len as u8 & 0x7f) | 0x80);
+        len >>= 7;
+    }
+    out.push(len as u8);
+}
+
+/// Splits a `fields` column into the eight sealed fields; `None` when it is not exactly
+/// eight length-prefixed fields (an edited or truncated blob).
+pub(crate) fn unpack(mut blob: &[u8]) -> Option<[&[u8]; 8]> {
+    let mut fields: [&[u8]; 8] = [&[]; 8];
+    for field in &mut fields {
+        let mut len = 0usize;
+        let mut shift = 0u32;
+        loop {
+            let (&byte, rest) = blob.split_first()?;
+            blob = rest;
+            // Ten bytes of varint would exceed any length a blob can have.
+            if shift > 56 {
+                return None;
+            }
+            len |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        if len > blob.len() {
+            return None;
+        }
+        let (value, rest) = blob.split_at(len);
+        *field = value;
+        blob = rest;
+    }
+    blob.is_empty().then_some(fields)
 }
 
 /// Encrypts `event` under the current key with fresh nonces and a fresh id.
@@ -71,20 +117,20 @@ pub(crate) fn prepare(shared: &Shared, event: &NewEvent) -> Result<Prepared> {
     let ts = shared.clock.unix_millis();
     let cipher = shared.keyring.read().current.clone();
     let mut digest = EventDigest::new(&event_id, ts);
-    let total: usize = values
-        .iter()
-        .map(|v| 1 + v.map_or(0, str::len) + OVERHEAD)
-        .sum();
-    let mut sealed = Vec::with_capacity(total);
-    let mut ends = [0usize; 8];
+    // Packed as `pack` does, but encrypted straight into the column's buffer.
+    let sealed_len = |v: &Option<&str>| 1 + v.map_or(0, str::len) + OVERHEAD;
+    let total: usize = values.iter().map(|v| sealed_len(v) + 3).sum();
+    let mut fields = Vec::with_capacity(total);
     let mut plaintext = Vec::with_capacity(256);
     for (i, (name, value)) in FIELDS.iter().zip(&values).enumerate() {
         encode_field(*value, &mut plaintext);
         digest.field(&plaintext);
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&random[16 + i * NONCE_LEN..16 + (i + 1) * NONCE_LEN]);
-        cipher.encrypt_into(&event_id, ts, name, &nonce, &plaintext, &mut sealed)?;
-        ends[i] = sealed.len();
+        push_len(sealed_len(value), &mut fields);
+        let start = fields.len();
+        cipher.encrypt_into(&event_id, ts, name, &nonce, &plaintext, &mut fields)?;
+        debug_assert_eq!(fields.len() - start, sealed_len(value));
     }
     Ok(Prepared {
         event_id,
@@ -92,8 +138,7 @@ pub(crate) fn prepare(shared: &Shared, event: &NewEvent) -> Result<Prepared> {
         key_id: cipher.key_id(),
         user_idx: values[1].map(|u| shared.users.compute(u)),
         action_idx: shared.actions.compute(&event.action),
-        sealed,
-        ends,
+        fields,
         digest: digest.finish(),
     })
 }
@@ -116,7 +161,8 @@ pub(crate) struct RawRow {
     pub event_id: Vec<u8>,
     pub ts: i64,
     pub key_id: i64,
-    pub fields: [Option<Vec<u8>>; 8],
+    /// The `fields` column (`None` when it is not a blob).
+    pub fields: Option<Vec<u8>>,
 }
 
 impl RawRow {
@@ -124,10 +170,6 @@ impl RawRow {
     /// (a NULL where a blob belongs becomes `None`) so an edited row is reported as a
     /// problem rather than a database error.
     pub fn from_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
-        let mut fields: [Option<Vec<u8>>; 8] = Default::default();
-        for (i, f) in fields.iter_mut().enumerate() {
-            *f = row.get::<_, Option<Vec<u8>>>(4 + i).unwrap_or(None);
-        }
         Ok(RawRow {
             seq: row.get::<_, i64>(0)?.max(0) as u64,
             event_id: row
@@ -139,7 +181,7 @@ impl RawRow {
                 .unwrap_or(None)
                 .unwrap_or(i64::MIN),
             key_id: row.get::<_, Option<i64>>(3).unwrap_or(None).unwrap_or(-1),
-            fields,
+            fields: row.get::<_, Option<Vec<u8>>>(5).unwrap_or(None),
         })
     }
 
@@ -265,7 +307,8 @@ pub(crate) struct RowRef<'a> {
     pub event_id: &'a [u8],
     pub ts: i64,
     pub key_id: i64,
-    pub fields: [Option<&'a [u8]>; 8],
+    /// The `fields` column (`None` when it is not a blob).
+    pub fields: Option<&'a [u8]>,
 }
 
 impl RawRow {
@@ -275,7 +318,7 @@ impl RawRow {
             event_id: &self.event_id,
             ts: self.ts,
             key_id: self.key_id,
-            fields: std::array::from_fn(|i| self.fields[i].as_deref()),
+            fields: self.fields.as_deref(),
         }
     }
 }
@@ -315,8 +358,11 @@ pub(crate) fn open_fields(
     let key_id = u32::try_from(row.key_id)
         .map_err(|_| malformed(format!("key id {} is out of range", row.key_id)))?;
     let cipher = keyring.get(key_id).ok_or(RowError::MissingKey(key_id))?;
-    for (i, name) in FIELDS.iter().enumerate() {
-        let stored = row.fields[i].ok_or_else(|| malformed(format!("field {name} is missing")))?;
+    let fields = row
+        .fields
+        .and_then(unpack)
+        .ok_or_else(|| malformed("the fields column is not eight length-prefixed fields".into()))?;
+    for (i, (name, stored)) in FIELDS.iter().zip(fields).enumerate() {
         if !cipher.decrypt_into(&event_id, row.ts, name, stored, scratch) {
             // Say where the ciphertext came from when it is another field of this
             // event (a swapped column); otherwise it was edited or comes from another
@@ -342,12 +388,9 @@ pub(crate) fn open_fields(
     Ok((event_id, key_id))
 }
 
-/// Re-encrypts an opened row under `cipher` with fresh nonces.
-pub(crate) fn reencrypt_fields(
-    cipher: &FieldCipher,
-    opened: &Opened,
-    ts: i64,
-) -> Result<[Vec<u8>; 8]> {
+/// Re-encrypts an opened row under `cipher` with fresh nonces; returns the packed
+/// `fields` column.
+pub(crate) fn reencrypt_fields(cipher: &FieldCipher, opened: &Opened, ts: i64) -> Result<Vec<u8>> {
     let random = crate::random::bytes::<{ 8 * NONCE_LEN }>()?;
     let mut fields: [Vec<u8>; 8] = Default::default();
     for (i, name) in FIELDS.iter().enumerate() {
@@ -362,5 +405,5 @@ pub(crate) fn reencrypt_fields(
             &mut fields[i],
         )?;
     }
-    Ok(fields)
+    Ok(pack(&fields))
 }

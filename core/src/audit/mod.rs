@@ -54,6 +54,7 @@ pub use event::{
     ReencryptProgress, VerifyReport,
 };
 pub use key::AuditKey;
+pub use schema::{EPOCH_BITS, LOOKUP_LAG};
 pub use writer::BatchConfig;
 
 use blind_index::BlindIndex;

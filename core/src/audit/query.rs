@@ -3,9 +3,12 @@
 
 use rusqlite::types::Value;
 
-use super::codec::{RawRow, RowError, key_exists, open_row, unknown_key_detail};
+use rusqlite::Connection;
+
+use super::codec::{Keyring, RawRow, RowError, key_exists, open_row, unknown_key_detail};
 use super::event::{AuditEvent, Filter, Order, ProblemKind};
-use super::schema::EVENT_COLUMNS;
+use super::schema::{EPOCH_BITS, EVENT_COLUMNS};
+use super::store::lookup_end;
 use super::{AuditLog, Shared};
 use crate::error::Result;
 
@@ -25,47 +28,149 @@ impl AuditLog {
 
 /// Calls `f` with each event matching `filter`, in order, inside one read snapshot.
 /// Returns the number of events passed to `f`.
+///
+/// Filtered queries run in parts (see the schema): the indexed events through
+/// `audit_lookup` (for a user, one part per epoch of the user index), and the few
+/// events not yet copied there by scanning `audit_events` after them. Descending order
+/// reads the unindexed tail first, then epochs newest first; ascending the reverse.
 pub(crate) fn for_each(
     shared: &Shared,
     filter: &Filter,
-    mut f: impl FnMut(AuditEvent) -> Result<()>,
+    f: impl FnMut(AuditEvent) -> Result<()>,
 ) -> Result<u64> {
     if filter.limit == Some(0) {
         return Ok(0);
     }
-    let mut sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE 1");
-    let mut args: Vec<Value> = Vec::new();
-    if let Some(u) = &filter.user_id {
-        sql.push_str(" AND user_idx = ?");
-        args.push(Value::Integer(shared.users.compute(u)));
-    }
-    if let Some(a) = &filter.action {
-        sql.push_str(" AND action_idx = ?");
-        args.push(Value::Integer(shared.actions.compute(a)));
-    }
-    if let Some(t) = filter.since_ms {
-        sql.push_str(" AND ts >= ?");
-        args.push(Value::Integer(t));
-    }
-    if let Some(t) = filter.until_ms {
-        sql.push_str(" AND ts < ?");
-        args.push(Value::Integer(t));
-    }
-    sql.push_str(match filter.order {
-        Order::Ascending => " ORDER BY seq ASC",
-        Order::Descending => " ORDER BY seq DESC",
-    });
+    let conditions = Conditions {
+        user_idx: filter.user_id.as_deref().map(|u| shared.users.compute(u)),
+        action_idx: filter.action.as_deref().map(|a| shared.actions.compute(a)),
+        since_ms: filter.since_ms,
+        until_ms: filter.until_ms,
+    };
+    let order = match filter.order {
+        Order::Ascending => " ASC",
+        Order::Descending => " DESC",
+    };
     shared.pool.read(|conn| {
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
-        let keyring = shared.keyring.read().clone();
-        let mut skipped = 0u64;
-        let mut emitted = 0u64;
+        let mut emitter = Emitter {
+            conn,
+            filter,
+            keyring: shared.keyring.read().clone(),
+            skipped: 0,
+            emitted: 0,
+            f,
+        };
+        if conditions.is_empty() {
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq{order}");
+            emitter.part(&sql, &[])?;
+            return Ok(emitter.emitted);
+        }
+        let end = lookup_end(conn)?;
+        let (tail_where, mut tail_args) = conditions.sql("e");
+        tail_args.insert(0, Value::Integer(end as i64));
+        let tail = format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_events e WHERE e.seq > ?{tail_where} ORDER BY e.seq{order}"
+        );
+        let (where_, args) = conditions.sql("l");
+        let indexed = format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_lookup l JOIN audit_events e ON e.seq = l.seq \
+             WHERE {}1{where_} ORDER BY l.seq{order}",
+            // The user index is keyed by epoch first: one part per epoch.
+            if conditions.user_idx.is_some() { format!("(l.seq >> {EPOCH_BITS}) = ? AND ") } else { String::new() },
+        );
+        let epochs: Vec<Option<i64>> = match conditions.user_idx {
+            None => vec![None],
+            Some(_) => {
+                let first: Option<i64> =
+                    conn.query_row("SELECT min(seq) FROM audit_lookup", [], |r| r.get(0))?;
+                match first {
+                    None => Vec::new(),
+                    Some(first) => ((first.max(0) >> EPOCH_BITS)..=(end as i64 >> EPOCH_BITS))
+                        .map(Some)
+                        .collect(),
+                }
+            }
+        };
+        let mut parts: Vec<(&str, Vec<Value>)> = epochs
+            .into_iter()
+            .map(|epoch| {
+                let mut a = args.clone();
+                if let Some(e) = epoch {
+                    a.insert(0, Value::Integer(e));
+                }
+                (indexed.as_str(), a)
+            })
+            .collect();
+        parts.push((tail.as_str(), tail_args));
+        if filter.order == Order::Descending {
+            parts.reverse();
+        }
+        for (sql, args) in &parts {
+            if emitter.part(sql, args)? {
+                break;
+            }
+        }
+        Ok(emitter.emitted)
+    })
+}
+
+/// The indexed conditions of a filter.
+struct Conditions {
+    user_idx: Option<i64>,
+    action_idx: Option<i64>,
+    since_ms: Option<i64>,
+    until_ms: Option<i64>,
+}
+
+impl Conditions {
+    fn is_empty(&self) -> bool {
+        self.user_idx.is_none()
+            && self.action_idx.is_none()
+            && self.since_ms.is_none()
+            && self.until_ms.is_none()
+    }
+
+    /// ` AND ...` on table alias `t`, with its arguments.
+    fn sql(&self, t: &str) -> (String, Vec<Value>) {
+        let mut sql = String::new();
+        let mut args = Vec::new();
+        for (cond, value) in [
+            ("user_idx = ?", self.user_idx),
+            ("action_idx = ?", self.action_idx),
+            ("ts >= ?", self.since_ms),
+            ("ts < ?", self.until_ms),
+        ] {
+            if let Some(v) = value {
+                sql.push_str(&format!(" AND {t}.{cond}"));
+                args.push(Value::Integer(v));
+            }
+        }
+        (sql, args)
+    }
+}
+
+/// Decrypts matching rows, drops blind-index false positives, applies offset and limit
+/// across parts, and passes events on.
+struct Emitter<'a, F> {
+    conn: &'a Connection,
+    filter: &'a Filter,
+    keyring: Keyring,
+    skipped: u64,
+    emitted: u64,
+    f: F,
+}
+
+impl<F: FnMut(AuditEvent) -> Result<()>> Emitter<'_, F> {
+    /// Runs one part; `true` once the limit is reached.
+    fn part(&mut self, sql: &str, args: &[Value]) -> Result<bool> {
+        let filter = self.filter;
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         while let Some(row) = rows.next()? {
             let raw = RawRow::from_row(row)?;
-            let event = match open_row(&keyring, &raw).and_then(|o| o.into_event(&raw)) {
+            let event = match open_row(&self.keyring, &raw).and_then(|o| o.into_event(&raw)) {
                 Ok(e) => e,
-                Err(RowError::MissingKey(k)) if !key_exists(conn, k)? => {
+                Err(RowError::MissingKey(k)) if !key_exists(self.conn, k)? => {
                     return Err(RowError::Problem {
                         kind: ProblemKind::MalformedRow,
                         detail: unknown_key_detail(k),
@@ -81,16 +186,16 @@ pub(crate) fn for_each(
             if filter.action.as_ref().is_some_and(|a| *a != event.action) {
                 continue;
             }
-            if skipped < filter.offset {
-                skipped += 1;
+            if self.skipped < filter.offset {
+                self.skipped += 1;
                 continue;
             }
-            f(event)?;
-            emitted += 1;
-            if filter.limit.is_some_and(|l| emitted >= l) {
-                break;
+            (self.f)(event)?;
+            self.emitted += 1;
+            if filter.limit.is_some_and(|l| self.emitted >= l) {
+                return Ok(true);
             }
         }
-        Ok(emitted)
-    })
+        Ok(false)
+    }
 }

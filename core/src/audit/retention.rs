@@ -5,12 +5,12 @@
 //! of the last deleted event, with a MAC under the chain key — and `verify()` starts from
 //! it instead of the genesis value.
 
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, params};
 
 use super::AuditLog;
 use super::chain::ChainValue;
 use super::schema::{meta, set_meta};
-use super::store::{Tail, encode_anchor};
+use super::store::{Tail, encode_anchor, lookup_end};
 use crate::error::{Error, Result};
 
 impl AuditLog {
@@ -22,7 +22,14 @@ impl AuditLog {
         let shared = &self.shared;
         shared.pool.write(|tx| {
             let first_kept: Option<i64> = tx
-                .query_row("SELECT min(seq) FROM audit_events WHERE ts >= ?1", [cutoff_ms], |r| r.get(0))
+                .query_row(
+                    "SELECT min(seq) FROM (
+                         SELECT min(seq) AS seq FROM audit_lookup WHERE ts >= ?1
+                         UNION ALL
+                         SELECT min(seq) FROM audit_events WHERE seq > ?2 AND ts >= ?1)",
+                    params![cutoff_ms, lookup_end(tx)? as i64],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .flatten();
             let last_purged: Option<(i64, Vec<u8>)> = match first_kept {
@@ -53,6 +60,7 @@ impl AuditLog {
             };
             set_meta(tx, meta::ANCHOR, &encode_anchor(&shared.chain, &anchor))?;
             let n = tx.execute("DELETE FROM audit_events WHERE seq <= ?1", [seq])?;
+            tx.execute("DELETE FROM audit_lookup WHERE seq <= ?1", [seq])?;
             Ok(n as u64)
         })
     }

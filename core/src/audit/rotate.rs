@@ -78,7 +78,7 @@ impl AuditLog {
             let cursor = get_meta_u64(tx, meta::REENCRYPT_CURSOR)?.unwrap_or(0);
             let rows: Vec<RawRow> = {
                 let mut stmt = tx.prepare(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq > ?1 AND key_id != ?2 ORDER BY seq LIMIT ?3"
+                    "SELECT {EVENT_COLUMNS} FROM audit_events e WHERE e.seq > ?1 AND e.key_id != ?2 ORDER BY e.seq LIMIT ?3"
                 ))?;
                 stmt.query_map(
                     params![cursor as i64, current, batch_size as i64],
@@ -87,14 +87,13 @@ impl AuditLog {
                 .collect::<rusqlite::Result<Vec<_>>>()?
             };
             let mut update = tx.prepare_cached(
-                "UPDATE audit_events SET key_id = ?1, action = ?2, user_id = ?3, resource_type = ?4, \
-                 resource_id = ?5, status = ?6, ip = ?7, user_agent = ?8, details = ?9 WHERE seq = ?10",
+                "UPDATE audit_events SET key_id = ?1, fields = ?2 WHERE seq = ?3",
             )?;
             let mut last = cursor;
             for raw in &rows {
                 let opened = open_row(&ring, raw).map_err(|e| e.into_error(raw))?;
-                let f = reencrypt_fields(&ring.current, &opened, raw.ts)?;
-                update.execute(params![current, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], raw.seq as i64])?;
+                let fields = reencrypt_fields(&ring.current, &opened, raw.ts)?;
+                update.execute(params![current, fields, raw.seq as i64])?;
                 last = raw.seq;
             }
             set_meta(tx, meta::REENCRYPT_CURSOR, &last.to_be_bytes())?;

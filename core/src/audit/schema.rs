@@ -12,10 +12,16 @@ use crate::pool::Migrations;
 ///   cursor.
 /// - `audit_keys`: one row per master key: its key-check value and the log secret wrapped
 ///   under it.
-/// - `audit_events`: one row per event. Every field column holds `nonce ‖ ciphertext ‖
-///   tag` (a missing value is encrypted too, so a field cannot be blanked unnoticed).
-///   `user_idx`/`action_idx` are the blind indexes; `seq` is the rowid, so index entries
-///   come out in sequence order for free.
+/// - `audit_events`: one row per event, and no secondary index, so appending an event
+///   dirties only the table's last page. `fields` holds the eight sealed fields (see
+///   [`super::codec::pack`]); `user_idx`/`action_idx` are the blind indexes.
+/// - `audit_lookup`: a copy of `(ts, user_idx, action_idx)` per event, with the indexes
+///   queries use. It is filled in bulk, every [`LOOKUP_LAG`] events (see
+///   [`super::store::append`]), so its random-order index pages are written once per
+///   few thousand events instead of once per event; queries scan the few events not yet
+///   copied in `audit_events` directly. The user index is partitioned by
+///   `seq >> EPOCH_BITS` so that the entries being added all land in one small subtree
+///   (the current epoch) however large the log grows.
 const V1: &str = "
 CREATE TABLE audit_meta (
     name  TEXT PRIMARY KEY NOT NULL,
@@ -28,26 +34,32 @@ CREATE TABLE audit_keys (
     created_ms     INTEGER NOT NULL
 );
 CREATE TABLE audit_events (
-    seq           INTEGER PRIMARY KEY,
-    event_id      BLOB NOT NULL,
-    ts            INTEGER NOT NULL,
-    key_id        INTEGER NOT NULL,
-    user_idx      INTEGER,
-    action_idx    INTEGER NOT NULL,
-    action        BLOB NOT NULL,
-    user_id       BLOB NOT NULL,
-    resource_type BLOB NOT NULL,
-    resource_id   BLOB NOT NULL,
-    status        BLOB NOT NULL,
-    ip            BLOB NOT NULL,
-    user_agent    BLOB NOT NULL,
-    details       BLOB NOT NULL,
-    chain         BLOB NOT NULL
+    seq        INTEGER PRIMARY KEY,
+    ts         INTEGER NOT NULL,
+    key_id     INTEGER NOT NULL,
+    user_idx   INTEGER,
+    action_idx INTEGER NOT NULL,
+    event_id   BLOB NOT NULL,
+    chain      BLOB NOT NULL,
+    fields     BLOB NOT NULL
 );
-CREATE INDEX audit_events_user ON audit_events(user_idx) WHERE user_idx IS NOT NULL;
-CREATE INDEX audit_events_action ON audit_events(action_idx);
-CREATE INDEX audit_events_ts ON audit_events(ts);
+CREATE TABLE audit_lookup (
+    seq        INTEGER PRIMARY KEY,
+    ts         INTEGER NOT NULL,
+    user_idx   INTEGER,
+    action_idx INTEGER NOT NULL
+);
+CREATE INDEX audit_lookup_user ON audit_lookup(seq >> 16, user_idx) WHERE user_idx IS NOT NULL;
+CREATE INDEX audit_lookup_action ON audit_lookup(action_idx);
+CREATE INDEX audit_lookup_ts ON audit_lookup(ts);
 ";
+
+/// The user index's partition: `seq >> EPOCH_BITS` (the `16` in `audit_lookup_user`).
+pub const EPOCH_BITS: u32 = 16;
+
+/// Events appended before they are copied into `audit_lookup` (in one statement, by the
+/// transaction that reaches this many). Queries scan at most this many rows unindexed.
+pub const LOOKUP_LAG: u64 = 4096;
 
 /// The audit log's migrations (component `audit` in `_magnetar_schema`).
 pub fn migrations() -> Migrations {
@@ -55,9 +67,8 @@ pub fn migrations() -> Migrations {
 }
 
 /// The columns read for an event, in the order [`super::codec::RawRow::from_row`]
-/// expects.
-pub const EVENT_COLUMNS: &str = "seq, event_id, ts, key_id, action, user_id, resource_type, \
-     resource_id, status, ip, user_agent, details, chain";
+/// expects; queries name `audit_events` as `e`.
+pub const EVENT_COLUMNS: &str = "e.seq, e.event_id, e.ts, e.key_id, e.chain, e.fields";
 
 /// Meta keys.
 pub mod meta {

@@ -2,12 +2,12 @@
 //! transaction, from the tail as committed, so concurrent writers (threads, the batch
 //! writer, even another process sharing the file) always extend the same chain.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Shared;
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
-use super::schema::{get_meta, meta};
+use super::schema::{LOOKUP_LAG, get_meta, meta};
 use crate::error::{Error, Result};
 
 /// Where the chain currently ends.
@@ -73,35 +73,47 @@ pub(crate) fn tail(conn: &Connection, shared: &Shared) -> Result<Tail> {
     })
 }
 
-/// Appends `events` in order inside `tx`; returns the new tail.
-pub(crate) fn append(tx: &Transaction<'_>, shared: &Shared, events: &[Prepared]) -> Result<Tail> {
+/// Appends `events` in order inside `tx`, then brings `audit_lookup` up to date if at
+/// least [`LOOKUP_LAG`] events are missing from it; returns the new tail.
+pub(crate) fn append(tx: &Connection, shared: &Shared, events: &[Prepared]) -> Result<Tail> {
     let mut tail = tail(tx, shared)?;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO audit_events (seq, event_id, ts, key_id, user_idx, action_idx, action, \
-         user_id, resource_type, resource_id, status, ip, user_agent, details, chain) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "INSERT INTO audit_events (seq, ts, key_id, user_idx, action_idx, event_id, chain, fields) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for e in events {
         let seq = tail.seq + 1;
         let chain = shared.chain.link(&tail.chain, seq, &e.digest);
         stmt.execute(params![
             seq as i64,
-            e.event_id.as_slice(),
             e.ts,
             e.key_id,
             e.user_idx,
             e.action_idx,
-            e.field(0),
-            e.field(1),
-            e.field(2),
-            e.field(3),
-            e.field(4),
-            e.field(5),
-            e.field(6),
-            e.field(7),
+            e.event_id.as_slice(),
             chain.as_slice(),
+            e.fields,
         ])?;
         tail = Tail { seq, chain };
     }
+    let indexed = lookup_end(tx)?;
+    if tail.seq.saturating_sub(indexed) >= LOOKUP_LAG {
+        // One statement, in seq order: the table's pages are appended, and the user
+        // index's new entries all fall in the current epoch's subtree.
+        tx.prepare_cached(
+            "INSERT INTO audit_lookup (seq, ts, user_idx, action_idx) \
+             SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 ORDER BY seq",
+        )?
+        .execute([indexed as i64])?;
+    }
     Ok(tail)
+}
+
+/// The last seq copied into `audit_lookup` (0 when none): events after it are found by
+/// scanning `audit_events`.
+pub(crate) fn lookup_end(conn: &Connection) -> Result<u64> {
+    let end: Option<i64> = conn
+        .prepare_cached("SELECT max(seq) FROM audit_lookup")?
+        .query_row([], |r| r.get(0))?;
+    Ok(end.unwrap_or(0).max(0) as u64)
 }

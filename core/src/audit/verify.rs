@@ -74,8 +74,8 @@ struct RowPos {
     ts: i64,
     key_id: i64,
     event_id: Option<Span>,
-    fields: [Option<Span>; 8],
     chain: Option<Span>,
+    fields: Option<Span>,
 }
 
 /// Rows read from SQLite into one buffer: no allocation per row or per field.
@@ -118,8 +118,8 @@ impl Chunk {
             }
         };
         let event_id = blob(1);
-        let fields = std::array::from_fn(|i| blob(4 + i));
-        let chain = blob(12);
+        let chain = blob(4);
+        let fields = blob(5);
         let int = |i: usize| match row.get_ref(i) {
             Ok(ValueRef::Integer(v)) => Some(v),
             _ => None,
@@ -129,8 +129,8 @@ impl Chunk {
             ts: int(2).unwrap_or(i64::MIN),
             key_id: int(3).unwrap_or(-1),
             event_id,
-            fields,
             chain,
+            fields,
         });
         Ok(())
     }
@@ -164,7 +164,7 @@ fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk) -> Vec<Outcome
             event_id,
             ts: row.ts,
             key_id: row.key_id,
-            fields: std::array::from_fn(|i| chunk.bytes(row.fields[i])),
+            fields: chunk.bytes(row.fields),
         };
         // An id of the wrong length fails in open_fields before any field.
         let id: [u8; 16] = event_id.try_into().unwrap_or([0; 16]);
@@ -360,7 +360,7 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
             head_seen: false,
         };
         let mut stmt = conn.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM audit_events ORDER BY seq"
+            "SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq"
         ))?;
         let mut rows = stmt.query([])?;
         std::thread::scope(|scope| -> Result<VerifyReport> {

@@ -44,3 +44,58 @@ pub fn event(i: usize) -> NewEvent {
 pub fn raw(path: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).unwrap()
 }
+
+/// Field positions in the `fields` column (the order of `magnetar_core::audit::FIELDS`).
+pub const USER_ID: usize = 1;
+pub const RESOURCE_ID: usize = 3;
+pub const STATUS: usize = 4;
+pub const DETAILS: usize = 7;
+
+/// The sealed fields of event `seq`, split as the documented column format says: eight
+/// times (LEB128 length ‖ `nonce ‖ ciphertext ‖ tag`). Written independently of the
+/// library's codec, as an attacker would.
+pub fn read_fields(path: &Path, seq: u64) -> Vec<Vec<u8>> {
+    let blob: Vec<u8> = raw(path)
+        .query_row("SELECT fields FROM audit_events WHERE seq = ?1", [seq as i64], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut rest = blob.as_slice();
+    let mut fields = Vec::new();
+    while !rest.is_empty() {
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let b = rest[0];
+            rest = &rest[1..];
+            len |= usize::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        fields.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    assert_eq!(fields.len(), 8);
+    fields
+}
+
+/// Stores `fields` as event `seq`'s sealed fields (the inverse of [`read_fields`]).
+pub fn write_fields(path: &Path, seq: u64, fields: &[Vec<u8>]) {
+    let mut blob = Vec::new();
+    for f in fields {
+        let mut len = f.len();
+        while len >= 0x80 {
+            blob.push((len as u8 & 0x7f) | 0x80);
+            len >>= 7;
+        }
+        blob.push(len as u8);
+        blob.extend_from_slice(f);
+    }
+    raw(path)
+        .execute(
+            "UPDATE audit_events SET fields = ?1 WHERE seq = ?2",
+            rusqlite::params![blob, seq as i64],
+        )
+        .unwrap();
+}
