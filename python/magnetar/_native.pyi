@@ -207,6 +207,8 @@ class Pool:
         """A context manager giving a reader inside one read transaction (snapshot)."""
     def write(self) -> Connection:
         """A context manager giving the writer inside a BEGIN IMMEDIATE transaction."""
+    def query(self, sql: str, params: _Params = None) -> list[tuple[_SqlValue, ...]]:
+        """Runs one read-only statement on a reader (its own snapshot); returns all rows."""
     def stats(self) -> dict[str, Any]:
         """A snapshot of the pool's gauges and counters; wait times in seconds."""
     def close(self, timeout: Optional[_Seconds] = None) -> None:

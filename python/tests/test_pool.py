@@ -95,6 +95,23 @@ def test_reads_are_read_only(pool):
     assert info.value.kind == "read_only"
 
 
+def test_query_is_a_one_call_read(pool):
+    make_table(pool)
+    with pool.write() as conn:
+        conn.executemany("INSERT INTO t (i, s) VALUES (?, ?)", [(1, "a"), (2, "b"), (3, None)])
+    assert pool.query("SELECT i, s FROM t WHERE i >= ? ORDER BY i", (2,)) == [(2, "b"), (3, None)]
+    assert pool.query("SELECT s FROM t WHERE i = :i", {"i": 1}) == [("a",)]
+    assert pool.query("SELECT 1 WHERE 0") == []
+    # It runs on a reader: writes are refused and leave nothing behind.
+    with pytest.raises(magnetar.ReadOnlyDatabase):
+        pool.query("INSERT INTO t (i) VALUES (4)")
+    assert pool.query("SELECT count(*) FROM t") == [(3,)]
+    with pytest.raises(magnetar.DatabaseError, match="no such table"):
+        pool.query("SELECT * FROM missing")
+    # The reader went back to the pool each time.
+    assert pool.stats()["in_use"] == 0
+
+
 def test_read_block_is_one_snapshot(pool):
     make_table(pool)
     with pool.read() as reader:
@@ -225,6 +242,8 @@ def test_closed_pool(db_path):
     with pytest.raises(magnetar.PoolClosed, match="closed"):
         with pool.write():
             pass
+    with pytest.raises(magnetar.PoolClosed, match="closed"):
+        pool.query("SELECT 1")
     assert "closed=True" in repr(pool)
 
 
@@ -289,6 +308,7 @@ def test_queries_release_the_gil(pool):
     slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c"
     with pool.read() as conn:
         assert ticks_during(lambda: conn.execute(slow).fetchone()) >= 5
+    assert ticks_during(lambda: pool.query(slow)) >= 5
 
 
 def test_nested_write_on_one_thread_is_refused_at_once(db_path):
