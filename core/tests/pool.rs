@@ -1055,6 +1055,13 @@ fn close_and_drop_stop_the_checkpoint_thread() {
     pool.close(Duration::from_secs(5)).unwrap();
     assert!(!wal_exists(&path), "a connection is still open after close");
 
+    // A zero timeout still stops an idle checkpoint thread (it only bounds the wait for
+    // a checkpoint in progress).
+    let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+    insert_blob(&pool, 10);
+    pool.close(Duration::ZERO).unwrap();
+    assert!(!wal_exists(&path));
+
     // Counting threads needs a process where no other test runs.
     if cfg!(target_os = "linux") {
         let exe = std::env::current_exe().unwrap();

@@ -55,7 +55,7 @@ const REQUEST_STEP_DIVISOR: c_int = 4;
 /// At `threshold * CATCH_UP_FACTOR` pages the committing writer checkpoints itself.
 const CATCH_UP_FACTOR: c_int = 4;
 
-/// What the writer's WAL hook and the checkpointer thread share.
+/// What the writer's WAL hook, the checkpointer thread and the pool share.
 pub(crate) struct Signal {
     /// WAL size, in pages, from which a commit wakes the thread.
     threshold: c_int,
@@ -70,12 +70,30 @@ pub(crate) struct Signal {
     /// lock; the lock is only taken to wake the thread.
     requested: AtomicBool,
     stop: AtomicBool,
-    lock: Mutex<()>,
+    state: Mutex<State>,
+    /// Wakes the thread (a request, or stop).
     wake: Condvar,
+    /// Signalled when the thread finishes a checkpoint. Not `wake`: a request's
+    /// `notify_one` must reach the thread, not a closer waiting for it.
+    idle: Condvar,
     /// Checkpoints the thread completed.
     completed: AtomicU64,
     /// Checkpoints the writer ran itself (at `catch_up`).
     by_writer: AtomicU64,
+}
+
+/// The thread's connection and what it is doing with it.
+#[derive(Default)]
+struct State {
+    /// The thread's connection while it waits; the thread takes it out to checkpoint.
+    /// Kept here so that closing the pool closes it at once, on the closing thread,
+    /// without waiting for the checkpointer thread to be scheduled.
+    conn: Option<Connection>,
+    /// Between taking a request and putting the connection back.
+    checkpointing: bool,
+    /// `stop_until` stopped waiting for a checkpoint in progress: the thread closes the
+    /// connection itself when it exits.
+    abandoned: bool,
 }
 
 impl Signal {
@@ -89,51 +107,64 @@ impl Signal {
             next_request: AtomicI32::new(threshold),
             requested: AtomicBool::new(false),
             stop: AtomicBool::new(false),
-            lock: Mutex::new(()),
+            state: Mutex::new(State::default()),
             wake: Condvar::new(),
+            idle: Condvar::new(),
             completed: AtomicU64::new(0),
             by_writer: AtomicU64::new(0),
         }
     }
 
     /// Asks the thread for a checkpoint. Never waits for one: at most it takes the lock
-    /// (held by the thread only for its brief checks) to wake the thread.
+    /// (held only briefly, never during a checkpoint) to wake the thread.
     fn request(&self) {
         if !self.requested.swap(true, Ordering::AcqRel) {
             // Taking the lock orders this wake-up after the thread's check-then-wait,
             // so it cannot be lost.
-            let _guard = self.lock.lock();
+            let _state = self.state.lock();
             self.wake.notify_one();
         }
     }
 
     fn request_stop(&self) {
         self.stop.store(true, Ordering::Release);
-        let _guard = self.lock.lock();
+        let _state = self.state.lock();
         self.wake.notify_all();
     }
 
-    /// Blocks until a checkpoint is requested (`true`, request consumed) or the pool
-    /// stops (`false`).
-    fn next_request(&self) -> bool {
-        let mut guard = self.lock.lock();
+    /// For the thread: blocks until a checkpoint is requested, then hands over the
+    /// connection (if one is open) and marks the thread busy; `None` once the pool
+    /// stops.
+    fn next_request(&self) -> Option<Option<Connection>> {
+        let mut state = self.state.lock();
         loop {
             if self.stop.load(Ordering::Acquire) {
-                return false;
+                return None;
             }
             if self.requested.swap(false, Ordering::AcqRel) {
-                return true;
+                state.checkpointing = true;
+                return Some(state.conn.take());
             }
-            self.wake.wait(&mut guard);
+            self.wake.wait(&mut state);
         }
     }
 
-    /// Sleeps for `delay` unless the pool stops first; `false` when it stopped.
+    /// For the thread: puts the connection back after a checkpoint (`None` after an
+    /// error) and marks the thread idle.
+    fn done(&self, conn: Option<Connection>) {
+        let mut state = self.state.lock();
+        state.conn = conn;
+        state.checkpointing = false;
+        self.idle.notify_all();
+    }
+
+    /// For the thread: sleeps for `delay` unless the pool stops first; `false` when it
+    /// stopped.
     fn pause(&self, delay: Duration) -> bool {
         let deadline = Instant::now() + delay;
-        let mut guard = self.lock.lock();
+        let mut state = self.state.lock();
         while !self.stop.load(Ordering::Acquire) {
-            if self.wake.wait_until(&mut guard, deadline).timed_out() {
+            if self.wake.wait_until(&mut state, deadline).timed_out() {
                 return !self.stop.load(Ordering::Acquire);
             }
         }
@@ -238,8 +269,44 @@ impl Checkpointer {
         self.signal.by_writer.load(Ordering::Relaxed)
     }
 
-    /// Stops the thread and waits for it to exit (and close its connection).
-    pub(crate) fn stop(&self) {
+    /// Tells the thread to stop and closes its connection, on the calling thread; waits
+    /// for a checkpoint in progress until `deadline` (`None`: as long as it takes).
+    /// `false` when one was still running at `deadline`: the thread closes its
+    /// connection after it.
+    ///
+    /// An idle thread is not woken here (see [`Checkpointer::join`]): `Pool::close` then
+    /// makes no system call for it before it has drained the pool's connections.
+    pub(crate) fn stop_until(&self, deadline: Option<Instant>) -> bool {
+        // Once set, the thread takes no further request.
+        self.signal.stop.store(true, Ordering::Release);
+        let conn = {
+            let mut state = self.signal.state.lock();
+            while state.checkpointing {
+                match deadline {
+                    None => self.signal.idle.wait(&mut state),
+                    Some(deadline) => {
+                        if self
+                            .signal
+                            .idle
+                            .wait_until(&mut state, deadline)
+                            .timed_out()
+                            && state.checkpointing
+                        {
+                            state.abandoned = true;
+                            return false;
+                        }
+                    }
+                }
+            }
+            state.conn.take()
+        };
+        // Closing can take a moment; not under the lock the writer's hook takes.
+        drop(conn);
+        true
+    }
+
+    /// Wakes the thread to exit and waits for it. Call after `stop_until`.
+    pub(crate) fn join(&self) {
         self.signal.request_stop();
         let handle = self.thread.lock().take();
         if let Some(handle) = handle
@@ -248,6 +315,12 @@ impl Checkpointer {
         {
             log::warn!("magnetar pool: the checkpoint thread panicked");
         }
+    }
+
+    /// Stops the thread, closes its connection and joins it.
+    pub(crate) fn stop(&self) {
+        self.stop_until(None);
+        self.join();
     }
 }
 
@@ -266,7 +339,8 @@ struct Target {
 
 impl Target {
     fn open(&self) -> Result<Connection> {
-        // Not CREATE: the writer created the file. NO_MUTEX: only this thread uses it.
+        // Not CREATE: the writer created the file. NO_MUTEX: one thread at a time uses
+        // it (the checkpointer, or the pool closing it).
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&self.path, flags)?;
         // Only other processes can hold the locks it needs (a PASSIVE checkpoint itself
@@ -303,14 +377,40 @@ fn checkpoint(conn: &Connection) -> Result<Outcome> {
     })?)
 }
 
+/// Opens the connection if needed and checkpoints; the connection is returned unless
+/// it failed (a fresh one is opened next time).
+fn pass(conn: Option<Connection>, target: &Target) -> (Option<Connection>, Result<Outcome>) {
+    let conn = match conn {
+        Some(conn) => conn,
+        None => match target.open() {
+            Ok(conn) => conn,
+            Err(e) => return (None, Err(e)),
+        },
+    };
+    match checkpoint(&conn) {
+        Ok(outcome) => (Some(conn), Ok(outcome)),
+        Err(e) => (None, Err(e)),
+    }
+}
+
+/// Marks the thread idle when it returns, even by a panic in the middle of a pass, so
+/// that `stop_until(None)` (on drop) cannot wait forever.
+struct IdleOnExit<'a>(&'a Signal);
+
+impl Drop for IdleOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.state.lock().checkpointing = false;
+        self.0.idle.notify_all();
+    }
+}
+
 fn run(signal: &Signal, target: &Target) {
-    let mut conn: Option<Connection> = None;
+    let _idle_on_exit = IdleOnExit(signal);
     let mut failures: u32 = 0;
-    while signal.next_request() {
-        let result = match &conn {
-            Some(c) => checkpoint(c),
-            None => target.open().and_then(|c| checkpoint(conn.insert(c))),
-        };
+    while let Some(conn) = signal.next_request() {
+        let (conn, result) = pass(conn, target);
+        // Back in the shared state (or closed, after an error) before anyone is told.
+        signal.done(conn);
         match result {
             Ok(outcome) => {
                 signal.completed.fetch_add(1, Ordering::Relaxed);
@@ -331,10 +431,9 @@ fn run(signal: &Signal, target: &Target) {
                 );
             }
             Err(e) => {
-                // Start again from a fresh connection, after a delay that grows with
+                // Retry from a fresh connection, after a delay that grows with
                 // consecutive failures; the WAL is still past the threshold, so retry
                 // even if no commit asks again.
-                conn = None;
                 failures = failures.saturating_add(1);
                 let delay = RETRY_FIRST
                     .saturating_mul(1 << (failures - 1).min(16))
@@ -351,7 +450,17 @@ fn run(signal: &Signal, target: &Target) {
             }
         }
     }
-    // The connection closes here, on this thread, before `stop` returns.
+    // The connection is left to `stop_until`, which closes it on the closing thread
+    // before the pool's connections (closing both at once, neither would remove the
+    // WAL), unless it stopped waiting for this thread's checkpoint.
+    let conn = {
+        let mut state = signal.state.lock();
+        if state.abandoned {
+            state.conn.take()
+        } else {
+            None
+        }
+    };
     drop(conn);
 }
 
@@ -389,13 +498,30 @@ mod tests {
     }
 
     #[test]
+    fn an_idle_thread_stops_whatever_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("idle.db");
+        let checkpointer = Checkpointer::start(&path, &PoolConfig::default(), 10).unwrap();
+        // Past its deadline, but no checkpoint is in progress: nothing to wait for.
+        assert!(checkpointer.stop_until(Some(Instant::now())));
+        checkpointer.join();
+        assert!(checkpointer.thread.lock().is_none(), "joined");
+        assert!(
+            checkpointer.stop_until(Some(Instant::now())),
+            "twice is harmless"
+        );
+        checkpointer.join();
+    }
+
+    #[test]
     fn requests_coalesce_and_stop_wakes_the_thread() {
         let signal = Signal::new(1);
         signal.request();
         signal.request();
-        assert!(signal.next_request());
+        assert!(matches!(signal.next_request(), Some(None)));
+        signal.done(None);
         signal.request_stop();
-        assert!(!signal.next_request());
+        assert!(signal.next_request().is_none());
         assert!(!signal.pause(Duration::from_secs(60)));
     }
 }

@@ -337,33 +337,55 @@ impl Pool {
     /// `PoolClosed`), closes idle connections, and waits up to `timeout` for the ones in
     /// use to come back (they are closed as they return).
     ///
-    /// The background checkpoint thread, if any, is stopped and joined first (a
-    /// checkpoint in progress finishes), so its connection is closed before the pool's.
+    /// The background checkpoint thread, if any, is stopped and joined; its connection is
+    /// closed first, so that the last connection to close can checkpoint and remove the
+    /// WAL. A checkpoint in progress is waited for within `timeout` too; if it outlasts
+    /// it, `close` reports `PoolTimeout` (the thread exits after that checkpoint and is
+    /// joined when the last handle drops).
     ///
     /// Returns `PoolTimeout` naming how many were still in use when `timeout` ran out;
     /// the pool is closed either way. Closing twice is harmless.
     pub fn close(&self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
+        let deadline = started + timeout;
         self.inner.closed.store(true, Ordering::Release);
-        // First, so that its connection is closed before the pool's: two connections
-        // closing at the same time each see the other and neither removes the WAL.
-        if let Some(checkpointer) = &self.inner.checkpointer {
-            checkpointer.stop();
-        }
+        // Its connection first, closed right here, before the pool's: two connections
+        // closing at the same time each see the other, and neither checkpoints and
+        // removes the WAL. A checkpoint in progress is waited for within `timeout`.
+        let checkpointer_running = self
+            .inner
+            .checkpointer
+            .as_ref()
+            .is_some_and(|c| !c.stop_until(Some(deadline)));
         SHARED.lock().retain(|_, weak| {
             weak.upgrade()
                 .is_some_and(|inner| !Arc::ptr_eq(&inner, &self.inner))
         });
         self.inner.writer.shut();
         self.inner.readers.shut();
-        let deadline = started + timeout;
         let still_out = self.inner.writer.drain(deadline) + self.inner.readers.drain(deadline);
+        if let Some(checkpointer) = &self.inner.checkpointer
+            && !checkpointer_running
+        {
+            // Stopped and idle: it exits as soon as it runs.
+            checkpointer.join();
+        }
         if still_out > 0 {
             return Err(Error::PoolTimeout {
                 waited: started.elapsed(),
                 what: format!(
                     "{still_out} connection(s) still in use to be returned while closing {} \
                      (they will be closed when returned)",
+                    self.inner.path.display()
+                ),
+            });
+        }
+        if checkpointer_running {
+            return Err(Error::PoolTimeout {
+                waited: started.elapsed(),
+                what: format!(
+                    "the checkpoint thread of the pool for {} to finish its checkpoint \
+                     (it stops after it, and is joined when the pool is dropped)",
                     self.inner.path.display()
                 ),
             });
