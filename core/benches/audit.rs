@@ -21,7 +21,7 @@ use magnetar_core::audit::cipher::FieldCipher;
 use magnetar_core::audit::{
     AuditConfig, AuditKey, AuditLog, BatchConfig, Filter, NewEvent, Order, WriteMode,
 };
-use magnetar_core::pool::{Pool, PoolConfig};
+use magnetar_core::pool::{Checkpoint, Pool, PoolConfig};
 
 const BIG: usize = 1_000_000;
 const USERS: usize = 10_000;
@@ -57,13 +57,21 @@ fn key() -> AuditKey {
 /// A pool whose connections keep a 64 MiB page cache (SQLite's default is 2 MiB): large
 /// batches and the random-order blind-index B-tree otherwise spill and re-read pages.
 /// This is the configuration docs/bench/audit.md recommends for busy audit logs.
-/// `AUDIT_BENCH_WAL_AUTOCHECKPOINT=N` also sets `PRAGMA wal_autocheckpoint = N` (pages;
-/// SQLite's default is 1000), to measure what checkpointing costs the write paths.
+/// `AUDIT_BENCH_WAL_AUTOCHECKPOINT=N` switches the pool to `Checkpoint::OnCommit` and
+/// sets `PRAGMA wal_autocheckpoint = N` (pages; 0 disables automatic checkpoints), to
+/// measure what checkpointing costs the write paths; without it the pool checkpoints in
+/// the background (the default).
 fn open(path: &Path, mode: WriteMode) -> AuditLog {
     let checkpoint: Option<u32> = std::env::var("AUDIT_BENCH_WAL_AUTOCHECKPOINT")
         .ok()
         .and_then(|v| v.parse().ok());
     let config = PoolConfig {
+        // The init hook's `wal_autocheckpoint` only holds in OnCommit mode (Background
+        // mode replaces it with the pool's WAL hook).
+        checkpoint: match checkpoint {
+            Some(_) => Checkpoint::OnCommit { pages: 1000 },
+            None => Checkpoint::default(),
+        },
         init: Some(Arc::new(move |conn: &rusqlite::Connection, _| {
             conn.execute_batch("PRAGMA cache_size = -65536")?;
             if let Some(pages) = checkpoint {

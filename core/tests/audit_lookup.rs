@@ -177,8 +177,11 @@ fn editing_the_lookup_table_only_hides_rows_it_cannot_forge_them() {
             r.get(0)
         })
         .unwrap();
-    conn.execute("UPDATE audit_lookup SET user_idx = ?1 WHERE seq = 3", [user0])
-        .unwrap();
+    conn.execute(
+        "UPDATE audit_lookup SET user_idx = ?1 WHERE seq = 3",
+        [user0],
+    )
+    .unwrap();
     drop(conn);
     let rows = log.query(&Filter::user("user-0")).unwrap();
     assert!(rows.iter().all(|e| e.user_id.as_deref() == Some("user-0")));

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use magnetar_core::clock::ManualClock;
-use magnetar_core::pool::{Migrations, Pool, PoolConfig, Role};
+use magnetar_core::pool::{Checkpoint, Migrations, Pool, PoolConfig, Role};
 use magnetar_core::{Error, ErrorKind};
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -749,4 +749,409 @@ fn every_connection_gets_the_pragmas() {
     assert!(pragma(&r, "foreign_keys").contains('1'));
     assert!(pragma(&r, "query_only").contains('1'));
     assert!(pragma(&r, "busy_timeout").contains("5000"));
+}
+
+// --- WAL checkpoints -------------------------------------------------------------------
+
+/// Bytes of one WAL frame with SQLite's default 4 KiB pages (24-byte frame header).
+const WAL_FRAME: u64 = 4096 + 24;
+
+fn wal_frames(path: &Path) -> u64 {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(&wal).map_or(0, |m| m.len().saturating_sub(32) / WAL_FRAME)
+}
+
+fn wal_exists(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    Path::new(&wal).exists()
+}
+
+/// Polls `done` every few milliseconds until it holds; fails after a generous deadline
+/// (this is about eventually, not about speed).
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn insert_blob(pool: &Pool, bytes: usize) {
+    pool.write(|tx| {
+        tx.execute("INSERT INTO t (v) VALUES (?1)", ["x".repeat(bytes)])?;
+        Ok(())
+    })
+    .unwrap();
+}
+
+fn pragma_i64(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn background_checkpoints_copy_the_wal_into_the_database() {
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(
+        &path,
+        PoolConfig {
+            checkpoint: Checkpoint::Background { pages: 100 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    create_table(&pool);
+    let db_before = std::fs::metadata(&path).unwrap().len();
+    // Stop at the commit that takes the WAL to the threshold: that one wakes the thread
+    // and nothing is written while it checkpoints, so it copies the whole WAL.
+    let mut rows = 0;
+    while wal_frames(&path) < 100 {
+        insert_blob(&pool, 3000);
+        rows += 1;
+    }
+    eventually("the background thread checkpoints", || {
+        pool.stats().checkpoints >= 1
+    });
+    // The rows are now in the database file itself, copied there by the thread: no
+    // commit checkpointed.
+    let db_after = std::fs::metadata(&path).unwrap().len();
+    assert!(
+        db_after >= db_before + rows * 3000,
+        "{db_before} -> {db_after} bytes for {rows} rows"
+    );
+    assert_eq!(pool.stats().writer_checkpoints, 0);
+    assert_eq!(count(&pool), rows as i64);
+    // The next write transaction restarts the WAL from its beginning (the file is reused,
+    // not truncated): a checkpoint now finds only that transaction's pages.
+    insert_blob(&pool, 10);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let (log, done): (i64, i64) = raw
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert!(log < 10, "{log} pages in the WAL after the restart");
+    assert_eq!(log, done);
+}
+
+#[test]
+fn sustained_writes_keep_the_wal_bounded() {
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(
+        &path,
+        PoolConfig {
+            checkpoint: Checkpoint::Background { pages: 16 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    create_table(&pool);
+    let commits = 3000;
+    for _ in 0..commits {
+        insert_blob(&pool, 100);
+    }
+    let stats = pool.stats();
+    // Each commit appends at least one frame: without checkpoints that complete (and
+    // restart the WAL), it would hold at least `commits` frames.
+    let frames = wal_frames(&path);
+    assert!(
+        frames < commits / 2,
+        "the WAL grew to {frames} frames over {commits} commits ({stats:?})"
+    );
+    assert!(
+        stats.checkpoints + stats.writer_checkpoints >= 1,
+        "{stats:?}"
+    );
+    assert_eq!(count(&pool), commits as i64);
+}
+
+#[test]
+fn concurrent_writes_and_reads_with_background_checkpoints_stay_intact() {
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(
+        &path,
+        PoolConfig {
+            max_readers: 4,
+            checkpoint: Checkpoint::Background { pages: 8 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    create_table(&pool);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                for i in 0..300 {
+                    pool.write(|tx| {
+                        tx.execute(
+                            "INSERT INTO t (id, v) VALUES (?1, ?2)",
+                            rusqlite::params![w * 1000 + i, format!("{w}-{i}-{}", "y".repeat(200))],
+                        )?;
+                        Ok(())
+                    })
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let pool = pool.clone();
+            thread::spawn(move || {
+                let mut last = 0;
+                while last < 1200 {
+                    // Within one snapshot, the count and the rows agree.
+                    let (n, rows): (i64, i64) = pool
+                        .read(|c| {
+                            let n = c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?;
+                            let rows = c.query_row(
+                                "SELECT count(*) FROM t WHERE v LIKE (id / 1000) || '-' || (id % 1000) || '-%'",
+                                [],
+                                |r| r.get(0),
+                            )?;
+                            Ok((n, rows))
+                        })
+                        .unwrap();
+                    assert_eq!(n, rows);
+                    assert!(n >= last, "a later snapshot saw fewer rows");
+                    last = n;
+                }
+            })
+        })
+        .collect();
+    for t in writers.into_iter().chain(readers) {
+        t.join().unwrap();
+    }
+    eventually("the background thread checkpoints", || {
+        pool.stats().checkpoints >= 1
+    });
+    assert_eq!(count(&pool), 1200);
+    let check: String = pool
+        .read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(check, "ok");
+    pool.close(Duration::from_secs(5)).unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(pragma_i64(&raw, "SELECT count(*) FROM t"), 1200);
+    let check: String = raw
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn on_commit_checkpoints_inside_commits() {
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(
+        &path,
+        PoolConfig {
+            checkpoint: Checkpoint::OnCommit { pages: 50 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    create_table(&pool);
+    assert_eq!(
+        pragma_i64(&pool.writer().unwrap(), "PRAGMA wal_autocheckpoint"),
+        50
+    );
+    for _ in 0..200 {
+        insert_blob(&pool, 3000);
+    }
+    // SQLite checkpointed inside the commits: the rows are in the database file as soon
+    // as the last commit that crossed 50 pages returned, and the WAL was restarted.
+    assert!(std::fs::metadata(&path).unwrap().len() >= 150 * 3000);
+    assert!(wal_frames(&path) < 200);
+    let stats = pool.stats();
+    assert_eq!((stats.checkpoints, stats.writer_checkpoints), (0, 0));
+    assert_eq!(count(&pool), 200);
+}
+
+#[test]
+fn the_init_hook_overrides_wal_autocheckpoint_only_in_on_commit_mode() {
+    let init: magnetar_core::pool::ConnectionInit = Arc::new(|conn, _| {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 7")?;
+        Ok(())
+    });
+    for (checkpoint, expected) in [
+        // The pool's setting, then the host's.
+        (Checkpoint::OnCommit { pages: 50 }, 7),
+        // The pool's WAL hook replaced SQLite's automatic checkpoint after the init hook.
+        (Checkpoint::Background { pages: 50 }, 0),
+    ] {
+        let (_dir, path) = temp_db();
+        let pool = Pool::open(
+            &path,
+            PoolConfig {
+                checkpoint,
+                init: Some(init.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let w = pool.writer().unwrap();
+        assert_eq!(
+            pragma_i64(&w, "PRAGMA wal_autocheckpoint"),
+            expected,
+            "{checkpoint:?}"
+        );
+    }
+    // Without an init hook, OnCommit sets the configured size.
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+    assert_eq!(
+        pragma_i64(&pool.writer().unwrap(), "PRAGMA wal_autocheckpoint"),
+        0,
+        "Background is the default"
+    );
+}
+
+#[test]
+fn a_zero_checkpoint_size_is_refused() {
+    for checkpoint in [
+        Checkpoint::Background { pages: 0 },
+        Checkpoint::OnCommit { pages: 0 },
+    ] {
+        let (_dir, path) = temp_db();
+        let err = Pool::open(
+            &path,
+            PoolConfig {
+                checkpoint,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        assert!(err.to_string().contains("checkpoint"), "{err}");
+        assert!(!path.exists());
+    }
+}
+
+#[test]
+fn close_and_drop_stop_the_checkpoint_thread() {
+    // Portable part: once close returns, every connection is closed, the checkpoint
+    // thread's included, so the last one to close removed the WAL.
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(
+        &path,
+        PoolConfig {
+            checkpoint: Checkpoint::Background { pages: 10 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    create_table(&pool);
+    for _ in 0..40 {
+        insert_blob(&pool, 3000);
+    }
+    eventually("the background thread checkpoints", || {
+        pool.stats().checkpoints >= 1
+    });
+    pool.close(Duration::from_secs(5)).unwrap();
+    assert!(!wal_exists(&path), "a connection is still open after close");
+
+    // A zero timeout still stops an idle checkpoint thread (it only bounds the wait for
+    // a checkpoint in progress).
+    let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+    insert_blob(&pool, 10);
+    pool.close(Duration::ZERO).unwrap();
+    assert!(!wal_exists(&path));
+
+    // Counting threads needs a process where no other test runs.
+    if cfg!(target_os = "linux") {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "checkpoint_threads_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && text.contains("1 passed"), "{text}");
+    }
+}
+
+/// Threads of this process named like the checkpointer (Linux truncates names to 15
+/// bytes).
+fn checkpoint_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == "magnetar-checkp")
+        .count()
+}
+
+/// A thread leaves /proc shortly after `join` returns: poll briefly.
+fn assert_checkpoint_threads(expected: usize) {
+    eventually(&format!("{expected} checkpoint thread(s) exist"), || {
+        checkpoint_threads() == expected
+    });
+}
+
+#[test]
+#[ignore = "run by close_and_drop_stop_the_checkpoint_thread in a process of its own"]
+fn checkpoint_threads_child() {
+    assert_checkpoint_threads(0);
+    let (_dir, path) = temp_db();
+
+    // OnCommit: no thread.
+    let pool = Pool::open(
+        &path,
+        PoolConfig {
+            checkpoint: Checkpoint::OnCommit { pages: 10 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    create_table(&pool);
+    for _ in 0..40 {
+        insert_blob(&pool, 3000);
+    }
+    assert_eq!(checkpoint_threads(), 0);
+    pool.close(Duration::from_secs(5)).unwrap();
+
+    // Background: one thread per pool, joined by close (which returns promptly).
+    let background = PoolConfig {
+        checkpoint: Checkpoint::Background { pages: 10 },
+        ..Default::default()
+    };
+    let pool = Pool::open(&path, background.clone()).unwrap();
+    // The thread names itself once it runs.
+    assert_checkpoint_threads(1);
+    for _ in 0..40 {
+        insert_blob(&pool, 3000);
+    }
+    let started = std::time::Instant::now();
+    pool.close(Duration::from_secs(5)).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_checkpoint_threads(0);
+    drop(pool);
+
+    // Dropping the last handle (no close) joins it too: the thread does not keep the
+    // pool alive.
+    let pool = Pool::open(&path, background.clone()).unwrap();
+    let other = pool.clone();
+    insert_blob(&other, 10);
+    assert_checkpoint_threads(1);
+    drop(pool);
+    assert_eq!(checkpoint_threads(), 1, "a handle is still alive");
+    drop(other);
+    assert_checkpoint_threads(0);
+    assert!(!wal_exists(&path));
+
+    // The same through the process-wide registry.
+    let shared = Pool::shared(&path, background).unwrap();
+    assert_checkpoint_threads(1);
+    drop(shared);
+    assert_checkpoint_threads(0);
 }

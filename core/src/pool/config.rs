@@ -57,6 +57,72 @@ impl Synchronous {
     }
 }
 
+/// When the WAL is copied back into the database file.
+///
+/// In WAL mode a commit appends the pages it changed to the `-wal` file; a *checkpoint*
+/// copies them back into the database file (fsyncing the WAL first and the database file
+/// after) so that the WAL can be reused from its start. SQLite's own behaviour runs the
+/// checkpoint inside the COMMIT that takes the WAL past a size, so that one caller waits
+/// for it; [`Checkpoint::Background`] (the default) moves it to a thread of the pool.
+///
+/// Durability is the same in both modes. With [`Synchronous::Normal`] the WAL is
+/// fsynced only at checkpoints (whichever thread runs them), so the last commits before
+/// a power loss may be lost in either mode, and a process crash loses nothing; with
+/// [`Synchronous::Full`] the WAL is fsynced at every commit in either mode. A checkpoint
+/// never makes data visible or invisible: readers see the same rows before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// SQLite's own behaviour: the commit that takes the WAL past `pages` pages
+    /// checkpoints it, inside that COMMIT (the caller waits, fsyncs included).
+    ///
+    /// The pool sets `PRAGMA wal_autocheckpoint = pages` on the writer *before* the
+    /// host's [`PoolConfig::init`] hook, so the hook may still override it (0 disables
+    /// automatic checkpoints; the WAL then grows until the host checkpoints).
+    OnCommit {
+        /// WAL size, in pages, that triggers a checkpoint (SQLite's default is 1000).
+        pages: u32,
+    },
+    /// A background thread of the pool runs `PRAGMA wal_checkpoint(PASSIVE)` once the
+    /// WAL reaches `pages` pages; commits never wait for it. (default, pages = 1000)
+    ///
+    /// The WAL restarts from its beginning only after a *complete* checkpoint, which a
+    /// thread running beside a writer that never pauses cannot achieve. So that the WAL
+    /// stays bounded under sustained writes, a commit that leaves it at `4 * pages` pages
+    /// or more checkpoints the rest itself, like `OnCommit` would (but only the pages
+    /// written since the thread's last pass); [`super::PoolStats::writer_checkpoints`]
+    /// counts those. Expect the `-wal` file to reach about `4 * pages` pages (16 MiB
+    /// with the defaults and 4 KiB pages) where `OnCommit` keeps it near `pages`.
+    ///
+    /// The pool installs a WAL hook on the writer *after* the host's
+    /// [`PoolConfig::init`] hook, which replaces SQLite's automatic checkpoint: a
+    /// `wal_autocheckpoint` set by the init hook has no effect in this mode, and setting
+    /// `PRAGMA wal_autocheckpoint` (or another WAL hook) on the writer later would
+    /// replace the pool's hook and stop the background checkpoints. The thread
+    /// (`magnetar-checkpoint`) keeps its own connection to the file, which does not count
+    /// in [`super::PoolStats`]' connections and does not run the init hook; a failed
+    /// checkpoint is logged (`log::warn!`) and retried, never reported to a writer.
+    /// [`super::PoolStats::checkpoints`] counts the checkpoints it ran.
+    Background {
+        /// WAL size, in pages, from which a commit wakes the checkpointer.
+        pages: u32,
+    },
+}
+
+impl Default for Checkpoint {
+    fn default() -> Self {
+        Checkpoint::Background { pages: 1000 }
+    }
+}
+
+impl Checkpoint {
+    /// The WAL size, in pages, that triggers a checkpoint.
+    pub fn pages(self) -> u32 {
+        match self {
+            Checkpoint::OnCommit { pages } | Checkpoint::Background { pages } => pages,
+        }
+    }
+}
+
 /// A host-supplied hook run on every new connection, after Magnetar's pragmas.
 ///
 /// Typical uses: registering SQL functions, setting `cache_size`, attaching databases.
@@ -93,6 +159,10 @@ pub struct PoolConfig {
     pub busy_timeout: Duration,
     /// `PRAGMA synchronous` (default `Normal`); see [`Synchronous`].
     pub synchronous: Synchronous,
+    /// When the WAL is checkpointed (default `Background { pages: 1000 }`: by a thread of
+    /// the pool, so no commit waits for it); see [`Checkpoint`] for both modes, the
+    /// durability (unchanged) and how this interacts with the `init` hook.
+    pub checkpoint: Checkpoint,
     /// Source of time for lifetimes, idle and health-check thresholds (default: the
     /// system clock). Waiting for a connection always uses real time.
     pub clock: SharedClock,
@@ -113,6 +183,7 @@ impl Default for PoolConfig {
             leak_threshold: None,
             busy_timeout: Duration::from_secs(5),
             synchronous: Synchronous::Normal,
+            checkpoint: Checkpoint::default(),
             clock: system_clock(),
             init: None,
         }
@@ -132,6 +203,7 @@ impl fmt::Debug for PoolConfig {
             .field("leak_threshold", &self.leak_threshold)
             .field("busy_timeout", &self.busy_timeout)
             .field("synchronous", &self.synchronous)
+            .field("checkpoint", &self.checkpoint)
             .field("init", &self.init.as_ref().map(|_| "<hook>"))
             .finish()
     }
@@ -185,6 +257,15 @@ impl PoolConfig {
         if self.health_check_sql.trim().is_empty() {
             return bad("health_check_sql must not be empty".into());
         }
+        let pages = self.checkpoint.pages();
+        // SQLite counts WAL pages in a C int.
+        if pages == 0 || pages > i32::MAX as u32 {
+            return bad(format!(
+                "checkpoint pages must be between 1 and {}, got {pages} (in {:?})",
+                i32::MAX,
+                self.checkpoint
+            ));
+        }
         Ok(())
     }
 }
@@ -199,6 +280,7 @@ mod tests {
         c.validate().unwrap();
         assert_eq!(c.max_readers, 5);
         assert_eq!(c.max_lifetime, Some(Duration::from_secs(3600)));
+        assert_eq!(c.checkpoint, Checkpoint::Background { pages: 1000 });
     }
 
     #[test]
@@ -259,6 +341,27 @@ mod tests {
                     ..Default::default()
                 },
                 "health_check_sql",
+            ),
+            (
+                PoolConfig {
+                    checkpoint: Checkpoint::Background { pages: 0 },
+                    ..Default::default()
+                },
+                "checkpoint",
+            ),
+            (
+                PoolConfig {
+                    checkpoint: Checkpoint::OnCommit { pages: 0 },
+                    ..Default::default()
+                },
+                "checkpoint",
+            ),
+            (
+                PoolConfig {
+                    checkpoint: Checkpoint::OnCommit { pages: u32::MAX },
+                    ..Default::default()
+                },
+                "checkpoint",
             ),
         ];
         for (config, knob) in cases {

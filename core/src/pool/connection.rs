@@ -1,11 +1,13 @@
 //! Opening one pooled connection: path checks and the pragmas every connection gets.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::config::{PoolConfig, Role};
+use super::checkpoint::Signal;
+use super::config::{Checkpoint, PoolConfig, Role};
 use crate::error::{Error, Result};
 
 /// A connection as the pool keeps it: the handle plus the times that decide recycling.
@@ -72,7 +74,17 @@ pub(crate) fn canonical_key(absolute: &Path) -> Result<PathBuf> {
 }
 
 /// Opens one connection for `role` with every pragma applied, then the host's init hook.
-pub(crate) fn open(path: &Path, role: Role, config: &PoolConfig) -> Result<Slot> {
+///
+/// With `checkpoints` (the pool's background checkpointer), the writer then gets the WAL
+/// hook that wakes it. It is installed after the init hook so that it wins over a
+/// `wal_autocheckpoint` set there (which would replace it: that pragma is itself a WAL
+/// hook); in `OnCommit` mode the pragma is set before the init hook, so the host's wins.
+pub(crate) fn open(
+    path: &Path,
+    role: Role,
+    config: &PoolConfig,
+    checkpoints: Option<&Arc<Signal>>,
+) -> Result<Slot> {
     // NO_MUTEX: a pooled connection is used by one thread at a time (the pool hands it
     // out exclusively), so SQLite's per-connection mutex would be pure overhead.
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -80,10 +92,16 @@ pub(crate) fn open(path: &Path, role: Role, config: &PoolConfig) -> Result<Slot>
         // Only the writer may create the file; readers open after it exists.
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| with_path(e.into(), path))?;
+    let mut conn =
+        Connection::open_with_flags(path, flags).map_err(|e| with_path(e.into(), path))?;
     configure(&conn, role, config).map_err(|e| with_path(e, path))?;
     if let Some(init) = &config.init {
         init(&conn, role)?;
+    }
+    if role == Role::Writer
+        && let Some(signal) = checkpoints
+    {
+        signal.install(&mut conn).map_err(|e| with_path(e, path))?;
     }
     let now = config.clock.now();
     Ok(Slot {
@@ -119,6 +137,12 @@ fn configure(conn: &Connection, role: Role, config: &PoolConfig) -> Result<()> {
                 "the database could not be switched to WAL mode (journal_mode is {mode:?}); \
                  is it on a filesystem without shared-memory support?"
             )));
+        }
+        // SQLite's automatic checkpoint, inside the commit that takes the WAL past
+        // `pages`. Before the init hook, so a host may still change it. (In Background
+        // mode a WAL hook replaces it after the init hook; see `open`.)
+        if let Checkpoint::OnCommit { pages } = config.checkpoint {
+            conn.pragma_update(None, "wal_autocheckpoint", pages)?;
         }
     }
     // Enforce declared foreign keys; SQLite leaves them off by default for compatibility.

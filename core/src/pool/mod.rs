@@ -20,6 +20,11 @@
 //!   itself, so it is refused at once with `InvalidInput`.
 //! - [`Pool::shared`] returns the process-wide pool for a file, so two components never
 //!   open competing writers on the same database.
+//! - Checkpoints (copying the WAL back into the database file, with two fsyncs) run on a
+//!   thread of the pool by default ([`Checkpoint::Background`]) instead of inside the
+//!   commit that crosses SQLite's `wal_autocheckpoint` size, so commits do not wait for
+//!   them; [`Checkpoint::OnCommit`] keeps SQLite's behaviour. Durability is the same in
+//!   both modes. [`Pool::close`] and dropping the last handle stop and join that thread.
 //!
 //! ```no_run
 //! # fn main() -> magnetar_core::Result<()> {
@@ -34,6 +39,7 @@
 //! # Ok(()) }
 //! ```
 
+mod checkpoint;
 mod config;
 mod connection;
 mod migrate;
@@ -54,13 +60,14 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use rusqlite::Connection;
 
-pub use config::{ConnectionInit, PoolConfig, Role, Synchronous};
+pub use config::{Checkpoint, ConnectionInit, PoolConfig, Role, Synchronous};
 pub use migrate::{MigrationOutcome, Migrations};
 pub use statement::{Params, QueryResult, Value};
 pub use stats::PoolStats;
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
+use checkpoint::Checkpointer;
 use connection::Slot;
 use side::{Env, Side};
 
@@ -82,6 +89,9 @@ struct Inner {
     /// that thread could only wait for itself until `acquire_timeout`, so it is refused
     /// at once instead.
     writer_holder: Mutex<Option<ThreadId>>,
+    /// The background checkpoint thread (`Checkpoint::Background` only). It holds no
+    /// reference to `Inner`, so dropping the last `Pool` drops this, which joins it.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Inner {
@@ -91,6 +101,16 @@ impl Inner {
             config: &self.config,
             counters: &self.counters,
             closed: &self.closed,
+            checkpoints: self.checkpointer.as_ref().map(Checkpointer::signal),
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Before the fields drop (the connections close): see `Pool::close`.
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.stop();
         }
     }
 }
@@ -120,12 +140,17 @@ impl Pool {
     pub fn open(path: impl AsRef<Path>, config: PoolConfig) -> Result<Pool> {
         config.validate()?;
         let path = connection::check_path(path.as_ref())?;
+        let checkpointer = match config.checkpoint {
+            Checkpoint::Background { pages } => Some(Checkpointer::start(&path, &config, pages)?),
+            Checkpoint::OnCommit { .. } => None,
+        };
         let inner = Arc::new(Inner {
             writer: Side::new(Role::Writer, 1),
             readers: Side::new(Role::Reader, config.max_readers),
             counters: stats::Counters::default(),
             closed: AtomicBool::new(false),
             writer_holder: Mutex::new(None),
+            checkpointer,
             path,
             config,
         });
@@ -300,6 +325,10 @@ impl Pool {
         self.inner.writer.snapshot(&env, &mut stats, &mut waits);
         self.inner.readers.snapshot(&env, &mut stats, &mut waits);
         self.inner.counters.fill(&mut stats);
+        if let Some(checkpointer) = &self.inner.checkpointer {
+            stats.checkpoints = checkpointer.completed();
+            stats.writer_checkpoints = checkpointer.by_writer();
+        }
         stats::fill_percentiles(&mut stats, waits);
         stats
     }
@@ -308,25 +337,55 @@ impl Pool {
     /// `PoolClosed`), closes idle connections, and waits up to `timeout` for the ones in
     /// use to come back (they are closed as they return).
     ///
+    /// The background checkpoint thread, if any, is stopped and joined; its connection is
+    /// closed first, so that the last connection to close can checkpoint and remove the
+    /// WAL. A checkpoint in progress is waited for within `timeout` too; if it outlasts
+    /// it, `close` reports `PoolTimeout` (the thread exits after that checkpoint and is
+    /// joined when the last handle drops).
+    ///
     /// Returns `PoolTimeout` naming how many were still in use when `timeout` ran out;
     /// the pool is closed either way. Closing twice is harmless.
     pub fn close(&self, timeout: Duration) -> Result<()> {
         let started = Instant::now();
+        let deadline = started + timeout;
         self.inner.closed.store(true, Ordering::Release);
+        // Its connection first, closed right here, before the pool's: two connections
+        // closing at the same time each see the other, and neither checkpoints and
+        // removes the WAL. A checkpoint in progress is waited for within `timeout`.
+        let checkpointer_running = self
+            .inner
+            .checkpointer
+            .as_ref()
+            .is_some_and(|c| !c.stop_until(Some(deadline)));
         SHARED.lock().retain(|_, weak| {
             weak.upgrade()
                 .is_some_and(|inner| !Arc::ptr_eq(&inner, &self.inner))
         });
         self.inner.writer.shut();
         self.inner.readers.shut();
-        let deadline = started + timeout;
         let still_out = self.inner.writer.drain(deadline) + self.inner.readers.drain(deadline);
+        if let Some(checkpointer) = &self.inner.checkpointer
+            && !checkpointer_running
+        {
+            // Stopped and idle: it exits as soon as it runs.
+            checkpointer.join();
+        }
         if still_out > 0 {
             return Err(Error::PoolTimeout {
                 waited: started.elapsed(),
                 what: format!(
                     "{still_out} connection(s) still in use to be returned while closing {} \
                      (they will be closed when returned)",
+                    self.inner.path.display()
+                ),
+            });
+        }
+        if checkpointer_running {
+            return Err(Error::PoolTimeout {
+                waited: started.elapsed(),
+                what: format!(
+                    "the checkpoint thread of the pool for {} to finish its checkpoint \
+                     (it stops after it, and is joined when the pool is dropped)",
                     self.inner.path.display()
                 ),
             });

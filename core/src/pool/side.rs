@@ -6,11 +6,13 @@
 
 use std::panic::Location;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
+use super::checkpoint::Signal;
 use super::config::{PoolConfig, Role};
 use super::connection::{self, Slot};
 use super::stats::{Counters, PoolStats, WaitRing};
@@ -61,6 +63,8 @@ pub(crate) struct Env<'a> {
     pub(crate) config: &'a PoolConfig,
     pub(crate) counters: &'a Counters,
     pub(crate) closed: &'a AtomicBool,
+    /// The background checkpointer's signal, for the writer's WAL hook (Background mode).
+    pub(crate) checkpoints: Option<&'a Arc<Signal>>,
 }
 
 impl Side {
@@ -75,7 +79,7 @@ impl Side {
 
     /// Opens a connection now and parks it idle (pool start-up, `min_idle`).
     pub(crate) fn prefill(&self, env: &Env<'_>) -> Result<()> {
-        let slot = connection::open(env.path, self.role, env.config)?;
+        let slot = connection::open(env.path, self.role, env.config, env.checkpoints)?;
         Counters::bump(&env.counters.created);
         self.state.lock().idle.push(slot);
         Ok(())
@@ -112,7 +116,7 @@ impl Side {
             if st.idle.len() + st.out + st.opening < self.capacity {
                 st.opening += 1;
                 drop(st);
-                let opened = connection::open(env.path, self.role, env.config);
+                let opened = connection::open(env.path, self.role, env.config, env.checkpoints);
                 let mut st = self.state.lock();
                 st.opening -= 1;
                 return match opened {
@@ -229,7 +233,7 @@ impl Side {
         if too_old || idled_out {
             Counters::bump(&env.counters.recycled);
             drop(slot);
-            slot = connection::open(env.path, self.role, env.config)?;
+            slot = connection::open(env.path, self.role, env.config, env.checkpoints)?;
             Counters::bump(&env.counters.created);
         } else if now.saturating_duration_since(slot.last_used) >= env.config.health_check_after
             && !connection::is_healthy(&slot.conn, &env.config.health_check_sql)
@@ -241,7 +245,7 @@ impl Side {
             );
             Counters::bump(&env.counters.discarded);
             drop(slot);
-            slot = connection::open(env.path, self.role, env.config)?;
+            slot = connection::open(env.path, self.role, env.config, env.checkpoints)?;
             Counters::bump(&env.counters.created);
         }
         Ok(slot)

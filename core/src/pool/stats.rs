@@ -27,6 +27,14 @@ pub struct PoolStats {
     pub acquires: u64,
     /// Acquires that failed with `PoolTimeout`.
     pub acquire_timeouts: u64,
+    /// WAL checkpoints run by the pool's background checkpointer
+    /// ([`super::Checkpoint::Background`]); always 0 in `OnCommit` mode, where SQLite
+    /// checkpoints inside commits.
+    pub checkpoints: u64,
+    /// WAL checkpoints a committing writer ran itself in `Background` mode, because the
+    /// WAL reached four times its threshold (writes that never pause leave the
+    /// background checkpoints no moment to catch up; see [`super::Checkpoint`]).
+    pub writer_checkpoints: u64,
     /// Median wait for a connection, over the most recent acquires.
     #[serde(serialize_with = "as_micros")]
     pub wait_p50: Duration,

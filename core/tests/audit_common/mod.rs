@@ -56,9 +56,11 @@ pub const DETAILS: usize = 7;
 /// library's codec, as an attacker would.
 pub fn read_fields(path: &Path, seq: u64) -> Vec<Vec<u8>> {
     let blob: Vec<u8> = raw(path)
-        .query_row("SELECT fields FROM audit_events WHERE seq = ?1", [seq as i64], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT fields FROM audit_events WHERE seq = ?1",
+            [seq as i64],
+            |r| r.get(0),
+        )
         .unwrap();
     let mut rest = blob.as_slice();
     let mut fields = Vec::new();
