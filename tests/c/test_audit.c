@@ -191,11 +191,11 @@ static void test_record_query_verify(void) {
     CHECK(!report.ok && report.problem == MGN_AUDIT_TRUNCATED && report.problem_detail != NULL);
     mgn_audit_report_clear(&report);
 
-    /* A ciphertext moved from another event (same user, so it decrypts under the same
-     * key): the associated data binds it to its event, so verify reports it and queries
-     * refuse it. */
+    /* Ciphertexts moved from another event (the sealed fields of event 2 copied over
+     * event 1's; same key): the associated data binds each field to its event, so verify
+     * reports the first field and queries refuse the row. */
     CHECK_OK(mgn_pool_execute(pool,
-                              "UPDATE audit_events SET user_id = (SELECT user_id FROM "
+                              "UPDATE audit_events SET fields = (SELECT fields FROM "
                               "audit_events WHERE seq = 2) WHERE seq = 1",
                               NULL, NULL, 0, NULL));
     CHECK_OK(mgn_audit_verify(audit, &report));
@@ -205,7 +205,8 @@ static void test_record_query_verify(void) {
                 (unsigned long long)report.problem_seq,
                 report.problem_detail ? report.problem_detail : "(none)");
     }
-    CHECK(report.problem_detail != NULL && strstr(report.problem_detail, "user_id") != NULL);
+    CHECK(report.problem_detail != NULL && strstr(report.problem_detail, "field action") != NULL &&
+          strstr(report.problem_detail, "moved from another event") != NULL);
     CHECK(report.problem_event_id == NULL || strcmp(report.problem_event_id, id) == 0);
     mgn_audit_report_clear(&report);
     CHECK(report.problem_detail == NULL);
@@ -213,7 +214,7 @@ static void test_record_query_verify(void) {
     mgn_audit_report_clear(NULL);
     events = NULL;
     CHECK_STATUS(mgn_audit_query(audit, NULL, &events), MGN_TAMPERED);
-    CHECK_MESSAGE("user_id");
+    CHECK_MESSAGE("field action");
     CHECK(events == NULL);
 
     /* Deleting from the middle. */
