@@ -205,3 +205,27 @@ fn purge_removes_lookup_rows_and_queries_continue() {
     check_filters(&log);
     assert!(log.verify().unwrap().ok);
 }
+
+#[test]
+fn two_writers_on_one_file_copy_each_event_once() {
+    // Two pools stand in for two processes: each log instance only knows the lookup
+    // table's end as of its own last copy, and the copies must still neither duplicate
+    // nor skip events.
+    let (_d, path) = temp_db();
+    let (pool_a, pool_b) = (pool(&path), pool(&path));
+    let (a, b) = (open(&pool_a), open(&pool_b));
+    let total = 2 * LOOKUP_LAG as usize + 300;
+    for i in 0..total {
+        let log = if (i / 700) % 2 == 0 { &a } else { &b };
+        log.record(&event(i)).unwrap();
+    }
+    let end = lookup_end(&path);
+    assert!(end >= 2 * LOOKUP_LAG && end <= total as u64, "{end}");
+    let copied: i64 = raw(&path)
+        .query_row("SELECT count(*) FROM audit_lookup", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(copied as u64, end);
+    check_filters(&a);
+    check_filters(&b);
+    assert!(a.verify().unwrap().ok);
+}

@@ -102,6 +102,8 @@ pub(crate) struct Shared {
     pub users: BlindIndex,
     pub actions: BlindIndex,
     pub chain: Chain,
+    /// The last seq in `audit_lookup` as last read, a hint (see `store::append`).
+    pub lookup_hint: std::sync::atomic::AtomicU64,
 }
 
 /// An encrypted, tamper-evident audit log. `Send + Sync`: share it between threads by
@@ -270,6 +272,7 @@ impl AuditLog {
             keyring: RwLock::new(opened.keyring),
             secret: opened.secret,
             log_id: opened.log_id,
+            lookup_hint: Default::default(),
         });
         let (writer, batched) = match config.mode {
             WriteMode::Synchronous => (None, false),
@@ -351,10 +354,7 @@ impl AuditLog {
                 None => return Err(Error::InvalidInput("the audit log is closed".into())),
             }
         } else {
-            let shared = &self.shared;
-            shared
-                .pool
-                .write(|tx| store::append(tx, shared, std::slice::from_ref(&prepared)))?;
+            store::write(&self.shared, std::slice::from_ref(&prepared))?;
         }
         Ok(id)
     }

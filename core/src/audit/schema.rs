@@ -17,7 +17,7 @@ use crate::pool::Migrations;
 ///   [`super::codec::pack`]); `user_idx`/`action_idx` are the blind indexes.
 /// - `audit_lookup`: a copy of `(ts, user_idx, action_idx)` per event, with the indexes
 ///   queries use. It is filled in bulk, every [`LOOKUP_LAG`] events (see
-///   [`super::store::append`]), so its random-order index pages are written once per
+///   [`super::store::write`]), so its random-order index pages are written once per
 ///   few thousand events instead of once per event; queries scan the few events not yet
 ///   copied in `audit_events` directly. The user index is partitioned by
 ///   `seq >> EPOCH_BITS` so that the entries being added all land in one small subtree

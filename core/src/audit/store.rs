@@ -2,6 +2,8 @@
 //! transaction, from the tail as committed, so concurrent writers (threads, the batch
 //! writer, even another process sharing the file) always extend the same chain.
 
+use std::sync::atomic::Ordering;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Shared;
@@ -73,9 +75,25 @@ pub(crate) fn tail(conn: &Connection, shared: &Shared) -> Result<Tail> {
     })
 }
 
+/// Appends `events` in one write transaction (see [`append`]) and returns the new tail.
+pub(crate) fn write(shared: &Shared, events: &[Prepared]) -> Result<Tail> {
+    let (tail, lookup) = shared.pool.write(|tx| append(tx, shared, events))?;
+    // Only once committed: a rolled-back copy must not raise the hint.
+    if let Some(end) = lookup {
+        shared.lookup_hint.store(end, Ordering::Relaxed);
+    }
+    Ok(tail)
+}
+
 /// Appends `events` in order inside `tx`, then brings `audit_lookup` up to date if at
-/// least [`LOOKUP_LAG`] events are missing from it; returns the new tail.
-pub(crate) fn append(tx: &Connection, shared: &Shared, events: &[Prepared]) -> Result<Tail> {
+/// least [`LOOKUP_LAG`] events are missing from it. Returns the new tail and, when it
+/// read it, the end of `audit_lookup` for [`Shared::lookup_hint`].
+///
+/// The hint spares a query per transaction: it is a lower bound of the end (another
+/// process may have copied events since), or it describes rows a purge removed since;
+/// either way it says "copy" no later than the real end would, and the real end is then
+/// read inside the transaction.
+fn append(tx: &Connection, shared: &Shared, events: &[Prepared]) -> Result<(Tail, Option<u64>)> {
     let mut tail = tail(tx, shared)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_events (seq, ts, key_id, user_idx, action_idx, event_id, chain, fields) \
@@ -96,17 +114,22 @@ pub(crate) fn append(tx: &Connection, shared: &Shared, events: &[Prepared]) -> R
         ])?;
         tail = Tail { seq, chain };
     }
-    let indexed = lookup_end(tx)?;
-    if tail.seq.saturating_sub(indexed) >= LOOKUP_LAG {
-        // One statement, in seq order: the table's pages are appended, and the user
-        // index's new entries all fall in the current epoch's subtree.
-        tx.prepare_cached(
-            "INSERT INTO audit_lookup (seq, ts, user_idx, action_idx) \
-             SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 ORDER BY seq",
-        )?
-        .execute([indexed as i64])?;
+    let hint = shared.lookup_hint.load(Ordering::Relaxed);
+    if tail.seq.saturating_sub(hint) < LOOKUP_LAG {
+        return Ok((tail, None));
     }
-    Ok(tail)
+    let indexed = lookup_end(tx)?;
+    if tail.seq.saturating_sub(indexed) < LOOKUP_LAG {
+        return Ok((tail, Some(indexed)));
+    }
+    // One statement, in seq order: the table's pages are appended, and the user index's
+    // new entries all fall in the current epoch's subtree.
+    tx.prepare_cached(
+        "INSERT INTO audit_lookup (seq, ts, user_idx, action_idx) \
+         SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 ORDER BY seq",
+    )?
+    .execute([indexed as i64])?;
+    Ok((tail, Some(tail.seq)))
 }
 
 /// The last seq copied into `audit_lookup` (0 when none): events after it are found by

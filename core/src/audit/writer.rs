@@ -141,7 +141,7 @@ fn write(shared: &Shared, pending: &mut Vec<Prepared>) -> Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
-    shared.pool.write(|tx| store::append(tx, shared, pending))?;
+    store::write(shared, pending)?;
     pending.clear();
     Ok(())
 }
