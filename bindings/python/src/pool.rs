@@ -128,8 +128,13 @@ impl PyPool {
         params: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let params = params_from_py(params)?;
+        // One statement is one snapshot by itself (SQLite's implicit read transaction),
+        // so no BEGIN/ROLLBACK around it.
         let result = py
-            .detach(|| self.inner.read(|conn| statement::run(conn, &sql, &params)))
+            .detach(|| {
+                let mut conn = self.inner.reader()?;
+                statement::run(&conn, &sql, &params).inspect_err(|e| conn.note_error(e))
+            })
             .py_err()?;
         let rows = PyList::empty(py);
         for row in &result.rows {
