@@ -10,7 +10,6 @@ use magnetar_core::ErrorKind;
 use magnetar_core::audit::{
     AuditConfig, AuditKey, AuditLog, BatchConfig, Filter, NewEvent, Order, WriteMode,
 };
-use magnetar_core::clock::ManualClock;
 
 #[test]
 fn record_and_query_round_trip() {
@@ -90,16 +89,7 @@ fn empty_action_and_oversized_fields_are_rejected() {
 fn query_filters_paging_and_order() {
     let (_d, path) = temp_db();
     let pool = pool(&path);
-    let clock = ManualClock::new();
-    let log = AuditLog::open(
-        &pool,
-        key(1),
-        AuditConfig {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (log, clock) = open_with_clock(&pool);
     let mut stamps = Vec::new();
     for i in 0..30 {
         log.record(&event(i)).unwrap();
@@ -487,16 +477,7 @@ fn dropping_a_batched_log_commits_its_queue() {
 fn purge_keeps_the_rest_verifiable() {
     let (_d, path) = temp_db();
     let pool = pool(&path);
-    let clock = ManualClock::new();
-    let log = AuditLog::open(
-        &pool,
-        key(1),
-        AuditConfig {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (log, clock) = open_with_clock(&pool);
     for i in 0..20 {
         log.record(&event(i)).unwrap();
         clock.advance(Duration::from_secs(60));

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use audit_common::*;
 use magnetar_core::audit::LOOKUP_LAG;
-use magnetar_core::audit::{AuditConfig, AuditEvent, AuditLog, Filter, Order};
-use magnetar_core::clock::ManualClock;
+use magnetar_core::audit::{AuditEvent, AuditLog, Filter, Order};
 use magnetar_core::pool::Pool;
 
 /// `LOOKUP_LAG + 400` events recorded synchronously, one second apart: the first
@@ -19,16 +18,7 @@ use magnetar_core::pool::Pool;
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, Pool, AuditLog) {
     let (dir, path) = temp_db();
     let pool = pool(&path);
-    let clock = ManualClock::new();
-    let log = AuditLog::open(
-        &pool,
-        key(1),
-        AuditConfig {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (log, clock) = open_with_clock(&pool);
     for i in 0..(LOOKUP_LAG as usize + 400) {
         log.record(&event(i)).unwrap();
         clock.advance(Duration::from_secs(1));

@@ -8,23 +8,13 @@ use std::path::Path;
 use audit_common::*;
 use magnetar_core::ErrorKind;
 use magnetar_core::audit::{AuditConfig, AuditLog, Filter, Head, ProblemKind, VerifyReport};
-use magnetar_core::clock::ManualClock;
 
 /// A log of 10 events, one second apart; returns the temp dir (keep it alive), the path
 /// and the head.
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, Head) {
     let (dir, path) = temp_db();
     let pool = pool(&path);
-    let clock = ManualClock::new();
-    let log = AuditLog::open(
-        &pool,
-        key(1),
-        AuditConfig {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (log, clock) = open_with_clock(&pool);
     for i in 0..10 {
         log.record(&event(i)).unwrap();
         clock.advance(std::time::Duration::from_secs(1));

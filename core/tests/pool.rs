@@ -796,14 +796,7 @@ fn pragma_i64(conn: &rusqlite::Connection, sql: &str) -> i64 {
 #[test]
 fn background_checkpoints_copy_the_wal_into_the_database() {
     let (_dir, path) = temp_db();
-    let pool = Pool::open(
-        &path,
-        PoolConfig {
-            checkpoint: Checkpoint::Background { pages: 100 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let pool = checkpointed_pool(&path, Checkpoint::Background { pages: 100 });
     create_table(&pool);
     let db_before = std::fs::metadata(&path).unwrap().len();
     // Stop at the commit that takes the WAL to the threshold: that one wakes the thread
@@ -841,14 +834,7 @@ fn background_checkpoints_copy_the_wal_into_the_database() {
 #[test]
 fn sustained_writes_keep_the_wal_bounded() {
     let (_dir, path) = temp_db();
-    let pool = Pool::open(
-        &path,
-        PoolConfig {
-            checkpoint: Checkpoint::Background { pages: 16 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let pool = checkpointed_pool(&path, Checkpoint::Background { pages: 16 });
     create_table(&pool);
     let commits = 3000;
     for _ in 0..commits {
@@ -947,14 +933,7 @@ fn concurrent_writes_and_reads_with_background_checkpoints_stay_intact() {
 #[test]
 fn on_commit_checkpoints_inside_commits() {
     let (_dir, path) = temp_db();
-    let pool = Pool::open(
-        &path,
-        PoolConfig {
-            checkpoint: Checkpoint::OnCommit { pages: 50 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let pool = checkpointed_pool(&path, Checkpoint::OnCommit { pages: 50 });
     create_table(&pool);
     assert_eq!(
         pragma_i64(&pool.writer().unwrap(), "PRAGMA wal_autocheckpoint"),
@@ -1037,14 +1016,7 @@ fn close_and_drop_stop_the_checkpoint_thread() {
     // Portable part: once close returns, every connection is closed, the checkpoint
     // thread's included, so the last one to close removed the WAL.
     let (_dir, path) = temp_db();
-    let pool = Pool::open(
-        &path,
-        PoolConfig {
-            checkpoint: Checkpoint::Background { pages: 10 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let pool = checkpointed_pool(&path, Checkpoint::Background { pages: 10 });
     create_table(&pool);
     for _ in 0..40 {
         insert_blob(&pool, 3000);
@@ -1081,6 +1053,18 @@ fn close_and_drop_stop_the_checkpoint_thread() {
     }
 }
 
+/// A pool on `path` with default options but `checkpoint`.
+fn checkpointed_pool(path: &std::path::Path, checkpoint: Checkpoint) -> Pool {
+    Pool::open(
+        path,
+        PoolConfig {
+            checkpoint,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
 /// Threads of this process named like the checkpointer (Linux truncates names to 15
 /// bytes).
 fn checkpoint_threads() -> usize {
@@ -1105,14 +1089,7 @@ fn checkpoint_threads_child() {
     let (_dir, path) = temp_db();
 
     // OnCommit: no thread.
-    let pool = Pool::open(
-        &path,
-        PoolConfig {
-            checkpoint: Checkpoint::OnCommit { pages: 10 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let pool = checkpointed_pool(&path, Checkpoint::OnCommit { pages: 10 });
     create_table(&pool);
     for _ in 0..40 {
         insert_blob(&pool, 3000);

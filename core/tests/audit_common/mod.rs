@@ -2,8 +2,10 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, NewEvent};
+use magnetar_core::clock::ManualClock;
 use magnetar_core::pool::{Pool, PoolConfig};
 
 pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -25,6 +27,16 @@ pub fn pool(path: &Path) -> Pool {
 
 pub fn open(pool: &Pool) -> AuditLog {
     AuditLog::open(pool, key(1), AuditConfig::default()).unwrap()
+}
+
+/// A synchronous log (key 1) on a clock the test moves.
+pub fn open_with_clock(pool: &Pool) -> (AuditLog, Arc<ManualClock>) {
+    let clock = ManualClock::new();
+    let config = AuditConfig {
+        clock: Some(clock.clone()),
+        ..Default::default()
+    };
+    (AuditLog::open(pool, key(1), config).unwrap(), clock)
 }
 
 pub fn event(i: usize) -> NewEvent {
