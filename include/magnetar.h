@@ -1544,9 +1544,10 @@ mgn_status mgn_http_response_set_body(struct mgn_http_response *response,
                                       size_t len);
 
 /**
- * Records the response's `Retry-After` header value (as received, e.g. "3"); values the
- * checker cannot parse as seconds are ignored (it then uses its backoff). Only call from
- * inside the transport callback.
+ * Records the response's `Retry-After` header value as received: seconds ("3") or an
+ * HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT", taken relative to now). Other values are
+ * ignored (the checker then uses its backoff). Only call from inside the transport
+ * callback.
  *
  * Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or not UTF-8.
  */

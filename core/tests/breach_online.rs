@@ -238,6 +238,26 @@ fn long_retry_after_blocks_calls_until_due() {
 }
 
 #[test]
+fn retry_after_as_an_http_date_blocks_calls_until_due() {
+    let server = RangeServer::start(CORPUS);
+    let (checker, clock, sleeps) = checker(&server, |c| c.retries = 3);
+    let due = std::time::SystemTime::now() + Duration::from_secs(120);
+    let date: &'static str = Box::leak(httpdate::fmt_http_date(due).into_boxed_str());
+    server.script([Behavior::Status(429, Some(date))]);
+    let r = checker.check("password");
+    let reason = unknown_reason(&r.status);
+    // Whole seconds left until the date: 119 or 120 depending on when the second ticks.
+    assert!(
+        reason.contains("429") && reason.contains("Retry-After 11"),
+        "{reason}"
+    );
+    assert!(sleeps.lock().is_empty());
+    clock.advance(Duration::from_secs(121));
+    assert!(checker.check("letmein").is_breached());
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
 fn timeouts_are_unknown() {
     let server = RangeServer::start(CORPUS);
     let (checker, _, _) = checker(&server, |c| {

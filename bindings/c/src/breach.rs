@@ -363,9 +363,10 @@ pub unsafe extern "C" fn mgn_http_response_set_body(
     })
 }
 
-/// Records the response's `Retry-After` header value (as received, e.g. "3"); values the
-/// checker cannot parse as seconds are ignored (it then uses its backoff). Only call from
-/// inside the transport callback.
+/// Records the response's `Retry-After` header value as received: seconds ("3") or an
+/// HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT", taken relative to now). Other values are
+/// ignored (the checker then uses its backoff). Only call from inside the transport
+/// callback.
 ///
 /// Errors: `MGN_INVALID_ARGUMENT` if an argument is NULL or not UTF-8.
 #[unsafe(no_mangle)]
@@ -378,7 +379,7 @@ pub unsafe extern "C" fn mgn_http_response_set_retry_after(
         let response = unsafe { response_arg(response) }?;
         // SAFETY: NULL or NUL-terminated.
         let value = unsafe { str_arg(value, "value") }?;
-        response.retry_after = parse_retry_after(value);
+        response.retry_after = parse_retry_after(value, std::time::SystemTime::now());
         Ok(())
     })
 }

@@ -241,7 +241,10 @@ impl core_breach::Transport for HostTransport {
         match self.0.get(url.to_string(), headers) {
             Ok(r) => Ok(core_breach::HttpResponse {
                 status: r.status,
-                retry_after: r.retry_after.as_deref().and_then(parse_retry_after),
+                retry_after: r
+                    .retry_after
+                    .as_deref()
+                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now())),
                 body: r.body,
             }),
             Err(TransportFailure::Timeout { message }) => {

@@ -5,15 +5,14 @@
 //! The built-in [`HttpsTransport`] (feature `https`, on by default) uses ureq with rustls.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// The part of an HTTP response the breach check needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// The HTTP status code (200, 429, 503...).
     pub status: u16,
-    /// The `Retry-After` header as a delay, when the server sent one in seconds
-    /// (see [`parse_retry_after`]).
+    /// The `Retry-After` header as a delay (see [`parse_retry_after`]).
     pub retry_after: Option<Duration>,
     /// The response body (for 200: `SUFFIX:COUNT` lines).
     pub body: String,
@@ -64,14 +63,21 @@ pub trait Transport: Send + Sync {
     fn get(&self, url: &str, headers: &[(String, String)]) -> Result<HttpResponse, TransportError>;
 }
 
-/// Parses a `Retry-After` value given in seconds (what the Pwned Passwords API sends).
-/// HTTP dates are not supported and give `None` (the checker then uses its backoff).
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
+/// Parses a `Retry-After` header value (RFC 9110 §10.2.3) received at `now`: a number
+/// of seconds (what the Pwned Passwords API sends) or an HTTP date (IMF-fixdate, or the
+/// obsolete RFC 850 and asctime forms), which gives the time left until it; a date in the
+/// past gives zero. Anything else gives `None` (the checker then uses its backoff).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More than ten digits (over 300 years) is not a delay anyone means.
+        return (value.len() <= 10)
+            .then(|| value.parse::<u64>().ok())
+            .flatten()
+            .map(Duration::from_secs);
     }
-    value.parse::<u64>().ok().map(Duration::from_secs)
+    let due = httpdate::parse_http_date(value).ok()?;
+    Some(due.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Largest body accepted from the API (a padded range response is about 40 KB).
@@ -120,7 +126,7 @@ impl Transport for HttpsTransport {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let status = response.status().as_u16();
         let body = response
             .body_mut()
@@ -157,11 +163,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_seconds_only() {
-        assert_eq!(parse_retry_after(" 3 "), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("0"), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("99999999999"), None);
+    fn retry_after_in_seconds() {
+        let now = SystemTime::now();
+        assert_eq!(parse_retry_after(" 3 ", now), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("0", now), Some(Duration::ZERO));
+        for bad in ["-1", "99999999999", "", "3.5", "soon", "3 s"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date() {
+        // RFC 9110's example date, in its three accepted forms.
+        let date = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let now = date - Duration::from_secs(120);
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(form, now),
+                Some(Duration::from_secs(120)),
+                "{form}"
+            );
+        }
+        // Already due: retry at once.
+        let later = date + Duration::from_secs(5);
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", later),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 32 Nov 1994 08:49:37 GMT", now),
+            None
+        );
     }
 }
