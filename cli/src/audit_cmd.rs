@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use magnetar_core::Error;
 use magnetar_core::audit::{AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order};
+use magnetar_core::pool::Pool;
 use serde_json::json;
 
 use crate::open_existing_db;
@@ -117,7 +118,9 @@ pub enum AuditCommand {
     ///
     /// The new key comes from MAGNETAR_AUDIT_NEW_KEY, or else a new passphrase is read
     /// (prompt without echo, twice; or the next line of stdin). The old key stops
-    /// opening the log once every event is re-encrypted, unless --keep-old-key.
+    /// opening the log once every event is re-encrypted, unless --keep-old-key. If a run
+    /// was interrupted, run the same command with the same two keys again: it finds the
+    /// new key already current and finishes re-encrypting.
     RotateKey {
         #[command(flatten)]
         db: DbArg,
@@ -157,6 +160,13 @@ pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
 /// Opens the existing audit log in `path` with the key from the environment or a
 /// passphrase.
 fn open_log(path: &Path) -> Result<AuditLog, CliError> {
+    let pool = open_audit_db(path)?;
+    let key = read_key(&pool)?;
+    Ok(AuditLog::open(&pool, key, AuditConfig::default())?)
+}
+
+/// The pool of an existing database that holds an audit log.
+fn open_audit_db(path: &Path) -> Result<Pool, CliError> {
     let pool = open_existing_db(path)?;
     if !AuditLog::exists(&pool)? {
         return Err(CliError::usage(format!(
@@ -164,13 +174,34 @@ fn open_log(path: &Path) -> Result<AuditLog, CliError> {
             path.display()
         )));
     }
-    let log = if std::env::var_os(KEY_ENV).is_some() {
-        AuditLog::open(&pool, AuditKey::from_env(KEY_ENV)?, AuditConfig::default())?
-    } else {
-        let passphrase = read_secret("Audit log passphrase: ")?;
-        AuditLog::open_with_passphrase(&pool, &passphrase, AuditConfig::default())?
-    };
-    Ok(log)
+    Ok(pool)
+}
+
+/// The log's key: `MAGNETAR_AUDIT_KEY`, else a passphrase from the prompt.
+fn read_key(pool: &Pool) -> Result<AuditKey, CliError> {
+    if std::env::var_os(KEY_ENV).is_some() {
+        return Ok(AuditKey::from_env(KEY_ENV)?);
+    }
+    let passphrase = read_secret("Audit log passphrase: ")?;
+    Ok(AuditLog::key_for_passphrase(pool, &passphrase)?)
+}
+
+/// The new key for `rotate-key`: `MAGNETAR_AUDIT_NEW_KEY`, else a new passphrase (asked
+/// twice on a terminal).
+fn read_new_key(pool: &Pool) -> Result<AuditKey, CliError> {
+    if std::env::var_os(NEW_KEY_ENV).is_some() {
+        return Ok(AuditKey::from_env(NEW_KEY_ENV)?);
+    }
+    let first = read_secret("New passphrase: ")?;
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let again = read_secret("New passphrase again: ")?;
+        if *first != *again {
+            return Err(CliError::usage(
+                "the two passphrases differ; nothing changed",
+            ));
+        }
+    }
+    Ok(AuditLog::key_for_passphrase(pool, &first)?)
 }
 
 fn verify(path: &Path, head: Option<&str>) -> CmdResult {
@@ -306,23 +337,33 @@ fn head(path: &Path) -> CmdResult {
 }
 
 fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdResult {
-    let log = open_log(path)?;
-    let old_id = log.current_key_id();
-    let new_key = if std::env::var_os(NEW_KEY_ENV).is_some() {
-        AuditKey::from_env(NEW_KEY_ENV)?
-    } else {
-        let first = read_secret("New passphrase: ")?;
-        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            let again = read_secret("New passphrase again: ")?;
-            if *first != *again {
-                return Err(CliError::usage(
-                    "the two passphrases differ; nothing changed",
-                ));
+    let pool = open_audit_db(path)?;
+    let old_key = read_key(&pool)?;
+    let (log, old_id, new_id, resumed) =
+        match AuditLog::open(&pool, old_key.clone(), AuditConfig::default()) {
+            Ok(log) => {
+                let old_id = log.current_key_id();
+                let new_id = log.rotate_key(read_new_key(&pool)?)?;
+                (log, old_id, new_id, false)
             }
-        }
-        log.passphrase_key(&first)?
-    };
-    let new_id = log.rotate_key(new_key)?;
+            // The old key was already rotated away from: an interrupted run. Finish it
+            // with the new key as the current one and the old one as a previous key.
+            Err(e) if e.kind() == magnetar_core::ErrorKind::WrongKey => {
+                let config = AuditConfig {
+                    previous_keys: vec![old_key],
+                    ..AuditConfig::default()
+                };
+                let log = AuditLog::open(&pool, read_new_key(&pool)?, config).map_err(|_| e)?;
+                let new_id = log.current_key_id();
+                let Some(old_id) = log.key_ids().into_iter().find(|id| *id != new_id) else {
+                    return Err(CliError::usage(
+                        "the old and the new key are the same key; nothing to rotate",
+                    ));
+                };
+                (log, old_id, new_id, true)
+            }
+            Err(e) => return Err(e.into()),
+        };
 
     let bar = if json {
         ProgressBar::hidden()
@@ -355,9 +396,15 @@ fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdR
             "new_key_id": new_id,
             "reencrypted": reencrypted,
             "old_key_retired": !keep_old_key,
+            "resumed": resumed,
         }),
         format!(
-            "Rotated from key id {old_id} to key id {new_id}; {} {} re-encrypted.{}",
+            "{} from key id {old_id} to key id {new_id}; {} {} re-encrypted.{}",
+            if resumed {
+                "Finished the interrupted rotation"
+            } else {
+                "Rotated"
+            },
             thousands(reencrypted),
             plural(reencrypted, "event"),
             if keep_old_key {

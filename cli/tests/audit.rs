@@ -253,6 +253,45 @@ fn rotate_key_reencrypts_and_retires_the_old_key() {
 }
 
 #[test]
+fn an_interrupted_rotation_is_finished_by_running_rotate_key_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    // The new key became current, then the run stopped before re-encrypting anything.
+    {
+        let pool = Pool::open(&db, PoolConfig::default()).unwrap();
+        let log =
+            AuditLog::open(&pool, AuditKey::parse(KEY).unwrap(), AuditConfig::default()).unwrap();
+        log.rotate_key(AuditKey::parse(OTHER_KEY).unwrap()).unwrap();
+        log.close().unwrap();
+        pool.close(std::time::Duration::from_secs(5)).unwrap();
+    }
+    // Either key alone can no longer read every event.
+    assert_error_kind(&audit_json(KEY, &["verify"], &db, 2), "wrong_key");
+    assert_error_kind(&audit_json(OTHER_KEY, &["verify"], &db, 2), "invalid_key");
+
+    // The same command as before, with the same two keys, finishes the job.
+    let mut cmd = audit(KEY, &["rotate-key", "--batch", "3", "--json"], &db);
+    cmd.env("MAGNETAR_AUDIT_NEW_KEY", OTHER_KEY);
+    let out = cmd.assert().success().get_output().stdout.clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["resumed"], true, "{doc}");
+    assert_eq!(
+        (&doc["old_key_id"], &doc["new_key_id"], &doc["reencrypted"]),
+        (&Value::from(1), &Value::from(2), &Value::from(4))
+    );
+    assert_eq!(audit_json(OTHER_KEY, &["verify"], &db, 0)["checked"], 4);
+    assert_error_kind(&audit_json(KEY, &["verify"], &db, 2), "wrong_key");
+
+    // Two keys that are not this log's: the original error, nothing changed.
+    let stranger = "0f0e0d0c0b0a09080706050403020100f0e0d0c0b0a090807060504030201000";
+    let mut cmd = audit(stranger, &["rotate-key", "--json"], &db);
+    cmd.env("MAGNETAR_AUDIT_NEW_KEY", KEY);
+    let out = cmd.assert().code(2).get_output().stdout.clone();
+    assert_error_kind(&serde_json::from_slice(&out).unwrap(), "wrong_key");
+    assert_eq!(audit_json(OTHER_KEY, &["verify"], &db, 0)["checked"], 4);
+}
+
+#[test]
 fn purge_deletes_old_events_and_the_log_stays_verifiable() {
     let dir = tempfile::tempdir().unwrap();
     let db = sample_log(&dir);

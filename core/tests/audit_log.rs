@@ -266,6 +266,7 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
         head_before = log.head().unwrap();
         assert_eq!(log.rotate_key(key(2)).unwrap(), 2);
         assert_eq!(log.current_key_id(), 2);
+        assert_eq!(log.key_ids(), vec![1, 2]);
         for i in 25..30 {
             log.record(&event(i)).unwrap();
         }
@@ -315,6 +316,7 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
         },
     )
     .unwrap();
+    assert_eq!(log.key_ids(), vec![1, 2]);
     assert_eq!(
         log.retire_key(1).unwrap_err().kind(),
         ErrorKind::InvalidInput
@@ -338,6 +340,7 @@ fn rotation_keeps_old_events_readable_and_reencrypt_resumes() {
     let r = log.verify_against(&head_before).unwrap();
     assert!(r.ok && r.checked == 30, "{r:?}");
     log.retire_key(1).unwrap();
+    assert_eq!(log.key_ids(), vec![2]);
     drop(log);
     let log = AuditLog::open(&pool, key(2), AuditConfig::default()).unwrap();
     assert!(log.verify().unwrap().ok);

@@ -315,6 +315,12 @@ impl AuditLog {
         Self::open(pool, key, config)
     }
 
+    /// The key a passphrase gives for the log in `pool` (its stored salt), without
+    /// opening the log: for `previous_keys`, or to try a passphrase both ways.
+    pub fn key_for_passphrase(pool: &Pool, passphrase: &str) -> Result<AuditKey> {
+        passphrase_key_for(pool, passphrase)
+    }
+
     /// The key a passphrase gives for this database (its salt), for
     /// [`AuditLog::rotate_key`] to a passphrase or for `previous_keys`.
     pub fn passphrase_key(&self, passphrase: &str) -> Result<AuditKey> {

@@ -110,6 +110,15 @@ impl AuditLog {
         })
     }
 
+    /// The ids of the keys this instance holds: the current one and the previous keys
+    /// it was opened with, ascending. After an interrupted rotation, the previous ids
+    /// are what [`AuditLog::retire_key`] needs once [`AuditLog::reencrypt`] is done.
+    pub fn key_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.shared.keyring.read().by_id.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// Removes an old key from the log once no event is encrypted under it: the key can
     /// no longer open the log or be passed as a previous key. Refuses the current key and
     /// keys still in use (`InvalidInput`).
