@@ -1873,6 +1873,34 @@ mgn_status mgn_audit_query(const struct mgn_audit *audit,
                            struct mgn_audit_events **out);
 
 /**
+ * Writes the events matching `filter` (NULL for every event) to the file at `path`
+ * (NUL-terminated UTF-8; created or truncated), one JSON object per line, decrypted, for
+ * auditors; writes how many to `*out_count` (may be NULL). The file is flushed and
+ * synced before this returns.
+ *
+ * Errors: as `mgn_audit_query` (`MGN_TAMPERED` stops the export at the first row that
+ * fails authentication; the file then holds the events before it), and `MGN_IO` when the
+ * file cannot be written. Thread-safe.
+ */
+mgn_status mgn_audit_export_jsonl(const struct mgn_audit *audit,
+                                  const struct mgn_audit_filter *filter,
+                                  const char *path,
+                                  uint64_t *out_count);
+
+/**
+ * Deletes the events recorded before `cutoff_ms` (Unix ms), for retention, and writes
+ * how many to `*out_deleted` (may be NULL). Deletion stops at the first event at or
+ * after the cutoff in sequence order, and a signed anchor keeps the remaining chain
+ * verifiable (`mgn_audit_verify` starts from it).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`), `MGN_TAMPERED` (a stored chain value or
+ * anchor fails authentication), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_purge_before(const struct mgn_audit *audit,
+                                  int64_t cutoff_ms,
+                                  uint64_t *out_deleted);
+
+/**
  * Writes the number of events in `events` to `*out`.
  *
  * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.

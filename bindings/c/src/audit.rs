@@ -446,6 +446,59 @@ pub unsafe extern "C" fn mgn_audit_query(
     })
 }
 
+/// Writes the events matching `filter` (NULL for every event) to the file at `path`
+/// (NUL-terminated UTF-8; created or truncated), one JSON object per line, decrypted, for
+/// auditors; writes how many to `*out_count` (may be NULL). The file is flushed and
+/// synced before this returns.
+///
+/// Errors: as `mgn_audit_query` (`MGN_TAMPERED` stops the export at the first row that
+/// fails authentication; the file then holds the events before it), and `MGN_IO` when the
+/// file cannot be written. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_export_jsonl(
+    audit: *const mgn_audit,
+    filter: *const mgn_audit_filter,
+    path: *const c_char,
+    out_count: *mut u64,
+) -> mgn_status {
+    boundary::call("mgn_audit_export_jsonl", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        // SAFETY: forwarded contract.
+        let filter = unsafe { filter_arg(filter) }?;
+        // SAFETY: NULL or NUL-terminated.
+        let path = unsafe { str_arg(path, "path") }?;
+        let out_count = OptOut::new(out_count);
+        let n = audit
+            .log
+            .export_jsonl_to_path(std::path::Path::new(path), &filter)?;
+        out_count.write(n);
+        Ok(())
+    })
+}
+
+/// Deletes the events recorded before `cutoff_ms` (Unix ms), for retention, and writes
+/// how many to `*out_deleted` (may be NULL). Deletion stops at the first event at or
+/// after the cutoff in sequence order, and a signed anchor keeps the remaining chain
+/// verifiable (`mgn_audit_verify` starts from it).
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`), `MGN_TAMPERED` (a stored chain value or
+/// anchor fails authentication), pool and database errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_purge_before(
+    audit: *const mgn_audit,
+    cutoff_ms: i64,
+    out_deleted: *mut u64,
+) -> mgn_status {
+    boundary::call("mgn_audit_purge_before", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out_deleted = OptOut::new(out_deleted);
+        out_deleted.write(audit.log.purge_before(cutoff_ms)?);
+        Ok(())
+    })
+}
+
 /// Writes the number of events in `events` to `*out`.
 ///
 /// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
