@@ -969,6 +969,16 @@ typedef struct mgn_audit_options {
    * Batched mode: most events written in one transaction (default 8192).
    */
   size_t max_batch;
+  /**
+   * Earlier master keys (`previous_keys_count` keys of 32 bytes, back to back; copied),
+   * or NULL: after `mgn_audit_rotate_key`, events not yet re-encrypted need the old key
+   * to be read, and `mgn_audit_reencrypt` needs it to finish (default NULL).
+   */
+  const uint8_t *previous_keys;
+  /**
+   * Number of 32-byte keys at `previous_keys` (default 0).
+   */
+  size_t previous_keys_count;
 } mgn_audit_options;
 
 /**
@@ -1052,6 +1062,24 @@ typedef struct mgn_audit_filter {
    */
   bool descending;
 } mgn_audit_filter;
+
+/**
+ * Progress of `mgn_audit_reencrypt`.
+ */
+typedef struct mgn_audit_reencrypt_progress {
+  /**
+   * Events re-encrypted by this call.
+   */
+  uint64_t reencrypted;
+  /**
+   * Events still under an older key.
+   */
+  uint64_t remaining;
+  /**
+   * Every event is under the current key: the old key can be retired.
+   */
+  bool done;
+} mgn_audit_reencrypt_progress;
 
 /**
  * One decrypted event, as a view into an `mgn_audit_events`: every string is owned by it
@@ -1871,6 +1899,51 @@ mgn_status mgn_audit_count(const struct mgn_audit *audit, uint64_t *out);
 mgn_status mgn_audit_query(const struct mgn_audit *audit,
                            const struct mgn_audit_filter *filter,
                            struct mgn_audit_events **out);
+
+/**
+ * Makes a new 32-byte master key (`key_len` must be 32; copied) the current one: new
+ * events are encrypted under it, older events stay readable through the old key this
+ * handle holds. Writes the new key id to `*out_key_id` (may be NULL). Then call
+ * `mgn_audit_reencrypt` until done and `mgn_audit_retire_key` with the old id. After a
+ * restart, open with the new key and the old one in `options.previous_keys`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (not 32 bytes,
+ * evidently not random, or already a key of this log), pool and database errors.
+ * Thread-safe.
+ */
+mgn_status mgn_audit_rotate_key(const struct mgn_audit *audit,
+                                const uint8_t *key,
+                                size_t key_len,
+                                uint32_t *out_key_id);
+
+/**
+ * Re-encrypts up to `batch_size` events still under an older key, in one transaction,
+ * and writes the progress to `*out` (may be NULL). Call until `done`; safe to interrupt
+ * and resume, also from another process or after a crash.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`, `batch_size` 0), `MGN_INVALID_KEY` (an
+ * older key is not held: pass it in `options.previous_keys`), `MGN_TAMPERED` (a row
+ * fails authentication; it is not re-encrypted), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_reencrypt(const struct mgn_audit *audit,
+                               size_t batch_size,
+                               struct mgn_audit_reencrypt_progress *out);
+
+/**
+ * Removes an old key from the log once no event is encrypted under it: it no longer
+ * opens the log.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`, the current key, a key still in use, or
+ * an unknown key id), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_retire_key(const struct mgn_audit *audit, uint32_t key_id);
+
+/**
+ * Writes the id of the key new events are encrypted under to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_audit_current_key_id(const struct mgn_audit *audit, uint32_t *out);
 
 /**
  * Writes the events matching `filter` (NULL for every event) to the file at `path`

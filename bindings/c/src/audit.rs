@@ -40,6 +40,12 @@ pub struct mgn_audit_options {
     pub queue_capacity: usize,
     /// Batched mode: most events written in one transaction (default 8192).
     pub max_batch: usize,
+    /// Earlier master keys (`previous_keys_count` keys of 32 bytes, back to back; copied),
+    /// or NULL: after `mgn_audit_rotate_key`, events not yet re-encrypted need the old key
+    /// to be read, and `mgn_audit_reencrypt` needs it to finish (default NULL).
+    pub previous_keys: *const u8,
+    /// Number of 32-byte keys at `previous_keys` (default 0).
+    pub previous_keys_count: usize,
 }
 
 /// Writes core's default audit settings to `*out`.
@@ -54,6 +60,8 @@ pub unsafe extern "C" fn mgn_audit_options_default(out: *mut mgn_audit_options) 
             batched: AuditConfig::default().mode != WriteMode::Synchronous,
             queue_capacity: b.queue_capacity,
             max_batch: b.max_batch,
+            previous_keys: ptr::null(),
+            previous_keys_count: 0,
         });
         Ok(())
     })
@@ -62,19 +70,32 @@ pub unsafe extern "C" fn mgn_audit_options_default(out: *mut mgn_audit_options) 
 /// Core's configuration from the host's options (NULL for the defaults).
 ///
 /// # Safety
-/// `options` is NULL or points to an `mgn_audit_options`.
-unsafe fn config_arg(options: *const mgn_audit_options) -> AuditConfig {
+/// `options` is NULL or points to an `mgn_audit_options` whose `previous_keys` is NULL or
+/// holds `previous_keys_count * 32` readable bytes.
+unsafe fn config_arg(options: *const mgn_audit_options) -> Result<AuditConfig> {
     // SAFETY: forwarded contract.
-    match unsafe { options.as_ref() } {
-        Some(o) if o.batched => AuditConfig {
-            mode: WriteMode::Batched(BatchConfig {
-                queue_capacity: o.queue_capacity,
-                max_batch: o.max_batch,
-            }),
-            ..AuditConfig::default()
-        },
-        _ => AuditConfig::default(),
+    let Some(o) = (unsafe { options.as_ref() }) else {
+        return Ok(AuditConfig::default());
+    };
+    let mut config = AuditConfig::default();
+    if o.batched {
+        config.mode = WriteMode::Batched(BatchConfig {
+            queue_capacity: o.queue_capacity,
+            max_batch: o.max_batch,
+        });
     }
+    if o.previous_keys_count > 0 {
+        let len = o.previous_keys_count.checked_mul(32).ok_or_else(|| {
+            Error::InvalidInput("options.previous_keys_count is out of range".into())
+        })?;
+        // SAFETY: `len` readable bytes per the contract (NULL is refused by bytes_arg).
+        let bytes = unsafe { bytes_arg(o.previous_keys, len, "options.previous_keys") }?;
+        config.previous_keys = bytes
+            .chunks_exact(32)
+            .map(AuditKey::from_bytes)
+            .collect::<Result<_>>()?;
+    }
+    Ok(config)
 }
 
 /// Opens (creating on first use) the audit log in `pool`'s database with a 32-byte master
@@ -103,7 +124,7 @@ pub unsafe extern "C" fn mgn_audit_open(
         let key = AuditKey::from_bytes(unsafe { bytes_arg(key, key_len, "key") }?)?;
         let out = Out::new(out, "out")?;
         // SAFETY: forwarded contract.
-        let config = unsafe { config_arg(options) };
+        let config = unsafe { config_arg(options) }?;
         let log = AuditLog::open(&pool.pool, key, config)?;
         out.write(handle::into_raw(mgn_audit { log: Arc::new(log) }));
         Ok(())
@@ -130,7 +151,7 @@ pub unsafe extern "C" fn mgn_audit_open_passphrase(
         let passphrase = unsafe { str_arg(passphrase, "passphrase") }?;
         let out = Out::new(out, "out")?;
         // SAFETY: forwarded contract.
-        let config = unsafe { config_arg(options) };
+        let config = unsafe { config_arg(options) }?;
         let log = AuditLog::open_with_passphrase(&pool.pool, passphrase, config)?;
         out.write(handle::into_raw(mgn_audit { log: Arc::new(log) }));
         Ok(())
@@ -442,6 +463,104 @@ pub unsafe extern "C" fn mgn_audit_query(
         let events = audit.log.query(&filter)?;
         let events = events.into_iter().map(StoredEvent::new).collect();
         out.write(handle::into_raw(mgn_audit_events { events }));
+        Ok(())
+    })
+}
+
+/// Progress of `mgn_audit_reencrypt`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct mgn_audit_reencrypt_progress {
+    /// Events re-encrypted by this call.
+    pub reencrypted: u64,
+    /// Events still under an older key.
+    pub remaining: u64,
+    /// Every event is under the current key: the old key can be retired.
+    pub done: bool,
+}
+
+/// Makes a new 32-byte master key (`key_len` must be 32; copied) the current one: new
+/// events are encrypted under it, older events stay readable through the old key this
+/// handle holds. Writes the new key id to `*out_key_id` (may be NULL). Then call
+/// `mgn_audit_reencrypt` until done and `mgn_audit_retire_key` with the old id. After a
+/// restart, open with the new key and the old one in `options.previous_keys`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_INVALID_KEY` (not 32 bytes,
+/// evidently not random, or already a key of this log), pool and database errors.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_rotate_key(
+    audit: *const mgn_audit,
+    key: *const u8,
+    key_len: usize,
+    out_key_id: *mut u32,
+) -> mgn_status {
+    boundary::call("mgn_audit_rotate_key", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        // SAFETY: `key_len` readable bytes per the contract.
+        let key = AuditKey::from_bytes(unsafe { bytes_arg(key, key_len, "key") }?)?;
+        let out_key_id = OptOut::new(out_key_id);
+        out_key_id.write(audit.log.rotate_key(key)?);
+        Ok(())
+    })
+}
+
+/// Re-encrypts up to `batch_size` events still under an older key, in one transaction,
+/// and writes the progress to `*out` (may be NULL). Call until `done`; safe to interrupt
+/// and resume, also from another process or after a crash.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`, `batch_size` 0), `MGN_INVALID_KEY` (an
+/// older key is not held: pass it in `options.previous_keys`), `MGN_TAMPERED` (a row
+/// fails authentication; it is not re-encrypted), pool and database errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_reencrypt(
+    audit: *const mgn_audit,
+    batch_size: usize,
+    out: *mut mgn_audit_reencrypt_progress,
+) -> mgn_status {
+    boundary::call("mgn_audit_reencrypt", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out = OptOut::new(out);
+        let p = audit.log.reencrypt(batch_size)?;
+        out.write(mgn_audit_reencrypt_progress {
+            reencrypted: p.reencrypted,
+            remaining: p.remaining,
+            done: p.done,
+        });
+        Ok(())
+    })
+}
+
+/// Removes an old key from the log once no event is encrypted under it: it no longer
+/// opens the log.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL `audit`, the current key, a key still in use, or
+/// an unknown key id), pool and database errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_retire_key(audit: *const mgn_audit, key_id: u32) -> mgn_status {
+    boundary::call("mgn_audit_retire_key", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        audit.log.retire_key(key_id)
+    })
+}
+
+/// Writes the id of the key new events are encrypted under to `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_current_key_id(
+    audit: *const mgn_audit,
+    out: *mut u32,
+) -> mgn_status {
+    boundary::call("mgn_audit_current_key_id", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out = Out::new(out, "out")?;
+        out.write(audit.log.current_key_id());
         Ok(())
     })
 }
