@@ -30,6 +30,16 @@
 #include <stdbool.h>
 
 /**
+ * Reading the corpus: `done` counts corpus rows (`mgn_breach_index_progress_fn`).
+ */
+#define MGN_INDEX_PHASE_READING 0
+
+/**
+ * Merging sorted runs into the index: `done` counts records out of `total`.
+ */
+#define MGN_INDEX_PHASE_MERGING 1
+
+/**
  * The result of every fallible `mgn_` function. `MGN_OK` (0) is success; anything else is
  * an error whose details are in `mgn_last_error_message()`.
  *
@@ -753,6 +763,19 @@ typedef struct mgn_breach_result {
    */
   char *reason;
 } mgn_breach_result;
+
+/**
+ * Progress of `mgn_breach_index_build`, called on the building thread every million rows
+ * or records and at the end of each phase (then `done == total`). `phase` is
+ * `MGN_INDEX_PHASE_READING` or `MGN_INDEX_PHASE_MERGING`; `total` is meaningful only when
+ * `has_total` (records to merge, or rows read once reading ends). `userdata` is what the
+ * caller passed. The callback must not call back into the build.
+ */
+typedef void (*mgn_breach_index_progress_fn)(void *userdata,
+                                             uint32_t phase,
+                                             uint64_t done,
+                                             uint64_t total,
+                                             bool has_total);
 
 /**
  * What `mgn_breach_index_build` produced.
@@ -1613,8 +1636,9 @@ void mgn_breach_free(struct mgn_breach *breach);
 /**
  * Builds an offline index at `index_path` from the Pwned Passwords corpus file
  * `corpus_path` (`HASH:COUNT` lines, SHA-1 or NTLM, plain or gzip), keeping only the
- * `top_n` most frequent hashes (0 keeps all). Writes statistics to `*out_stats` (may be
- * NULL). The file is written under a temporary name and renamed into place.
+ * `top_n` most frequent hashes (0 keeps all). Reports progress to `progress` (may be
+ * NULL) with `userdata`. Writes statistics to `*out_stats` (may be NULL). The file is
+ * written under a temporary name and renamed into place.
  *
  * Errors: `MGN_INVALID_ARGUMENT` (NULL path, invalid UTF-8, a malformed corpus line,
  * named with its number), `MGN_IO`. Thread-safe; takes minutes and up to 128 MiB for
@@ -1623,6 +1647,8 @@ void mgn_breach_free(struct mgn_breach *breach);
 mgn_status mgn_breach_index_build(const char *corpus_path,
                                   const char *index_path,
                                   uint64_t top_n,
+                                  mgn_breach_index_progress_fn progress,
+                                  void *userdata,
                                   struct mgn_breach_index_stats *out_stats);
 
 /**

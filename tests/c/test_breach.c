@@ -246,6 +246,28 @@ static void copy_file(const char *from, const char *to, long truncate_to, long f
     fclose(out);
 }
 
+/* What the index build reported through its progress callback. */
+struct progress_seen {
+    int reading, merging, out_of_order;
+    uint64_t last_reading_done, last_merging_done, last_merging_total;
+};
+
+static void on_progress(void *userdata, uint32_t phase, uint64_t done, uint64_t total,
+                        bool has_total) {
+    struct progress_seen *seen = userdata;
+    if (phase == MGN_INDEX_PHASE_READING) {
+        seen->out_of_order += seen->merging > 0;
+        seen->reading++;
+        seen->last_reading_done = done;
+    } else if (phase == MGN_INDEX_PHASE_MERGING && has_total) {
+        seen->merging++;
+        seen->last_merging_done = done;
+        seen->last_merging_total = total;
+    } else {
+        seen->out_of_order++;
+    }
+}
+
 static void test_offline(void) {
     char corpus[1024], index[512], small[512], bad[512], missing[512], junk[512];
     const char *root = getenv("MGN_REPO_ROOT");
@@ -255,17 +277,21 @@ static void test_offline(void) {
     mgn_breach_result r;
     uint64_t entries = 0;
     FILE *f;
+    struct progress_seen seen = {0};
 
     snprintf(corpus, sizeof corpus, "%s/data/pwned-sample.txt", root ? root : ".");
     scratch_path(index, sizeof index, "sample.idx");
-    CHECK_OK(mgn_breach_index_build(corpus, index, 0, &stats));
+    CHECK_OK(mgn_breach_index_build(corpus, index, 0, on_progress, &seen, &stats));
     CHECK(stats.rows == 325 && stats.distinct_hashes == 325 && stats.entries > 0);
+    /* Small corpus: one end-of-phase report each, with the totals. */
+    CHECK(seen.reading == 1 && seen.merging == 1 && seen.out_of_order == 0);
+    CHECK(seen.last_reading_done == 325 && seen.last_merging_done == seen.last_merging_total);
     CHECK(stats.file_bytes > 0 && stats.spilled_runs == 0);
     CHECK_OK(mgn_breach_index_verify(index, &entries));
     CHECK(entries == stats.entries);
     CHECK_OK(mgn_breach_index_verify(index, NULL));
     CHECK_OK(mgn_breach_index_build(corpus, scratch_path(small, sizeof small, "top10.idx"), 10,
-                                    NULL));
+                                    NULL, NULL, NULL));
     CHECK_OK(mgn_breach_index_verify(small, &entries));
     CHECK(entries == 10);
 
@@ -296,18 +322,18 @@ static void test_offline(void) {
 
     /* Build and open errors. */
     scratch_path(missing, sizeof missing, "missing.txt");
-    CHECK_STATUS(mgn_breach_index_build(missing, index, 0, &stats), MGN_IO);
+    CHECK_STATUS(mgn_breach_index_build(missing, index, 0, NULL, NULL, &stats), MGN_IO);
     CHECK_STATUS(mgn_breach_index_verify(missing, &entries), MGN_IO);
     f = fopen(scratch_path(junk, sizeof junk, "junk.txt"), "w");
     if (f != NULL) {
         fputs("5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8:12\nthis is not a hash line\n", f);
         fclose(f);
     }
-    CHECK_STATUS(mgn_breach_index_build(junk, small, 0, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_breach_index_build(junk, small, 0, NULL, NULL, NULL), MGN_INVALID_ARGUMENT);
     CHECK_MESSAGE("line 2");
-    CHECK_STATUS(mgn_breach_index_build(NULL, index, 0, NULL), MGN_INVALID_ARGUMENT);
-    CHECK_STATUS(mgn_breach_index_build(corpus, NULL, 0, NULL), MGN_INVALID_ARGUMENT);
-    CHECK_STATUS(mgn_breach_index_build("\xff", index, 0, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_breach_index_build(NULL, index, 0, NULL, NULL, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_breach_index_build(corpus, NULL, 0, NULL, NULL, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_breach_index_build("\xff", index, 0, NULL, NULL, NULL), MGN_INVALID_ARGUMENT);
     CHECK_STATUS(mgn_breach_index_verify(NULL, &entries), MGN_INVALID_ARGUMENT);
     o.offline_index = "\xfe";
     CHECK_STATUS(mgn_breach_new(&o, &breach), MGN_INVALID_ARGUMENT);

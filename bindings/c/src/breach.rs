@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use magnetar_core::breach::{
-    BreachChecker, BreachConfig, BreachIndex, BreachStatus, HttpResponse, Source, Transport,
-    TransportError, parse_retry_after,
+    BreachChecker, BreachConfig, BreachIndex, BreachStatus, BuildPhase, BuildProgress,
+    HttpResponse, Source, Transport, TransportError, parse_retry_after,
 };
 use magnetar_core::{Error, Result};
 
@@ -523,10 +523,51 @@ pub struct mgn_breach_index_stats {
     pub file_bytes: u64,
 }
 
+/// Reading the corpus: `done` counts corpus rows (`mgn_breach_index_progress_fn`).
+pub const MGN_INDEX_PHASE_READING: u32 = 0;
+/// Merging sorted runs into the index: `done` counts records out of `total`.
+pub const MGN_INDEX_PHASE_MERGING: u32 = 1;
+
+/// Progress of `mgn_breach_index_build`, called on the building thread every million rows
+/// or records and at the end of each phase (then `done == total`). `phase` is
+/// `MGN_INDEX_PHASE_READING` or `MGN_INDEX_PHASE_MERGING`; `total` is meaningful only when
+/// `has_total` (records to merge, or rows read once reading ends). `userdata` is what the
+/// caller passed. The callback must not call back into the build.
+#[allow(non_camel_case_types)]
+pub type mgn_breach_index_progress_fn = Option<
+    unsafe extern "C" fn(userdata: *mut c_void, phase: u32, done: u64, total: u64, has_total: bool),
+>;
+
+/// The host's progress callback with its context; used only on the building thread,
+/// during the build call.
+struct HostProgress {
+    callback: unsafe extern "C" fn(*mut c_void, u32, u64, u64, bool),
+    userdata: *mut c_void,
+}
+
+impl HostProgress {
+    fn report(&self, p: BuildProgress) {
+        let phase = match p.phase {
+            BuildPhase::Reading => MGN_INDEX_PHASE_READING,
+            BuildPhase::Merging => MGN_INDEX_PHASE_MERGING,
+        };
+        let total = p.total.unwrap_or(0);
+        // SAFETY: the host's callback with its own userdata, on the building thread,
+        // during the build, as documented.
+        unsafe { (self.callback)(self.userdata, phase, p.done, total, p.total.is_some()) };
+    }
+}
+
+// SAFETY: the build runs on the calling thread and the callback is only called during
+// `mgn_breach_index_build`, as its documentation says; the library never dereferences
+// userdata. `Send` is what core's builder asks of a callback in general.
+unsafe impl Send for HostProgress {}
+
 /// Builds an offline index at `index_path` from the Pwned Passwords corpus file
 /// `corpus_path` (`HASH:COUNT` lines, SHA-1 or NTLM, plain or gzip), keeping only the
-/// `top_n` most frequent hashes (0 keeps all). Writes statistics to `*out_stats` (may be
-/// NULL). The file is written under a temporary name and renamed into place.
+/// `top_n` most frequent hashes (0 keeps all). Reports progress to `progress` (may be
+/// NULL) with `userdata`. Writes statistics to `*out_stats` (may be NULL). The file is
+/// written under a temporary name and renamed into place.
 ///
 /// Errors: `MGN_INVALID_ARGUMENT` (NULL path, invalid UTF-8, a malformed corpus line,
 /// named with its number), `MGN_IO`. Thread-safe; takes minutes and up to 128 MiB for
@@ -536,6 +577,8 @@ pub unsafe extern "C" fn mgn_breach_index_build(
     corpus_path: *const c_char,
     index_path: *const c_char,
     top_n: u64,
+    progress: mgn_breach_index_progress_fn,
+    userdata: *mut c_void,
     out_stats: *mut mgn_breach_index_stats,
 ) -> mgn_status {
     boundary::call("mgn_breach_index_build", || {
@@ -547,6 +590,10 @@ pub unsafe extern "C" fn mgn_breach_index_build(
         let mut builder = magnetar_core::breach::IndexBuilder::new();
         if top_n > 0 {
             builder = builder.top_n(top_n);
+        }
+        if let Some(callback) = progress {
+            let host = HostProgress { callback, userdata };
+            builder = builder.progress(move |p: BuildProgress| host.report(p));
         }
         let stats = builder.build(corpus, index)?;
         out.write(mgn_breach_index_stats {
