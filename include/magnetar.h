@@ -1375,8 +1375,8 @@ mgn_status mgn_pool_execute(const struct mgn_pool *pool,
                             struct mgn_result **out_result);
 
 /**
- * Runs one read-only SQL statement on a reader connection, inside a read transaction
- * (one consistent snapshot), and writes its result to `*out_result` (required).
+ * Runs one read-only SQL statement on a reader connection (one statement is one
+ * consistent snapshot) and writes its result to `*out_result` (required).
  *
  * Parameters as in `mgn_pool_execute`. Runs concurrently with other reads and with the
  * writer. Errors: as `mgn_pool_execute`, and `MGN_READ_ONLY` for a statement that writes.

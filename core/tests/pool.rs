@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use magnetar_core::clock::ManualClock;
-use magnetar_core::pool::{Checkpoint, Migrations, Pool, PoolConfig, Role};
+use magnetar_core::pool::{Checkpoint, Migrations, Params, Pool, PoolConfig, Role, Value};
 use magnetar_core::{Error, ErrorKind};
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -1131,4 +1131,29 @@ fn checkpoint_threads_child() {
     assert_checkpoint_threads(1);
     drop(shared);
     assert_checkpoint_threads(0);
+}
+
+#[test]
+fn query_is_a_one_statement_read() {
+    let (_dir, path) = temp_db();
+    let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+    create_table(&pool);
+    pool.write(|tx| {
+        tx.execute_batch("INSERT INTO t (v) VALUES ('a'), ('b')")?;
+        Ok(())
+    })
+    .unwrap();
+    let params = Params::Positional(vec![Value::Text("b".into())]);
+    let r = pool
+        .query("SELECT id, v FROM t WHERE v = ?1", &params)
+        .unwrap();
+    assert_eq!(r.columns, ["id", "v"]);
+    assert_eq!(r.rows, [vec![Value::Integer(2), Value::Text("b".into())]]);
+    // On a reader: writes are refused and change nothing; the reader goes back.
+    let err = pool
+        .query("INSERT INTO t (v) VALUES ('c')", &Params::default())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ReadOnly);
+    assert_eq!(count(&pool), 2);
+    assert_eq!(pool.stats().in_use, 0);
 }

@@ -293,8 +293,8 @@ pub unsafe extern "C" fn mgn_pool_execute(
     }
 }
 
-/// Runs one read-only SQL statement on a reader connection, inside a read transaction
-/// (one consistent snapshot), and writes its result to `*out_result` (required).
+/// Runs one read-only SQL statement on a reader connection (one statement is one
+/// consistent snapshot) and writes its result to `*out_result` (required).
 ///
 /// Parameters as in `mgn_pool_execute`. Runs concurrently with other reads and with the
 /// writer. Errors: as `mgn_pool_execute`, and `MGN_READ_ONLY` for a statement that writes.
@@ -319,7 +319,7 @@ pub unsafe extern "C" fn mgn_pool_query(
             n_params,
             out_result,
             false,
-            |pool, sql, params| pool.read(|conn| statement::run(conn, sql, params)),
+            |pool, sql, params| pool.query(sql, params),
         )
     }
 }

@@ -128,14 +128,7 @@ impl PyPool {
         params: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let params = params_from_py(params)?;
-        // One statement is one snapshot by itself (SQLite's implicit read transaction),
-        // so no BEGIN/ROLLBACK around it.
-        let result = py
-            .detach(|| {
-                let mut conn = self.inner.reader()?;
-                statement::run(&conn, &sql, &params).inspect_err(|e| conn.note_error(e))
-            })
-            .py_err()?;
+        let result = py.detach(|| self.inner.query(&sql, &params)).py_err()?;
         let rows = PyList::empty(py);
         for row in &result.rows {
             rows.append(row_to_py(py, row)?)?;

@@ -195,11 +195,11 @@ impl Pool {
         Ok(Arc::new(Pool { inner }))
     }
 
-    /// Runs one statement with values bound in order on a reader, inside a read
-    /// transaction. Write statements fail with `readOnly`.
+    /// Runs one statement with values bound in order on a reader (one snapshot). Write
+    /// statements fail with `readOnly`.
     pub fn read(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
         let params = positional(params);
-        Ok(self.inner.read(|conn| run(conn, &sql, &params))?.into())
+        Ok(self.inner.query(&sql, &params)?.into())
     }
 
     /// Like `read`, binding values by name.
@@ -209,7 +209,7 @@ impl Pool {
         params: HashMap<String, SqlValue>,
     ) -> Result<QueryResult> {
         let params = named(params);
-        Ok(self.inner.read(|conn| run(conn, &sql, &params))?.into())
+        Ok(self.inner.query(&sql, &params)?.into())
     }
 
     /// Runs several statements on one reader inside one read transaction, so they all

@@ -240,6 +240,17 @@ impl Pool {
         result
     }
 
+    /// Runs one statement on a reader and returns its rows: the one-call read every
+    /// binding offers. A single statement is one snapshot by itself (SQLite's implicit
+    /// read transaction), so no `BEGIN`/`ROLLBACK` is spent around it; use
+    /// [`Pool::read`] when several statements must see the same snapshot. Write
+    /// statements fail with a `ReadOnly` error.
+    #[track_caller]
+    pub fn query(&self, sql: &str, params: &Params) -> Result<QueryResult> {
+        let mut conn = self.acquire_reader(Location::caller())?;
+        statement::run(&conn, sql, params).inspect_err(|e| conn.note_error(e))
+    }
+
     /// Checks out a reader and opens a read transaction on it (one snapshot) until the
     /// guard is committed, rolled back or dropped. For hosts that cannot pass a closure
     /// (a Python `with` block); prefer [`Pool::read`] otherwise.

@@ -2284,8 +2284,8 @@ public protocol PoolProtocol: AnyObject, Sendable {
     func path()  -> String
     
     /**
-     * Runs one statement with values bound in order on a reader, inside a read
-     * transaction. Write statements fail with `readOnly`.
+     * Runs one statement with values bound in order on a reader (one snapshot). Write
+     * statements fail with `readOnly`.
      */
     func read(sql: String, params: [SqlValue]) throws  -> QueryResult
     
@@ -2503,8 +2503,8 @@ open func path() -> String  {
 }
     
     /**
-     * Runs one statement with values bound in order on a reader, inside a read
-     * transaction. Write statements fail with `readOnly`.
+     * Runs one statement with values bound in order on a reader (one snapshot). Write
+     * statements fail with `readOnly`.
      */
 open func read(sql: String, params: [SqlValue])throws  -> QueryResult  {
     return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
@@ -8763,7 +8763,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_pool_path() != 5860) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_read() != 32030) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_read() != 52227) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_read_batch() != 49201) {
