@@ -66,6 +66,8 @@ pub(crate) struct Signal {
     /// WAL size at which the next commit wakes the thread. Only the writer's hook uses
     /// it (one writer at a time), so relaxed loads and stores suffice.
     next_request: AtomicI32,
+    /// WAL size after the previous commit (writer's hook only, like `next_request`).
+    last_pages: AtomicI32,
     /// A checkpoint was requested and the thread has not started it yet. Set without the
     /// lock; the lock is only taken to wake the thread.
     requested: AtomicBool,
@@ -105,6 +107,7 @@ impl Signal {
             step: (threshold / REQUEST_STEP_DIVISOR).max(1),
             catch_up: threshold.saturating_mul(CATCH_UP_FACTOR),
             next_request: AtomicI32::new(threshold),
+            last_pages: AtomicI32::new(0),
             requested: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             state: Mutex::new(State::default()),
@@ -202,21 +205,51 @@ impl Signal {
             }
             return;
         }
-        if pages < self.threshold {
-            // The WAL restarted (or has not grown yet).
-            self.next_request.store(self.threshold, Ordering::Relaxed);
-        } else if pages >= self.catch_up {
-            // Busy while the thread is still checkpointing: it is not woken past this
-            // size, so one of the next commits gets its turn.
-            if wal.checkpoint_v2(CheckpointMode::PASSIVE).is_ok() {
-                self.by_writer.fetch_add(1, Ordering::Relaxed);
+        match self.action(pages) {
+            Action::Nothing => {}
+            Action::Wake => self.request(),
+            Action::CatchUp => {
+                // Busy while the thread is still checkpointing: it is not woken past
+                // this size, so one of the next commits gets its turn.
+                if wal.checkpoint_v2(CheckpointMode::PASSIVE).is_ok() {
+                    self.by_writer.fetch_add(1, Ordering::Relaxed);
+                }
             }
+        }
+    }
+
+    /// What a commit that left the main WAL at `pages` pages should do.
+    fn action(&self, pages: c_int) -> Action {
+        // A WAL smaller than after the previous commit has restarted: wake-ups are due
+        // from the threshold again. Comparing with the threshold alone misses restarts
+        // when one commit writes more than `threshold` pages (a batched audit writer
+        // commits thousands), and the thread would then never be woken again.
+        let last = self.last_pages.swap(pages, Ordering::Relaxed);
+        if pages < last || pages < self.threshold {
+            self.next_request.store(self.threshold, Ordering::Relaxed);
+        }
+        if pages < self.threshold {
+            Action::Nothing
+        } else if pages >= self.catch_up {
+            Action::CatchUp
         } else if pages >= self.next_request.load(Ordering::Relaxed) {
             self.next_request
                 .store(pages.saturating_add(self.step), Ordering::Relaxed);
-            self.request();
+            Action::Wake
+        } else {
+            Action::Nothing
         }
     }
+}
+
+/// What the writer's hook does after a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Nothing,
+    /// Wake the checkpointer thread.
+    Wake,
+    /// Checkpoint on the writer (the WAL reached `catch_up`).
+    CatchUp,
 }
 
 /// The checkpointer thread of one pool.
@@ -511,6 +544,34 @@ mod tests {
             "twice is harmless"
         );
         checkpointer.join();
+    }
+
+    #[test]
+    fn wake_ups_follow_the_wal_size() {
+        use Action::*;
+        // threshold 100, step 25, catch-up at 400.
+        let signal = Signal::new(100);
+        let seen: Vec<Action> = [10, 99, 100, 110, 125, 150, 399, 400, 20, 130, 160]
+            .into_iter()
+            .map(|pages| signal.action(pages))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                Nothing, Nothing, Wake, Nothing, Wake, Wake, Wake, CatchUp, Nothing, Wake, Wake
+            ]
+        );
+        // Commits larger than the threshold: the WAL restarts straight past it, and every
+        // restart must still wake the thread at the first commit.
+        let big = Signal::new(100);
+        let seen: Vec<Action> = [130, 260, 390, 520, 130, 260, 390, 520, 130]
+            .into_iter()
+            .map(|pages| big.action(pages))
+            .collect();
+        assert_eq!(
+            seen,
+            [Wake, Wake, Wake, CatchUp, Wake, Wake, Wake, CatchUp, Wake]
+        );
     }
 
     #[test]
