@@ -123,9 +123,13 @@ fn append(tx: &Connection, shared: &Shared, events: &[Prepared]) -> Result<(Tail
         return Ok((tail, Some(indexed)));
     }
     // One statement, in seq order: the table's pages are appended, and the user index's
-    // new entries all fall in the current epoch's subtree.
+    // new entries all fall in the current epoch's subtree. `OR FAIL` rather than the
+    // default `ABORT`: a conflict (impossible: only seqs past the end are copied) still
+    // fails the statement and so the whole transaction, but SQLite then needs no
+    // statement journal, which for thousands of rows spilled to a temporary file that
+    // was created, written and deleted at every copy.
     tx.prepare_cached(
-        "INSERT INTO audit_lookup (seq, ts, user_idx, action_idx) \
+        "INSERT OR FAIL INTO audit_lookup (seq, ts, user_idx, action_idx) \
          SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 ORDER BY seq",
     )?
     .execute([indexed as i64])?;
