@@ -7,7 +7,7 @@
 //! key id fails authentication. The timestamp is bound as well, so a query that returns
 //! an event also vouches for its time.
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 
 use crate::error::{Error, Result};
@@ -131,10 +131,10 @@ impl FieldCipher {
         out.extend_from_slice(plaintext);
         let tag = self
             .aead
-            .encrypt_inout_detached(
-                &Nonce::from(*nonce),
+            .encrypt_in_place_detached(
+                Nonce::from_slice(nonce),
                 &aad,
-                (&mut out[start + NONCE_LEN..]).into(),
+                &mut out[start + NONCE_LEN..],
             )
             .map_err(|_| {
                 Error::InvalidInput(format!("audit field {field} is too long to encrypt"))
@@ -173,13 +173,7 @@ impl FieldCipher {
             return false;
         }
         let (nonce, rest) = stored.split_at(NONCE_LEN);
-        let Ok(nonce) = <[u8; NONCE_LEN]>::try_from(nonce) else {
-            return false;
-        };
         let (ct, tag) = rest.split_at(rest.len() - TAG_LEN);
-        let Ok(tag) = Tag::try_from(tag) else {
-            return false;
-        };
         let aad = FieldPlace {
             event_id,
             timestamp,
@@ -190,7 +184,12 @@ impl FieldCipher {
         out.extend_from_slice(ct);
         let ok = self
             .aead
-            .decrypt_inout_detached(&Nonce::from(nonce), &aad, out.as_mut_slice().into(), &tag)
+            .decrypt_in_place_detached(
+                Nonce::from_slice(nonce),
+                &aad,
+                out.as_mut_slice(),
+                Tag::from_slice(tag),
+            )
             .is_ok();
         if !ok {
             out.clear();
@@ -210,7 +209,7 @@ impl FieldCipher {
         let mut buf = plaintext.to_vec();
         let tag = self
             .aead
-            .encrypt_inout_detached(&Nonce::from(*nonce), aad, buf.as_mut_slice().into())
+            .encrypt_in_place_detached(Nonce::from_slice(nonce), aad, &mut buf)
             .map_err(|_| Error::InvalidInput("plaintext too long for AES-GCM".into()))?;
         buf.extend_from_slice(&tag);
         Ok(buf)
@@ -224,11 +223,11 @@ impl FieldCipher {
         let (ct, tag) = sealed.split_at(sealed.len() - TAG_LEN);
         let mut buf = ct.to_vec();
         self.aead
-            .decrypt_inout_detached(
-                &Nonce::from(*nonce),
+            .decrypt_in_place_detached(
+                Nonce::from_slice(nonce),
                 aad,
-                buf.as_mut_slice().into(),
-                &Tag::try_from(tag).ok()?,
+                &mut buf,
+                Tag::from_slice(tag),
             )
             .ok()?;
         Some(buf)
