@@ -36,6 +36,7 @@ impl Keyring {
 }
 
 /// An event encrypted and digested, waiting for its sequence number and chain value.
+#[derive(Default)]
 pub(crate) struct Prepared {
     pub event_id: [u8; 16],
     pub ts: i64,
@@ -106,6 +107,14 @@ pub(crate) fn unpack(mut blob: &[u8]) -> Option<[&[u8]; 8]> {
 
 /// Encrypts `event` under the current key with fresh nonces and a fresh id.
 pub(crate) fn prepare(shared: &Shared, event: &NewEvent) -> Result<Prepared> {
+    let mut out = Prepared::default();
+    prepare_into(shared, event, &mut out)?;
+    Ok(out)
+}
+
+/// [`prepare`] into `out`, reusing its `fields` buffer (the batched writer recycles
+/// them). Everything in `out` is overwritten.
+pub(crate) fn prepare_into(shared: &Shared, event: &NewEvent, out: &mut Prepared) -> Result<()> {
     let mut details = String::new();
     let values = event.field_values(&mut details)?;
     // The id and all eight nonces from one draw (see `entropy`).
@@ -120,27 +129,28 @@ pub(crate) fn prepare(shared: &Shared, event: &NewEvent) -> Result<Prepared> {
     // Packed as `pack` does, but encrypted straight into the column's buffer.
     let sealed_len = |v: &Option<&str>| 1 + v.map_or(0, str::len) + OVERHEAD;
     let total: usize = values.iter().map(|v| sealed_len(v) + 3).sum();
-    let mut fields = Vec::with_capacity(total);
-    let mut plaintext = Vec::with_capacity(256);
+    let fields = &mut out.fields;
+    fields.clear();
+    fields.reserve(total);
+    let longest = values.iter().map(|v| v.map_or(0, str::len)).max();
+    let mut plaintext = Vec::with_capacity(1 + longest.unwrap_or(0));
     for (i, (name, value)) in FIELDS.iter().zip(&values).enumerate() {
         encode_field(*value, &mut plaintext);
         digest.field(&plaintext);
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&random[16 + i * NONCE_LEN..16 + (i + 1) * NONCE_LEN]);
-        push_len(sealed_len(value), &mut fields);
+        push_len(sealed_len(value), fields);
         let start = fields.len();
-        cipher.encrypt_into(&event_id, ts, name, &nonce, &plaintext, &mut fields)?;
+        cipher.encrypt_into(&event_id, ts, name, &nonce, &plaintext, fields)?;
         debug_assert_eq!(fields.len() - start, sealed_len(value));
     }
-    Ok(Prepared {
-        event_id,
-        ts,
-        key_id: cipher.key_id(),
-        user_idx: values[1].map(|u| shared.users.compute(u)),
-        action_idx: shared.actions.compute(&event.action),
-        fields,
-        digest: digest.finish(),
-    })
+    out.event_id = event_id;
+    out.ts = ts;
+    out.key_id = cipher.key_id();
+    out.user_idx = values[1].map(|u| shared.users.compute(u));
+    out.action_idx = shared.actions.compute(&event.action);
+    out.digest = digest.finish();
+    Ok(())
 }
 
 /// `presence ‖ value` into `out` (cleared first).

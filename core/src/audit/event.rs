@@ -101,7 +101,13 @@ impl NewEvent {
         }
         let has_details = match &self.details {
             Some(v) => {
-                *details = serde_json::to_string(v)?;
+                // Sized for typical details in one allocation (serde_json starts at 128
+                // bytes and doubles).
+                let mut buf = Vec::with_capacity(512);
+                serde_json::to_writer(&mut buf, v)?;
+                *details = String::from_utf8(buf).map_err(|_| {
+                    Error::Internal("audit details serialized to invalid UTF-8".into())
+                })?;
                 true
             }
             None => false,
@@ -272,15 +278,17 @@ pub struct ReencryptProgress {
 
 /// Formats a 16-byte event id as a UUID string (version 4 layout).
 pub(crate) fn format_event_id(id: &[u8; 16]) -> String {
-    let h = hex::encode(id);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    // Built in one allocation: this runs for every `record`.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in id.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// A fresh random event id with the UUID version-4 and variant bits set.
@@ -299,6 +307,11 @@ mod tests {
         let id = new_event_id([0xff; 16]);
         let s = format_event_id(&id);
         assert_eq!(s, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let id = [
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x10, 0x32, 0x54, 0x76, 0x98, 0xba,
+            0xdc, 0xfe,
+        ];
+        assert_eq!(format_event_id(&id), "01234567-89ab-cdef-1032-547698badcfe");
     }
 
     #[test]

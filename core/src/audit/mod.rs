@@ -351,18 +351,21 @@ impl AuditLog {
     /// [`AuditLog::flush`] or [`AuditLog::close`] (or sooner, by the writer).
     pub fn record(&self, event: &NewEvent) -> Result<String> {
         self.check_open()?;
-        let prepared = codec::prepare(&self.shared, event)?;
-        let id = prepared.id_string();
         if self.batched {
             let guard = self.writer.read();
-            match guard.as_ref() {
-                Some(w) => w.send(prepared)?,
-                None => return Err(Error::InvalidInput("the audit log is closed".into())),
-            }
+            let Some(w) = guard.as_ref() else {
+                return Err(Error::InvalidInput("the audit log is closed".into()));
+            };
+            let mut slot = w.slot();
+            codec::prepare_into(&self.shared, event, &mut slot)?;
+            let id = slot.id_string();
+            w.send(slot)?;
+            Ok(id)
         } else {
+            let prepared = codec::prepare(&self.shared, event)?;
             store::write(&self.shared, std::slice::from_ref(&prepared))?;
+            Ok(prepared.id_string())
         }
-        Ok(id)
     }
 
     /// Waits until every event recorded before this call is committed. A no-op in

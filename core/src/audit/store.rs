@@ -2,6 +2,7 @@
 //! transaction, from the tail as committed, so concurrent writers (threads, the batch
 //! writer, even another process sharing the file) always extend the same chain.
 
+use std::borrow::Borrow;
 use std::sync::atomic::Ordering;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -76,7 +77,7 @@ pub(crate) fn tail(conn: &Connection, shared: &Shared) -> Result<Tail> {
 }
 
 /// Appends `events` in one write transaction (see [`append`]) and returns the new tail.
-pub(crate) fn write(shared: &Shared, events: &[Prepared]) -> Result<Tail> {
+pub(crate) fn write<P: Borrow<Prepared>>(shared: &Shared, events: &[P]) -> Result<Tail> {
     let (tail, lookup) = shared.pool.write(|tx| append(tx, shared, events))?;
     // Only once committed: a rolled-back copy must not raise the hint.
     if let Some(end) = lookup {
@@ -93,13 +94,18 @@ pub(crate) fn write(shared: &Shared, events: &[Prepared]) -> Result<Tail> {
 /// process may have copied events since), or it describes rows a purge removed since;
 /// either way it says "copy" no later than the real end would, and the real end is then
 /// read inside the transaction.
-fn append(tx: &Connection, shared: &Shared, events: &[Prepared]) -> Result<(Tail, Option<u64>)> {
+fn append<P: Borrow<Prepared>>(
+    tx: &Connection,
+    shared: &Shared,
+    events: &[P],
+) -> Result<(Tail, Option<u64>)> {
     let mut tail = tail(tx, shared)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_events (seq, ts, key_id, user_idx, action_idx, event_id, chain, fields) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for e in events {
+        let e = e.borrow();
         let seq = tail.seq + 1;
         let chain = shared.chain.link(&tail.chain, seq, &e.digest);
         stmt.execute(params![

@@ -11,10 +11,17 @@
 //!   pool's `synchronous` setting deciding what "committed" survives).
 //! - A failed batch is kept and retried with the next one; the failure is reported to
 //!   every `flush()` waiting on it. `close()` makes a last attempt and reports failure.
+//!
+//! Written events go back to a bounded list of spares that `record` fills next, instead
+//! of being freed on the writer thread: memory allocated on one thread and freed on
+//! another contends for the allocator's per-thread arena lock (with glibc, a futex call
+//! per few events), and the spares' `fields` buffers already have the right capacity.
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
+
+use parking_lot::Mutex;
 
 use super::Shared;
 use super::codec::Prepared;
@@ -50,6 +57,13 @@ impl BatchConfig {
     }
 }
 
+/// A spare whose `fields` buffer grew past this many bytes is freed, not kept. At most
+/// `max_batch` spares are kept (about 6 MiB of typical ~700-byte events at the default).
+const SPARE_FIELDS_MAX: usize = 2048;
+
+/// Events already written, ready for `record` to fill again.
+type Spares = Arc<Mutex<Vec<Box<Prepared>>>>;
+
 enum Msg {
     Event(Box<Prepared>),
     Flush(SyncSender<Result<()>>),
@@ -59,6 +73,7 @@ enum Msg {
 pub(crate) struct BatchWriter {
     tx: SyncSender<Msg>,
     handle: JoinHandle<Result<()>>,
+    spares: Spares,
 }
 
 impl BatchWriter {
@@ -66,17 +81,26 @@ impl BatchWriter {
     pub fn start(shared: Arc<Shared>, config: BatchConfig) -> Result<Self> {
         config.validate()?;
         let (tx, rx) = sync_channel(config.queue_capacity);
+        let spares = Spares::default();
         let handle = std::thread::Builder::new()
             .name("magnetar-audit-writer".into())
-            .spawn(move || run(&shared, rx, config.max_batch))
+            .spawn({
+                let spares = Arc::clone(&spares);
+                move || run(&shared, rx, config.max_batch, &spares)
+            })
             .map_err(|e| Error::io("starting the audit writer thread", e))?;
-        Ok(BatchWriter { tx, handle })
+        Ok(BatchWriter { tx, handle, spares })
+    }
+
+    /// An event to fill and [`BatchWriter::send`]: a spare if there is one.
+    pub fn slot(&self) -> Box<Prepared> {
+        self.spares.lock().pop().unwrap_or_default()
     }
 
     /// Queues an event, blocking while the queue is full.
-    pub fn send(&self, event: Prepared) -> Result<()> {
+    pub fn send(&self, event: Box<Prepared>) -> Result<()> {
         self.tx
-            .send(Msg::Event(Box::new(event)))
+            .send(Msg::Event(event))
             .map_err(|_| Error::Internal("the audit writer thread has stopped".into()))
     }
 
@@ -100,8 +124,8 @@ impl BatchWriter {
     }
 }
 
-fn run(shared: &Shared, rx: Receiver<Msg>, max_batch: usize) -> Result<()> {
-    let mut pending: Vec<Prepared> = Vec::new();
+fn run(shared: &Shared, rx: Receiver<Msg>, max_batch: usize, spares: &Spares) -> Result<()> {
+    let mut pending: Vec<Box<Prepared>> = Vec::new();
     let mut waiters: Vec<SyncSender<Result<()>>> = Vec::new();
     // Blocks for the first message; `Err` means every sender is gone: close.
     while let Ok(first) = rx.recv() {
@@ -110,7 +134,7 @@ fn run(shared: &Shared, rx: Receiver<Msg>, max_batch: usize) -> Result<()> {
         while let Some(m) = msg {
             match m {
                 Msg::Event(e) => {
-                    pending.push(*e);
+                    pending.push(e);
                     taken += 1;
                 }
                 Msg::Flush(w) => waiters.push(w),
@@ -121,7 +145,7 @@ fn run(shared: &Shared, rx: Receiver<Msg>, max_batch: usize) -> Result<()> {
                 None
             };
         }
-        let result = write(shared, &mut pending);
+        let result = write(shared, &mut pending, spares, max_batch);
         for w in waiters.drain(..) {
             // A waiter that gave up is fine to ignore.
             let _ = w.send(result.as_ref().map(|_| ()).map_err(copy_error));
@@ -133,15 +157,36 @@ fn run(shared: &Shared, rx: Receiver<Msg>, max_batch: usize) -> Result<()> {
             );
         }
     }
-    write(shared, &mut pending)
+    write(shared, &mut pending, spares, max_batch)
 }
 
-/// Appends `pending` in one transaction and clears it on success.
-fn write(shared: &Shared, pending: &mut Vec<Prepared>) -> Result<()> {
+/// Appends `pending` in one transaction and, on success, empties it into `spares` (up
+/// to `max_spares` of them).
+#[allow(
+    clippy::vec_box,
+    reason = "the boxes themselves are recycled: they travel the channel and come back"
+)]
+fn write(
+    shared: &Shared,
+    pending: &mut Vec<Box<Prepared>>,
+    spares: &Spares,
+    max_spares: usize,
+) -> Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
     store::write(shared, pending)?;
+    {
+        let mut spares = spares.lock();
+        let room = max_spares.saturating_sub(spares.len());
+        let keep = pending.len().min(room);
+        spares.extend(
+            pending
+                .drain(..keep)
+                .filter(|e| e.fields.capacity() <= SPARE_FIELDS_MAX),
+        );
+    }
+    // Past the bound: freed here, outside the lock.
     pending.clear();
     Ok(())
 }
