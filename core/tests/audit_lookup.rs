@@ -1,5 +1,5 @@
 //! Queries over the two places events are found: `audit_lookup` (indexed, in bulk every
-//! `LOOKUP_LAG` events, the user index partitioned by epochs of 2^16 seqs) and the
+//! `LOOKUP_LAG` events, the user index partitioned by epochs of 2^EPOCH_BITS seqs) and the
 //! unindexed tail of `audit_events`. Every filter must give exactly what a brute-force
 //! filter over all events gives, across the boundary and across epochs.
 
@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use audit_common::*;
-use magnetar_core::audit::LOOKUP_LAG;
 use magnetar_core::audit::{AuditEvent, AuditLog, Filter, Order};
+use magnetar_core::audit::{EPOCH_BITS, LOOKUP_LAG};
 use magnetar_core::pool::Pool;
 
 /// `LOOKUP_LAG + 400` events recorded synchronously, one second apart: the first
@@ -107,11 +107,12 @@ fn queries_agree_across_the_lookup_table_and_the_tail() {
 #[test]
 fn queries_span_the_epochs_of_the_user_index() {
     let (_d, path, _pool, log) = setup();
-    // Spread the events over epochs 0, 3 and 5 (1, 2 and 4 empty) and move the tail
-    // after them. Sequence numbers are not in the field AAD, so queries still decrypt
-    // (verify() would report the gaps).
+    // Spread the events over epoch 0 (seqs up to 3000), epoch 3 (the next 500) and
+    // epochs 5 and 6 (the rest, tail included), with empty epochs between. Sequence
+    // numbers are not in the field AAD, so queries still decrypt (verify() would report
+    // the gaps).
     let conn = raw(&path);
-    for (from, shift) in [(3000, 3 << 16), (3500, 2 << 16)] {
+    for (from, shift) in [(3500, 2 << EPOCH_BITS), (3000, 3 << EPOCH_BITS)] {
         for table in ["audit_events", "audit_lookup"] {
             // Descending, so no row lands on a seq still taken.
             let seqs: Vec<i64> = conn
@@ -133,7 +134,17 @@ fn queries_span_the_epochs_of_the_user_index() {
         }
     }
     drop(conn);
-    assert_eq!(lookup_end(&path), LOOKUP_LAG + (5 << 16));
+    assert_eq!(lookup_end(&path), LOOKUP_LAG + (5 << EPOCH_BITS));
+    let epochs: Vec<i64> = raw(&path)
+        .prepare(&format!(
+            "SELECT DISTINCT seq >> {EPOCH_BITS} FROM audit_lookup ORDER BY 1"
+        ))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(epochs, [0, 3, 5, 6]);
     check_filters(&log);
 }
 
@@ -141,10 +152,10 @@ fn queries_span_the_epochs_of_the_user_index() {
 fn user_queries_use_the_epoch_index() {
     let (_d, path, _pool, _log) = setup();
     let plan: Vec<String> = raw(&path)
-        .prepare(
+        .prepare(&format!(
             "EXPLAIN QUERY PLAN SELECT e.seq FROM audit_lookup l JOIN audit_events e ON e.seq = l.seq \
-             WHERE (l.seq >> 16) = 0 AND 1 AND l.user_idx = 7 ORDER BY l.seq DESC",
-        )
+             WHERE (l.seq >> {EPOCH_BITS}) = 0 AND 1 AND l.user_idx = 7 ORDER BY l.seq DESC",
+        ))
         .unwrap()
         .query_map([], |r| r.get::<_, String>(3))
         .unwrap()
