@@ -412,15 +412,7 @@ fn many_threads_recording_at_once_build_one_valid_chain() {
 fn batched_mode_flush_and_close() {
     let (_d, path) = temp_db();
     let pool = pool(&path);
-    let log = AuditLog::open(
-        &pool,
-        key(1),
-        AuditConfig {
-            mode: WriteMode::Batched(BatchConfig::default()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let log = open_batched(&pool, BatchConfig::default());
     assert!(log.is_batched());
     for i in 0..1000 {
         log.record(&event(i)).unwrap();
@@ -462,18 +454,13 @@ fn batched_mode_flush_and_close() {
 fn batched_slots_are_reused_without_mixing_events() {
     let (_d, path) = temp_db();
     let pool = pool(&path);
-    let log = AuditLog::open(
+    let log = open_batched(
         &pool,
-        key(1),
-        AuditConfig {
-            mode: WriteMode::Batched(BatchConfig {
-                queue_capacity: 64,
-                max_batch: 8,
-            }),
-            ..Default::default()
+        BatchConfig {
+            queue_capacity: 64,
+            max_batch: 8,
         },
-    )
-    .unwrap();
+    );
     let make = |i: usize| match i % 4 {
         0 => event(i),
         1 => NewEvent::new("bare"),
@@ -542,15 +529,7 @@ fn dropping_a_batched_log_commits_its_queue() {
     let (_d, path) = temp_db();
     let pool = pool(&path);
     {
-        let log = AuditLog::open(
-            &pool,
-            key(1),
-            AuditConfig {
-                mode: WriteMode::Batched(BatchConfig::default()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let log = open_batched(&pool, BatchConfig::default());
         for i in 0..300 {
             log.record(&event(i)).unwrap();
         }

@@ -322,15 +322,7 @@ fn problems_are_found_past_the_first_verify_chunk() {
     // chunk is still found at its exact position, and a clean log counts every event.
     let (_d, path) = temp_db();
     let pool = pool(&path);
-    let log = AuditLog::open(
-        &pool,
-        key(1),
-        AuditConfig {
-            mode: magnetar_core::audit::WriteMode::Batched(Default::default()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let log = open_batched(&pool, Default::default());
     for i in 0..4500 {
         log.record(&event(i)).unwrap();
     }

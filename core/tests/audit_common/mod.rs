@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, NewEvent};
+use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, BatchConfig, NewEvent, WriteMode};
 use magnetar_core::clock::ManualClock;
 use magnetar_core::pool::{Pool, PoolConfig};
 
@@ -27,6 +27,15 @@ pub fn pool(path: &Path) -> Pool {
 
 pub fn open(pool: &Pool) -> AuditLog {
     AuditLog::open(pool, key(1), AuditConfig::default()).unwrap()
+}
+
+/// A batched log (key 1).
+pub fn open_batched(pool: &Pool, batch: BatchConfig) -> AuditLog {
+    let config = AuditConfig {
+        mode: WriteMode::Batched(batch),
+        ..Default::default()
+    };
+    AuditLog::open(pool, key(1), config).unwrap()
 }
 
 /// A synchronous log (key 1) on a clock the test moves.
