@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use magnetar_core::breach::{
     BreachChecker, BreachConfig, BreachIndex, BreachStatus, BuildPhase, BuildProgress,
-    HttpResponse, Source, Transport, TransportError, parse_retry_after,
+    HttpResponse, Source, Transport, TransportError, retry_after_now,
 };
 use magnetar_core::{Error, Result};
 
@@ -379,7 +379,7 @@ pub unsafe extern "C" fn mgn_http_response_set_retry_after(
         let response = unsafe { response_arg(response) }?;
         // SAFETY: NULL or NUL-terminated.
         let value = unsafe { str_arg(value, "value") }?;
-        response.retry_after = parse_retry_after(value, std::time::SystemTime::now());
+        response.retry_after = retry_after_now(value);
         Ok(())
     })
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnetar_core::breach::{self as core_breach, parse_retry_after};
+use magnetar_core::breach::{self as core_breach, retry_after_now};
 
 use crate::error::Result;
 
@@ -241,10 +241,7 @@ impl core_breach::Transport for HostTransport {
         match self.0.get(url.to_string(), headers) {
             Ok(r) => Ok(core_breach::HttpResponse {
                 status: r.status,
-                retry_after: r
-                    .retry_after
-                    .as_deref()
-                    .and_then(|v| parse_retry_after(v, std::time::SystemTime::now())),
+                retry_after: r.retry_after.as_deref().and_then(retry_after_now),
                 body: r.body,
             }),
             Err(TransportFailure::Timeout { message }) => {

@@ -53,7 +53,7 @@ pub use digest::HashKind;
 pub use index::{BreachIndex, BuildPhase, BuildProgress, BuildStats, IndexBuilder};
 #[cfg(feature = "https")]
 pub use transport::HttpsTransport;
-pub use transport::{HttpResponse, Transport, TransportError, parse_retry_after};
+pub use transport::{HttpResponse, Transport, TransportError, parse_retry_after, retry_after_now};
 
 use crate::error::{Error, Result};
 

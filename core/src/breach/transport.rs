@@ -80,6 +80,11 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(due.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// [`parse_retry_after`] for a header received just now: what a [`Transport`] calls.
+pub fn retry_after_now(value: &str) -> Option<Duration> {
+    parse_retry_after(value, SystemTime::now())
+}
+
 /// Largest body accepted from the API (a padded range response is about 40 KB).
 #[cfg(feature = "https")]
 const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
@@ -126,7 +131,7 @@ impl Transport for HttpsTransport {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            .and_then(retry_after_now);
         let status = response.status().as_u16();
         let body = response
             .body_mut()
@@ -197,6 +202,21 @@ mod tests {
         assert_eq!(
             parse_retry_after("Sun, 32 Nov 1994 08:49:37 GMT", now),
             None
+        );
+    }
+
+    #[test]
+    fn retry_after_now_is_relative_to_the_clock() {
+        assert_eq!(retry_after_now("7"), Some(Duration::from_secs(7)));
+        let in_a_minute = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
+        let wait = retry_after_now(&in_a_minute).unwrap();
+        assert!(
+            wait > Duration::from_secs(55) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+        assert_eq!(
+            retry_after_now("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
         );
     }
 }
