@@ -311,20 +311,30 @@ impl AuditLog {
         passphrase: &str,
         config: AuditConfig,
     ) -> Result<AuditLog> {
-        let key = passphrase_key_for(pool, passphrase)?;
+        let key = Self::key_for_passphrase(pool, passphrase)?;
         Self::open(pool, key, config)
     }
 
-    /// The key a passphrase gives for the log in `pool` (its stored salt), without
-    /// opening the log: for `previous_keys`, or to try a passphrase both ways.
+    /// The key a passphrase gives for the log in `pool` (its stored salt, created on
+    /// first use), without opening the log: for `previous_keys`, or to try a passphrase
+    /// both ways.
     pub fn key_for_passphrase(pool: &Pool, passphrase: &str) -> Result<AuditKey> {
-        passphrase_key_for(pool, passphrase)
+        pool.migrate(&schema::migrations())?;
+        let salt = pool.write(|tx| match get_meta(tx, meta::KDF_SALT)? {
+            Some(s) => Ok(s),
+            None => {
+                let s = crate::random::bytes::<{ key::SALT_LEN }>()?.to_vec();
+                set_meta(tx, meta::KDF_SALT, &s)?;
+                Ok(s)
+            }
+        })?;
+        AuditKey::from_passphrase(passphrase, &salt)
     }
 
     /// The key a passphrase gives for this database (its salt), for
     /// [`AuditLog::rotate_key`] to a passphrase or for `previous_keys`.
     pub fn passphrase_key(&self, passphrase: &str) -> Result<AuditKey> {
-        passphrase_key_for(&self.shared.pool, passphrase)
+        Self::key_for_passphrase(&self.shared.pool, passphrase)
     }
 
     /// The key id new events are encrypted under.
@@ -421,17 +431,4 @@ impl Drop for AuditLog {
             log::error!("magnetar audit: closing the batched writer on drop failed: {e}");
         }
     }
-}
-
-fn passphrase_key_for(pool: &Pool, passphrase: &str) -> Result<AuditKey> {
-    pool.migrate(&schema::migrations())?;
-    let salt = pool.write(|tx| match get_meta(tx, meta::KDF_SALT)? {
-        Some(s) => Ok(s),
-        None => {
-            let s = crate::random::bytes::<{ key::SALT_LEN }>()?.to_vec();
-            set_meta(tx, meta::KDF_SALT, &s)?;
-            Ok(s)
-        }
-    })?;
-    AuditKey::from_passphrase(passphrase, &salt)
 }
