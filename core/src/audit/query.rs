@@ -75,8 +75,11 @@ pub(crate) fn for_each(
         let epochs: Vec<Option<i64>> = match conditions.user_idx {
             None => vec![None],
             Some(_) => {
-                let first: Option<i64> =
-                    conn.query_row("SELECT min(seq) FROM audit_lookup", [], |r| r.get(0))?;
+                // Cached like every statement of a query: parsing costs as much as
+                // running it.
+                let first: Option<i64> = conn
+                    .prepare_cached("SELECT min(seq) FROM audit_lookup")?
+                    .query_row([], |r| r.get(0))?;
                 match first {
                     None => Vec::new(),
                     Some(first) => ((first.max(0) >> EPOCH_BITS)..=(end as i64 >> EPOCH_BITS))
