@@ -15,7 +15,7 @@
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$root"
+cd "$root" || exit 2
 target="${CARGO_TARGET_DIR:-$root/target}"
 profile=debug
 libdir="$target/$profile"
@@ -97,20 +97,20 @@ if [[ -z "$unexpected" ]]; then
     pass "libmagnetar.so exports only mgn_ and uniffi symbols ($(grep -c '^mgn_' <<<"$exports") mgn_ functions)"
 else
     fail "libmagnetar.so exports unexpected symbols"
-    sed 's/^/     /' <<<"$unexpected" | head -20
+    while IFS= read -r symbol; do echo "     $symbol"; done <<<"$unexpected" | head -20
 fi
 declared="$(grep -oE '\bmgn_[a-z0-9_]+\(' include/magnetar.h | tr -d '(' | sort -u)"
 missing="$(comm -23 <(echo "$declared") <(grep '^mgn_' <<<"$exports" | sort -u))"
 if [[ -z "$missing" ]]; then
     pass "every function declared in magnetar.h is exported ($(wc -l <<<"$declared") functions)"
 else
-    fail "functions declared in magnetar.h but not exported: $(echo $missing)"
+    fail "functions declared in magnetar.h but not exported: ${missing//$'\n'/ }"
 fi
 missing_static="$(comm -23 <(echo "$declared") <(nm --defined-only "$libdir/libmagnetar.a" 2>/dev/null | awk '$2 == "T" {print $3}' | grep '^mgn_' | sort -u))"
 if [[ -z "$missing_static" ]]; then
     pass "every function declared in magnetar.h is defined in libmagnetar.a"
 else
-    fail "functions declared in magnetar.h but not in libmagnetar.a: $(echo $missing_static)"
+    fail "functions declared in magnetar.h but not in libmagnetar.a: ${missing_static//$'\n'/ }"
 fi
 
 # --- 3. pkg-config ------------------------------------------------------------------------
