@@ -4,72 +4,122 @@
 #   ./scripts/test.sh
 #
 # Needs only the Rust toolchain (rustup), Python 3 and a C compiler. Everything else
-# (rustfmt/clippy components, a venv with maturin and pytest, valgrind) is installed by
-# the suites themselves. Runs every suite even after a failure, then prints a summary and
-# exits non-zero if any suite failed. Swift runs only where `swift` is on the PATH.
+# (rustfmt/clippy components, a venv with maturin and pytest, valgrind, shellcheck) is
+# installed by the suites themselves. Runs every suite even after a failure, then prints a
+# summary and exits non-zero if any suite failed. A suite whose tool is missing and cannot
+# be installed (rustfmt, clippy, shellcheck; Swift where `swift` is not on the PATH) says
+# so plainly and counts as skipped; the rest still run.
 set -uo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$(pwd)
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 names=()
 results=()
+notes=()
+
+# A suite's command exits 0 (passed), 77 (skipped: it prints why) or anything else
+# (failed).
+readonly SKIPPED=77
 
 run_suite() {
     local name=$1
     shift
     echo
     echo "=== ${name} ==="
-    local start=$SECONDS
-    if "$@"; then
-        results+=("PASS")
-    else
-        results+=("FAIL")
-    fi
+    local start=$SECONDS status
+    "$@"
+    status=$?
+    case "${status}" in
+        0) results+=("PASS") ;;
+        "${SKIPPED}") results+=("SKIP") ;;
+        *) results+=("FAIL") ;;
+    esac
     names+=("${name} ($((SECONDS - start)) s)")
 }
 
-ensure_rust_components() {
-    for component in rustfmt clippy; do
-        if ! rustup component list --installed 2>/dev/null | grep -q "^${component}"; then
-            rustup component add "${component}" || return 1
+# Runs `cargo <subcommand> ...` when the rustup component that provides it is installed
+# or can be installed; otherwise says so and skips (the other suites still run).
+with_rust_component() {
+    local component=$1
+    shift
+    if ! cargo "$1" --version >/dev/null 2>&1; then
+        if ! command -v rustup >/dev/null 2>&1 || ! rustup component add "${component}"; then
+            echo "SKIPPED: ${component} is not installed and could not be installed" \
+                "(rustup component add ${component} failed or rustup is absent)"
+            notes+=("${component}: not installed and could not be installed; cargo $1 did not run")
+            return "${SKIPPED}"
         fi
-    done
+    fi
+    cargo "$@"
 }
 
-run_suite "rust toolchain components" ensure_rust_components
-run_suite "cargo fmt --check" cargo fmt --all --check
+# Lints every shell script in the repository (tracked files named *.sh or with a sh/bash
+# shebang) with shellcheck, installing it from Debian's packages when it is missing.
+check_shell_scripts() {
+    if ! command -v shellcheck >/dev/null 2>&1; then
+        if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+            apt-get update -qq >/dev/null && apt-get install -y -qq shellcheck >/dev/null
+        elif command -v brew >/dev/null 2>&1; then
+            brew install shellcheck >/dev/null
+        fi
+    fi
+    if ! command -v shellcheck >/dev/null 2>&1; then
+        echo "SKIPPED: shellcheck is not installed and could not be installed" \
+            "(apt-get install shellcheck, or brew install shellcheck)"
+        notes+=("shellcheck: not installed and could not be installed")
+        return "${SKIPPED}"
+    fi
+    local scripts=() file
+    while IFS= read -r file; do
+        case "${file}" in
+            *.sh) scripts+=("${file}") ;;
+            *) if head -n 1 "${file}" | grep -Eq '^#!.*[/ ](ba)?sh( |$)'; then scripts+=("${file}"); fi ;;
+        esac
+    done < <(git ls-files 2>/dev/null || find . -path ./target -prune -o -type f -print)
+    echo "shellcheck $(shellcheck --version | sed -n 's/^version: //p') on ${#scripts[@]} scripts"
+    shellcheck "${scripts[@]}" && echo "shellcheck: OK"
+}
+
+run_suite "cargo fmt --check" with_rust_component rustfmt fmt --all --check
 run_suite "cargo clippy (workspace, all targets, -D warnings)" \
-    cargo clippy --workspace --all-targets -- -D warnings
+    with_rust_component clippy clippy --workspace --all-targets -- -D warnings
+run_suite "shellcheck (every shell script)" check_shell_scripts
 run_suite "cargo test (workspace)" cargo test --workspace
 run_suite "C API (static, dynamic, valgrind, header, exports)" bash "${root}/tests/c/run.sh"
 run_suite "Python wheel + pytest" bash "${root}/python/run-tests.sh"
 
 # Swift: the script checks the committed generated bindings everywhere, and runs
-# `swift test` only where a Swift toolchain exists (it says SKIPPED otherwise).
-swift_note=""
-if ! command -v swift >/dev/null 2>&1; then
-    swift_note=" (swift test SKIPPED: no Swift toolchain on PATH)"
+# `swift build` and `swift test` where a Swift toolchain exists; without one it parses
+# the hand-written Swift and the suite counts as skipped.
+if command -v swift >/dev/null 2>&1; then
+    run_suite "Swift (bindings, swift build, swift test)" bash "${root}/swift/run-tests.sh"
+else
+    notes+=("Swift: swift build and swift test skipped: no Swift toolchain on PATH (generated bindings were still checked)")
+    swift_without_toolchain() {
+        bash "${root}/swift/run-tests.sh" || return
+        return "${SKIPPED}"
+    }
+    run_suite "Swift (bindings; swift test SKIPPED: no Swift toolchain on PATH)" swift_without_toolchain
 fi
-run_suite "Swift bindings${swift_note}" bash "${root}/swift/run-tests.sh"
 
 echo
 echo "=== summary ==="
 passed=0
 failed=0
+skipped=0
 for i in "${!names[@]}"; do
     printf '  %-4s %s\n' "${results[$i]}" "${names[$i]}"
-    if [ "${results[$i]}" = "PASS" ]; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-    fi
+    case "${results[$i]}" in
+        PASS) passed=$((passed + 1)) ;;
+        SKIP) skipped=$((skipped + 1)) ;;
+        *) failed=$((failed + 1)) ;;
+    esac
 done
-skipped=0
-if [ -n "${swift_note}" ]; then
-    skipped=1
-    echo "  Swift: swift test skipped: no Swift toolchain on PATH (generated bindings were still checked)"
-fi
+# (The ${a[@]+...} form keeps an empty array safe under `set -u` in bash 3.2.)
+for note in ${notes[@]+"${notes[@]}"}; do
+    echo "  note: ${note}"
+done
 echo "suites: ${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "${failed}" -eq 0 ]
