@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Swift package checks, called by scripts/test.sh:
 #   1. the committed generated bindings match the library (generate-bindings.sh --check);
-#   2. shellcheck on swift/*.sh, when shellcheck is installed;
-#   3. `swift test` against the locally built static library, when `swift` is on the PATH;
-#      otherwise says so, skips it, and parses the hand-written Swift with tree-sitter.
-# Exits non-zero on any failure. The Rust tests of the uniffi layer run in `cargo test`.
+#   2. `swift build` and `swift test` against the locally built static library, when
+#      `swift` is on the PATH; otherwise says so, skips them, and parses the hand-written
+#      Swift with tree-sitter.
+# Exits non-zero on any failure. The Rust tests of the uniffi layer run in `cargo test`,
+# and scripts/test.sh lints these scripts with every other shell script.
 set -euo pipefail
 
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -14,15 +15,6 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 echo "--- generated bindings"
 "$here/generate-bindings.sh" --check
 
-echo "--- shellcheck"
-if command -v shellcheck >/dev/null 2>&1; then
-    shellcheck "$here"/*.sh
-    echo "shellcheck: OK"
-else
-    echo "shellcheck: SKIPPED (not installed)"
-fi
-
-echo "--- swift test"
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift: SKIPPED (no Swift toolchain on PATH)"
     # Without a compiler, at least parse the hand-written Swift (tree-sitter, pinned,
@@ -51,10 +43,19 @@ cargo build --quiet --manifest-path "$root/Cargo.toml" -p magnetar --lib
 # shared one.
 lib_dir="$target_dir/swift-static-lib"
 mkdir -p "$lib_dir"
-cp "$target_dir/debug/libmagnetar.a" "$lib_dir/libmagnetar.a"
+if ! cmp -s "$target_dir/debug/libmagnetar.a" "$lib_dir/libmagnetar.a"; then
+    cp "$target_dir/debug/libmagnetar.a" "$lib_dir/libmagnetar.a"
+    # SwiftPM does not track a library linked with -l as an input: drop the linked test
+    # bundles so that they are linked again against the new archive.
+    if [[ -d "$here/.build" ]]; then
+        find "$here/.build" -name '*.xctest' -prune -exec rm -rf {} +
+    fi
+fi
 
-(
-    cd "$here"
-    MAGNETAR_LIB_DIR="$lib_dir" MAGNETAR_REPO_ROOT="$root" swift test
-)
+cd "$here"
+export MAGNETAR_LIB_DIR="$lib_dir" MAGNETAR_REPO_ROOT="$root"
+echo "--- swift build ($(swift --version 2>/dev/null | head -n 1))"
+swift build
+echo "--- swift test"
+swift test
 echo "swift: OK"

@@ -40,7 +40,8 @@ final class AuditTests: XCTestCase {
         filter = AuditFilter()
         filter.order = .descending
         filter.limit = 1
-        XCTAssertEqual(try log.query(filter: filter).map(\.action), ["user.logout"])
+        let newest = try await log.query(filter: filter)
+        XCTAssertEqual(newest.map(\.action), ["user.logout"])
 
         let head = try log.head()
         XCTAssertEqual(head.seq, 2)

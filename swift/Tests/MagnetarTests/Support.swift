@@ -1,4 +1,5 @@
 import Foundation
+import Magnetar
 import XCTest
 
 /// A fresh directory for one test's database files, removed by `tearDown`.
