@@ -97,7 +97,7 @@ if [[ -z "$unexpected" ]]; then
     pass "libmagnetar.so exports only mgn_ and uniffi symbols ($(grep -c '^mgn_' <<<"$exports") mgn_ functions)"
 else
     fail "libmagnetar.so exports unexpected symbols"
-    while IFS= read -r symbol; do echo "     $symbol"; done <<<"$unexpected" | head -20
+    head -n 20 <<<"$unexpected" | sed 's/^/     /'
 fi
 declared="$(grep -oE '\bmgn_[a-z0-9_]+\(' include/magnetar.h | tr -d '(' | sort -u)"
 missing="$(comm -23 <(echo "$declared") <(grep '^mgn_' <<<"$exports" | sort -u))"
