@@ -2,10 +2,10 @@
 # Swift package checks, called by scripts/test.sh:
 #   1. the committed generated bindings match the library (generate-bindings.sh --check);
 #   2. `swift build` and `swift test` against the locally built static library, when
-#      `swift` is on the PATH; otherwise says so, skips them, and parses the hand-written
-#      Swift with tree-sitter.
-# Exits non-zero on any failure. The Rust tests of the uniffi layer run in `cargo test`,
-# and scripts/test.sh lints these scripts with every other shell script.
+#      `swift` is on the PATH; otherwise says so, skips them, parses the hand-written
+#      Swift with tree-sitter, and exits 77 (skipped, as scripts/test.sh counts it).
+# Exits non-zero (not 77) on any failure. The Rust tests of the uniffi layer run in
+# `cargo test`, and scripts/test.sh lints these scripts with every other shell script.
 set -euo pipefail
 
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -26,7 +26,7 @@ if ! command -v swift >/dev/null 2>&1; then
             "$venv/bin/pip" install --quiet --disable-pip-version-check \
                 tree-sitter==0.26.1 tree-sitter-swift==0.7.4; }; then
             echo "swift syntax: SKIPPED (could not install tree-sitter into $venv)"
-            exit 0
+            exit 77
         fi
     fi
     # (A read loop rather than mapfile, which macOS's bash 3.2 lacks.)
@@ -35,7 +35,7 @@ if ! command -v swift >/dev/null 2>&1; then
         sources+=("$file")
     done < <(find "$here/Sources" "$here/Tests" -name '*.swift' ! -name magnetar.swift | sort)
     "$venv/bin/python" "$here/scripts/check_swift_syntax.py" "${sources[@]}"
-    exit 0
+    exit 77
 fi
 
 cargo build --quiet --manifest-path "$root/Cargo.toml" -p magnetar --lib
