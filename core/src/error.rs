@@ -62,6 +62,37 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order. Each binding's tests walk this list so a kind
+    /// added here can never silently become the binding's "internal" case.
+    pub const ALL: [ErrorKind; 21] = [
+        ErrorKind::InvalidConfig,
+        ErrorKind::InvalidInput,
+        ErrorKind::Io,
+        ErrorKind::Database,
+        ErrorKind::Corrupt,
+        ErrorKind::NotADatabase,
+        ErrorKind::ReadOnly,
+        ErrorKind::PoolTimeout,
+        ErrorKind::PoolClosed,
+        ErrorKind::SchemaTooNew,
+        ErrorKind::InvalidKey,
+        ErrorKind::WrongKey,
+        ErrorKind::Tampered,
+        ErrorKind::InvalidHash,
+        ErrorKind::Transport,
+        ErrorKind::InvalidIndex,
+        ErrorKind::SessionNotFound,
+        ErrorKind::SessionExpired,
+        ErrorKind::SessionRevoked,
+        ErrorKind::SessionLimit,
+        ErrorKind::Internal,
+    ];
+
+    /// The kind with this [`name`](Self::name), if there is one.
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
     /// A stable snake_case name for the kind, used in JSON output and by bindings.
     pub fn name(self) -> &'static str {
         match self {
@@ -203,6 +234,46 @@ impl Error {
         }
     }
 
+    /// An error of `kind` carrying `message`, for errors that arrive already classified
+    /// (a host's transport, a binding's test walking [`ErrorKind::ALL`]).
+    pub fn with_kind(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let message = message.into();
+        match kind {
+            ErrorKind::InvalidConfig => Error::InvalidConfig(message),
+            ErrorKind::InvalidInput => Error::InvalidInput(message),
+            ErrorKind::Io => Error::io(message, std::io::Error::other("reported by the caller")),
+            ErrorKind::Database
+            | ErrorKind::Corrupt
+            | ErrorKind::NotADatabase
+            | ErrorKind::ReadOnly => Error::Database {
+                kind,
+                code: None,
+                message,
+            },
+            ErrorKind::PoolTimeout => Error::PoolTimeout {
+                waited: Duration::ZERO,
+                what: message,
+            },
+            ErrorKind::PoolClosed => Error::PoolClosed(message),
+            ErrorKind::SchemaTooNew => Error::SchemaTooNew {
+                component: message,
+                found: 0,
+                supported: 0,
+            },
+            ErrorKind::InvalidKey => Error::InvalidKey(message),
+            ErrorKind::WrongKey => Error::WrongKey(message),
+            ErrorKind::Tampered => Error::Tampered(message),
+            ErrorKind::InvalidHash => Error::InvalidHash(message),
+            ErrorKind::Transport => Error::Transport(message),
+            ErrorKind::InvalidIndex => Error::InvalidIndex(message),
+            ErrorKind::SessionNotFound => Error::SessionNotFound,
+            ErrorKind::SessionExpired => Error::SessionExpired(message),
+            ErrorKind::SessionRevoked => Error::SessionRevoked(message),
+            ErrorKind::SessionLimit => Error::SessionLimit(message),
+            ErrorKind::Internal => Error::Internal(message),
+        }
+    }
+
     /// An I/O error with context naming what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -272,6 +343,49 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Database);
         assert!(err.to_string().contains("syntax error"), "{err}");
         assert!(!err.is_fatal_for_connection());
+    }
+
+    /// The declaration position of each kind. The match has no wildcard, so adding a
+    /// variant fails to compile here until it is given a position, and the test below
+    /// then fails until [`ErrorKind::ALL`] lists it.
+    fn position(kind: ErrorKind) -> usize {
+        match kind {
+            ErrorKind::InvalidConfig => 0,
+            ErrorKind::InvalidInput => 1,
+            ErrorKind::Io => 2,
+            ErrorKind::Database => 3,
+            ErrorKind::Corrupt => 4,
+            ErrorKind::NotADatabase => 5,
+            ErrorKind::ReadOnly => 6,
+            ErrorKind::PoolTimeout => 7,
+            ErrorKind::PoolClosed => 8,
+            ErrorKind::SchemaTooNew => 9,
+            ErrorKind::InvalidKey => 10,
+            ErrorKind::WrongKey => 11,
+            ErrorKind::Tampered => 12,
+            ErrorKind::InvalidHash => 13,
+            ErrorKind::Transport => 14,
+            ErrorKind::InvalidIndex => 15,
+            ErrorKind::SessionNotFound => 16,
+            ErrorKind::SessionExpired => 17,
+            ErrorKind::SessionRevoked => 18,
+            ErrorKind::SessionLimit => 19,
+            ErrorKind::Internal => 20,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_kind_once_and_with_kind_round_trips() {
+        for (index, kind) in ErrorKind::ALL.into_iter().enumerate() {
+            assert_eq!(
+                position(kind),
+                index,
+                "{kind:?} out of place in ErrorKind::ALL"
+            );
+            assert_eq!(ErrorKind::from_name(kind.name()), Some(kind));
+            assert_eq!(Error::with_kind(kind, "m").kind(), kind);
+        }
+        assert_eq!(ErrorKind::from_name("nope"), None);
     }
 
     #[test]
