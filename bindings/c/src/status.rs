@@ -210,4 +210,21 @@ mod tests {
         );
         assert_eq!(mgn_status::from_kind(ErrorKind::Internal), MGN_INTERNAL);
     }
+
+    /// A kind core adds must get its own code: only `Internal` may map to MGN_INTERNAL,
+    /// and no two kinds may share a code.
+    #[test]
+    fn every_core_kind_has_its_own_code() {
+        let mut seen = std::collections::HashMap::new();
+        for kind in ErrorKind::ALL {
+            let status = mgn_status::from_kind(kind);
+            assert_ne!(status, MGN_OK, "{kind:?}");
+            if kind != ErrorKind::Internal {
+                assert_ne!(status, MGN_INTERNAL, "{kind:?} has no status code of its own");
+            }
+            if let Some(other) = seen.insert(status as u32, kind) {
+                panic!("{kind:?} and {other:?} share {}", name_of(status as u32));
+            }
+        }
+    }
 }
