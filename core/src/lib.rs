@@ -6,6 +6,7 @@
 //! - [`password`]: Argon2id hashing, legacy verification, upgrade on login.
 //! - [`breach`]: HaveIBeenPwned k-anonymity breach check, online and offline.
 //! - [`session`]: fingerprint risk scoring and the session registry.
+//! - [`tlog`]: RFC 9162 Merkle trees, C2SP signed notes and checkpoints.
 //!
 //! Everything here is synchronous and thread-safe; bindings add async at the edges.
 
@@ -20,6 +21,7 @@ pub mod password;
 pub mod pool;
 pub mod random;
 pub mod session;
+pub mod tlog;
 
 pub use error::{Error, ErrorKind, Result};
 
