@@ -104,6 +104,17 @@ pub(crate) struct Shared {
     pub chain: Chain,
     /// The last seq in `audit_lookup` as last read, a hint (see `store::append`).
     pub lookup_hint: std::sync::atomic::AtomicU64,
+    /// The audit tables' schema objects, as Magnetar creates them.
+    pub objects: crate::pool::SchemaObjects,
+    /// The `schema_version` at which `objects` was last checked (see [`schema::guard`]).
+    pub schema_seen: std::sync::atomic::AtomicI64,
+}
+
+impl Shared {
+    /// [`schema::guard`] for this log.
+    pub(crate) fn guard(&self, conn: &rusqlite::Connection) -> Result<()> {
+        schema::guard(conn, &self.objects, &self.schema_seen)
+    }
 }
 
 /// An encrypted, tamper-evident audit log. `Send + Sync`: share it between threads by
@@ -208,13 +219,17 @@ impl AuditLog {
         if let WriteMode::Batched(b) = &config.mode {
             b.validate()?;
         }
-        pool.migrate(&schema::migrations())?;
+        let migrations = schema::migrations();
+        pool.migrate(&migrations)?;
+        let objects = migrations.objects()?;
         let clock = config.clock.clone().unwrap_or_else(|| pool.clock().clone());
         let now = clock.unix_millis();
         let sub = key.subkeys();
         let previous: Vec<MasterSubkeys> =
             config.previous_keys.iter().map(AuditKey::subkeys).collect();
         let opened = pool.write(|tx| {
+            // Before anything is read or written through them.
+            objects.check(tx)?;
             let log_id = match get_meta(tx, meta::LOG_ID)? {
                 Some(id) => id,
                 None => {
@@ -227,10 +242,11 @@ impl AuditLog {
             let (secret, current_id) = if !any_key {
                 let secret = LogSecret::generate()?;
                 let wrapped = wrap_secret(&secret, &sub, &log_id, 1)?;
-                tx.execute(
+                let n = tx.execute(
                     "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms) VALUES (1, ?1, ?2, ?3)",
                     params![sub.check_value.as_slice(), wrapped, now],
                 )?;
+                schema::expect_changes(n, 1, "storing the first audit key")?;
                 set_meta(tx, meta::CURRENT_KEY_ID, &1u64.to_be_bytes())?;
                 (secret, 1u32)
             } else {
@@ -273,6 +289,9 @@ impl AuditLog {
             secret: opened.secret,
             log_id: opened.log_id,
             lookup_hint: Default::default(),
+            objects,
+            // No version is negative: the first statement checks again.
+            schema_seen: std::sync::atomic::AtomicI64::new(-1),
         });
         let (writer, batched) = match config.mode {
             WriteMode::Synchronous => (None, false),

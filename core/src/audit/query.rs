@@ -52,6 +52,7 @@ pub(crate) fn for_each(
         Order::Descending => " DESC",
     };
     shared.pool.read(|conn| {
+        shared.guard(conn)?;
         let mut emitter = Emitter {
             conn,
             filter,

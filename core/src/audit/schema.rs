@@ -1,10 +1,12 @@
 //! The audit log's tables, created through the pool's migration runner, and small
 //! helpers for the `audit_meta` key/value table.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::Result;
-use crate::pool::Migrations;
+use crate::error::{Error, Result};
+use crate::pool::{Migrations, SchemaObjects};
 
 /// Version 1 of the schema.
 ///
@@ -104,11 +106,41 @@ pub fn get_meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
 
 /// Writes a meta value.
 pub fn set_meta(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
-    conn.execute(
+    let n = conn.execute(
         "INSERT INTO audit_meta (name, value) VALUES (?1, ?2)
          ON CONFLICT(name) DO UPDATE SET value = excluded.value",
         params![name, value],
     )?;
+    expect_changes(n, 1, &format!("writing audit_meta {name}"))
+}
+
+/// `Err(Tampered)` unless a write changed exactly `want` rows. Our statements name
+/// their rows exactly, so any other count means something in the file (a trigger, a
+/// view) intercepted the write: it must fail, never pass as done.
+pub fn expect_changes(changed: usize, want: usize, what: &str) -> Result<()> {
+    if changed == want {
+        return Ok(());
+    }
+    Err(Error::Tampered(format!(
+        "{what} changed {changed} rows instead of {want}: the database file intercepts the audit log's writes"
+    )))
+}
+
+/// Checks that the audit tables carry only the objects Magnetar created (see
+/// [`SchemaObjects`]), again whenever the schema has changed since the last check
+/// (`seen` holds the `schema_version` last checked): a trigger added while the
+/// application runs is refused at the next statement, not only at the next open.
+/// Costs one `PRAGMA schema_version` (a read of the header page SQLite has cached)
+/// per transaction.
+pub(crate) fn guard(conn: &Connection, objects: &SchemaObjects, seen: &AtomicI64) -> Result<()> {
+    let version: i64 = conn
+        .prepare_cached("PRAGMA schema_version")?
+        .query_row([], |r| r.get(0))?;
+    if seen.load(Ordering::Relaxed) == version {
+        return Ok(());
+    }
+    objects.check(conn)?;
+    seen.store(version, Ordering::Relaxed);
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::Shared;
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
-use super::schema::{LOOKUP_LAG, get_meta, meta};
+use super::schema::{LOOKUP_LAG, expect_changes, get_meta, meta};
 use crate::error::{Error, Result};
 
 /// Where the chain currently ends.
@@ -99,6 +99,7 @@ fn append<P: Borrow<Prepared>>(
     shared: &Shared,
     events: &[P],
 ) -> Result<(Tail, Option<u64>)> {
+    shared.guard(tx)?;
     let mut tail = tail(tx, shared)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_events (seq, ts, key_id, user_idx, action_idx, event_id, chain, fields) \
@@ -108,7 +109,7 @@ fn append<P: Borrow<Prepared>>(
         let e = e.borrow();
         let seq = tail.seq + 1;
         let chain = shared.chain.link(&tail.chain, seq, &e.digest);
-        stmt.execute(params![
+        let n = stmt.execute(params![
             seq as i64,
             e.ts,
             e.key_id,
@@ -118,6 +119,9 @@ fn append<P: Borrow<Prepared>>(
             chain.as_slice(),
             e.fields,
         ])?;
+        if n != 1 {
+            expect_changes(n, 1, &format!("inserting audit event seq {seq}"))?;
+        }
         tail = Tail { seq, chain };
     }
     let hint = shared.lookup_hint.load(Ordering::Relaxed);
@@ -149,4 +153,37 @@ pub(crate) fn lookup_end(conn: &Connection) -> Result<u64> {
         .prepare_cached("SELECT max(seq) FROM audit_lookup")?
         .query_row([], |r| r.get(0))?;
     Ok(end.unwrap_or(0).max(0) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use crate::audit::{AuditConfig, AuditKey, AuditLog, NewEvent};
+    use crate::pool::{Pool, PoolConfig};
+
+    /// Behind the schema guard, every insert also checks that it stored its row: a
+    /// trigger the guard has not seen (here: it is told the schema was checked) still
+    /// cannot turn a swallowed insert into an event id.
+    #[test]
+    fn an_insert_that_stored_nothing_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+        let log =
+            AuditLog::open(&pool, AuditKey::generate().unwrap(), AuditConfig::default()).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER swallow BEFORE INSERT ON audit_events BEGIN SELECT RAISE(IGNORE); END",
+        )
+        .unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap();
+        log.shared.schema_seen.store(version, Ordering::Relaxed);
+        let err = log.record(&NewEvent::new("login")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Tampered, "{err}");
+        assert!(err.to_string().contains("changed 0 rows"), "{err}");
+        assert_eq!(log.len().unwrap(), 0);
+    }
 }

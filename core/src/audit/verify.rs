@@ -339,6 +339,7 @@ impl Walk<'_> {
 fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     shared.pool.read(|conn| {
+        shared.guard(conn)?;
         let start = match anchor(conn, &shared.chain) {
             Ok(Some(a)) => a,
             Ok(None) => Tail {
