@@ -323,6 +323,14 @@ enum mgn_audit_problem
    * A row is structurally invalid.
    */
   MGN_AUDIT_MALFORMED_ROW = 7,
+  /**
+   * The search data (blind indexes, lookup table) disagrees with the events.
+   */
+  MGN_AUDIT_LOOKUP_MISMATCH = 8,
+  /**
+   * The recorded head is older than the purge anchor: it can no longer be confirmed.
+   */
+  MGN_AUDIT_HEAD_UNCONFIRMABLE = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

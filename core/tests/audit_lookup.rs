@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use audit_common::*;
-use magnetar_core::audit::{AuditEvent, AuditLog, Filter, Order};
+use magnetar_core::audit::{AuditEvent, AuditLog, Filter, Order, ProblemKind};
 use magnetar_core::audit::{EPOCH_BITS, LOOKUP_LAG};
 use magnetar_core::pool::Pool;
 
@@ -170,8 +170,8 @@ fn user_queries_use_the_epoch_index() {
 fn editing_the_lookup_table_only_hides_rows_it_cannot_forge_them() {
     let (_d, path, _pool, log) = setup();
     // Point an indexed event of user-2 at user-0: the query for user-0 decrypts it,
-    // finds user-2 and drops it; the query for user-2 no longer finds it (hidden, which
-    // verify() cannot see: the lookup table is not part of the chain).
+    // finds user-2 and drops it; the query for user-2 no longer finds it (hidden; the
+    // lookup table is not part of the chain, but verify() compares it with the events).
     let conn = raw(&path);
     let user0: i64 = conn
         .query_row("SELECT user_idx FROM audit_lookup WHERE seq = 1", [], |r| {
@@ -187,7 +187,11 @@ fn editing_the_lookup_table_only_hides_rows_it_cannot_forge_them() {
     let rows = log.query(&Filter::user("user-0")).unwrap();
     assert!(rows.iter().all(|e| e.user_id.as_deref() == Some("user-0")));
     assert!(!rows.iter().any(|e| e.seq == 3));
-    assert!(log.verify().unwrap().ok);
+    let problem = log.verify().unwrap().first_problem.unwrap();
+    assert_eq!(
+        (problem.kind, problem.seq),
+        (ProblemKind::LookupMismatch, 3)
+    );
 }
 
 #[test]

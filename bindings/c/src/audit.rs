@@ -700,6 +700,10 @@ pub enum mgn_audit_problem {
     MGN_AUDIT_ANCHOR_TAMPERED = 6,
     /// A row is structurally invalid.
     MGN_AUDIT_MALFORMED_ROW = 7,
+    /// The search data (blind indexes, lookup table) disagrees with the events.
+    MGN_AUDIT_LOOKUP_MISMATCH = 8,
+    /// The recorded head is older than the purge anchor: it can no longer be confirmed.
+    MGN_AUDIT_HEAD_UNCONFIRMABLE = 9,
 }
 
 /// The result of `mgn_audit_verify`. Release its strings with `mgn_audit_report_clear`.
@@ -739,6 +743,8 @@ fn report_out(r: VerifyReport) -> Result<mgn_audit_report> {
             ProblemKind::HeadMismatch => mgn_audit_problem::MGN_AUDIT_HEAD_MISMATCH,
             ProblemKind::AnchorTampered => mgn_audit_problem::MGN_AUDIT_ANCHOR_TAMPERED,
             ProblemKind::MalformedRow => mgn_audit_problem::MGN_AUDIT_MALFORMED_ROW,
+            ProblemKind::LookupMismatch => mgn_audit_problem::MGN_AUDIT_LOOKUP_MISMATCH,
+            ProblemKind::HeadUnconfirmable => mgn_audit_problem::MGN_AUDIT_HEAD_UNCONFIRMABLE,
         };
         out.problem_seq = p.seq;
         out.problem_detail = alloc_string(p.detail)?;

@@ -142,7 +142,8 @@ pub struct PyAuditProblem {
     #[pyo3(get)]
     event_id: Option<String>,
     /// `"field_tampered"`, `"missing_events"`, `"chain_broken"`, `"truncated"`,
-    /// `"head_mismatch"`, `"anchor_tampered"` or `"malformed_row"`.
+    /// `"head_mismatch"`, `"anchor_tampered"`, `"malformed_row"`, `"lookup_mismatch"` or
+    /// `"head_unconfirmable"`.
     #[pyo3(get)]
     kind: String,
     /// What was wrong, naming the field or range concerned.

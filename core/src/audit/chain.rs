@@ -66,6 +66,11 @@ impl Chain {
         self.mac(&[b"link", prev, &seq.to_be_bytes(), digest])
     }
 
+    /// The MAC protecting the end of the lookup table (see `super::store::lookup_end`).
+    pub fn lookup_end_mac(&self, end: u64) -> [u8; 32] {
+        self.mac(&[b"lookup-end", &end.to_be_bytes()])
+    }
+
     /// The MAC protecting a purge anchor.
     pub fn anchor_mac(&self, seq: u64, chain: &ChainValue) -> [u8; 32] {
         self.mac(&[b"anchor", &seq.to_be_bytes(), chain])

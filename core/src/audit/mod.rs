@@ -259,6 +259,13 @@ impl AuditLog {
                 }
                 (unwrap_secret(&wrapped, &sub, &log_id, id)?, id)
             };
+            // Logs written before the lookup table's end was authenticated, or whose
+            // end was removed or edited: rebuild the table from the events (once).
+            let chain = Chain::new(&secret);
+            if store::lookup_end(tx, &chain)?.is_none() {
+                let last: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_events", [], |r| r.get(0))?;
+                store::copy_to_lookup(tx, &chain, 0, last.max(0) as u64)?;
+            }
             let current = Arc::new(FieldCipher::new(&sub.encryption, current_id));
             let mut by_id = HashMap::from([(current_id, current.clone())]);
             for p in &previous {

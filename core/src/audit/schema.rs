@@ -79,6 +79,11 @@ pub fn migrations() -> Migrations {
 /// expects; queries name `audit_events` as `e`.
 pub const EVENT_COLUMNS: &str = "e.seq, e.event_id, e.ts, e.key_id, e.chain, e.fields";
 
+/// What `verify()` reads besides [`EVENT_COLUMNS`]: the event's blind indexes and its
+/// copy in `audit_lookup` (all NULL when there is none), to check that this
+/// unauthenticated data agrees with the authenticated event.
+pub const LOOKUP_COLUMNS: &str = "e.user_idx, e.action_idx, l.seq, l.ts, l.user_idx, l.action_idx";
+
 /// Meta keys.
 pub mod meta {
     /// 16 random bytes naming this log; part of the chain's genesis value.
@@ -89,6 +94,8 @@ pub mod meta {
     pub const KDF_SALT: &str = "kdf_salt";
     /// Purge anchor: seq (8) ‖ chain (32) ‖ MAC (32).
     pub const ANCHOR: &str = "anchor";
+    /// The last seq copied into `audit_lookup`: seq (8) ‖ MAC (32).
+    pub const LOOKUP_END: &str = "lookup_end";
     /// Re-encryption cursor: last seq re-encrypted (8-byte big-endian).
     pub const REENCRYPT_CURSOR: &str = "reencrypt_cursor";
 }

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::Shared;
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
-use super::schema::{LOOKUP_LAG, expect_changes, get_meta, meta};
+use super::schema::{LOOKUP_LAG, expect_changes, get_meta, meta, set_meta};
 use crate::error::{Error, Result};
 
 /// Where the chain currently ends.
@@ -128,31 +128,58 @@ fn append<P: Borrow<Prepared>>(
     if tail.seq.saturating_sub(hint) < LOOKUP_LAG {
         return Ok((tail, None));
     }
-    let indexed = lookup_end(tx)?;
+    let indexed = lookup_end(tx, &shared.chain)?.unwrap_or(0);
     if tail.seq.saturating_sub(indexed) < LOOKUP_LAG {
         return Ok((tail, Some(indexed)));
     }
+    copy_to_lookup(tx, &shared.chain, indexed, tail.seq)?;
+    Ok((tail, Some(tail.seq)))
+}
+
+/// The last seq copied into `audit_lookup`: events after it are found by scanning
+/// `audit_events`, and lookup rows after it are ignored. `None` when the stored value is
+/// missing or fails its MAC (then nothing in the table can be trusted to be complete:
+/// queries scan `audit_events`, the next copy rebuilds the table, `verify()` reports it).
+///
+/// Taking the end from the table itself (its largest seq) would let one forged row
+/// just past the tail move the end over events appended later, which queries would
+/// then look for in the table and never find.
+pub(crate) fn lookup_end(conn: &Connection, chain: &Chain) -> Result<Option<u64>> {
+    let raw: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT value FROM audit_meta WHERE name = ?1")?
+        .query_row([meta::LOOKUP_END], |r| r.get(0))
+        .optional()?;
+    Ok(raw.and_then(|raw| {
+        let (end, mac) = raw.split_at_checked(8)?;
+        let end = u64::from_be_bytes(end.try_into().ok()?);
+        mac_eq(mac, &chain.lookup_end_mac(end)).then_some(end)
+    }))
+}
+
+/// Stores the end of the lookup table with its MAC.
+fn set_lookup_end(conn: &Connection, chain: &Chain, end: u64) -> Result<()> {
+    let value = [end.to_be_bytes().as_slice(), &chain.lookup_end_mac(end)].concat();
+    set_meta(conn, meta::LOOKUP_END, &value)
+}
+
+/// Copies every event after `from` into `audit_lookup` and records the new end. Rows
+/// after `from` are forged or stale (see [`lookup_end`]): removed first, since they
+/// would make the copy fail on a duplicate seq, and so every write after it.
+pub(crate) fn copy_to_lookup(conn: &Connection, chain: &Chain, from: u64, to: u64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM audit_lookup WHERE seq > ?1")?
+        .execute([from as i64])?;
     // One statement, in seq order: the table's pages are appended, and the user index's
     // new entries all fall in the current epoch's subtree. `OR FAIL` rather than the
     // default `ABORT`: a conflict (impossible: only seqs past the end are copied) still
     // fails the statement and so the whole transaction, but SQLite then needs no
     // statement journal, which for thousands of rows spilled to a temporary file that
     // was created, written and deleted at every copy.
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT OR FAIL INTO audit_lookup (seq, ts, user_idx, action_idx) \
-         SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 ORDER BY seq",
+         SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
     )?
-    .execute([indexed as i64])?;
-    Ok((tail, Some(tail.seq)))
-}
-
-/// The last seq copied into `audit_lookup` (0 when none): events after it are found by
-/// scanning `audit_events`.
-pub(crate) fn lookup_end(conn: &Connection) -> Result<u64> {
-    let end: Option<i64> = conn
-        .prepare_cached("SELECT max(seq) FROM audit_lookup")?
-        .query_row([], |r| r.get(0))?;
-    Ok(end.unwrap_or(0).max(0) as u64)
+    .execute([from as i64, to as i64])?;
+    set_lookup_end(conn, chain, to)
 }
 
 #[cfg(test)]

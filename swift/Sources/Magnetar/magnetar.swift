@@ -6469,6 +6469,14 @@ public enum AuditProblemKind: Equatable, Hashable {
      * A stored row is malformed.
      */
     case malformedRow
+    /**
+     * The search data (blind indexes, lookup table) disagrees with the events.
+     */
+    case lookupMismatch
+    /**
+     * The recorded head is older than the purge anchor: it can no longer be confirmed.
+     */
+    case headUnconfirmable
 
 
 
@@ -6504,6 +6512,10 @@ public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
         
         case 7: return .malformedRow
         
+        case 8: return .lookupMismatch
+        
+        case 9: return .headUnconfirmable
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6538,6 +6550,14 @@ public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
         
         case .malformedRow:
             writeInt(&buf, Int32(7))
+        
+        
+        case .lookupMismatch:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .headUnconfirmable:
+            writeInt(&buf, Int32(9))
         
         }
     }
