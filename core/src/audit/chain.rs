@@ -71,6 +71,12 @@ impl Chain {
         self.mac(&[b"lookup-end", &end.to_be_bytes()])
     }
 
+    /// The MAC protecting the seq from which fields are sealed for the log (see
+    /// `super::codec::Keyring::legacy_before`).
+    pub fn bound_from_mac(&self, seq: u64) -> [u8; 32] {
+        self.mac(&[b"bound-from", &seq.to_be_bytes()])
+    }
+
     /// The MAC protecting a purge anchor.
     pub fn anchor_mac(&self, seq: u64, chain: &ChainValue) -> [u8; 32] {
         self.mac(&[b"anchor", &seq.to_be_bytes(), chain])

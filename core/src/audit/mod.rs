@@ -59,7 +59,7 @@ pub use writer::BatchConfig;
 
 use blind_index::BlindIndex;
 use chain::Chain;
-use cipher::{FieldCipher, NONCE_LEN};
+use cipher::{FieldCipher, LOG_ID_LEN, NONCE_LEN};
 use codec::Keyring;
 use key::{LogSecret, MasterSubkeys};
 use schema::{get_meta, get_meta_u64, meta, set_meta};
@@ -184,6 +184,39 @@ fn unwrap_secret(
     LogSecret::from_slice(&plain).ok_or_else(tampered)
 }
 
+/// The first seq whose fields are sealed for this log (see [`codec::Keyring`]), set the
+/// first time a version that binds them opens the log: just past its last event (1 for
+/// a new log). `Tampered` when the stored value fails its MAC.
+///
+/// Rows written before stay readable below it. If the value is removed, the next open
+/// sets it again past the current end: that only widens where such old, unbound rows
+/// are accepted, and only logs written before this version have any.
+fn bound_from(tx: &rusqlite::Connection, chain: &Chain) -> Result<u64> {
+    if let Some(raw) = get_meta(tx, meta::BOUND_FROM)? {
+        return raw
+            .split_at_checked(8)
+            .and_then(|(seq, mac)| {
+                let seq = u64::from_be_bytes(seq.try_into().ok()?);
+                chain::mac_eq(mac, &chain.bound_from_mac(seq)).then_some(seq)
+            })
+            .ok_or_else(|| {
+                Error::Tampered("the audit log's bound-from marker failed authentication".into())
+            });
+    }
+    let last: i64 = tx.query_row(
+        "SELECT max(coalesce((SELECT max(seq) FROM audit_events), 0), ?1)",
+        [store::anchor(tx, chain)?.map_or(0, |a| a.seq as i64)],
+        |r| r.get(0),
+    )?;
+    let from = last.max(0) as u64 + 1;
+    set_meta(
+        tx,
+        meta::BOUND_FROM,
+        &[from.to_be_bytes().as_slice(), &chain.bound_from_mac(from)].concat(),
+    )?;
+    Ok(from)
+}
+
 /// Finds the key id whose check value matches, with its wrapped secret.
 fn find_key(conn: &rusqlite::Connection, sub: &MasterSubkeys) -> Result<Option<(u32, Vec<u8>)>> {
     Ok(conn
@@ -266,7 +299,11 @@ impl AuditLog {
                 let last: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_events", [], |r| r.get(0))?;
                 store::copy_to_lookup(tx, &chain, 0, last.max(0) as u64)?;
             }
-            let current = Arc::new(FieldCipher::new(&sub.encryption, current_id));
+            let log: [u8; LOG_ID_LEN] = log_id.as_slice().try_into().map_err(|_| {
+                Error::Tampered("the audit log id has the wrong length".into())
+            })?;
+            let legacy_before = bound_from(tx, &chain)?;
+            let current = Arc::new(FieldCipher::for_log(&sub.encryption, current_id, log));
             let mut by_id = HashMap::from([(current_id, current.clone())]);
             for p in &previous {
                 let (id, wrapped) = find_key(tx, p)?.ok_or_else(|| {
@@ -278,12 +315,16 @@ impl AuditLog {
                         "key id {id} wraps a different log secret than the current key"
                     )));
                 }
-                by_id.insert(id, Arc::new(FieldCipher::new(&p.encryption, id)));
+                by_id.insert(id, Arc::new(FieldCipher::for_log(&p.encryption, id, log)));
             }
             Ok(Opened {
                 secret,
                 log_id,
-                keyring: Keyring { current, by_id },
+                keyring: Keyring {
+                    current,
+                    by_id,
+                    legacy_before,
+                },
             })
         })?;
         let shared = Arc::new(Shared {

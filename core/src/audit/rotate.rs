@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rusqlite::params;
 
 use super::AuditLog;
-use super::cipher::FieldCipher;
+use super::cipher::{FieldCipher, LOG_ID_LEN};
 use super::codec::{RawRow, open_row, reencrypt_fields};
 use super::event::ReencryptProgress;
 use super::key::AuditKey;
@@ -53,7 +53,12 @@ impl AuditLog {
             set_meta(tx, meta::REENCRYPT_CURSOR, &0u64.to_be_bytes())?;
             Ok(id)
         })?;
-        let cipher = Arc::new(FieldCipher::new(&sub.encryption, id));
+        let log: [u8; LOG_ID_LEN] = shared
+            .log_id
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::Internal("the audit log id has the wrong length".into()))?;
+        let cipher = Arc::new(FieldCipher::for_log(&sub.encryption, id, log));
         let mut ring = shared.keyring.write();
         ring.by_id.insert(id, cipher.clone());
         ring.current = cipher;

@@ -94,6 +94,9 @@ pub mod meta {
     pub const KDF_SALT: &str = "kdf_salt";
     /// Purge anchor: seq (8) ‖ chain (32) ‖ MAC (32).
     pub const ANCHOR: &str = "anchor";
+    /// The first seq whose fields are sealed for this log (earlier ones may be v1):
+    /// seq (8) ‖ MAC (32).
+    pub const BOUND_FROM: &str = "bound_from";
     /// The last seq copied into `audit_lookup`: seq (8) ‖ MAC (32).
     pub const LOOKUP_END: &str = "lookup_end";
     /// Re-encryption cursor: last seq re-encrypted (8-byte big-endian).

@@ -188,6 +188,7 @@ fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk, lookup_end: u6
     for row in &chunk.rows {
         let event_id = chunk.bytes(row.event_id).unwrap_or_default();
         let view = RowRef {
+            seq: row.seq,
             event_id,
             ts: row.ts,
             key_id: row.key_id,
