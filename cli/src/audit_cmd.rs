@@ -23,6 +23,10 @@ stdin is not a terminal). A wrong key is an error (exit 2); tampering found is e
 
 /// The environment variable holding the master key.
 pub const KEY_ENV: &str = "MAGNETAR_AUDIT_KEY";
+/// How many times `rotate-key` re-encrypts and tries to retire the old key while
+/// events keep arriving under it.
+const RETIRE_ATTEMPTS: u32 = 5;
+
 /// The environment variable holding the new master key for `rotate-key`.
 pub const NEW_KEY_ENV: &str = "MAGNETAR_AUDIT_NEW_KEY";
 
@@ -375,19 +379,44 @@ fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdR
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut reencrypted = 0u64;
+    let mut attempt = 1;
     loop {
-        let progress = log.reencrypt(batch)?;
-        reencrypted += progress.reencrypted;
-        bar.set_length(reencrypted + progress.remaining);
-        bar.set_position(reencrypted);
-        if progress.done {
+        loop {
+            let progress = log.reencrypt(batch)?;
+            reencrypted += progress.reencrypted;
+            bar.set_length(reencrypted + progress.remaining);
+            bar.set_position(reencrypted);
+            if progress.done {
+                break;
+            }
+        }
+        if keep_old_key {
             break;
+        }
+        // An application that still has the log open with the old key may have
+        // recorded more under it since: retire_key refuses then (it never retires a key
+        // in use, and once it has, such an application's writes fail instead of being
+        // committed under it). Re-encrypt what arrived and try again, a few times.
+        match log.retire_key(old_id) {
+            Ok(()) => break,
+            Err(e)
+                if e.kind() == magnetar_core::ErrorKind::InvalidInput
+                    && attempt < RETIRE_ATTEMPTS =>
+            {
+                attempt += 1;
+            }
+            Err(e) => {
+                bar.finish_and_clear();
+                let mut err = CliError::from(e);
+                err.message = format!(
+                    "key id {new_id} is current and every event was re-encrypted, but events keep arriving under key id {old_id} ({}): an application still writes with the old key. Reopen it with the new key, then run rotate-key again to retire the old one",
+                    err.message
+                );
+                return Err(err);
+            }
         }
     }
     bar.finish_and_clear();
-    if !keep_old_key {
-        log.retire_key(old_id)?;
-    }
     log.close()?;
     Ok(Report::new(
         json!({

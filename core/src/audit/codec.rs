@@ -249,10 +249,11 @@ impl RowError {
     }
 }
 
-/// Whether `key_id` is a key of this log (as opposed to an edited key id).
+/// Whether `key_id` is a key of this log in use (as opposed to an edited key id: no
+/// event stays under a retired key).
 pub(crate) fn key_exists(conn: &rusqlite::Connection, key_id: u32) -> Result<bool> {
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM audit_keys WHERE key_id = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM audit_keys WHERE key_id = ?1 AND retired_ms IS NULL)",
         [key_id],
         |r| r.get(0),
     )?)
@@ -260,7 +261,7 @@ pub(crate) fn key_exists(conn: &rusqlite::Connection, key_id: u32) -> Result<boo
 
 /// The detail for a row whose key id is not a key of this log.
 pub(crate) fn unknown_key_detail(key_id: u32) -> String {
-    format!("key id {key_id} is not a key of this log (edited key id)")
+    format!("key id {key_id} is not a key in use by this log (edited key id)")
 }
 
 /// The error for events under a key the host did not supply.

@@ -54,7 +54,7 @@ pub use event::{
     ReencryptProgress, VerifyReport,
 };
 pub use key::AuditKey;
-pub use schema::{EPOCH_BITS, LOOKUP_LAG};
+pub use schema::{EPOCH_BITS, LOOKUP_LAG, MAX_EVENTS_PER_KEY};
 pub use writer::BatchConfig;
 
 use blind_index::BlindIndex;
@@ -102,6 +102,10 @@ pub(crate) struct Shared {
     pub users: BlindIndex,
     pub actions: BlindIndex,
     pub chain: Chain,
+    /// Held (shared) by `record` from encrypting an event until it is queued or
+    /// written, and (exclusive) by `retire_key`: no event sealed under a key can still
+    /// be on its way when that key is retired.
+    pub key_lock: RwLock<()>,
     /// The last seq in `audit_lookup` as last read, a hint (see `store::append`).
     pub lookup_hint: std::sync::atomic::AtomicU64,
     /// The audit tables' schema objects, as Magnetar creates them.
@@ -217,15 +221,29 @@ fn bound_from(tx: &rusqlite::Connection, chain: &Chain) -> Result<u64> {
     Ok(from)
 }
 
-/// Finds the key id whose check value matches, with its wrapped secret.
+/// Finds the key id whose check value matches, with its wrapped secret. A retired key
+/// fails with `WrongKey` saying so.
 fn find_key(conn: &rusqlite::Connection, sub: &MasterSubkeys) -> Result<Option<(u32, Vec<u8>)>> {
-    Ok(conn
+    let found = conn
         .query_row(
-            "SELECT key_id, wrapped_secret FROM audit_keys WHERE check_value = ?1",
+            "SELECT key_id, wrapped_secret, retired_ms FROM audit_keys WHERE check_value = ?1",
             [sub.check_value.as_slice()],
-            |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)),
+            |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            },
         )
-        .optional()?)
+        .optional()?;
+    match found {
+        Some((id, _, Some(_))) => Err(Error::WrongKey(format!(
+            "this audit key is key id {id}, which was retired: it no longer opens the log"
+        ))),
+        Some((id, wrapped, None)) => Ok(Some((id, wrapped))),
+        None => Ok(None),
+    }
 }
 
 fn wrong_key() -> Error {
@@ -336,6 +354,7 @@ impl AuditLog {
             keyring: RwLock::new(opened.keyring),
             secret: opened.secret,
             log_id: opened.log_id,
+            key_lock: RwLock::new(()),
             lookup_hint: Default::default(),
             objects,
             // No version is negative: the first statement checks again.
@@ -433,12 +452,14 @@ impl AuditLog {
             let Some(w) = guard.as_ref() else {
                 return Err(Error::InvalidInput("the audit log is closed".into()));
             };
+            let _sealing = self.shared.key_lock.read();
             let mut slot = w.slot();
             codec::prepare_into(&self.shared, event, &mut slot)?;
             let id = slot.id_string();
             w.send(slot)?;
             Ok(id)
         } else {
+            let _sealing = self.shared.key_lock.read();
             let prepared = codec::prepare(&self.shared, event)?;
             store::write(&self.shared, std::slice::from_ref(&prepared))?;
             Ok(prepared.id_string())

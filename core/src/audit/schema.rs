@@ -56,6 +56,27 @@ CREATE INDEX audit_lookup_action ON audit_lookup(action_idx);
 CREATE INDEX audit_lookup_ts ON audit_lookup(ts);
 ";
 
+/// Version 2: key lifecycle.
+///
+/// - `retired_ms`: when the key was retired. A retired key's row stays (its wrapped
+///   secret is erased), so the key is reported as retired rather than unknown, and no
+///   event can be committed under it (see [`super::store`]).
+/// - `first_seq`: the last seq when the key became current; with `reencrypted` (events
+///   re-encrypted under it) it bounds how many events the key has sealed, for the
+///   random-nonce limit ([`MAX_EVENTS_PER_KEY`]).
+const V2: &str = "
+ALTER TABLE audit_keys ADD COLUMN retired_ms INTEGER;
+ALTER TABLE audit_keys ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit_keys ADD COLUMN reencrypted INTEGER NOT NULL DEFAULT 0;
+";
+
+/// Most events one master key may seal. Each event draws eight random 96-bit nonces;
+/// NIST SP 800-38D caps random nonces at 2^32 encryptions per key (collision
+/// probability below 2^-32). 2^28 events are 2^31 encryptions, half the cap, and the
+/// collision probability stays below 2^-34. Past it, `record` fails until the key is
+/// rotated.
+pub const MAX_EVENTS_PER_KEY: u64 = 1 << 28;
+
 /// The user index's partition: `seq >> EPOCH_BITS` (the `12` in `audit_lookup_user`).
 ///
 /// An epoch holds as many events as one copy into `audit_lookup` ([`LOOKUP_LAG`]), so
@@ -72,7 +93,7 @@ pub const LOOKUP_LAG: u64 = 4096;
 
 /// The audit log's migrations (component `audit` in `_magnetar_schema`).
 pub fn migrations() -> Migrations {
-    Migrations::new("audit", &[V1])
+    Migrations::new("audit", &[V1, V2])
 }
 
 /// The columns read for an event, in the order [`super::codec::RawRow::from_row`]

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::Shared;
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
-use super::schema::{LOOKUP_LAG, expect_changes, get_meta, meta, set_meta};
+use super::schema::{LOOKUP_LAG, MAX_EVENTS_PER_KEY, expect_changes, get_meta, meta, set_meta};
 use crate::error::{Error, Result};
 
 /// Where the chain currently ends.
@@ -101,6 +101,16 @@ fn append<P: Borrow<Prepared>>(
 ) -> Result<(Tail, Option<u64>)> {
     shared.guard(tx)?;
     let mut tail = tail(tx, shared)?;
+    // Events are sealed under the current key, so a batch has one key id, or two
+    // around a rotation.
+    let mut checked = None;
+    for e in events {
+        let key_id = e.borrow().key_id;
+        if checked != Some(key_id) {
+            check_key_usable(tx, key_id, tail.seq + events.len() as u64)?;
+            checked = Some(key_id);
+        }
+    }
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_events (seq, ts, key_id, user_idx, action_idx, event_id, chain, fields) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -134,6 +144,37 @@ fn append<P: Borrow<Prepared>>(
     }
     copy_to_lookup(tx, &shared.chain, indexed, tail.seq)?;
     Ok((tail, Some(tail.seq)))
+}
+
+/// `Err` unless events up to seq `through` may be sealed under `key_id`: the key must
+/// be a key of the log, not retired (by this process or another: the check runs in
+/// the write transaction, which `retire_key` also needs), and within its nonce budget
+/// ([`MAX_EVENTS_PER_KEY`], counted from the seq at which it became current).
+pub(crate) fn check_key_usable(conn: &Connection, key_id: u32, through: u64) -> Result<()> {
+    let row: Option<(Option<i64>, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT retired_ms, first_seq, reencrypted FROM audit_keys WHERE key_id = ?1",
+        )?
+        .query_row([key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match row {
+        None | Some((Some(_), _, _)) => Err(Error::WrongKey(format!(
+            "audit key id {key_id} was retired (or removed), so nothing more is recorded under it: \
+             reopen the log with its current key; this write was not committed"
+        ))),
+        Some((None, first_seq, reencrypted)) => {
+            let sealed = (through as i64)
+                .saturating_sub(first_seq)
+                .saturating_add(reencrypted);
+            if sealed > MAX_EVENTS_PER_KEY as i64 {
+                return Err(Error::InvalidKey(format!(
+                    "audit key id {key_id} has sealed its limit of {MAX_EVENTS_PER_KEY} events \
+                     (random nonces must not repeat): rotate to a new key; this write was not committed"
+                )));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The last seq copied into `audit_lookup`: events after it are found by scanning
