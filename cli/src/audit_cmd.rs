@@ -7,12 +7,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use magnetar_core::Error;
-use magnetar_core::audit::{AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order};
+use magnetar_core::audit::{
+    AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order, escape_json_controls,
+};
 use magnetar_core::pool::Pool;
 use serde_json::json;
 
 use crate::open_existing_db;
-use crate::output::{CliError, CmdResult, Report, plural, thousands};
+use crate::output::{CliError, CmdResult, Report, escape_text, plural, thousands};
 use crate::secrets::read_secret;
 
 /// How the audit key is supplied, shown in `magnetar audit --help`.
@@ -106,9 +108,13 @@ pub enum AuditCommand {
     Export {
         #[command(flatten)]
         db: DbArg,
-        /// Write to FILE (replaced if it exists) instead of stdout.
+        /// Write to FILE instead of stdout. The file is created readable by its owner
+        /// only (it holds decrypted events) and must not exist, unless --force.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
         #[command(flatten)]
         filter: FilterArgs,
     },
@@ -150,7 +156,12 @@ pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
     match cmd {
         AuditCommand::Verify { db, head } => verify(&db.db, head.as_deref()),
         AuditCommand::Query { db, filter } => query(&db.db, &filter),
-        AuditCommand::Export { db, output, filter } => export(&db.db, output.as_deref(), &filter),
+        AuditCommand::Export {
+            db,
+            output,
+            force,
+            filter,
+        } => export(&db.db, output.as_deref(), force, &filter),
         AuditCommand::Head { db } => head(&db.db),
         AuditCommand::RotateKey {
             db,
@@ -271,29 +282,43 @@ fn query(path: &Path, filter: &FilterArgs) -> CmdResult {
     ))
 }
 
-/// One event on one line for humans.
+/// One event on one line for humans. Every decrypted value is escaped ([`escape_text`]):
+/// it can neither break the line nor send control sequences to the terminal.
 pub fn event_line(e: &AuditEvent) -> String {
-    let mut line = format!("#{:<4} {}  {}", e.seq, format_ms(e.timestamp_ms), e.action);
+    let mut line = format!(
+        "#{:<4} {}  {}",
+        e.seq,
+        format_ms(e.timestamp_ms),
+        escape_text(&e.action)
+    );
     for (name, value) in [("user", &e.user_id), ("status", &e.status), ("ip", &e.ip)] {
         if let Some(v) = value {
-            line.push_str(&format!("  {name}={v}"));
+            line.push_str(&format!("  {name}={}", escape_text(v)));
         }
     }
     if let (Some(t), Some(id)) = (&e.resource_type, &e.resource_id) {
-        line.push_str(&format!("  resource={t}/{id}"));
+        line.push_str(&format!(
+            "  resource={}/{}",
+            escape_text(t),
+            escape_text(id)
+        ));
     }
     if let Some(d) = &e.details {
-        line.push_str(&format!("  {d}"));
+        line.push_str(&format!("  {}", escape_json_controls(&d.to_string())));
     }
     line
 }
 
-fn export(path: &Path, output: Option<&Path>, filter: &FilterArgs) -> CmdResult {
+fn export(path: &Path, output: Option<&Path>, force: bool, filter: &FilterArgs) -> CmdResult {
     let log = open_log(path)?;
     let filter = filter.filter()?;
     match output {
         Some(file) => {
-            let n = log.export_jsonl_to_path(file, &filter)?;
+            let n = if force {
+                log.export_jsonl_to_path_replacing(file, &filter)?
+            } else {
+                log.export_jsonl_to_path(file, &filter)?
+            };
             Ok(Report::new(
                 json!({ "ok": true, "exported": n, "path": file.display().to_string() }),
                 format!(

@@ -143,7 +143,11 @@ def test_export_jsonl(log, tmp_path):
     assert log.export_jsonl(str(out)) == 2
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["action"] for r in rows] == ["a", "b"]
-    assert log.export_jsonl(out, user_id="u2") == 1
+    assert out.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(magnetar.MagnetarError, match="already exists"):
+        log.export_jsonl(out, user_id="u2")
+    assert log.export_jsonl(out, user_id="u2", overwrite=True) == 1
+    assert out.stat().st_mode & 0o777 == 0o600
 
 
 def test_bad_input(log):

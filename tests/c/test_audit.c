@@ -338,6 +338,10 @@ static void test_export_and_purge(void) {
     }
     if (file != NULL) fclose(file);
     CHECK(lines == 2 && alice == 2);
+    /* An existing file is never replaced. */
+    CHECK_STATUS(mgn_audit_export_jsonl(audit, NULL, path, NULL), MGN_IO);
+    CHECK_MESSAGE("already exists");
+    CHECK(remove(path) == 0);
     CHECK_OK(mgn_audit_export_jsonl(audit, NULL, path, NULL));
     scratch_path(missing, sizeof missing, "no-such-dir/all.jsonl");
     CHECK_STATUS(mgn_audit_export_jsonl(audit, NULL, missing, &n), MGN_IO);

@@ -470,7 +470,8 @@ impl AuditLog {
         Ok(self.inner.verify_against(&head)?.into())
     }
 
-    /// Writes the matching events, decrypted, as JSON lines to `path`; returns how many.
+    /// Writes the matching events, decrypted, as JSON lines to a new file at `path`,
+    /// readable by its owner only (an existing file is never replaced); returns how many.
     pub fn export_jsonl(&self, path: String, filter: AuditFilter) -> Result<u64> {
         Ok(self
             .inner

@@ -53,6 +53,7 @@ pub use event::{
     AuditEvent, FIELDS, Filter, Head, MAX_FIELD_BYTES, NewEvent, Order, Problem, ProblemKind,
     ReencryptProgress, VerifyReport,
 };
+pub use export::{escape_json_controls, is_unsafe_to_print};
 pub use key::AuditKey;
 pub use schema::{EPOCH_BITS, LOOKUP_LAG, MAX_EVENTS_PER_KEY};
 pub use writer::BatchConfig;
