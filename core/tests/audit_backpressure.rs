@@ -10,17 +10,20 @@ use audit_common::*;
 use magnetar_core::audit::{AuditConfig, AuditLog, BatchConfig, NewEvent, WriteMode};
 use magnetar_core::pool::{Pool, PoolConfig};
 
+/// A pool that gives up on a locked database at once: another connection holding the
+/// write lock is then a lasting storage failure, without waiting seconds per batch.
+fn impatient_pool(path: &std::path::Path) -> Pool {
+    let config = PoolConfig {
+        busy_timeout: Duration::from_millis(5),
+        ..PoolConfig::default()
+    };
+    Pool::open(path, config).unwrap()
+}
+
 #[test]
 fn a_lasting_write_failure_is_reported_bounded_and_loses_nothing_accepted() {
     let (_d, path) = temp_db();
-    let pool = Pool::open(
-        &path,
-        PoolConfig {
-            busy_timeout: Duration::from_millis(5),
-            ..PoolConfig::default()
-        },
-    )
-    .unwrap();
+    let pool = impatient_pool(&path);
     let batch = BatchConfig {
         queue_capacity: 16,
         max_batch: 4,
@@ -80,14 +83,7 @@ fn a_lasting_write_failure_is_reported_bounded_and_loses_nothing_accepted() {
 #[test]
 fn close_reports_events_it_could_not_store() {
     let (_d, path) = temp_db();
-    let pool = Pool::open(
-        &path,
-        PoolConfig {
-            busy_timeout: Duration::from_millis(5),
-            ..PoolConfig::default()
-        },
-    )
-    .unwrap();
+    let pool = impatient_pool(&path);
     let log = open_batched(&pool, BatchConfig::default());
     let blocker = raw(&path);
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();

@@ -209,19 +209,22 @@ mod tests {
         assert!(big.iter().any(|&b| b != 0));
     }
 
-    /// A forked child inherits the parent's half-used buffer; it must not hand out the
-    /// bytes the parent hands out next.
+    /// Draws once (so the buffer has unused bytes), makes a child with `spawn` (which
+    /// returns 0 in the child, its pid in the parent), and checks that the child's
+    /// first draw differs from the parent's next one: the child inherited the parent's
+    /// half-used buffer and must not hand out the same bytes.
     #[cfg(unix)]
-    #[test]
-    fn a_forked_child_does_not_repeat_the_parent() {
+    fn child_does_not_repeat_the_parent(spawn: unsafe fn() -> libc::pid_t) {
         let mut first = [0u8; 112];
-        fill(&mut first).unwrap(); // the buffer now has unused bytes
+        fill(&mut first).unwrap();
         let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: plain pipe/fork/write/_exit; the child only draws and writes.
+        let mut child = [0u8; 112];
+        // SAFETY: plain pipe/write/_exit/waitpid around `spawn`; the child only draws,
+        // writes and exits.
         unsafe {
             assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
-            let pid = libc::fork();
-            assert!(pid >= 0, "fork failed");
+            let pid = spawn();
+            assert!(pid >= 0, "creating the child failed");
             if pid == 0 {
                 let mut x = [0u8; 112];
                 let ok = fill(&mut x).is_ok();
@@ -229,7 +232,6 @@ mod tests {
                 libc::_exit(if ok && n == 112 { 0 } else { 1 });
             }
             libc::close(fds[1]);
-            let mut child = [0u8; 112];
             let mut got = 0usize;
             while got < child.len() {
                 let n = libc::read(fds[0], child[got..].as_mut_ptr().cast(), child.len() - got);
@@ -240,10 +242,20 @@ mod tests {
             let mut status = 0;
             assert_eq!(libc::waitpid(pid, &mut status, 0), pid);
             assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-            let mut parent = [0u8; 112];
-            fill(&mut parent).unwrap();
-            assert_ne!(child, parent, "the child repeated the parent's next draw");
         }
+        let mut parent = [0u8; 112];
+        fill(&mut parent).unwrap();
+        assert_ne!(child, parent, "the child repeated the parent's next draw");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_forked_child_does_not_repeat_the_parent() {
+        unsafe fn fork() -> libc::pid_t {
+            // SAFETY: see `child_does_not_repeat_the_parent`.
+            unsafe { libc::fork() }
+        }
+        child_does_not_repeat_the_parent(fork);
     }
 
     /// A child made by the raw `clone` system call runs no `pthread_atfork` handler:
@@ -251,39 +263,14 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_raw_clone_child_does_not_repeat_the_parent() {
-        let mut first = [0u8; 112];
-        fill(&mut first).unwrap();
-        let mut fds = [0 as libc::c_int; 2];
-        // SAFETY: clone without CLONE_VM is fork without libc's handlers; the child
-        // only draws, writes and exits.
-        unsafe {
-            assert_eq!(libc::pipe(fds.as_mut_ptr()), 0);
-            let pid = libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_long, 0, 0, 0, 0);
-            assert!(pid >= 0, "clone failed");
-            if pid == 0 {
-                let mut x = [0u8; 112];
-                let ok = fill(&mut x).is_ok();
-                let n = libc::write(fds[1], x.as_ptr().cast(), x.len());
-                libc::_exit(if ok && n == 112 { 0 } else { 1 });
+        unsafe fn raw_clone() -> libc::pid_t {
+            // SAFETY: clone without CLONE_VM (and no new stack) is fork without libc's
+            // handlers.
+            unsafe {
+                libc::syscall(libc::SYS_clone, libc::SIGCHLD as libc::c_long, 0, 0, 0, 0)
+                    as libc::pid_t
             }
-            libc::close(fds[1]);
-            let mut child = [0u8; 112];
-            let mut got = 0usize;
-            while got < child.len() {
-                let n = libc::read(fds[0], child[got..].as_mut_ptr().cast(), child.len() - got);
-                assert!(n > 0, "the child wrote nothing");
-                got += n as usize;
-            }
-            libc::close(fds[0]);
-            let mut status = 0;
-            assert_eq!(
-                libc::waitpid(pid as libc::pid_t, &mut status, 0),
-                pid as libc::pid_t
-            );
-            assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-            let mut parent = [0u8; 112];
-            fill(&mut parent).unwrap();
-            assert_ne!(child, parent, "the child repeated the parent's next draw");
         }
+        child_does_not_repeat_the_parent(raw_clone);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! - **Confidentiality.** Every field except the timestamp and sequence number is
 //!   encrypted with AES-256-GCM under a fresh random 96-bit nonce; the associated data
-//!   binds each ciphertext to its event id, timestamp, field name and key id
+//!   binds each ciphertext to its log, event id, timestamp, field name and key id
 //!   ([`cipher`]). A stolen database file exposes timestamps, sizes and which events
 //!   share a user or action (the blind indexes), nothing else.
 //! - **Search.** Equality on `user_id` and `action` uses 32-bit blind indexes
