@@ -485,3 +485,74 @@ fn control_characters_from_decrypted_fields_are_never_printed() {
     assert_eq!(doc["events"][0]["user_id"], evil);
     assert_eq!(doc["events"][0]["status"], "ok\u{7f}\u{202e}");
 }
+
+#[test]
+fn rotate_key_is_safe_while_an_application_keeps_writing() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let stop = Arc::new(AtomicBool::new(false));
+    // The application: its own pool and log under the old key, recording throughout.
+    let app = std::thread::spawn({
+        let (db, stop) = (db.clone(), stop.clone());
+        move || {
+            let pool = Pool::open(&db, PoolConfig::default()).unwrap();
+            let log = AuditLog::open(&pool, AuditKey::parse(KEY).unwrap(), AuditConfig::default())
+                .unwrap();
+            let (mut recorded, mut refused) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                match log.record(&NewEvent::new("app.write")) {
+                    Ok(_) => recorded += 1,
+                    Err(e) => {
+                        // Only once the old key is retired, and said so.
+                        assert_eq!(e.kind(), magnetar_core::ErrorKind::WrongKey, "{e}");
+                        refused += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                }
+            }
+            (recorded, refused)
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let out = audit(KEY, &["rotate-key", "--batch", "50", "--json"], &db)
+        .env("MAGNETAR_AUDIT_NEW_KEY", OTHER_KEY)
+        .output()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    stop.store(true, Ordering::Relaxed);
+    let (recorded, refused) = app.join().unwrap();
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    // Every event the application was told was recorded is in the log.
+    assert_eq!(
+        count("SELECT count(*) FROM audit_events"),
+        4 + recorded as i64
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    match out.status.code() {
+        // Retired: nothing is left, or was committed afterwards, under the old key.
+        Some(0) => {
+            assert_eq!(doc["old_key_retired"], true);
+            assert_eq!(
+                count("SELECT count(*) FROM audit_events WHERE key_id = 1"),
+                0
+            );
+            let verified = audit_json(OTHER_KEY, &["verify"], &db, 0);
+            assert_eq!(verified["checked"], 4 + recorded);
+        }
+        // The application never paused: the old key stays, and the command says why.
+        Some(2) => {
+            assert_eq!(refused, 0, "nothing is refused while the old key is kept");
+            let message = doc["error"]["message"].as_str().unwrap();
+            assert!(message.contains("keep arriving"), "{message}");
+        }
+        other => panic!("rotate-key exited with {other:?}: {doc}"),
+    }
+}
