@@ -323,6 +323,14 @@ enum mgn_audit_problem
    * A row is structurally invalid.
    */
   MGN_AUDIT_MALFORMED_ROW = 7,
+  /**
+   * The search data (blind indexes, lookup table) disagrees with the events.
+   */
+  MGN_AUDIT_LOOKUP_MISMATCH = 8,
+  /**
+   * The recorded head is older than the purge anchor: it can no longer be confirmed.
+   */
+  MGN_AUDIT_HEAD_UNCONFIRMABLE = 9,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1973,13 +1981,14 @@ mgn_status mgn_audit_current_key_id(const struct mgn_audit *audit, uint32_t *out
 
 /**
  * Writes the events matching `filter` (NULL for every event) to the file at `path`
- * (NUL-terminated UTF-8; created or truncated), one JSON object per line, decrypted, for
- * auditors; writes how many to `*out_count` (may be NULL). The file is flushed and
- * synced before this returns.
+ * (NUL-terminated UTF-8; it must not exist: an export never replaces a file, it fails
+ * with `MGN_IO` instead), one JSON object per line, decrypted, for auditors; writes how
+ * many to `*out_count` (may be NULL). The file is created readable by its owner only
+ * (0600), flushed and synced before this returns, and removed on error.
  *
  * Errors: as `mgn_audit_query` (`MGN_TAMPERED` stops the export at the first row that
- * fails authentication; the file then holds the events before it), and `MGN_IO` when the
- * file cannot be written. Thread-safe.
+ * fails authentication; the file is then removed), and `MGN_IO` when the file exists or
+ * cannot be written. Thread-safe.
  */
 mgn_status mgn_audit_export_jsonl(const struct mgn_audit *audit,
                                   const struct mgn_audit_filter *filter,

@@ -7,12 +7,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use magnetar_core::Error;
-use magnetar_core::audit::{AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order};
+use magnetar_core::audit::{
+    AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order, escape_json_controls,
+};
 use magnetar_core::pool::Pool;
 use serde_json::json;
 
 use crate::open_existing_db;
-use crate::output::{CliError, CmdResult, Report, plural, thousands};
+use crate::output::{CliError, CmdResult, Report, escape_text, plural, thousands};
 use crate::secrets::read_secret;
 
 /// How the audit key is supplied, shown in `magnetar audit --help`.
@@ -23,6 +25,10 @@ stdin is not a terminal). A wrong key is an error (exit 2); tampering found is e
 
 /// The environment variable holding the master key.
 pub const KEY_ENV: &str = "MAGNETAR_AUDIT_KEY";
+/// How many times `rotate-key` re-encrypts and tries to retire the old key while
+/// events keep arriving under it.
+const RETIRE_ATTEMPTS: u32 = 5;
+
 /// The environment variable holding the new master key for `rotate-key`.
 pub const NEW_KEY_ENV: &str = "MAGNETAR_AUDIT_NEW_KEY";
 
@@ -102,9 +108,13 @@ pub enum AuditCommand {
     Export {
         #[command(flatten)]
         db: DbArg,
-        /// Write to FILE (replaced if it exists) instead of stdout.
+        /// Write to FILE instead of stdout. The file is created readable by its owner
+        /// only (it holds decrypted events) and must not exist, unless --force.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
         #[command(flatten)]
         filter: FilterArgs,
     },
@@ -146,7 +156,12 @@ pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
     match cmd {
         AuditCommand::Verify { db, head } => verify(&db.db, head.as_deref()),
         AuditCommand::Query { db, filter } => query(&db.db, &filter),
-        AuditCommand::Export { db, output, filter } => export(&db.db, output.as_deref(), &filter),
+        AuditCommand::Export {
+            db,
+            output,
+            force,
+            filter,
+        } => export(&db.db, output.as_deref(), force, &filter),
         AuditCommand::Head { db } => head(&db.db),
         AuditCommand::RotateKey {
             db,
@@ -267,29 +282,43 @@ fn query(path: &Path, filter: &FilterArgs) -> CmdResult {
     ))
 }
 
-/// One event on one line for humans.
+/// One event on one line for humans. Every decrypted value is escaped ([`escape_text`]):
+/// it can neither break the line nor send control sequences to the terminal.
 pub fn event_line(e: &AuditEvent) -> String {
-    let mut line = format!("#{:<4} {}  {}", e.seq, format_ms(e.timestamp_ms), e.action);
+    let mut line = format!(
+        "#{:<4} {}  {}",
+        e.seq,
+        format_ms(e.timestamp_ms),
+        escape_text(&e.action)
+    );
     for (name, value) in [("user", &e.user_id), ("status", &e.status), ("ip", &e.ip)] {
         if let Some(v) = value {
-            line.push_str(&format!("  {name}={v}"));
+            line.push_str(&format!("  {name}={}", escape_text(v)));
         }
     }
     if let (Some(t), Some(id)) = (&e.resource_type, &e.resource_id) {
-        line.push_str(&format!("  resource={t}/{id}"));
+        line.push_str(&format!(
+            "  resource={}/{}",
+            escape_text(t),
+            escape_text(id)
+        ));
     }
     if let Some(d) = &e.details {
-        line.push_str(&format!("  {d}"));
+        line.push_str(&format!("  {}", escape_json_controls(&d.to_string())));
     }
     line
 }
 
-fn export(path: &Path, output: Option<&Path>, filter: &FilterArgs) -> CmdResult {
+fn export(path: &Path, output: Option<&Path>, force: bool, filter: &FilterArgs) -> CmdResult {
     let log = open_log(path)?;
     let filter = filter.filter()?;
     match output {
         Some(file) => {
-            let n = log.export_jsonl_to_path(file, &filter)?;
+            let n = if force {
+                log.export_jsonl_to_path_replacing(file, &filter)?
+            } else {
+                log.export_jsonl_to_path(file, &filter)?
+            };
             Ok(Report::new(
                 json!({ "ok": true, "exported": n, "path": file.display().to_string() }),
                 format!(
@@ -375,19 +404,44 @@ fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdR
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut reencrypted = 0u64;
+    let mut attempt = 1;
     loop {
-        let progress = log.reencrypt(batch)?;
-        reencrypted += progress.reencrypted;
-        bar.set_length(reencrypted + progress.remaining);
-        bar.set_position(reencrypted);
-        if progress.done {
+        loop {
+            let progress = log.reencrypt(batch)?;
+            reencrypted += progress.reencrypted;
+            bar.set_length(reencrypted + progress.remaining);
+            bar.set_position(reencrypted);
+            if progress.done {
+                break;
+            }
+        }
+        if keep_old_key {
             break;
+        }
+        // An application that still has the log open with the old key may have
+        // recorded more under it since: retire_key refuses then (it never retires a key
+        // in use, and once it has, such an application's writes fail instead of being
+        // committed under it). Re-encrypt what arrived and try again, a few times.
+        match log.retire_key(old_id) {
+            Ok(()) => break,
+            Err(e)
+                if e.kind() == magnetar_core::ErrorKind::InvalidInput
+                    && attempt < RETIRE_ATTEMPTS =>
+            {
+                attempt += 1;
+            }
+            Err(e) => {
+                bar.finish_and_clear();
+                let mut err = CliError::from(e);
+                err.message = format!(
+                    "key id {new_id} is current and every event was re-encrypted, but events keep arriving under key id {old_id} ({}): an application still writes with the old key. Reopen it with the new key, then run rotate-key again to retire the old one",
+                    err.message
+                );
+                return Err(err);
+            }
         }
     }
     bar.finish_and_clear();
-    if !keep_old_key {
-        log.retire_key(old_id)?;
-    }
     log.close()?;
     Ok(Report::new(
         json!({

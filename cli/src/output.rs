@@ -12,6 +12,7 @@ use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
 
+use magnetar_core::audit::{escape_json_controls, is_unsafe_to_print};
 use magnetar_core::{Error, ErrorKind};
 use serde_json::{Value, json};
 
@@ -103,7 +104,29 @@ impl Report {
 
 /// Pretty JSON; serialising a `serde_json::Value` cannot fail.
 pub fn pretty(value: &Value) -> String {
-    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    let json = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    // Values may come from decrypted audit fields: no control character is printed.
+    escape_json_controls(&json).into_owned()
+}
+
+/// `text` with every character that is unsafe to print (control and bidirectional
+/// formatting characters, see [`is_unsafe_to_print`]) written as `\u{XX}`, and
+/// backslashes doubled so that such an escape cannot be forged. For values taken from
+/// decrypted fields in human output: a newline in a user id must not start a fake line,
+/// an ESC must not reach the terminal.
+pub fn escape_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c == '\\' || is_unsafe_to_print(c)) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if is_unsafe_to_print(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.into()
 }
 
 /// A failure that ends the command with a message on stderr.
@@ -191,6 +214,20 @@ pub fn plural(n: u64, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decrypted_text_is_printed_without_control_characters() {
+        assert_eq!(escape_text("alice"), "alice");
+        assert_eq!(
+            escape_text("a\nb\x1b[2J\u{9b}c\u{202e}d\\u{a}"),
+            "a\\u{a}b\\u{1b}[2J\\u{9b}c\\u{202e}d\\\\u{a}"
+        );
+        let json = pretty(&json!({ "user": "x\u{7f}\u{1b}\u{85}" }));
+        assert!(!json.chars().any(|c| c.is_control() && c != '\n'), "{json}");
+        assert!(json.contains("\\u007f") && json.contains("\\u001b") && json.contains("\\u0085"));
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["user"], "x\u{7f}\u{1b}\u{85}");
+    }
 
     #[test]
     fn thousands_separators() {

@@ -374,3 +374,185 @@ fn export_to_a_closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn export_files_are_private_and_never_replace_a_file_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let out = dir.path().join("export.jsonl");
+    audit_json(KEY, &["export", "-o", out.to_str().unwrap()], &db, 0);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    // An existing file (here the auditor's notes) is left alone.
+    std::fs::write(&out, "notes\n").unwrap();
+    let doc = audit_json(KEY, &["export", "-o", out.to_str().unwrap()], &db, 2);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already exists"),
+        "{doc}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "notes\n");
+    // --force replaces it, and the replacement is private even if the old file was not.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let doc = audit_json(
+        KEY,
+        &["export", "--force", "-o", out.to_str().unwrap()],
+        &db,
+        0,
+    );
+    assert_eq!(doc["exported"], 4);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 4);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn control_characters_from_decrypted_fields_are_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+    let log = AuditLog::open(&pool, AuditKey::parse(KEY).unwrap(), AuditConfig::default()).unwrap();
+    // A user id that would clear the screen and forge a second, innocent-looking line;
+    // C1 CSI, DEL and a right-to-left override in other fields.
+    let evil = "mallory\x1b[2J\n#2    2026-01-01T00:00:00Z  login  user=alice";
+    log.record(
+        &NewEvent::new("login\u{9b}31m")
+            .user(evil)
+            .status("ok\u{7f}\u{202e}")
+            .details(serde_json::json!({ "note": "\u{85}\u{1b}]0;pwned\u{7}" })),
+    )
+    .unwrap();
+    log.close().unwrap();
+    pool.close(std::time::Duration::from_secs(5)).unwrap();
+    let printable = |out: &[u8]| {
+        let text = String::from_utf8(out.to_vec()).unwrap();
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|c| (c.is_control() && *c != '\n') || ('\u{202a}'..='\u{202e}').contains(c))
+            .collect();
+        assert!(bad.is_empty(), "printed {bad:?} in {text:?}");
+        text
+    };
+    for args in [
+        vec!["query"],
+        vec!["query", "--json"],
+        vec!["export"],
+        vec!["verify"],
+    ] {
+        let out = audit(KEY, &args, &path)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = printable(&out);
+        if args == ["query"] {
+            assert_eq!(
+                text.lines().count(),
+                2,
+                "one event line and the count: {text}"
+            );
+            assert!(text.contains("user=mallory\\u{1b}[2J\\u{a}#2"), "{text}");
+        }
+    }
+    // The JSON still carries the exact values.
+    let doc = audit_json(KEY, &["query"], &path, 0);
+    assert_eq!(doc["events"][0]["user_id"], evil);
+    assert_eq!(doc["events"][0]["status"], "ok\u{7f}\u{202e}");
+}
+
+#[test]
+fn rotate_key_is_safe_while_an_application_keeps_writing() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let stop = Arc::new(AtomicBool::new(false));
+    // The application: its own pool and log under the old key, recording throughout.
+    let app = std::thread::spawn({
+        let (db, stop) = (db.clone(), stop.clone());
+        move || {
+            let pool = Pool::open(&db, PoolConfig::default()).unwrap();
+            let log = AuditLog::open(&pool, AuditKey::parse(KEY).unwrap(), AuditConfig::default())
+                .unwrap();
+            let (mut recorded, mut refused) = (0u64, 0u64);
+            while !stop.load(Ordering::Relaxed) {
+                match log.record(&NewEvent::new("app.write")) {
+                    Ok(_) => recorded += 1,
+                    Err(e) => {
+                        // Only once the old key is retired, and said so.
+                        assert_eq!(e.kind(), magnetar_core::ErrorKind::WrongKey, "{e}");
+                        refused += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                }
+            }
+            (recorded, refused)
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let out = audit(KEY, &["rotate-key", "--batch", "50", "--json"], &db)
+        .env("MAGNETAR_AUDIT_NEW_KEY", OTHER_KEY)
+        .output()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    stop.store(true, Ordering::Relaxed);
+    let (recorded, refused) = app.join().unwrap();
+    let count = |sql: &str| -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
+    // Every event the application was told was recorded is in the log.
+    assert_eq!(
+        count("SELECT count(*) FROM audit_events"),
+        4 + recorded as i64
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    match out.status.code() {
+        // Retired: nothing is left, or was committed afterwards, under the old key.
+        Some(0) => {
+            assert_eq!(doc["old_key_retired"], true);
+            assert_eq!(
+                count("SELECT count(*) FROM audit_events WHERE key_id = 1"),
+                0
+            );
+            let verified = audit_json(OTHER_KEY, &["verify"], &db, 0);
+            assert_eq!(verified["checked"], 4 + recorded);
+        }
+        // The application never paused: the old key stays, and the command says why.
+        Some(2) => {
+            assert_eq!(refused, 0, "nothing is refused while the old key is kept");
+            let message = doc["error"]["message"].as_str().unwrap();
+            assert!(message.contains("keep arriving"), "{message}");
+        }
+        other => panic!("rotate-key exited with {other:?}: {doc}"),
+    }
+}

@@ -186,6 +186,25 @@ fn export_jsonl_writes_one_event_per_line() {
         7
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 7);
+    // Decrypted events: owner-only, and an existing file is never replaced unless asked.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let err = log
+        .export_jsonl_to_path(&out, &Filter::user("user-1"))
+        .unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 7);
+    let n = log
+        .export_jsonl_to_path_replacing(&out, &Filter::user("user-1"))
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().lines().count() as u64,
+        n
+    );
 }
 
 #[test]

@@ -476,8 +476,8 @@ class AuditLog:
         """Waits until every event recorded so far is committed."""
     def close(self) -> None:
         """Commits everything queued and stops the background writer."""
-    def export_jsonl(self, path: _StrPath, *, user_id: Optional[str] = None, action: Optional[str] = None) -> int:
-        """Writes matching events to `path` as JSON lines; returns how many."""
+    def export_jsonl(self, path: _StrPath, *, user_id: Optional[str] = None, action: Optional[str] = None, overwrite: bool = False) -> int:
+        """Writes matching events to `path` (owner-only, replaced only with `overwrite`) as JSON lines; returns how many."""
     def rotate_key(self, new_key: Union[bytes, str]) -> int:
         """Makes `new_key` the current key; returns its key id."""
     def reencrypt(self, batch_size: int = 1000) -> tuple[int, int]:

@@ -78,6 +78,30 @@ def test_tampering_is_detected(pool, db_path):
     log.close()
 
 
+def test_new_problem_kinds_reach_python(pool, db_path):
+    log = magnetar.AuditLog(pool, key=KEY)
+    for i in range(4):
+        log.record("evt", user_id=str(i))
+    old_head = log.head()
+    log.record("later")
+    # An edited blind index: the event is intact, its search data is not.
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE audit_events SET user_idx = user_idx + 1 WHERE seq = 2")
+    raw.commit()
+    report = log.verify()
+    assert not report.ok
+    assert (report.first_problem.kind, report.first_problem.seq) == ("lookup_mismatch", 2)
+    raw.execute("UPDATE audit_events SET user_idx = user_idx - 1 WHERE seq = 2")
+    raw.commit()
+    raw.close()
+    # A head from before the purge anchor can no longer be confirmed.
+    assert log.purge_before(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)) == 5
+    report = log.verify(head=old_head)
+    assert not report.ok
+    assert report.first_problem.kind == "head_unconfirmable"
+    log.close()
+
+
 def test_keys(pool, tmp_path, monkeypatch):
     log = magnetar.AuditLog(pool, key=KEY)
     log.record("x")
@@ -143,7 +167,11 @@ def test_export_jsonl(log, tmp_path):
     assert log.export_jsonl(str(out)) == 2
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["action"] for r in rows] == ["a", "b"]
-    assert log.export_jsonl(out, user_id="u2") == 1
+    assert out.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(magnetar.MagnetarError, match="already exists"):
+        log.export_jsonl(out, user_id="u2")
+    assert log.export_jsonl(out, user_id="u2", overwrite=True) == 1
+    assert out.stat().st_mode & 0o777 == 0o600
 
 
 def test_bad_input(log):

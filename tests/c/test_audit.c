@@ -338,6 +338,10 @@ static void test_export_and_purge(void) {
     }
     if (file != NULL) fclose(file);
     CHECK(lines == 2 && alice == 2);
+    /* An existing file is never replaced. */
+    CHECK_STATUS(mgn_audit_export_jsonl(audit, NULL, path, NULL), MGN_IO);
+    CHECK_MESSAGE("already exists");
+    CHECK(remove(path) == 0);
     CHECK_OK(mgn_audit_export_jsonl(audit, NULL, path, NULL));
     scratch_path(missing, sizeof missing, "no-such-dir/all.jsonl");
     CHECK_STATUS(mgn_audit_export_jsonl(audit, NULL, missing, &n), MGN_IO);
@@ -433,6 +437,41 @@ static void test_key_rotation(void) {
     mgn_pool_free(pool);
 }
 
+/* The problem kinds added for issue #17 reach C: search data that disagrees with the
+ * events, and a head older than the purge anchor. */
+static void test_lookup_and_unconfirmable_head(void) {
+    mgn_pool *pool = open_pool("kinds.db");
+    mgn_audit *audit = NULL;
+    mgn_audit_event e = event("login", "alice");
+    mgn_audit_report report;
+    uint64_t seq = 0, n = 0;
+    char *chain = NULL;
+
+    CHECK_OK(mgn_audit_open(pool, KEY, 32, NULL, &audit));
+    CHECK_OK(mgn_audit_record(audit, &e, NULL));
+    CHECK_OK(mgn_audit_record(audit, &e, NULL));
+    CHECK_OK(mgn_audit_head(audit, &seq, &chain));
+    CHECK_OK(mgn_audit_record(audit, &e, NULL));
+
+    CHECK_OK(mgn_pool_execute(pool, "UPDATE audit_events SET user_idx = user_idx + 1 WHERE seq = 1",
+                              NULL, NULL, 0, NULL));
+    CHECK_OK(mgn_audit_verify(audit, &report));
+    CHECK(!report.ok && report.problem == MGN_AUDIT_LOOKUP_MISMATCH && report.problem_seq == 1);
+    mgn_audit_report_clear(&report);
+    CHECK_OK(mgn_pool_execute(pool, "UPDATE audit_events SET user_idx = user_idx - 1 WHERE seq = 1",
+                              NULL, NULL, 0, NULL));
+
+    CHECK_OK(mgn_audit_purge_before(audit, INT64_MAX, &n));
+    CHECK(n == 3);
+    CHECK_OK(mgn_audit_verify_against(audit, seq, chain, &report));
+    CHECK(!report.ok && report.problem == MGN_AUDIT_HEAD_UNCONFIRMABLE);
+    mgn_audit_report_clear(&report);
+
+    mgn_string_free(chain);
+    mgn_audit_free(audit);
+    mgn_pool_free(pool);
+}
+
 int main(void) {
     scratch_make();
     test_key_rotation();
@@ -440,6 +479,7 @@ int main(void) {
     test_batched();
     test_passphrase();
     test_export_and_purge();
+    test_lookup_and_unconfirmable_head();
     scratch_cleanup();
     return test_summary("test_audit");
 }

@@ -566,13 +566,14 @@ pub unsafe extern "C" fn mgn_audit_current_key_id(
 }
 
 /// Writes the events matching `filter` (NULL for every event) to the file at `path`
-/// (NUL-terminated UTF-8; created or truncated), one JSON object per line, decrypted, for
-/// auditors; writes how many to `*out_count` (may be NULL). The file is flushed and
-/// synced before this returns.
+/// (NUL-terminated UTF-8; it must not exist: an export never replaces a file, it fails
+/// with `MGN_IO` instead), one JSON object per line, decrypted, for auditors; writes how
+/// many to `*out_count` (may be NULL). The file is created readable by its owner only
+/// (0600), flushed and synced before this returns, and removed on error.
 ///
 /// Errors: as `mgn_audit_query` (`MGN_TAMPERED` stops the export at the first row that
-/// fails authentication; the file then holds the events before it), and `MGN_IO` when the
-/// file cannot be written. Thread-safe.
+/// fails authentication; the file is then removed), and `MGN_IO` when the file exists or
+/// cannot be written. Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mgn_audit_export_jsonl(
     audit: *const mgn_audit,
@@ -700,6 +701,10 @@ pub enum mgn_audit_problem {
     MGN_AUDIT_ANCHOR_TAMPERED = 6,
     /// A row is structurally invalid.
     MGN_AUDIT_MALFORMED_ROW = 7,
+    /// The search data (blind indexes, lookup table) disagrees with the events.
+    MGN_AUDIT_LOOKUP_MISMATCH = 8,
+    /// The recorded head is older than the purge anchor: it can no longer be confirmed.
+    MGN_AUDIT_HEAD_UNCONFIRMABLE = 9,
 }
 
 /// The result of `mgn_audit_verify`. Release its strings with `mgn_audit_report_clear`.
@@ -739,6 +744,8 @@ fn report_out(r: VerifyReport) -> Result<mgn_audit_report> {
             ProblemKind::HeadMismatch => mgn_audit_problem::MGN_AUDIT_HEAD_MISMATCH,
             ProblemKind::AnchorTampered => mgn_audit_problem::MGN_AUDIT_ANCHOR_TAMPERED,
             ProblemKind::MalformedRow => mgn_audit_problem::MGN_AUDIT_MALFORMED_ROW,
+            ProblemKind::LookupMismatch => mgn_audit_problem::MGN_AUDIT_LOOKUP_MISMATCH,
+            ProblemKind::HeadUnconfirmable => mgn_audit_problem::MGN_AUDIT_HEAD_UNCONFIRMABLE,
         };
         out.problem_seq = p.seq;
         out.problem_detail = alloc_string(p.detail)?;

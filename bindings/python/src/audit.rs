@@ -142,7 +142,8 @@ pub struct PyAuditProblem {
     #[pyo3(get)]
     event_id: Option<String>,
     /// `"field_tampered"`, `"missing_events"`, `"chain_broken"`, `"truncated"`,
-    /// `"head_mismatch"`, `"anchor_tampered"` or `"malformed_row"`.
+    /// `"head_mismatch"`, `"anchor_tampered"`, `"malformed_row"`, `"lookup_mismatch"` or
+    /// `"head_unconfirmable"`.
     #[pyo3(get)]
     kind: String,
     /// What was wrong, naming the field or range concerned.
@@ -462,21 +463,30 @@ impl PyAuditLog {
     }
 
     /// Writes matching events (decrypted) to `path` as JSON lines; returns how many.
-    #[pyo3(signature = (path, *, user_id = None, action = None))]
+    /// The file is created readable by its owner only; an existing file is replaced only
+    /// with `overwrite=True`.
+    #[pyo3(signature = (path, *, user_id = None, action = None, overwrite = false))]
     fn export_jsonl(
         &self,
         py: Python<'_>,
         path: PathBuf,
         user_id: Option<String>,
         action: Option<String>,
+        overwrite: bool,
     ) -> PyResult<u64> {
         let filter = Filter {
             user_id,
             action,
             ..Filter::default()
         };
-        py.detach(|| self.inner.export_jsonl_to_path(&path, &filter))
-            .py_err()
+        py.detach(|| {
+            if overwrite {
+                self.inner.export_jsonl_to_path_replacing(&path, &filter)
+            } else {
+                self.inner.export_jsonl_to_path(&path, &filter)
+            }
+        })
+        .py_err()
     }
 
     /// Makes `new_key` the current key (new events are encrypted under it) and returns

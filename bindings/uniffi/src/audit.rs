@@ -291,6 +291,10 @@ pub enum AuditProblemKind {
     AnchorTampered,
     /// A stored row is malformed.
     MalformedRow,
+    /// The search data (blind indexes, lookup table) disagrees with the events.
+    LookupMismatch,
+    /// The recorded head is older than the purge anchor: it can no longer be confirmed.
+    HeadUnconfirmable,
 }
 
 /// The first problem `verify` found.
@@ -333,6 +337,10 @@ impl From<core_audit::VerifyReport> for AuditVerifyReport {
                     core_audit::ProblemKind::HeadMismatch => AuditProblemKind::HeadMismatch,
                     core_audit::ProblemKind::AnchorTampered => AuditProblemKind::AnchorTampered,
                     core_audit::ProblemKind::MalformedRow => AuditProblemKind::MalformedRow,
+                    core_audit::ProblemKind::LookupMismatch => AuditProblemKind::LookupMismatch,
+                    core_audit::ProblemKind::HeadUnconfirmable => {
+                        AuditProblemKind::HeadUnconfirmable
+                    }
                 },
                 detail: p.detail,
             }),
@@ -462,7 +470,8 @@ impl AuditLog {
         Ok(self.inner.verify_against(&head)?.into())
     }
 
-    /// Writes the matching events, decrypted, as JSON lines to `path`; returns how many.
+    /// Writes the matching events, decrypted, as JSON lines to a new file at `path`,
+    /// readable by its owner only (an existing file is never replaced); returns how many.
     pub fn export_jsonl(&self, path: String, filter: AuditFilter) -> Result<u64> {
         Ok(self
             .inner

@@ -55,8 +55,14 @@ impl BlindIndex {
     /// The index value of `value`: the first 32 bits of HMAC-SHA256, as a non-negative
     /// SQLite integer.
     pub fn compute(&self, value: &str) -> i64 {
+        self.compute_bytes(value.as_bytes())
+    }
+
+    /// [`BlindIndex::compute`] of a value's bytes (`verify()` has decrypted plaintexts,
+    /// not strings).
+    pub fn compute_bytes(&self, value: &[u8]) -> i64 {
         let mut m = self.mac.clone();
-        m.update(value.as_bytes());
+        m.update(value);
         let out = m.finalize().into_bytes();
         i64::from(u32::from_be_bytes([out[0], out[1], out[2], out[3]]) >> (32 - INDEX_BITS))
     }

@@ -66,6 +66,17 @@ impl Chain {
         self.mac(&[b"link", prev, &seq.to_be_bytes(), digest])
     }
 
+    /// The MAC protecting the end of the lookup table (see `super::store::lookup_end`).
+    pub fn lookup_end_mac(&self, end: u64) -> [u8; 32] {
+        self.mac(&[b"lookup-end", &end.to_be_bytes()])
+    }
+
+    /// The MAC protecting the seq from which fields are sealed for the log (see
+    /// `super::codec::Keyring::legacy_before`).
+    pub fn bound_from_mac(&self, seq: u64) -> [u8; 32] {
+        self.mac(&[b"bound-from", &seq.to_be_bytes()])
+    }
+
     /// The MAC protecting a purge anchor.
     pub fn anchor_mac(&self, seq: u64, chain: &ChainValue) -> [u8; 32] {
         self.mac(&[b"anchor", &seq.to_be_bytes(), chain])

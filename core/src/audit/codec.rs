@@ -8,6 +8,13 @@
 //! value to bind and copy per event instead of eight, which is most of what SQLite does
 //! per appended row. Each field keeps its own nonce, tag and associated data, so a field
 //! moved inside the blob is detected exactly like a field moved between columns.
+//!
+//! Fields are sealed for their log (the log id is in their AAD, see [`super::cipher`]),
+//! and the column then starts with [`BOUND`]. Columns without it were written before
+//! (v1 places, no log id): they are accepted only below the seq at which this log began
+//! binding its fields ([`Keyring::legacy_before`], stored with a MAC), so a row sealed
+//! for another log under the same master key is refused by `query` as well as by
+//! `verify`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +34,9 @@ use crate::error::{Error, Result};
 pub(crate) struct Keyring {
     pub current: Arc<FieldCipher>,
     pub by_id: HashMap<u32, Arc<FieldCipher>>,
+    /// Rows below this seq may hold v1 fields (written before fields were bound to the
+    /// log); rows from it on must be bound.
+    pub legacy_before: u64,
 }
 
 impl Keyring {
@@ -55,10 +65,17 @@ impl Prepared {
     }
 }
 
-/// The `fields` column: each sealed field (`nonce ‖ ciphertext ‖ tag`) in [`FIELDS`]
-/// order, preceded by its length as an unsigned LEB128 varint. [`unpack`] reverses it.
+/// The first byte of a `fields` column whose fields are sealed for their log. No v1
+/// column starts with it: it would be the length of an empty field, and a sealed field
+/// is at least [`OVERHEAD`] bytes.
+pub(crate) const BOUND: u8 = 0;
+
+/// The `fields` column: [`BOUND`], then each sealed field (`nonce ‖ ciphertext ‖ tag`)
+/// in [`FIELDS`] order, preceded by its length as an unsigned LEB128 varint. [`unpack`]
+/// reverses it.
 pub(crate) fn pack(sealed: &[Vec<u8>; 8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(sealed.iter().map(|f| f.len() + 2).sum());
+    let mut out = Vec::with_capacity(1 + sealed.iter().map(|f| f.len() + 2).sum::<usize>());
+    out.push(BOUND);
     for field in sealed {
         push_len(field.len(), &mut out);
         out.extend_from_slice(field);
@@ -75,9 +92,14 @@ fn push_len(mut len: usize, out: &mut Vec<u8>) {
     out.push(len as u8);
 }
 
-/// Splits a `fields` column into the eight sealed fields; `None` when it is not exactly
-/// eight length-prefixed fields (an edited or truncated blob).
-pub(crate) fn unpack(mut blob: &[u8]) -> Option<[&[u8]; 8]> {
+/// Splits a `fields` column into the eight sealed fields and whether they are sealed
+/// for their log ([`BOUND`]); `None` when it is not exactly eight length-prefixed
+/// fields (an edited or truncated blob).
+pub(crate) fn unpack(blob: &[u8]) -> Option<([&[u8]; 8], bool)> {
+    let (bound, mut blob) = match blob.split_first() {
+        Some((&BOUND, rest)) => (true, rest),
+        _ => (false, blob),
+    };
     let mut fields: [&[u8]; 8] = [&[]; 8];
     for field in &mut fields {
         let mut len = 0usize;
@@ -102,7 +124,7 @@ pub(crate) fn unpack(mut blob: &[u8]) -> Option<[&[u8]; 8]> {
         *field = value;
         blob = rest;
     }
-    blob.is_empty().then_some(fields)
+    blob.is_empty().then_some((fields, bound))
 }
 
 /// Encrypts `event` under the current key with fresh nonces and a fresh id.
@@ -128,10 +150,11 @@ pub(crate) fn prepare_into(shared: &Shared, event: &NewEvent, out: &mut Prepared
     let mut digest = EventDigest::new(&event_id, ts);
     // Packed as `pack` does, but encrypted straight into the column's buffer.
     let sealed_len = |v: &Option<&str>| 1 + v.map_or(0, str::len) + OVERHEAD;
-    let total: usize = values.iter().map(|v| sealed_len(v) + 3).sum();
+    let total: usize = 1 + values.iter().map(|v| sealed_len(v) + 3).sum::<usize>();
     let fields = &mut out.fields;
     fields.clear();
     fields.reserve(total);
+    fields.push(BOUND);
     let longest = values.iter().map(|v| v.map_or(0, str::len)).max();
     let mut plaintext = Vec::with_capacity(1 + longest.unwrap_or(0));
     for (i, (name, value)) in FIELDS.iter().zip(&values).enumerate() {
@@ -226,10 +249,11 @@ impl RowError {
     }
 }
 
-/// Whether `key_id` is a key of this log (as opposed to an edited key id).
+/// Whether `key_id` is a key of this log in use (as opposed to an edited key id: no
+/// event stays under a retired key).
 pub(crate) fn key_exists(conn: &rusqlite::Connection, key_id: u32) -> Result<bool> {
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM audit_keys WHERE key_id = ?1)",
+        "SELECT EXISTS (SELECT 1 FROM audit_keys WHERE key_id = ?1 AND retired_ms IS NULL)",
         [key_id],
         |r| r.get(0),
     )?)
@@ -237,7 +261,7 @@ pub(crate) fn key_exists(conn: &rusqlite::Connection, key_id: u32) -> Result<boo
 
 /// The detail for a row whose key id is not a key of this log.
 pub(crate) fn unknown_key_detail(key_id: u32) -> String {
-    format!("key id {key_id} is not a key of this log (edited key id)")
+    format!("key id {key_id} is not a key in use by this log (edited key id)")
 }
 
 /// The error for events under a key the host did not supply.
@@ -314,6 +338,7 @@ impl Opened {
 /// A stored row's authenticated parts, borrowed (from a [`RawRow`] or straight from a
 /// buffer of rows, as `verify()` reads them).
 pub(crate) struct RowRef<'a> {
+    pub seq: u64,
     pub event_id: &'a [u8],
     pub ts: i64,
     pub key_id: i64,
@@ -325,6 +350,7 @@ impl RawRow {
     /// This row's parts, borrowed.
     pub fn as_ref(&self) -> RowRef<'_> {
         RowRef {
+            seq: self.seq,
             event_id: &self.event_id,
             ts: self.ts,
             key_id: self.key_id,
@@ -368,24 +394,34 @@ pub(crate) fn open_fields(
     let key_id = u32::try_from(row.key_id)
         .map_err(|_| malformed(format!("key id {} is out of range", row.key_id)))?;
     let cipher = keyring.get(key_id).ok_or(RowError::MissingKey(key_id))?;
-    let fields = row
+    let (fields, bound) = row
         .fields
         .and_then(unpack)
         .ok_or_else(|| malformed("the fields column is not eight length-prefixed fields".into()))?;
+    if !bound && row.seq >= keyring.legacy_before {
+        return Err(RowError::Problem {
+            kind: ProblemKind::FieldTampered,
+            detail: format!(
+                "the fields are not sealed for this log, and every event since seq {} is (moved from another log?)",
+                keyring.legacy_before
+            ),
+        });
+    }
     for (i, (name, stored)) in FIELDS.iter().zip(fields).enumerate() {
-        if !cipher.decrypt_into(&event_id, row.ts, name, stored, scratch) {
+        if !cipher.decrypt_into(bound, &event_id, row.ts, name, stored, scratch) {
             // Say where the ciphertext came from when it is another field of this
             // event (a swapped column); otherwise it was edited or comes from another
-            // event.
+            // event or log.
             let origin = FIELDS.iter().find(|other| {
-                **other != *name && cipher.decrypt(&event_id, row.ts, other, stored).is_some()
+                **other != *name
+                    && cipher.decrypt_into(bound, &event_id, row.ts, other, stored, scratch)
             });
             let detail = match origin {
                 Some(other) => format!(
                     "field {name} failed authentication: it holds the ciphertext of field {other} (moved field)"
                 ),
                 None => format!(
-                    "field {name} failed authentication (modified, or moved from another event; or the timestamp or key id was edited)"
+                    "field {name} failed authentication (modified, or moved from another event or log; or the timestamp or key id was edited)"
                 ),
             };
             return Err(RowError::Problem {
@@ -416,4 +452,86 @@ pub(crate) fn reencrypt_fields(cipher: &FieldCipher, opened: &Opened, ts: i64) -
         )?;
     }
     Ok(pack(&fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params;
+
+    use super::*;
+    use crate::audit::schema::{EVENT_COLUMNS, meta};
+    use crate::audit::{AuditConfig, AuditKey, AuditLog, Filter, NewEvent, ProblemKind};
+    use crate::pool::{Pool, PoolConfig};
+
+    /// A log written before fields were bound to their log (v1 columns, no bound-from
+    /// marker) stays readable and verifiable; events recorded afterwards are bound, and
+    /// an unbound row among them is refused.
+    #[test]
+    fn logs_written_before_binding_stay_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = Pool::open(dir.path().join("a.db"), PoolConfig::default()).unwrap();
+        let key = AuditKey::generate().unwrap();
+        let open = || AuditLog::open(&pool, key.clone(), AuditConfig::default()).unwrap();
+        let log = open();
+        for user in ["a", "b", "c"] {
+            log.record(&NewEvent::new("login").user(user)).unwrap();
+        }
+        // Rewrite the rows as the previous version wrote them.
+        let ring = log.shared.keyring.read().clone();
+        let v1 = FieldCipher::new(&key.subkeys().encryption, 1);
+        let unbound = |seq: i64| -> Vec<u8> {
+            pool.read(|c| {
+                let raw = c.query_row(
+                    &format!("SELECT {EVENT_COLUMNS} FROM audit_events e WHERE seq = ?1"),
+                    [seq],
+                    RawRow::from_row,
+                )?;
+                let opened = open_row(&ring, &raw).map_err(|e| e.into_error(&raw))?;
+                let fields = reencrypt_fields(&v1, &opened, raw.ts)?;
+                assert_eq!(fields[0], BOUND);
+                Ok(fields[1..].to_vec())
+            })
+            .unwrap()
+        };
+        let rewrite = |seq: i64, fields: Vec<u8>| {
+            pool.write(|tx| {
+                tx.execute(
+                    "UPDATE audit_events SET fields = ?1 WHERE seq = ?2",
+                    params![fields, seq],
+                )?;
+                Ok(())
+            })
+            .unwrap()
+        };
+        for seq in 1..=3 {
+            rewrite(seq, unbound(seq));
+        }
+        pool.write(|tx| {
+            tx.execute("DELETE FROM audit_meta WHERE name = ?1", [meta::BOUND_FROM])?;
+            Ok(())
+        })
+        .unwrap();
+        drop(log);
+        let log = open();
+        log.record(&NewEvent::new("logout").user("a")).unwrap();
+        let users: Vec<_> = log
+            .query(&Filter::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.user_id.unwrap())
+            .collect();
+        assert_eq!(users, ["a", "b", "c", "a"]);
+        assert!(log.verify().unwrap().ok);
+        // Event 4 was bound; an unbound copy of it is refused.
+        rewrite(4, unbound(4));
+        let p = log.verify().unwrap().first_problem.unwrap();
+        assert_eq!(
+            (p.kind, p.seq),
+            (ProblemKind::FieldTampered, 4),
+            "{}",
+            p.detail
+        );
+        assert!(log.query(&Filter::user("b")).is_ok());
+        assert!(log.query(&Filter::user("a")).is_err());
+    }
 }

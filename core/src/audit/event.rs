@@ -238,6 +238,13 @@ pub enum ProblemKind {
     AnchorTampered,
     /// A row is structurally invalid (bad id length, unknown key id, missing field).
     MalformedRow,
+    /// The search data (an event's blind-index columns, or its copy in the lookup
+    /// table: a missing, extra or edited row) disagrees with the authenticated event:
+    /// queries could miss the event. The events themselves are intact.
+    LookupMismatch,
+    /// The recorded head is older than the purge anchor: the events that would confirm
+    /// it were purged, so the log can neither confirm nor refute it.
+    HeadUnconfirmable,
 }
 
 /// The first problem found by `verify()`.

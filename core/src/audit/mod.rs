@@ -2,7 +2,7 @@
 //!
 //! - **Confidentiality.** Every field except the timestamp and sequence number is
 //!   encrypted with AES-256-GCM under a fresh random 96-bit nonce; the associated data
-//!   binds each ciphertext to its event id, timestamp, field name and key id
+//!   binds each ciphertext to its log, event id, timestamp, field name and key id
 //!   ([`cipher`]). A stolen database file exposes timestamps, sizes and which events
 //!   share a user or action (the blind indexes), nothing else.
 //! - **Search.** Equality on `user_id` and `action` uses 32-bit blind indexes
@@ -53,13 +53,14 @@ pub use event::{
     AuditEvent, FIELDS, Filter, Head, MAX_FIELD_BYTES, NewEvent, Order, Problem, ProblemKind,
     ReencryptProgress, VerifyReport,
 };
+pub use export::{escape_json_controls, is_unsafe_to_print};
 pub use key::AuditKey;
-pub use schema::{EPOCH_BITS, LOOKUP_LAG};
+pub use schema::{EPOCH_BITS, LOOKUP_LAG, MAX_EVENTS_PER_KEY};
 pub use writer::BatchConfig;
 
 use blind_index::BlindIndex;
 use chain::Chain;
-use cipher::{FieldCipher, NONCE_LEN};
+use cipher::{FieldCipher, LOG_ID_LEN, NONCE_LEN};
 use codec::Keyring;
 use key::{LogSecret, MasterSubkeys};
 use schema::{get_meta, get_meta_u64, meta, set_meta};
@@ -102,8 +103,23 @@ pub(crate) struct Shared {
     pub users: BlindIndex,
     pub actions: BlindIndex,
     pub chain: Chain,
+    /// Held (shared) by `record` from encrypting an event until it is queued or
+    /// written, and (exclusive) by `retire_key`: no event sealed under a key can still
+    /// be on its way when that key is retired.
+    pub key_lock: RwLock<()>,
     /// The last seq in `audit_lookup` as last read, a hint (see `store::append`).
     pub lookup_hint: std::sync::atomic::AtomicU64,
+    /// The audit tables' schema objects, as Magnetar creates them.
+    pub objects: crate::pool::SchemaObjects,
+    /// The `schema_version` at which `objects` was last checked (see [`schema::guard`]).
+    pub schema_seen: std::sync::atomic::AtomicI64,
+}
+
+impl Shared {
+    /// [`schema::guard`] for this log.
+    pub(crate) fn guard(&self, conn: &rusqlite::Connection) -> Result<()> {
+        schema::guard(conn, &self.objects, &self.schema_seen)
+    }
 }
 
 /// An encrypted, tamper-evident audit log. `Send + Sync`: share it between threads by
@@ -173,15 +189,62 @@ fn unwrap_secret(
     LogSecret::from_slice(&plain).ok_or_else(tampered)
 }
 
-/// Finds the key id whose check value matches, with its wrapped secret.
+/// The first seq whose fields are sealed for this log (see [`codec::Keyring`]), set the
+/// first time a version that binds them opens the log: just past its last event (1 for
+/// a new log). `Tampered` when the stored value fails its MAC.
+///
+/// Rows written before stay readable below it. If the value is removed, the next open
+/// sets it again past the current end: that only widens where such old, unbound rows
+/// are accepted, and only logs written before this version have any.
+fn bound_from(tx: &rusqlite::Connection, chain: &Chain) -> Result<u64> {
+    if let Some(raw) = get_meta(tx, meta::BOUND_FROM)? {
+        return raw
+            .split_at_checked(8)
+            .and_then(|(seq, mac)| {
+                let seq = u64::from_be_bytes(seq.try_into().ok()?);
+                chain::mac_eq(mac, &chain.bound_from_mac(seq)).then_some(seq)
+            })
+            .ok_or_else(|| {
+                Error::Tampered("the audit log's bound-from marker failed authentication".into())
+            });
+    }
+    let last: i64 = tx.query_row(
+        "SELECT max(coalesce((SELECT max(seq) FROM audit_events), 0), ?1)",
+        [store::anchor(tx, chain)?.map_or(0, |a| a.seq as i64)],
+        |r| r.get(0),
+    )?;
+    let from = last.max(0) as u64 + 1;
+    set_meta(
+        tx,
+        meta::BOUND_FROM,
+        &[from.to_be_bytes().as_slice(), &chain.bound_from_mac(from)].concat(),
+    )?;
+    Ok(from)
+}
+
+/// Finds the key id whose check value matches, with its wrapped secret. A retired key
+/// fails with `WrongKey` saying so.
 fn find_key(conn: &rusqlite::Connection, sub: &MasterSubkeys) -> Result<Option<(u32, Vec<u8>)>> {
-    Ok(conn
+    let found = conn
         .query_row(
-            "SELECT key_id, wrapped_secret FROM audit_keys WHERE check_value = ?1",
+            "SELECT key_id, wrapped_secret, retired_ms FROM audit_keys WHERE check_value = ?1",
             [sub.check_value.as_slice()],
-            |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)),
+            |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            },
         )
-        .optional()?)
+        .optional()?;
+    match found {
+        Some((id, _, Some(_))) => Err(Error::WrongKey(format!(
+            "this audit key is key id {id}, which was retired: it no longer opens the log"
+        ))),
+        Some((id, wrapped, None)) => Ok(Some((id, wrapped))),
+        None => Ok(None),
+    }
 }
 
 fn wrong_key() -> Error {
@@ -208,13 +271,17 @@ impl AuditLog {
         if let WriteMode::Batched(b) = &config.mode {
             b.validate()?;
         }
-        pool.migrate(&schema::migrations())?;
+        let migrations = schema::migrations();
+        pool.migrate(&migrations)?;
+        let objects = migrations.objects()?;
         let clock = config.clock.clone().unwrap_or_else(|| pool.clock().clone());
         let now = clock.unix_millis();
         let sub = key.subkeys();
         let previous: Vec<MasterSubkeys> =
             config.previous_keys.iter().map(AuditKey::subkeys).collect();
         let opened = pool.write(|tx| {
+            // Before anything is read or written through them.
+            objects.check(tx)?;
             let log_id = match get_meta(tx, meta::LOG_ID)? {
                 Some(id) => id,
                 None => {
@@ -227,10 +294,11 @@ impl AuditLog {
             let (secret, current_id) = if !any_key {
                 let secret = LogSecret::generate()?;
                 let wrapped = wrap_secret(&secret, &sub, &log_id, 1)?;
-                tx.execute(
+                let n = tx.execute(
                     "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms) VALUES (1, ?1, ?2, ?3)",
                     params![sub.check_value.as_slice(), wrapped, now],
                 )?;
+                schema::expect_changes(n, 1, "storing the first audit key")?;
                 set_meta(tx, meta::CURRENT_KEY_ID, &1u64.to_be_bytes())?;
                 (secret, 1u32)
             } else {
@@ -243,7 +311,18 @@ impl AuditLog {
                 }
                 (unwrap_secret(&wrapped, &sub, &log_id, id)?, id)
             };
-            let current = Arc::new(FieldCipher::new(&sub.encryption, current_id));
+            // Logs written before the lookup table's end was authenticated, or whose
+            // end was removed or edited: rebuild the table from the events (once).
+            let chain = Chain::new(&secret);
+            if store::lookup_end(tx, &chain)?.is_none() {
+                let last: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_events", [], |r| r.get(0))?;
+                store::copy_to_lookup(tx, &chain, 0, last.max(0) as u64)?;
+            }
+            let log: [u8; LOG_ID_LEN] = log_id.as_slice().try_into().map_err(|_| {
+                Error::Tampered("the audit log id has the wrong length".into())
+            })?;
+            let legacy_before = bound_from(tx, &chain)?;
+            let current = Arc::new(FieldCipher::for_log(&sub.encryption, current_id, log));
             let mut by_id = HashMap::from([(current_id, current.clone())]);
             for p in &previous {
                 let (id, wrapped) = find_key(tx, p)?.ok_or_else(|| {
@@ -255,12 +334,16 @@ impl AuditLog {
                         "key id {id} wraps a different log secret than the current key"
                     )));
                 }
-                by_id.insert(id, Arc::new(FieldCipher::new(&p.encryption, id)));
+                by_id.insert(id, Arc::new(FieldCipher::for_log(&p.encryption, id, log)));
             }
             Ok(Opened {
                 secret,
                 log_id,
-                keyring: Keyring { current, by_id },
+                keyring: Keyring {
+                    current,
+                    by_id,
+                    legacy_before,
+                },
             })
         })?;
         let shared = Arc::new(Shared {
@@ -272,7 +355,11 @@ impl AuditLog {
             keyring: RwLock::new(opened.keyring),
             secret: opened.secret,
             log_id: opened.log_id,
+            key_lock: RwLock::new(()),
             lookup_hint: Default::default(),
+            objects,
+            // No version is negative: the first statement checks again.
+            schema_seen: std::sync::atomic::AtomicI64::new(-1),
         });
         let (writer, batched) = match config.mode {
             WriteMode::Synchronous => (None, false),
@@ -366,12 +453,14 @@ impl AuditLog {
             let Some(w) = guard.as_ref() else {
                 return Err(Error::InvalidInput("the audit log is closed".into()));
             };
+            let _sealing = self.shared.key_lock.read();
             let mut slot = w.slot();
             codec::prepare_into(&self.shared, event, &mut slot)?;
             let id = slot.id_string();
             w.send(slot)?;
             Ok(id)
         } else {
+            let _sealing = self.shared.key_lock.read();
             let prepared = codec::prepare(&self.shared, event)?;
             store::write(&self.shared, std::slice::from_ref(&prepared))?;
             Ok(prepared.id_string())

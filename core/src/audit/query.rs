@@ -52,6 +52,7 @@ pub(crate) fn for_each(
         Order::Descending => " DESC",
     };
     shared.pool.read(|conn| {
+        shared.guard(conn)?;
         let mut emitter = Emitter {
             conn,
             filter,
@@ -65,50 +66,91 @@ pub(crate) fn for_each(
             emitter.part(&sql, &[])?;
             return Ok(emitter.emitted);
         }
-        let end = lookup_end(conn)?;
+        // Without a trustworthy end, nothing is looked up: every event is scanned.
+        let end = lookup_end(conn, &shared.chain)?.unwrap_or(0);
         let (tail_where, mut tail_args) = conditions.sql("e");
         tail_args.insert(0, Value::Integer(end as i64));
         let tail = format!(
             "SELECT {EVENT_COLUMNS} FROM audit_events e WHERE e.seq > +?{tail_where} ORDER BY e.seq{order}"
         );
-        let (indexed, args) = conditions.indexed_sql(order);
-        let epochs: Vec<Option<i64>> = match conditions.user_idx {
-            None => vec![None],
-            Some(_) => {
-                // Cached like every statement of a query: parsing costs as much as
-                // running it.
-                let first: Option<i64> = conn
-                    .prepare_cached("SELECT min(seq) FROM audit_lookup")?
-                    .query_row([], |r| r.get(0))?;
-                match first {
-                    None => Vec::new(),
-                    Some(first) => ((first.max(0) >> EPOCH_BITS)..=(end as i64 >> EPOCH_BITS))
-                        .map(Some)
-                        .collect(),
-                }
-            }
-        };
-        let mut parts: Vec<(&str, Vec<Value>)> = epochs
-            .into_iter()
-            .map(|epoch| {
-                let mut a = args.clone();
-                if let Some(e) = epoch {
-                    a.insert(0, Value::Integer(e));
-                }
-                (indexed.as_str(), a)
-            })
-            .collect();
-        parts.push((tail.as_str(), tail_args));
-        if filter.order == Order::Descending {
-            parts.reverse();
+        let (indexed, args) = conditions.indexed_sql(order, end);
+        let descending = filter.order == Order::Descending;
+        if descending && emitter.part(&tail, &tail_args)? {
+            return Ok(emitter.emitted);
         }
-        for (sql, args) in &parts {
-            if emitter.part(sql, args)? {
-                break;
+        if conditions.user_idx.is_none() {
+            if emitter.part(&indexed, &args)? {
+                return Ok(emitter.emitted);
             }
+        } else {
+            // One part per epoch that has rows, found by a seek each rather than by
+            // counting from the first seq to the end: the table is not authenticated,
+            // and a forged seq far away must not turn into billions of empty parts.
+            let mut epochs = Epochs::new(conn, end, descending);
+            while let Some(epoch) = epochs.next()? {
+                let mut a = args.clone();
+                a.insert(0, Value::Integer(epoch));
+                if emitter.part(&indexed, &a)? {
+                    return Ok(emitter.emitted);
+                }
+            }
+        }
+        if !descending {
+            emitter.part(&tail, &tail_args)?;
         }
         Ok(emitter.emitted)
     })
+}
+
+/// The epochs of the user index that hold rows of `audit_lookup` up to `end`, in query
+/// order, each found with one seek on the table's primary key.
+struct Epochs<'a> {
+    conn: &'a Connection,
+    end: i64,
+    descending: bool,
+    /// The first seq the next seek may find (ascending), or the last (descending).
+    from: Option<i64>,
+}
+
+impl<'a> Epochs<'a> {
+    fn new(conn: &'a Connection, end: u64, descending: bool) -> Self {
+        let end = end as i64;
+        Epochs {
+            conn,
+            end,
+            descending,
+            from: Some(if descending { end } else { 1 }),
+        }
+    }
+
+    fn next(&mut self) -> Result<Option<i64>> {
+        let Some(from) = self.from else {
+            return Ok(None);
+        };
+        // Cached like every statement of a query: parsing costs as much as running it.
+        let sql = if self.descending {
+            "SELECT max(seq) FROM audit_lookup WHERE seq >= 1 AND seq <= ?1"
+        } else {
+            "SELECT min(seq) FROM audit_lookup WHERE seq >= ?1 AND seq <= ?2"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let found: Option<i64> = if self.descending {
+            stmt.query_row([from], |r| r.get(0))?
+        } else {
+            stmt.query_row([from, self.end], |r| r.get(0))?
+        };
+        let Some(seq) = found else {
+            self.from = None;
+            return Ok(None);
+        };
+        let epoch = seq >> EPOCH_BITS;
+        self.from = if self.descending {
+            (epoch > 0).then(|| (epoch << EPOCH_BITS) - 1)
+        } else {
+            (epoch + 1).checked_mul(1 << EPOCH_BITS)
+        };
+        Ok(Some(epoch))
+    }
 }
 
 /// The indexed conditions of a filter.
@@ -127,13 +169,15 @@ impl Conditions {
             && self.until_ms.is_none()
     }
 
-    /// The query over `audit_lookup` and its arguments; with a user condition, the epoch
-    /// goes first in the arguments (one execution per epoch).
-    fn indexed_sql(&self, order: &str) -> (String, Vec<Value>) {
-        let (where_, args) = self.sql("l");
+    /// The query over `audit_lookup` up to `end` (rows past it are not trusted, see
+    /// [`lookup_end`]; the events there are scanned) and its arguments; with a user
+    /// condition, the epoch goes first in the arguments (one execution per epoch).
+    fn indexed_sql(&self, order: &str, end: u64) -> (String, Vec<Value>) {
+        let (where_, mut args) = self.sql("l");
+        args.push(Value::Integer(end as i64));
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM audit_lookup l JOIN audit_events e ON e.seq = l.seq \
-             WHERE {}1{where_} ORDER BY l.seq{order}",
+             WHERE {}1{where_} AND l.seq <= +? ORDER BY l.seq{order}",
             // The user index is keyed by epoch first: one part per epoch.
             if self.user_idx.is_some() {
                 format!("(l.seq >> {EPOCH_BITS}) = +? AND ")
@@ -198,11 +242,10 @@ impl<F: FnMut(AuditEvent) -> Result<()>> Emitter<'_, F> {
                 }
                 Err(e) => return Err(e.into_error(&raw)),
             };
-            // Blind-index false positives.
-            if filter.user_id.is_some() && event.user_id != filter.user_id {
-                continue;
-            }
-            if filter.action.as_ref().is_some_and(|a| *a != event.action) {
+            // Every condition again on the authenticated event: the SQL conditions
+            // ran on unauthenticated columns (blind indexes, which also have false
+            // positives, and the lookup table's copy of the timestamp).
+            if !matches(filter, &event) {
                 continue;
             }
             if self.skipped < filter.offset {
@@ -217,6 +260,14 @@ impl<F: FnMut(AuditEvent) -> Result<()>> Emitter<'_, F> {
         }
         Ok(false)
     }
+}
+
+/// Whether an authenticated event satisfies every condition of `filter`.
+fn matches(filter: &Filter, event: &AuditEvent) -> bool {
+    (filter.user_id.is_none() || event.user_id == filter.user_id)
+        && filter.action.as_ref().is_none_or(|a| *a == event.action)
+        && filter.since_ms.is_none_or(|t| event.timestamp_ms >= t)
+        && filter.until_ms.is_none_or(|t| event.timestamp_ms < t)
 }
 
 #[cfg(test)]
@@ -259,7 +310,7 @@ mod tests {
             },
         ] {
             for order in [" ASC", " DESC"] {
-                let (sql, args) = conditions.indexed_sql(order);
+                let (sql, args) = conditions.indexed_sql(order, 20000);
                 let mut recompiled = Vec::new();
                 for round in 0..6i64 {
                     let mut a = args.clone();

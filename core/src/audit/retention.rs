@@ -4,13 +4,19 @@
 //! what the chain exists to detect). The purge stores an anchor — the seq and chain value
 //! of the last deleted event, with a MAC under the chain key — and `verify()` starts from
 //! it instead of the genesis value.
-
-use rusqlite::{OptionalExtension, params};
+//!
+//! The cut is decided on authenticated data only: the purge walks the chain from its
+//! start, decrypting each event (whose timestamp the field AAD and the chain digest
+//! bind), and stops at the first event recorded at or after the cutoff. Neither the
+//! lookup table nor the plaintext `ts` column decides what is deleted, and an anchor is
+//! only ever written over a prefix that verified: a purge never launders tampering
+//! into an authenticated anchor.
 
 use super::AuditLog;
-use super::chain::ChainValue;
-use super::schema::{meta, set_meta};
-use super::store::{Tail, encode_anchor, lookup_end};
+use super::chain::{EventDigest, mac_eq};
+use super::codec::{RawRow, open_fields};
+use super::schema::{EVENT_COLUMNS, expect_changes, meta, set_meta};
+use super::store::{Tail, anchor, encode_anchor};
 use crate::error::{Error, Result};
 
 impl AuditLog {
@@ -18,50 +24,78 @@ impl AuditLog {
     /// were deleted. Deletion stops at the first event at or after the cutoff in
     /// sequence order, so the log stays a contiguous chain even if timestamps are not
     /// perfectly monotonic (batched writers on several threads).
+    ///
+    /// Every event up to and including that first kept one is verified first (fields,
+    /// sequence, chain); a problem there refuses the purge with `Tampered` and deletes
+    /// nothing. The write lock is held meanwhile (about a microsecond per event).
     pub fn purge_before(&self, cutoff_ms: i64) -> Result<u64> {
         let shared = &self.shared;
         shared.pool.write(|tx| {
-            let first_kept: Option<i64> = tx
-                .query_row(
-                    "SELECT min(seq) FROM (
-                         SELECT min(seq) AS seq FROM audit_lookup WHERE ts >= ?1
-                         UNION ALL
-                         SELECT min(seq) FROM audit_events WHERE seq > ?2 AND ts >= ?1)",
-                    params![cutoff_ms, lookup_end(tx)? as i64],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .flatten();
-            let last_purged: Option<(i64, Vec<u8>)> = match first_kept {
-                Some(k) => tx
-                    .query_row(
-                        "SELECT seq, chain FROM audit_events WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
-                        [k],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?,
-                None => tx
-                    .query_row(
-                        "SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1",
-                        [],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?,
+            shared.guard(tx)?;
+            let keyring = shared.keyring.read().clone();
+            let mut last = match anchor(tx, &shared.chain)? {
+                Some(a) => a,
+                None => Tail {
+                    seq: 0,
+                    chain: shared.chain.genesis(&shared.log_id),
+                },
             };
-            let Some((seq, chain)) = last_purged else {
+            let refuse = |seq: u64, what: &str| {
+                Error::Tampered(format!(
+                    "refusing to purge: audit event seq {seq} {what}; run verify() for details"
+                ))
+            };
+            let mut purged = 0u64;
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq"
+            ))?;
+            let mut rows = stmt.query([])?;
+            let mut scratch = Vec::new();
+            while let Some(row) = rows.next()? {
+                let raw = RawRow::from_row(row)?;
+                if raw.seq != last.seq + 1 {
+                    return Err(refuse(
+                        raw.seq,
+                        "does not follow the previous one (events missing)",
+                    ));
+                }
+                let id: [u8; 16] = raw.event_id.as_slice().try_into().unwrap_or([0; 16]);
+                let mut digest = EventDigest::new(&id, raw.ts);
+                open_fields(&keyring, &raw.as_ref(), &mut scratch, |_, p| {
+                    digest.field(p)
+                })
+                .map_err(|e| e.into_error(&raw))?;
+                let link = shared.chain.link(&last.chain, raw.seq, &digest.finish());
+                let stored: Option<Vec<u8>> = row.get(4).unwrap_or(None);
+                if !mac_eq(stored.as_deref().unwrap_or_default(), &link) {
+                    return Err(refuse(raw.seq, "does not follow the chain"));
+                }
+                // `raw.ts` is authenticated now (it is in every field's AAD).
+                if raw.ts >= cutoff_ms {
+                    break;
+                }
+                last = Tail {
+                    seq: raw.seq,
+                    chain: link,
+                };
+                purged += 1;
+            }
+            drop(rows);
+            drop(stmt);
+            if purged == 0 {
                 return Ok(0);
-            };
-            let chain: ChainValue = chain.as_slice().try_into().map_err(|_| {
-                Error::Tampered(format!("audit event seq {seq} has a malformed chain value"))
-            })?;
-            let anchor = Tail {
-                seq: seq.max(0) as u64,
-                chain,
-            };
-            set_meta(tx, meta::ANCHOR, &encode_anchor(&shared.chain, &anchor))?;
-            let n = tx.execute("DELETE FROM audit_events WHERE seq <= ?1", [seq])?;
-            tx.execute("DELETE FROM audit_lookup WHERE seq <= ?1", [seq])?;
-            Ok(n as u64)
+            }
+            set_meta(tx, meta::ANCHOR, &encode_anchor(&shared.chain, &last))?;
+            let n = tx.execute(
+                "DELETE FROM audit_events WHERE seq <= ?1",
+                [last.seq as i64],
+            )?;
+            expect_changes(n, purged as usize, "purging audit events")?;
+            tx.execute(
+                "DELETE FROM audit_lookup WHERE seq <= ?1",
+                [last.seq as i64],
+            )?;
+            Ok(purged)
         })
     }
 }

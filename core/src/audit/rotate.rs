@@ -14,11 +14,12 @@ use std::sync::Arc;
 use rusqlite::params;
 
 use super::AuditLog;
-use super::cipher::FieldCipher;
+use super::cipher::{FieldCipher, LOG_ID_LEN};
 use super::codec::{RawRow, open_row, reencrypt_fields};
 use super::event::ReencryptProgress;
 use super::key::AuditKey;
-use super::schema::{EVENT_COLUMNS, get_meta_u64, meta, set_meta};
+use super::schema::{EVENT_COLUMNS, expect_changes, get_meta_u64, meta, set_meta};
+use super::store::check_key_usable;
 use super::{find_key, wrap_secret};
 use crate::error::{Error, Result};
 
@@ -40,20 +41,31 @@ impl AuditLog {
                     "this key is already key id {id} of the audit log; rotate to a new key"
                 )));
             }
-            let max: u32 = tx.query_row("SELECT coalesce(max(key_id), 0) FROM audit_keys", [], |r| r.get(0))?;
+            let max: u32 =
+                tx.query_row("SELECT coalesce(max(key_id), 0) FROM audit_keys", [], |r| {
+                    r.get(0)
+                })?;
             let id = max
                 .checked_add(1)
                 .ok_or_else(|| Error::InvalidInput("no key id left".into()))?;
             let wrapped = wrap_secret(&shared.secret, &sub, &shared.log_id, id)?;
-            tx.execute(
-                "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            // `first_seq`: the key's nonce budget counts from here (see `check_key_usable`).
+            let n = tx.execute(
+                "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms, first_seq)
+                 VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) FROM audit_events))",
                 params![id, sub.check_value.as_slice(), wrapped, now],
             )?;
+            expect_changes(n, 1, "storing the new audit key")?;
             set_meta(tx, meta::CURRENT_KEY_ID, &u64::from(id).to_be_bytes())?;
             set_meta(tx, meta::REENCRYPT_CURSOR, &0u64.to_be_bytes())?;
             Ok(id)
         })?;
-        let cipher = Arc::new(FieldCipher::new(&sub.encryption, id));
+        let log: [u8; LOG_ID_LEN] = shared
+            .log_id
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::Internal("the audit log id has the wrong length".into()))?;
+        let cipher = Arc::new(FieldCipher::for_log(&sub.encryption, id, log));
         let mut ring = shared.keyring.write();
         ring.by_id.insert(id, cipher.clone());
         ring.current = cipher;
@@ -86,6 +98,9 @@ impl AuditLog {
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?
             };
+            // Re-encrypted events spend the current key's nonce budget too.
+            let tail: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_events", [], |r| r.get(0))?;
+            check_key_usable(tx, current, tail.max(0) as u64 + rows.len() as u64)?;
             let mut update = tx.prepare_cached(
                 "UPDATE audit_events SET key_id = ?1, fields = ?2 WHERE seq = ?3",
             )?;
@@ -93,9 +108,15 @@ impl AuditLog {
             for raw in &rows {
                 let opened = open_row(&ring, raw).map_err(|e| e.into_error(raw))?;
                 let fields = reencrypt_fields(&ring.current, &opened, raw.ts)?;
-                update.execute(params![current, fields, raw.seq as i64])?;
+                let n = update.execute(params![current, fields, raw.seq as i64])?;
+                expect_changes(n, 1, &format!("re-encrypting audit event seq {}", raw.seq))?;
                 last = raw.seq;
             }
+            let n = tx.execute(
+                "UPDATE audit_keys SET reencrypted = reencrypted + ?1 WHERE key_id = ?2",
+                params![rows.len() as i64, current],
+            )?;
+            expect_changes(n, 1, "counting re-encrypted events")?;
             set_meta(tx, meta::REENCRYPT_CURSOR, &last.to_be_bytes())?;
             let remaining: i64 = tx.query_row(
                 "SELECT count(*) FROM audit_events WHERE seq > ?1 AND key_id != ?2",
@@ -119,9 +140,15 @@ impl AuditLog {
         ids
     }
 
-    /// Removes an old key from the log once no event is encrypted under it: the key can
-    /// no longer open the log or be passed as a previous key. Refuses the current key and
-    /// keys still in use (`InvalidInput`).
+    /// Retires an old key once no event is encrypted under it: the key can no longer
+    /// open the log or be passed as a previous key, and no event is ever committed
+    /// under it again (a process still writing under it gets `WrongKey`). The key stays
+    /// recorded as retired, its wrapped copy of the log secret erased. Refuses the
+    /// current key and keys still in use (`InvalidInput`).
+    ///
+    /// Events this instance has sealed under the key and not yet committed are written
+    /// first (recording waits meanwhile): if there are any, the key is still in use and
+    /// `reencrypt` has to run again.
     pub fn retire_key(&self, key_id: u32) -> Result<()> {
         let shared = &self.shared;
         if key_id == self.current_key_id() {
@@ -129,6 +156,9 @@ impl AuditLog {
                 "key id {key_id} is the current key"
             )));
         }
+        let _no_sealing = shared.key_lock.write();
+        self.flush()?;
+        let now = shared.clock.unix_millis();
         shared.pool.write(|tx| {
             let in_use: i64 = tx.query_row(
                 "SELECT count(*) FROM audit_events WHERE key_id = ?1",
@@ -140,11 +170,16 @@ impl AuditLog {
                     "{in_use} events are still encrypted under key id {key_id}; finish reencrypt() first"
                 )));
             }
-            let n = tx.execute("DELETE FROM audit_keys WHERE key_id = ?1", [key_id])?;
+            let n = tx.execute(
+                "UPDATE audit_keys SET retired_ms = ?1, wrapped_secret = x'' WHERE key_id = ?2 AND retired_ms IS NULL",
+                params![now, key_id],
+            )?;
             if n == 0 {
-                return Err(Error::InvalidInput(format!("the audit log has no key id {key_id}")));
+                return Err(Error::InvalidInput(format!(
+                    "the audit log has no key id {key_id} in use (unknown, or already retired)"
+                )));
             }
-            Ok(())
+            expect_changes(n, 1, "retiring the audit key")
         })?;
         shared.keyring.write().by_id.remove(&key_id);
         Ok(())

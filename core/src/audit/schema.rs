@@ -1,10 +1,12 @@
 //! The audit log's tables, created through the pool's migration runner, and small
 //! helpers for the `audit_meta` key/value table.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::Result;
-use crate::pool::Migrations;
+use crate::error::{Error, Result};
+use crate::pool::{Migrations, SchemaObjects};
 
 /// Version 1 of the schema.
 ///
@@ -54,6 +56,27 @@ CREATE INDEX audit_lookup_action ON audit_lookup(action_idx);
 CREATE INDEX audit_lookup_ts ON audit_lookup(ts);
 ";
 
+/// Version 2: key lifecycle.
+///
+/// - `retired_ms`: when the key was retired. A retired key's row stays (its wrapped
+///   secret is erased), so the key is reported as retired rather than unknown, and no
+///   event can be committed under it (see [`super::store`]).
+/// - `first_seq`: the last seq when the key became current; with `reencrypted` (events
+///   re-encrypted under it) it bounds how many events the key has sealed, for the
+///   random-nonce limit ([`MAX_EVENTS_PER_KEY`]).
+const V2: &str = "
+ALTER TABLE audit_keys ADD COLUMN retired_ms INTEGER;
+ALTER TABLE audit_keys ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit_keys ADD COLUMN reencrypted INTEGER NOT NULL DEFAULT 0;
+";
+
+/// Most events one master key may seal. Each event draws eight random 96-bit nonces;
+/// NIST SP 800-38D caps random nonces at 2^32 encryptions per key (collision
+/// probability below 2^-32). 2^28 events are 2^31 encryptions, half the cap, and the
+/// collision probability stays below 2^-34. Past it, `record` fails until the key is
+/// rotated.
+pub const MAX_EVENTS_PER_KEY: u64 = 1 << 28;
+
 /// The user index's partition: `seq >> EPOCH_BITS` (the `12` in `audit_lookup_user`).
 ///
 /// An epoch holds as many events as one copy into `audit_lookup` ([`LOOKUP_LAG`]), so
@@ -70,12 +93,17 @@ pub const LOOKUP_LAG: u64 = 4096;
 
 /// The audit log's migrations (component `audit` in `_magnetar_schema`).
 pub fn migrations() -> Migrations {
-    Migrations::new("audit", &[V1])
+    Migrations::new("audit", &[V1, V2])
 }
 
 /// The columns read for an event, in the order [`super::codec::RawRow::from_row`]
 /// expects; queries name `audit_events` as `e`.
 pub const EVENT_COLUMNS: &str = "e.seq, e.event_id, e.ts, e.key_id, e.chain, e.fields";
+
+/// What `verify()` reads besides [`EVENT_COLUMNS`]: the event's blind indexes and its
+/// copy in `audit_lookup` (all NULL when there is none), to check that this
+/// unauthenticated data agrees with the authenticated event.
+pub const LOOKUP_COLUMNS: &str = "e.user_idx, e.action_idx, l.seq, l.ts, l.user_idx, l.action_idx";
 
 /// Meta keys.
 pub mod meta {
@@ -87,6 +115,11 @@ pub mod meta {
     pub const KDF_SALT: &str = "kdf_salt";
     /// Purge anchor: seq (8) ‖ chain (32) ‖ MAC (32).
     pub const ANCHOR: &str = "anchor";
+    /// The first seq whose fields are sealed for this log (earlier ones may be v1):
+    /// seq (8) ‖ MAC (32).
+    pub const BOUND_FROM: &str = "bound_from";
+    /// The last seq copied into `audit_lookup`: seq (8) ‖ MAC (32).
+    pub const LOOKUP_END: &str = "lookup_end";
     /// Re-encryption cursor: last seq re-encrypted (8-byte big-endian).
     pub const REENCRYPT_CURSOR: &str = "reencrypt_cursor";
 }
@@ -104,11 +137,41 @@ pub fn get_meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>> {
 
 /// Writes a meta value.
 pub fn set_meta(conn: &Connection, name: &str, value: &[u8]) -> Result<()> {
-    conn.execute(
+    let n = conn.execute(
         "INSERT INTO audit_meta (name, value) VALUES (?1, ?2)
          ON CONFLICT(name) DO UPDATE SET value = excluded.value",
         params![name, value],
     )?;
+    expect_changes(n, 1, &format!("writing audit_meta {name}"))
+}
+
+/// `Err(Tampered)` unless a write changed exactly `want` rows. Our statements name
+/// their rows exactly, so any other count means something in the file (a trigger, a
+/// view) intercepted the write: it must fail, never pass as done.
+pub fn expect_changes(changed: usize, want: usize, what: &str) -> Result<()> {
+    if changed == want {
+        return Ok(());
+    }
+    Err(Error::Tampered(format!(
+        "{what} changed {changed} rows instead of {want}: the database file intercepts the audit log's writes"
+    )))
+}
+
+/// Checks that the audit tables carry only the objects Magnetar created (see
+/// [`SchemaObjects`]), again whenever the schema has changed since the last check
+/// (`seen` holds the `schema_version` last checked): a trigger added while the
+/// application runs is refused at the next statement, not only at the next open.
+/// Costs one `PRAGMA schema_version` (a read of the header page SQLite has cached)
+/// per transaction.
+pub(crate) fn guard(conn: &Connection, objects: &SchemaObjects, seen: &AtomicI64) -> Result<()> {
+    let version: i64 = conn
+        .prepare_cached("PRAGMA schema_version")?
+        .query_row([], |r| r.get(0))?;
+    if seen.load(Ordering::Relaxed) == version {
+        return Ok(());
+    }
+    objects.check(conn)?;
+    seen.store(version, Ordering::Relaxed);
     Ok(())
 }
 

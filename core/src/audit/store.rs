@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::Shared;
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
-use super::schema::{LOOKUP_LAG, get_meta, meta};
+use super::schema::{LOOKUP_LAG, MAX_EVENTS_PER_KEY, expect_changes, get_meta, meta, set_meta};
 use crate::error::{Error, Result};
 
 /// Where the chain currently ends.
@@ -99,7 +99,18 @@ fn append<P: Borrow<Prepared>>(
     shared: &Shared,
     events: &[P],
 ) -> Result<(Tail, Option<u64>)> {
+    shared.guard(tx)?;
     let mut tail = tail(tx, shared)?;
+    // Events are sealed under the current key, so a batch has one key id, or two
+    // around a rotation.
+    let mut checked = None;
+    for e in events {
+        let key_id = e.borrow().key_id;
+        if checked != Some(key_id) {
+            check_key_usable(tx, key_id, tail.seq + events.len() as u64)?;
+            checked = Some(key_id);
+        }
+    }
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_events (seq, ts, key_id, user_idx, action_idx, event_id, chain, fields) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -108,7 +119,7 @@ fn append<P: Borrow<Prepared>>(
         let e = e.borrow();
         let seq = tail.seq + 1;
         let chain = shared.chain.link(&tail.chain, seq, &e.digest);
-        stmt.execute(params![
+        let n = stmt.execute(params![
             seq as i64,
             e.ts,
             e.key_id,
@@ -118,35 +129,129 @@ fn append<P: Borrow<Prepared>>(
             chain.as_slice(),
             e.fields,
         ])?;
+        if n != 1 {
+            expect_changes(n, 1, &format!("inserting audit event seq {seq}"))?;
+        }
         tail = Tail { seq, chain };
     }
     let hint = shared.lookup_hint.load(Ordering::Relaxed);
     if tail.seq.saturating_sub(hint) < LOOKUP_LAG {
         return Ok((tail, None));
     }
-    let indexed = lookup_end(tx)?;
+    let indexed = lookup_end(tx, &shared.chain)?.unwrap_or(0);
     if tail.seq.saturating_sub(indexed) < LOOKUP_LAG {
         return Ok((tail, Some(indexed)));
     }
+    copy_to_lookup(tx, &shared.chain, indexed, tail.seq)?;
+    Ok((tail, Some(tail.seq)))
+}
+
+/// `Err` unless events up to seq `through` may be sealed under `key_id`: the key must
+/// be a key of the log, not retired (by this process or another: the check runs in
+/// the write transaction, which `retire_key` also needs), and within its nonce budget
+/// ([`MAX_EVENTS_PER_KEY`], counted from the seq at which it became current).
+pub(crate) fn check_key_usable(conn: &Connection, key_id: u32, through: u64) -> Result<()> {
+    let row: Option<(Option<i64>, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT retired_ms, first_seq, reencrypted FROM audit_keys WHERE key_id = ?1",
+        )?
+        .query_row([key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match row {
+        None | Some((Some(_), _, _)) => Err(Error::WrongKey(format!(
+            "audit key id {key_id} was retired (or removed), so nothing more is recorded under it: \
+             reopen the log with its current key; this write was not committed"
+        ))),
+        Some((None, first_seq, reencrypted)) => {
+            let sealed = (through as i64)
+                .saturating_sub(first_seq)
+                .saturating_add(reencrypted);
+            if sealed > MAX_EVENTS_PER_KEY as i64 {
+                return Err(Error::InvalidKey(format!(
+                    "audit key id {key_id} has sealed its limit of {MAX_EVENTS_PER_KEY} events \
+                     (random nonces must not repeat): rotate to a new key; this write was not committed"
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The last seq copied into `audit_lookup`: events after it are found by scanning
+/// `audit_events`, and lookup rows after it are ignored. `None` when the stored value is
+/// missing or fails its MAC (then nothing in the table can be trusted to be complete:
+/// queries scan `audit_events`, the next copy rebuilds the table, `verify()` reports it).
+///
+/// Taking the end from the table itself (its largest seq) would let one forged row
+/// just past the tail move the end over events appended later, which queries would
+/// then look for in the table and never find.
+pub(crate) fn lookup_end(conn: &Connection, chain: &Chain) -> Result<Option<u64>> {
+    let raw: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT value FROM audit_meta WHERE name = ?1")?
+        .query_row([meta::LOOKUP_END], |r| r.get(0))
+        .optional()?;
+    Ok(raw.and_then(|raw| {
+        let (end, mac) = raw.split_at_checked(8)?;
+        let end = u64::from_be_bytes(end.try_into().ok()?);
+        mac_eq(mac, &chain.lookup_end_mac(end)).then_some(end)
+    }))
+}
+
+/// Stores the end of the lookup table with its MAC.
+fn set_lookup_end(conn: &Connection, chain: &Chain, end: u64) -> Result<()> {
+    let value = [end.to_be_bytes().as_slice(), &chain.lookup_end_mac(end)].concat();
+    set_meta(conn, meta::LOOKUP_END, &value)
+}
+
+/// Copies every event after `from` into `audit_lookup` and records the new end. Rows
+/// after `from` are forged or stale (see [`lookup_end`]): removed first, since they
+/// would make the copy fail on a duplicate seq, and so every write after it.
+pub(crate) fn copy_to_lookup(conn: &Connection, chain: &Chain, from: u64, to: u64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM audit_lookup WHERE seq > ?1")?
+        .execute([from as i64])?;
     // One statement, in seq order: the table's pages are appended, and the user index's
     // new entries all fall in the current epoch's subtree. `OR FAIL` rather than the
     // default `ABORT`: a conflict (impossible: only seqs past the end are copied) still
     // fails the statement and so the whole transaction, but SQLite then needs no
     // statement journal, which for thousands of rows spilled to a temporary file that
     // was created, written and deleted at every copy.
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT OR FAIL INTO audit_lookup (seq, ts, user_idx, action_idx) \
-         SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 ORDER BY seq",
+         SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
     )?
-    .execute([indexed as i64])?;
-    Ok((tail, Some(tail.seq)))
+    .execute([from as i64, to as i64])?;
+    set_lookup_end(conn, chain, to)
 }
 
-/// The last seq copied into `audit_lookup` (0 when none): events after it are found by
-/// scanning `audit_events`.
-pub(crate) fn lookup_end(conn: &Connection) -> Result<u64> {
-    let end: Option<i64> = conn
-        .prepare_cached("SELECT max(seq) FROM audit_lookup")?
-        .query_row([], |r| r.get(0))?;
-    Ok(end.unwrap_or(0).max(0) as u64)
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use crate::audit::{AuditConfig, AuditKey, AuditLog, NewEvent};
+    use crate::pool::{Pool, PoolConfig};
+
+    /// Behind the schema guard, every insert also checks that it stored its row: a
+    /// trigger the guard has not seen (here: it is told the schema was checked) still
+    /// cannot turn a swallowed insert into an event id.
+    #[test]
+    fn an_insert_that_stored_nothing_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let pool = Pool::open(&path, PoolConfig::default()).unwrap();
+        let log =
+            AuditLog::open(&pool, AuditKey::generate().unwrap(), AuditConfig::default()).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER swallow BEFORE INSERT ON audit_events BEGIN SELECT RAISE(IGNORE); END",
+        )
+        .unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA schema_version", [], |r| r.get(0))
+            .unwrap();
+        log.shared.schema_seen.store(version, Ordering::Relaxed);
+        let err = log.record(&NewEvent::new("login")).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Tampered, "{err}");
+        assert!(err.to_string().contains("changed 0 rows"), "{err}");
+        assert_eq!(log.len().unwrap(), 0);
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use rusqlite::OptionalExtension;
 use rusqlite::types::ValueRef;
 
 use super::chain::{ChainValue, EventDigest, mac_eq};
@@ -9,8 +10,8 @@ use super::codec::{
     Keyring, RowError, RowRef, key_exists, missing_key, open_fields, unknown_key_detail,
 };
 use super::event::{Head, Problem, ProblemKind, VerifyReport, format_event_id};
-use super::schema::EVENT_COLUMNS;
-use super::store::{Tail, anchor};
+use super::schema::{EVENT_COLUMNS, LOOKUP_COLUMNS};
+use super::store::{Tail, anchor, lookup_end};
 use super::{AuditLog, Shared};
 use crate::error::{Error, Result};
 
@@ -76,6 +77,19 @@ struct RowPos {
     event_id: Option<Span>,
     chain: Option<Span>,
     fields: Option<Span>,
+    /// The stored blind indexes (`None` when NULL or not an integer).
+    user_idx: Option<i64>,
+    action_idx: Option<i64>,
+    /// The event's row in `audit_lookup`, if any.
+    lookup: Option<LookupRow>,
+}
+
+/// A row of `audit_lookup`, read leniently like the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LookupRow {
+    ts: Option<i64>,
+    user_idx: Option<i64>,
+    action_idx: Option<i64>,
 }
 
 /// Rows read from SQLite into one buffer: no allocation per row or per field.
@@ -131,6 +145,13 @@ impl Chunk {
             event_id,
             chain,
             fields,
+            user_idx: int(6),
+            action_idx: int(7),
+            lookup: row.get_ref(8)?.as_i64_or_null()?.map(|_| LookupRow {
+                ts: int(9),
+                user_idx: int(10),
+                action_idx: int(11),
+            }),
         });
         Ok(())
     }
@@ -145,6 +166,8 @@ enum Outcome {
     Row(RowError),
     /// The stored chain value is not the link from the previous row's.
     ChainBroken,
+    /// The event is intact but its search data disagrees with it (the detail says how).
+    Lookup(String),
 }
 
 /// Decrypts and digests every row of a chunk and checks each row's stored chain value
@@ -154,13 +177,18 @@ enum Outcome {
 /// Checking links from stored values is equivalent to the sequential walk from the
 /// start: the walk stops at the first row that fails, and every row before it had a
 /// stored value equal to the expected one, so the first failing row fails the same way.
-fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk) -> Vec<Outcome> {
+///
+/// Then it checks the row's search data against the authenticated event: its blind
+/// indexes recomputed from the decrypted user and action, and its copy in
+/// `audit_lookup`, which every event up to `lookup_end` must have.
+fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk, lookup_end: u64) -> Vec<Outcome> {
     let mut scratch = Vec::with_capacity(512);
     let mut prev = chunk.prev_chain;
     let mut out = Vec::with_capacity(chunk.rows.len());
     for row in &chunk.rows {
         let event_id = chunk.bytes(row.event_id).unwrap_or_default();
         let view = RowRef {
+            seq: row.seq,
             event_id,
             ts: row.ts,
             key_id: row.key_id,
@@ -169,20 +197,84 @@ fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk) -> Vec<Outcome
         // An id of the wrong length fails in open_fields before any field.
         let id: [u8; 16] = event_id.try_into().unwrap_or([0; 16]);
         let mut digest = EventDigest::new(&id, row.ts);
-        let opened = open_fields(keyring, &view, &mut scratch, |_, plain| digest.field(plain));
+        let (mut user_idx, mut action_idx) = (None, None);
+        let opened = open_fields(keyring, &view, &mut scratch, |i, plain| {
+            digest.field(plain);
+            // `presence ‖ value`: a present user or action is indexed, an absent user
+            // is NULL.
+            match (i, plain.split_first()) {
+                (0, Some((1, v))) => action_idx = Some(shared.actions.compute_bytes(v)),
+                (1, Some((1, v))) => user_idx = Some(shared.users.compute_bytes(v)),
+                _ => {}
+            }
+        });
         let stored = chunk.bytes(row.chain).unwrap_or_default();
         out.push(match (opened, prev) {
             (Err(e), _) => Outcome::Row(e),
             (Ok(_), Some(p))
                 if mac_eq(stored, &shared.chain.link(&p, row.seq, &digest.finish())) =>
             {
-                Outcome::Ok
+                lookup_problem(row, user_idx, action_idx, lookup_end)
+                    .map_or(Outcome::Ok, Outcome::Lookup)
             }
             (Ok(_), _) => Outcome::ChainBroken,
         });
         prev = chunk.chain(row);
     }
     out
+}
+
+/// How a row's search data disagrees with its authenticated event, if it does.
+fn lookup_problem(
+    row: &RowPos,
+    user_idx: Option<i64>,
+    action_idx: Option<i64>,
+    lookup_end: u64,
+) -> Option<String> {
+    let seq = row.seq;
+    if row.user_idx != user_idx || row.action_idx != action_idx {
+        return Some(format!(
+            "event seq {seq}'s blind-index columns do not match its user and action (edited: queries by user or action would miss it)"
+        ));
+    }
+    let want = LookupRow {
+        ts: Some(row.ts),
+        user_idx,
+        action_idx,
+    };
+    match row.lookup {
+        Some(_) if seq > lookup_end => Some(format!(
+            "event seq {seq} has a lookup row past the lookup table's end (seq {lookup_end}): forged"
+        )),
+        Some(found) if found != want => Some(format!(
+            "the lookup row of event seq {seq} does not match the event (edited: queries would miss it)"
+        )),
+        None if seq <= lookup_end => Some(format!(
+            "event seq {seq} has no lookup row although the lookup table reaches seq {lookup_end} (deleted: queries would miss it)"
+        )),
+        _ => None,
+    }
+}
+
+/// The first row of `audit_lookup` that belongs to no event: forged, or left behind.
+fn orphan_lookup_row(conn: &rusqlite::Connection) -> Result<Option<VerifyReport>> {
+    let orphan: Option<i64> = conn
+        .query_row(
+            "SELECT l.seq FROM audit_lookup l
+             WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.seq = l.seq)
+             ORDER BY l.seq LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(orphan.map(|seq| {
+        problem(
+            seq.max(0) as u64,
+            None,
+            ProblemKind::LookupMismatch,
+            format!("the lookup table has a row for seq {seq}, which is no event (forged or left behind)"),
+        )
+    }))
 }
 
 /// The sequential walk: gaps, row problems and chain links, in seq order.
@@ -254,6 +346,14 @@ impl Walk<'_> {
             Outcome::Row(RowError::Problem { kind, detail }) => {
                 return Ok(Some(problem(row.seq, id(), kind, detail)));
             }
+            Outcome::Lookup(detail) => {
+                return Ok(Some(problem(
+                    row.seq,
+                    id(),
+                    ProblemKind::LookupMismatch,
+                    detail,
+                )));
+            }
             Outcome::ChainBroken => {
                 return Ok(Some(problem(
                     row.seq,
@@ -313,6 +413,17 @@ impl Walk<'_> {
                     ),
                 ));
             }
+            if hseq < start.seq {
+                return fail(problem(
+                    hseq,
+                    None,
+                    ProblemKind::HeadUnconfirmable,
+                    format!(
+                        "the recorded head (seq {hseq}) is older than the purge anchor (seq {}): the events that would confirm it were purged, so it can be neither confirmed nor refuted",
+                        start.seq
+                    ),
+                ));
+            }
             if hseq == start.seq && !mac_eq(&hchain, &start.chain) {
                 return fail(problem(
                     hseq,
@@ -339,6 +450,7 @@ impl Walk<'_> {
 fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     shared.pool.read(|conn| {
+        shared.guard(conn)?;
         let start = match anchor(conn, &shared.chain) {
             Ok(Some(a)) => a,
             Ok(None) => Tail {
@@ -359,8 +471,17 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
             checked: 0,
             head_seen: false,
         };
+        let Some(lookup_end) = lookup_end(conn, &shared.chain)? else {
+            return Ok(problem(
+                0,
+                None,
+                ProblemKind::LookupMismatch,
+                "the end of the lookup table is missing or fails authentication (queries scan every event until the next write rebuilds the table)".into(),
+            ));
+        };
         let mut stmt = conn.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq"
+            "SELECT {EVENT_COLUMNS}, {LOOKUP_COLUMNS} FROM audit_events e
+             LEFT JOIN audit_lookup l ON l.seq = e.seq ORDER BY e.seq"
         ))?;
         let mut rows = stmt.query([])?;
         std::thread::scope(|scope| -> Result<VerifyReport> {
@@ -386,7 +507,7 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                     prev_chain = chunk.rows.last().and_then(|r| chunk.chain(r));
                     if !chunk.rows.is_empty() {
                         in_flight.push_back(scope.spawn(move || {
-                            let outcomes = check_chunk(shared, keyring, &chunk);
+                            let outcomes = check_chunk(shared, keyring, &chunk, lookup_end);
                             (chunk, outcomes)
                         }));
                     }
@@ -402,7 +523,16 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                     }
                 }
             }
-            Ok(walk.finish(start))
+            let report = walk.finish(start);
+            if !report.ok {
+                return Ok(report);
+            }
+            Ok(orphan_lookup_row(conn)?
+                .map(|p| VerifyReport {
+                    checked: report.checked,
+                    ..p
+                })
+                .unwrap_or(report))
         })
     })
 }

@@ -9,8 +9,12 @@
 //! - A batched `record` returning `Ok` means *queued*, not durable.
 //! - `flush()` returns `Ok` only once everything queued before it is committed (with the
 //!   pool's `synchronous` setting deciding what "committed" survives).
-//! - A failed batch is kept and retried with the next one; the failure is reported to
-//!   every `flush()` waiting on it. `close()` makes a last attempt and reports failure.
+//! - A failed batch is kept and retried (pausing 10 ms, doubling up to 1 s) without
+//!   taking more events, so memory stays bounded (the queue plus one batch) however
+//!   long storage fails. Meanwhile `flush()` reports the failure, and `record` with a
+//!   full queue is refused with it instead of blocking: an event `record` accepted is
+//!   never dropped, it is committed once storage works again. `close()` makes a last
+//!   attempt and reports how many events it could not store.
 //!
 //! Written events go back to a bounded list of spares that `record` fills next, instead
 //! of being freed on the writer thread: memory allocated on one thread and freed on
@@ -18,10 +22,12 @@
 //! per few events), and the spares' `fields` buffers already have the right capacity.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
 use super::Shared;
 use super::codec::Prepared;
@@ -64,16 +70,40 @@ const SPARE_FIELDS_MAX: usize = 2048;
 /// Events already written, ready for `record` to fill again.
 type Spares = Arc<Mutex<Vec<Box<Prepared>>>>;
 
-enum Msg {
-    Event(Box<Prepared>),
-    Flush(SyncSender<Result<()>>),
+/// Longest wait between two attempts at a failing batch.
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// First wait after a batch failed.
+const MIN_BACKOFF: Duration = Duration::from_millis(10);
+/// How long a blocked `record` or `flush` waits between looks at the writer's state.
+const POLL: Duration = Duration::from_millis(50);
+
+/// What the writer thread tells `record` and `flush`.
+#[derive(Default)]
+struct State {
+    /// Events committed so far (the writer takes them in queue order).
+    committed: u64,
+    /// Why the last batch failed; `None` once a batch is committed again.
+    failure: Option<Error>,
+    /// `close` was called: a failing batch is not retried forever.
+    closing: bool,
+}
+
+/// Shared between the handle and the writer thread.
+#[derive(Default)]
+struct Progress {
+    state: Mutex<State>,
+    changed: Condvar,
+    /// Events handed to the queue so far, counted before they are sent (and uncounted
+    /// if the send fails), so that a `flush` waits for every event queued before it.
+    queued: AtomicU64,
 }
 
 /// Handle to the background writer thread.
 pub(crate) struct BatchWriter {
-    tx: SyncSender<Msg>,
+    tx: SyncSender<Box<Prepared>>,
     handle: JoinHandle<Result<()>>,
     spares: Spares,
+    progress: Arc<Progress>,
 }
 
 impl BatchWriter {
@@ -82,14 +112,21 @@ impl BatchWriter {
         config.validate()?;
         let (tx, rx) = sync_channel(config.queue_capacity);
         let spares = Spares::default();
+        let progress = Arc::new(Progress::default());
         let handle = std::thread::Builder::new()
             .name("magnetar-audit-writer".into())
             .spawn({
                 let spares = Arc::clone(&spares);
-                move || run(&shared, rx, config.max_batch, &spares)
+                let progress = Arc::clone(&progress);
+                move || run(&shared, rx, config.max_batch, &spares, &progress)
             })
             .map_err(|e| Error::io("starting the audit writer thread", e))?;
-        Ok(BatchWriter { tx, handle, spares })
+        Ok(BatchWriter {
+            tx,
+            handle,
+            spares,
+            progress,
+        })
     }
 
     /// An event to fill and [`BatchWriter::send`]: a spare if there is one.
@@ -97,26 +134,60 @@ impl BatchWriter {
         self.spares.lock().pop().unwrap_or_default()
     }
 
-    /// Queues an event, blocking while the queue is full.
+    /// Queues an event. While the queue is full it waits for the writer (back-pressure),
+    /// unless the writer is failing to store batches: then the queue will not drain,
+    /// and the event is refused with the writer's error instead of waiting, unbounded,
+    /// for storage to come back. `Ok` means queued: it will be committed once storage
+    /// works (or `close` reports that it could not be).
     pub fn send(&self, event: Box<Prepared>) -> Result<()> {
-        self.tx
-            .send(Msg::Event(event))
-            .map_err(|_| Error::Internal("the audit writer thread has stopped".into()))
+        let progress = &*self.progress;
+        progress.queued.fetch_add(1, Ordering::AcqRel);
+        let mut event = event;
+        let refused = loop {
+            match self.tx.try_send(event) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Disconnected(_)) => break stopped(),
+                Err(TrySendError::Full(back)) => event = back,
+            }
+            let mut state = progress.state.lock();
+            if let Some(e) = &state.failure {
+                break Error::Internal(format!(
+                    "the audit log cannot store events and its queue is full; this event was not recorded: {}",
+                    copy_error(e)
+                ));
+            }
+            progress.changed.wait_for(&mut state, POLL);
+        };
+        progress.queued.fetch_sub(1, Ordering::AcqRel);
+        Err(refused)
     }
 
-    /// Waits until everything queued before this call is committed.
+    /// Waits until everything queued before this call is committed; reports the
+    /// writer's failure instead while it cannot store batches (the events stay queued
+    /// and are retried).
     pub fn flush(&self) -> Result<()> {
-        let (reply_tx, reply_rx) = sync_channel(1);
-        self.tx
-            .send(Msg::Flush(reply_tx))
-            .map_err(|_| Error::Internal("the audit writer thread has stopped".into()))?;
-        reply_rx
-            .recv()
-            .map_err(|_| Error::Internal("the audit writer thread has stopped".into()))?
+        let progress = &*self.progress;
+        let target = progress.queued.load(Ordering::Acquire);
+        let mut state = progress.state.lock();
+        loop {
+            // A refused send uncounts its event: never wait for one that is not coming.
+            if state.committed >= target.min(progress.queued.load(Ordering::Acquire)) {
+                return Ok(());
+            }
+            if let Some(e) = &state.failure {
+                return Err(copy_error(e));
+            }
+            if self.handle.is_finished() {
+                return Err(stopped());
+            }
+            progress.changed.wait_for(&mut state, POLL);
+        }
     }
 
-    /// Drains the queue, writes what is left and stops the thread.
+    /// Drains the queue, writes what is left and stops the thread. While storage fails,
+    /// the last batch is tried once more and the failure reported.
     pub fn close(self) -> Result<()> {
+        self.progress.state.lock().closing = true;
         drop(self.tx);
         self.handle
             .join()
@@ -124,40 +195,66 @@ impl BatchWriter {
     }
 }
 
-fn run(shared: &Shared, rx: Receiver<Msg>, max_batch: usize, spares: &Spares) -> Result<()> {
+fn stopped() -> Error {
+    Error::Internal("the audit writer thread has stopped".into())
+}
+
+/// The writer thread: takes up to `max_batch` queued events, commits them in one
+/// transaction, and on failure keeps exactly those (taking no more, so memory stays
+/// bounded by the queue and one batch) and retries them with a growing pause.
+fn run(
+    shared: &Shared,
+    rx: Receiver<Box<Prepared>>,
+    max_batch: usize,
+    spares: &Spares,
+    progress: &Progress,
+) -> Result<()> {
     let mut pending: Vec<Box<Prepared>> = Vec::new();
-    let mut waiters: Vec<SyncSender<Result<()>>> = Vec::new();
-    // Blocks for the first message; `Err` means every sender is gone: close.
-    while let Ok(first) = rx.recv() {
-        let mut taken = 0usize;
-        let mut msg = Some(first);
-        while let Some(m) = msg {
-            match m {
-                Msg::Event(e) => {
-                    pending.push(e);
-                    taken += 1;
-                }
-                Msg::Flush(w) => waiters.push(w),
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        if pending.is_empty() {
+            // Blocks for the next event; `Err` means every sender is gone: close.
+            match rx.recv() {
+                Ok(e) => pending.push(e),
+                Err(_) => return Ok(()),
             }
-            msg = if taken < max_batch {
-                rx.try_recv().ok()
-            } else {
-                None
-            };
         }
+        while pending.len() < max_batch {
+            match rx.try_recv() {
+                Ok(e) => pending.push(e),
+                Err(_) => break,
+            }
+        }
+        let n = pending.len() as u64;
         let result = write(shared, &mut pending, spares, max_batch);
-        for w in waiters.drain(..) {
-            // A waiter that gave up is fine to ignore.
-            let _ = w.send(result.as_ref().map(|_| ()).map_err(copy_error));
+        let mut state = progress.state.lock();
+        match result {
+            Ok(()) => {
+                state.committed += n;
+                state.failure = None;
+                backoff = MIN_BACKOFF;
+            }
+            Err(e) => {
+                log::error!(
+                    "magnetar audit: writing a batch of {n} events failed, will retry: {e}"
+                );
+                if state.closing {
+                    let queued = rx.try_iter().count() as u64;
+                    return Err(Error::Internal(format!(
+                        "closing the audit log: {} queued events could not be stored: {e}",
+                        n + queued
+                    )));
+                }
+                state.failure = Some(e);
+            }
         }
-        if let Err(e) = result {
-            log::error!(
-                "magnetar audit: writing a batch of {} events failed, will retry: {e}",
-                pending.len()
-            );
+        progress.changed.notify_all();
+        if state.failure.is_some() {
+            drop(state);
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
-    write(shared, &mut pending, spares, max_batch)
 }
 
 /// Appends `pending` in one transaction and, on success, empties it into `spares` (up

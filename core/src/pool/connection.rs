@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use super::checkpoint::Signal;
@@ -145,6 +146,19 @@ fn configure(conn: &Connection, role: Role, config: &PoolConfig) -> Result<()> {
             conn.pragma_update(None, "wal_autocheckpoint", pages)?;
         }
     }
+    // Defensive mode switches off the SQL features that exist to corrupt a file on
+    // purpose (`PRAGMA writable_schema = ON`, `journal_mode = OFF`, setting
+    // `schema_version`, writes to `sqlite_dbpage` and to shadow tables), so that no
+    // statement run through the pool, Magnetar's or the host's, can rewrite the schema
+    // behind SQLite's back. No ordinary application needs them.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    // With an untrusted schema, triggers, views, defaults, CHECK constraints and
+    // expression indexes stored in the file may only call functions marked innocuous
+    // (SQLite's built-in scalar functions are): a file edited to carry, say, a trigger
+    // calling an application-defined function with side effects cannot make our
+    // statements run it. A host whose own schema calls such functions of its own can
+    // switch it back on in `PoolConfig::init` (see docs/security.md).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
     // Enforce declared foreign keys; SQLite leaves them off by default for compatibility.
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // NORMAL is safe from corruption in WAL mode and skips an fsync per commit; FULL

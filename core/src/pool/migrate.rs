@@ -94,6 +94,20 @@ impl Migrations {
         Ok(MigrationOutcome { from, to: latest })
     }
 
+    /// The schema objects (tables, indexes, triggers, views) these steps create, as
+    /// SQLite records them in `sqlite_schema`: the steps are applied to a private
+    /// in-memory database and its schema read back. A component's shared bookkeeping
+    /// table (`_magnetar_schema`) is not part of it.
+    pub fn objects(&self) -> Result<SchemaObjects> {
+        let conn = Connection::open_in_memory()?;
+        self.apply(&conn)?;
+        let objects = read_schema(&conn)?
+            .into_iter()
+            .filter(|o| o.table != BOOKKEEPING)
+            .collect();
+        Ok(SchemaObjects(objects))
+    }
+
     fn current(&self, tx: &Connection) -> Result<i64> {
         match &self.store {
             Store::UserVersion => Ok(tx.query_row("PRAGMA user_version", [], |r| r.get(0))?),
@@ -129,5 +143,84 @@ impl Migrations {
             }
         }
         Ok(())
+    }
+}
+
+/// The table recording each component's schema version.
+const BOOKKEEPING: &str = "_magnetar_schema";
+
+/// One row of `sqlite_schema`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct SchemaObject {
+    table: String,
+    kind: String,
+    name: String,
+    /// `None` for the indexes SQLite creates itself (UNIQUE and PRIMARY KEY).
+    sql: Option<String>,
+}
+
+fn read_schema(conn: &Connection) -> Result<Vec<SchemaObject>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT tbl_name, type, name, sql FROM main.sqlite_schema")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SchemaObject {
+            table: r.get(0)?,
+            kind: r.get(1)?,
+            name: r.get(2)?,
+            sql: r.get(3)?,
+        })
+    })?;
+    let mut objects = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    objects.sort();
+    Ok(objects)
+}
+
+/// The schema objects a component's migrations create ([`Migrations::objects`]), to
+/// check a database file against.
+///
+/// A file can carry triggers, views and indexes that SQLite runs as part of any
+/// statement on the tables they are attached to: a trigger on a component's table
+/// would run inside that component's writes (and could rewrite or swallow them), a
+/// table replaced by a view with INSTEAD OF triggers would receive them. SQLite cannot
+/// switch triggers off for some tables only, and switching them off for the whole
+/// connection would also switch off the host's triggers on its own tables; so a
+/// component checks instead that its tables carry exactly what it created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaObjects(Vec<SchemaObject>);
+
+impl SchemaObjects {
+    /// `Err(Tampered)` naming the first object that differs when the objects in `conn`'s
+    /// main database named like, or attached to, the expected tables are not exactly
+    /// the expected ones (an extra trigger, view or index, a changed definition, a table
+    /// replaced by a view).
+    pub fn check(&self, conn: &Connection) -> Result<()> {
+        let ours = |o: &SchemaObject| {
+            self.0
+                .iter()
+                .any(|e| e.table == o.table || e.name == o.name || e.name == o.table)
+        };
+        let found: Vec<SchemaObject> = read_schema(conn)?.into_iter().filter(ours).collect();
+        if found == self.0 {
+            return Ok(());
+        }
+        let foreign = found.iter().find(|o| !self.0.contains(o));
+        let detail = match foreign {
+            Some(o) if self.0.iter().any(|e| e.name == o.name) => format!(
+                "{} {} is not defined as Magnetar defines it",
+                o.kind, o.name
+            ),
+            Some(o) => format!(
+                "{} {} on table {} was not created by Magnetar",
+                o.kind, o.name, o.table
+            ),
+            None => match self.0.iter().find(|e| !found.contains(e)) {
+                Some(e) => format!("{} {} is missing", e.kind, e.name),
+                None => "the schema differs".into(),
+            },
+        };
+        Err(Error::Tampered(format!(
+            "refusing to use this database: {detail}. SQLite would run it as part of \
+             Magnetar's own statements; remove it (or restore the file) first"
+        )))
     }
 }

@@ -61,7 +61,7 @@ use parking_lot::Mutex;
 use rusqlite::Connection;
 
 pub use config::{Checkpoint, ConnectionInit, PoolConfig, Role, Synchronous};
-pub use migrate::{MigrationOutcome, Migrations};
+pub use migrate::{MigrationOutcome, Migrations, SchemaObjects};
 pub use statement::{Params, QueryResult, Value};
 pub use stats::PoolStats;
 

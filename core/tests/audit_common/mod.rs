@@ -72,8 +72,8 @@ pub const RESOURCE_ID: usize = 3;
 pub const STATUS: usize = 4;
 pub const DETAILS: usize = 7;
 
-/// The sealed fields of event `seq`, split as the documented column format says: eight
-/// times (LEB128 length ‖ `nonce ‖ ciphertext ‖ tag`). Written independently of the
+/// The sealed fields of event `seq`, split as the documented column format says: a 0
+/// byte, then eight times (LEB128 length ‖ `nonce ‖ ciphertext ‖ tag`). Written independently of the
 /// library's codec, as an attacker would.
 pub fn read_fields(path: &Path, seq: u64) -> Vec<Vec<u8>> {
     let blob: Vec<u8> = raw(path)
@@ -83,7 +83,9 @@ pub fn read_fields(path: &Path, seq: u64) -> Vec<Vec<u8>> {
             |r| r.get(0),
         )
         .unwrap();
-    let mut rest = blob.as_slice();
+    // A leading 0 says the fields are sealed for their log (no length is 0).
+    assert_eq!(blob[0], 0, "a column in the bound format");
+    let mut rest = &blob[1..];
     let mut fields = Vec::new();
     while !rest.is_empty() {
         let (mut len, mut shift) = (0usize, 0);
@@ -105,7 +107,7 @@ pub fn read_fields(path: &Path, seq: u64) -> Vec<Vec<u8>> {
 
 /// Stores `fields` as event `seq`'s sealed fields (the inverse of [`read_fields`]).
 pub fn write_fields(path: &Path, seq: u64, fields: &[Vec<u8>]) {
-    let mut blob = Vec::new();
+    let mut blob = vec![0u8];
     for f in fields {
         let mut len = f.len();
         while len >= 0x80 {

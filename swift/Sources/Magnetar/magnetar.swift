@@ -863,7 +863,8 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
     func currentKeyId()  -> UInt32
     
     /**
-     * Writes the matching events, decrypted, as JSON lines to `path`; returns how many.
+     * Writes the matching events, decrypted, as JSON lines to a new file at `path`,
+     * readable by its owner only (an existing file is never replaced); returns how many.
      */
     func exportJsonl(path: String, filter: AuditFilter) throws  -> UInt64
     
@@ -1052,7 +1053,8 @@ open func currentKeyId() -> UInt32  {
 }
     
     /**
-     * Writes the matching events, decrypted, as JSON lines to `path`; returns how many.
+     * Writes the matching events, decrypted, as JSON lines to a new file at `path`,
+     * readable by its owner only (an existing file is never replaced); returns how many.
      */
 open func exportJsonl(path: String, filter: AuditFilter)throws  -> UInt64  {
     return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
@@ -6469,6 +6471,14 @@ public enum AuditProblemKind: Equatable, Hashable {
      * A stored row is malformed.
      */
     case malformedRow
+    /**
+     * The search data (blind indexes, lookup table) disagrees with the events.
+     */
+    case lookupMismatch
+    /**
+     * The recorded head is older than the purge anchor: it can no longer be confirmed.
+     */
+    case headUnconfirmable
 
 
 
@@ -6504,6 +6514,10 @@ public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
         
         case 7: return .malformedRow
         
+        case 8: return .lookupMismatch
+        
+        case 9: return .headUnconfirmable
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6538,6 +6552,14 @@ public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
         
         case .malformedRow:
             writeInt(&buf, Int32(7))
+        
+        
+        case .lookupMismatch:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .headUnconfirmable:
+            writeInt(&buf, Int32(9))
         
         }
     }
@@ -8661,7 +8683,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_current_key_id() != 30543) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 32908) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 20113) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_flush() != 28410) {
