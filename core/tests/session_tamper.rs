@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use magnetar_core::clock::{ManualClock, SharedClock};
 use magnetar_core::pool::{Pool, PoolConfig};
-use magnetar_core::session::{FingerprintKey, RequestContext, SessionConfig, SessionRegistry};
+use magnetar_core::session::{
+    FingerprintKey, RequestContext, SessionConfig, SessionRegistry, SessionToken,
+};
 use magnetar_core::{ErrorKind, Result};
 
 const UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
@@ -56,6 +58,19 @@ impl Fixture {
     }
 }
 
+/// Makes every change of `revoked_at` silently do nothing.
+const IGNORE_REVOCATIONS: &str =
+    "CREATE TRIGGER keep BEFORE UPDATE OF revoked_at ON magnetar_session
+     BEGIN SELECT RAISE(IGNORE); END;";
+
+/// A fixture with one live session of alice's, then `trigger` placed in the file.
+fn live_session_then(trigger: &str) -> (Fixture, SessionToken) {
+    let f = fixture();
+    let (token, _) = f.reg.create("alice", &ctx()).unwrap();
+    f.tamper(trigger);
+    (f, token)
+}
+
 fn ctx() -> RequestContext {
     RequestContext::new("198.51.100.4", UA).unwrap()
 }
@@ -64,10 +79,9 @@ fn ctx() -> RequestContext {
 /// that did not take effect is the bug.
 fn refused_or_effective<T: std::fmt::Debug>(r: Result<T>, took_effect: impl FnOnce() -> bool) {
     match r {
-        Err(e) => {
-            assert_eq!(e.kind(), ErrorKind::Tampered, "{e}");
-            assert!(e.to_string().contains("session table"), "{e}");
-        }
+        // Tampered: from these checks, or from any earlier defence against objects
+        // placed in the file.
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Tampered, "{e}"),
         Ok(v) => assert!(
             took_effect(),
             "reported success ({v:?}) but nothing changed"
@@ -98,12 +112,7 @@ fn an_insert_deleted_by_an_after_trigger_is_an_error() {
 
 #[test]
 fn a_revocation_ignored_by_a_trigger_is_an_error() {
-    let f = fixture();
-    let (token, _) = f.reg.create("alice", &ctx()).unwrap();
-    f.tamper(
-        "CREATE TRIGGER keep BEFORE UPDATE OF revoked_at ON magnetar_session
-         BEGIN SELECT RAISE(IGNORE); END;",
-    );
+    let (f, token) = live_session_then(IGNORE_REVOCATIONS);
     let revoked = |f: &Fixture| {
         f.reg.validate(token.as_str(), &ctx()).unwrap_err().kind() == ErrorKind::SessionRevoked
     };
@@ -115,9 +124,7 @@ fn a_revocation_ignored_by_a_trigger_is_an_error() {
 
 #[test]
 fn a_revocation_undone_by_an_after_trigger_is_an_error() {
-    let f = fixture();
-    let (token, _) = f.reg.create("alice", &ctx()).unwrap();
-    f.tamper(
+    let (f, token) = live_session_then(
         "CREATE TRIGGER revive AFTER UPDATE OF revoked_at ON magnetar_session
          BEGIN UPDATE magnetar_session SET revoked_at = NULL, revoke_reason = NULL
                WHERE id = NEW.id; END;",
@@ -131,12 +138,7 @@ fn a_revocation_undone_by_an_after_trigger_is_an_error() {
 
 #[test]
 fn a_terminate_decision_that_does_not_stick_is_an_error() {
-    let f = fixture();
-    let (token, _) = f.reg.create("alice", &ctx()).unwrap();
-    f.tamper(
-        "CREATE TRIGGER keep BEFORE UPDATE OF revoked_at ON magnetar_session
-         BEGIN SELECT RAISE(IGNORE); END;",
-    );
+    let (f, token) = live_session_then(IGNORE_REVOCATIONS);
     // A different network, browser and language: a Terminate decision.
     let hijacker = RequestContext::new("192.0.2.200", "curl/8.5.0")
         .unwrap()
@@ -151,9 +153,7 @@ fn a_terminate_decision_that_does_not_stick_is_an_error() {
 
 #[test]
 fn an_ignored_touch_is_an_error_not_a_revocation() {
-    let f = fixture();
-    let (token, _) = f.reg.create("alice", &ctx()).unwrap();
-    f.tamper(
+    let (f, token) = live_session_then(
         "CREATE TRIGGER freeze BEFORE UPDATE OF last_seen ON magnetar_session
          BEGIN SELECT RAISE(IGNORE); END;",
     );

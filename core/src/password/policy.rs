@@ -95,7 +95,8 @@ pub struct Limits {
     /// sha512_crypt, md5_crypt: every round hashes the password again), how many times
     /// the cost of verifying a 64-byte password against the same stored hash one
     /// verification may cost; a longer password is `InvalidInput` before any work
-    /// (default 2: about 160 to 200 bytes, depending on the scheme). At least 1.
+    /// (default 2: about 140 to 210 bytes, depending on the scheme and its rounds). At
+    /// least 1.
     pub max_length_cost_factor: u32,
 }
 
