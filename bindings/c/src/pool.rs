@@ -345,14 +345,14 @@ pub unsafe extern "C" fn mgn_pool_execute_many(
         let pool = unsafe { handle::borrow(pool, "pool") }?;
         // SAFETY: the host passes NULL or a NUL-terminated string.
         let sql = unsafe { str_arg(sql, "sql") }?;
-        bounded(params_per_set, limits::MAX_PARAMS, "params_per_set")?;
-        // n_sets sizes the list of sets even with no parameters.
-        bounded(n_sets, limits::MAX_PARAM_SETS, "n_sets")?;
         let total = params_per_set.checked_mul(n_sets).ok_or_else(|| {
             Error::InvalidInput(format!(
                 "params_per_set ({params_per_set}) * n_sets ({n_sets}) overflows"
             ))
         })?;
+        bounded(params_per_set, limits::MAX_PARAMS, "params_per_set")?;
+        // n_sets sizes the list of sets even with no parameters.
+        bounded(n_sets, limits::MAX_PARAM_SETS, "n_sets")?;
         // SAFETY: `params` holds `total` values per the contract.
         let values = unsafe { values_arg(params, total, limits::MAX_BATCH_VALUES, "params") }?;
         let sets: Vec<Params> = if params_per_set == 0 {
