@@ -184,3 +184,21 @@ fn a_sweep_that_left_expired_rows_is_an_error() {
             == 0
     });
 }
+
+#[test]
+fn an_ignored_rebaseline_is_an_error() {
+    let (f, token) = live_session_then(
+        "CREATE TRIGGER pin BEFORE UPDATE OF ip ON magnetar_session
+         BEGIN SELECT RAISE(IGNORE); END;",
+    );
+    let moved = RequestContext::new("198.51.100.99", UA).unwrap();
+    let r = f.reg.rebaseline(token.as_str(), &moved).map(|s| s.ip);
+    refused_or_effective(r, || {
+        let c = rusqlite::Connection::open(f.dir.path().join("sessions.db")).unwrap();
+        c.query_row("SELECT ip FROM magnetar_session", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .unwrap()
+            == "198.51.100.99"
+    });
+}

@@ -23,6 +23,20 @@ fn revoked_at(conn: &Connection, id: &str) -> Result<Option<Option<i64>>> {
     Ok(stmt.query_row([id], |r| r.get(0)).optional()?)
 }
 
+/// The outcome of an UPDATE meant to change one live session, which changed `changed`
+/// rows: no change is right only when the session was revoked or deleted meanwhile.
+fn live_update(conn: &Connection, id: &str, changed: usize, what: &str) -> Result<bool> {
+    if changed == 1 {
+        return Ok(true);
+    }
+    if revoked_at(conn, id)? == Some(None) {
+        return Err(did_not_stick(format!(
+            "{what} live session {id} changed nothing"
+        )));
+    }
+    Ok(false)
+}
+
 /// One stored session, as in the table.
 #[derive(Debug, Clone)]
 pub(crate) struct Row {
@@ -165,16 +179,7 @@ pub(crate) fn touch(conn: &Connection, id: &str, now: i64) -> Result<bool> {
         "UPDATE magnetar_session SET last_seen = max(last_seen, ?2)
          WHERE id = ?1 AND revoked_at IS NULL",
     )?;
-    if stmt.execute(params![id, now])? == 1 {
-        return Ok(true);
-    }
-    // No change is right only for a session revoked (or deleted) meanwhile.
-    if revoked_at(conn, id)? == Some(None) {
-        return Err(did_not_stick(format!(
-            "touching live session {id} changed nothing"
-        )));
-    }
-    Ok(false)
+    live_update(conn, id, stmt.execute(params![id, now])?, "touching")
 }
 
 /// Replaces the baseline context of a live session and touches it.
@@ -191,15 +196,8 @@ pub(crate) fn rebaseline(
              user_agent = ?4, fingerprint = ?5
          WHERE id = ?1 AND revoked_at IS NULL",
     )?;
-    if stmt.execute(params![id, now, ip, user_agent, fingerprint])? == 1 {
-        return Ok(true);
-    }
-    if revoked_at(conn, id)? == Some(None) {
-        return Err(did_not_stick(format!(
-            "rebaselining live session {id} changed nothing"
-        )));
-    }
-    Ok(false)
+    let changed = stmt.execute(params![id, now, ip, user_agent, fingerprint])?;
+    live_update(conn, id, changed, "rebaselining")
 }
 
 /// Deletes every session past its absolute or idle timeout (revoked or not).
