@@ -221,7 +221,11 @@ fn short_retry_after_is_waited_for() {
 #[test]
 fn long_retry_after_blocks_calls_until_due() {
     let server = RangeServer::start(CORPUS);
-    let (checker, clock, sleeps) = checker(&server, |c| c.retries = 3);
+    // A cool-down longer than the Retry-After: the server's delay is honoured in full.
+    let (checker, clock, sleeps) = checker(&server, |c| {
+        c.retries = 3;
+        c.breaker_cooldown = Duration::from_secs(300);
+    });
     server.script([Behavior::Status(429, Some("120"))]);
     let r = checker.check("password");
     let reason = unknown_reason(&r.status);
@@ -235,6 +239,72 @@ fn long_retry_after_blocks_calls_until_due() {
     clock.advance(Duration::from_secs(61));
     assert!(checker.check("letmein").is_breached());
     assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn an_absurd_retry_after_pauses_the_check_for_the_cool_down_only() {
+    let server = RangeServer::start(CORPUS);
+    let (checker, clock, sleeps) = checker(&server, |c| {
+        c.retries = 3;
+        c.breaker_cooldown = Duration::from_secs(30);
+    });
+    // About 31 years, as a number of seconds.
+    server.script([Behavior::Status(429, Some("999999999"))]);
+    let reason = unknown_reason(&checker.check("password").status).to_string();
+    assert!(
+        reason.contains("Retry-After 999999999s") && reason.contains("breaker_cooldown"),
+        "{reason}"
+    );
+    assert!(sleeps.lock().is_empty());
+    clock.advance(Duration::from_secs(29));
+    let r = checker.check("letmein");
+    assert!(unknown_reason(&r.status).contains("retry after"), "{r:?}");
+    assert_eq!(server.requests(), 1, "paused within the cool-down");
+    clock.advance(Duration::from_secs(1));
+    assert!(
+        checker.check("letmein").is_breached(),
+        "back online after 30s"
+    );
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn a_far_future_retry_after_date_is_capped_too() {
+    let server = RangeServer::start(CORPUS);
+    let (checker, clock, _) = checker(&server, |c| c.retries = 0);
+    server.script([Behavior::Status(429, Some("Fri, 31 Dec 9999 23:59:59 GMT"))]);
+    assert!(unknown_reason(&checker.check("password").status).contains("breaker_cooldown"));
+    clock.advance(BreachConfig::default().breaker_cooldown);
+    assert!(checker.check("letmein").is_breached());
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn a_host_transport_cannot_pause_the_check_forever() {
+    // A host transport may hand back any Duration; the largest must neither overflow the
+    // clock nor outlast the cool-down.
+    struct Forever;
+    impl Transport for Forever {
+        fn get(&self, _: &str, _: &[(String, String)]) -> Result<HttpResponse, TransportError> {
+            Ok(HttpResponse {
+                status: 429,
+                retry_after: Some(Duration::MAX),
+                body: String::new(),
+            })
+        }
+    }
+    let clock = ManualClock::new();
+    let config = BreachConfig {
+        clock: clock.clone(),
+        ..BreachConfig::default()
+    };
+    let checker = BreachChecker::with_transport(config, Arc::new(Forever)).unwrap();
+    let reason = unknown_reason(&checker.check("password").status).to_string();
+    assert!(reason.contains("breaker_cooldown"), "{reason}");
+    assert!(unknown_reason(&checker.check("password").status).contains("retry after"));
+    clock.advance(BreachConfig::default().breaker_cooldown);
+    // The pause is over: the transport is asked again (and answers 429 again).
+    assert!(unknown_reason(&checker.check("password").status).contains("HTTP 429"));
 }
 
 #[test]

@@ -339,3 +339,151 @@ fn unknown_pepper_id_is_invalid_key() {
     assert_eq!(e.kind(), ErrorKind::InvalidKey);
     assert!(e.to_string().contains("\"old\""), "{e}");
 }
+
+/// The digest of Drepper's `$6$rounds=1400$anotherlongsalts$` vector: valid hash64 of 64
+/// bytes, so that only the rounds (and the password) decide the cost.
+const SHA512_DIGEST: &str =
+    "POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1";
+
+/// The longest password the error says is accepted against the hash.
+fn accepted_up_to(msg: &str) -> usize {
+    let tail = msg.split("passwords of up to ").nth(1).expect(msg);
+    tail.split(' ').next().unwrap().parse().expect(msg)
+}
+
+#[test]
+fn long_passwords_against_crypt_hashes_are_refused_before_any_work() {
+    // A forged sha512_crypt hash at the rounds ceiling: a 64-byte password costs about
+    // 10 million SHA-512 blocks; a 4 KiB one would cost over 300 million (minutes).
+    let h = PasswordHasher::new(Policy::default()).unwrap();
+    let forged = format!("$6$rounds=5000000$saltsalt${SHA512_DIGEST}");
+    let password = "correct horse battery staple ".repeat(140); // 4060 bytes
+    let started = std::time::Instant::now();
+    for r in [
+        h.verify(&password, &forged).map(|_| ()),
+        h.verify_and_update(&password, &forged).map(|_| ()),
+    ] {
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("4060 bytes")
+                && msg.contains("sha512_crypt")
+                && msg.contains("max_length_cost_factor"),
+            "{msg}"
+        );
+        assert!(!msg.contains("horse") && !msg.contains("saltsalt"), "{msg}");
+        // About 200 bytes: roomy for passphrases, far from 4 KiB.
+        assert!((150..300).contains(&accepted_up_to(&msg)), "{msg}");
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "refused before any work, took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_length_ceiling_is_exact_and_tunable_for_every_crypt_scheme() {
+    let h = PasswordHasher::new(Policy::default()).unwrap();
+    for stored in [
+        format!("$6$rounds=1000$saltsalt${SHA512_DIGEST}"),
+        "$5$rounds=1000$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5".to_string(),
+        "$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1".to_string(),
+    ] {
+        let msg = h.verify(vec![b'p'; 4096], &stored).unwrap_err().to_string();
+        let longest = accepted_up_to(&msg);
+        assert!(longest >= 128, "{stored}: {msg}");
+        // Up to the limit the password is verified (wrong, here); one byte more is not.
+        assert!(!h.verify(vec![b'p'; longest], &stored).unwrap(), "{stored}");
+        let e = h.verify(vec![b'p'; longest + 1], &stored).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{stored}");
+        assert_eq!(accepted_up_to(&e.to_string()), longest, "{stored}");
+        // Typical passwords are never affected.
+        for len in [0, 1, 16, 64] {
+            assert!(!h.verify(vec![b'p'; len], &stored).unwrap(), "{stored}");
+        }
+    }
+    // The real vectors with long passwords still verify.
+    let p = b"a very much longer text to encrypt.  This one even stretches over morethan one line.";
+    assert!(h.verify(p, "$6$rounds=1400$anotherlongsalts$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1").unwrap());
+    // A host with long passphrases raises the factor.
+    let mut policy = Policy::default();
+    policy.limits.max_length_cost_factor = 200;
+    let roomy = PasswordHasher::new(policy).unwrap();
+    let stored = "$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1";
+    assert!(!roomy.verify(vec![b'p'; 4096], stored).unwrap());
+    let mut policy = Policy::default();
+    policy.limits.max_length_cost_factor = 0;
+    let e = PasswordHasher::new(policy).unwrap_err();
+    assert!(e.to_string().contains("max_length_cost_factor"), "{e}");
+}
+
+#[test]
+fn a_megabyte_password_cannot_reach_the_quadratic_step() {
+    // max_password_bytes at its largest (1 MiB): SHA-crypt hashes the password |P| times
+    // up front, a terabyte for this one. Refused at once; a 4 MiB client is refused by
+    // max_password_bytes first.
+    let mut policy = Policy::default();
+    policy.max_password_bytes = 1 << 20;
+    let h = PasswordHasher::new(policy).unwrap();
+    let stored = format!("$6$rounds=1000$saltsalt${SHA512_DIGEST}");
+    let started = std::time::Instant::now();
+    let e = h.verify(vec![b'x'; 1 << 20], &stored).unwrap_err();
+    assert!(e.to_string().contains("max_length_cost_factor"), "{e}");
+    let e = h.verify(vec![b'x'; 4 << 20], &stored).unwrap_err();
+    assert!(e.to_string().contains("max_password_bytes"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+}
+
+#[test]
+fn short_pbkdf2_style_digests_are_invalid_not_weaker() {
+    let h = tight();
+    // 16 bytes where SHA-256 gives 32 (Django), 10 where SHA-1 gives 20 (Werkzeug), a
+    // single byte (one password in 256 would match), and a 16-byte scrypt key.
+    invalid(
+        &h,
+        "pbkdf2_sha256$1000$salt$AAAAAAAAAAAAAAAAAAAAAA==",
+        "expected 32 to 256",
+    );
+    invalid(&h, "pbkdf2_sha1$1000$salt$AA==", "expected 20 to 256");
+    invalid(
+        &h,
+        "pbkdf2:sha1:1000$salt$00112233445566778899",
+        "expected 20 to 256",
+    );
+    invalid(&h, "pbkdf2:sha256:1000$salt$00", "expected 32 to 256");
+    invalid(
+        &h,
+        "scrypt:16:8:1$salt$00112233445566778899aabbccddeeff",
+        "expected 32 to 256",
+    );
+    // A long digest multiplies PBKDF2's work by its blocks: 13 blocks of SHA-1 at 2,000
+    // iterations is 26,000, above the tight ceiling of 20,000.
+    let long = format!("pbkdf2:sha1:2000$salt${}", "00".repeat(256));
+    invalid(&h, &long, "max_pbkdf2_iterations");
+    let ok = format!("pbkdf2:sha1:1000$salt${}", "00".repeat(256));
+    assert!(!h.verify("password", &ok).unwrap());
+}
+
+#[test]
+fn a_wrapped_hash_cannot_shorten_its_inner_digest() {
+    let h = tight();
+    let wrapped = h
+        .wrap_legacy("pbkdf2:sha256:1000$n1oEjbEuurfxiAto$79101d6545f089c6571fe8ebee1f6ea3cf17ed6bd690427de89569ce6733e5cf")
+        .unwrap();
+    assert!(wrapped.contains(",dklen=32$"), "{wrapped}");
+    assert!(h.verify("password", &wrapped).unwrap());
+    for (dklen, needle) in [("1", "expected 32 to 256"), ("31", "expected 32 to 256")] {
+        let forged = wrapped.replace(",dklen=32$", &format!(",dklen={dklen}$"));
+        invalid(&h, &forged, needle);
+    }
+    let md5 = h
+        .wrap_legacy("md5$salt$67a1e09bb1f83f5007dc119c14d663aa")
+        .unwrap();
+    invalid(
+        &h,
+        &md5.replace(",dklen=16$", ",dklen=15$"),
+        "expected 16 to 16",
+    );
+}

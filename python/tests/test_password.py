@@ -2,6 +2,7 @@
 
 import base64
 import threading
+import time
 
 import pytest
 
@@ -154,3 +155,23 @@ def test_one_hasher_shared_by_threads():
     for w in workers:
         w.join()
     assert results == [True] * 80
+
+
+def test_long_password_against_a_forged_crypt_hash_is_refused_at_once():
+    # A sha512_crypt hash at the rounds ceiling: every round hashes the password again,
+    # so a 4000-byte one would take minutes. Refused before any work; a 4 MiB client is
+    # refused by max_password_bytes.
+    forged = (
+        "$6$rounds=5000000$saltsalt$POfYwTEok97VWcjxIiSOjiykti.o/pQs.wPvMxQ6Fm7I6"
+        "IoYN3CmLs66x9t0oSwbtEW7o7UmJEiDwGqd8p4ur1"
+    )
+    h = magnetar.PasswordHasher()
+    started = time.monotonic()
+    with pytest.raises(magnetar.InvalidInput, match="max_length_cost_factor") as info:
+        h.verify("horse " * 666, forged)
+    assert "horse" not in str(info.value)
+    with pytest.raises(magnetar.InvalidInput, match="max_password_bytes"):
+        h.verify_and_update(b"x" * (4 << 20), forged)
+    assert time.monotonic() - started < 2
+    # A 100-byte passphrase is within the ceiling (checked, not refused) on a cheap hash.
+    assert not h.verify("p" * 100, "$6$rounds=1000$saltsalt$" + forged.split("$")[-1])

@@ -101,3 +101,27 @@ def test_score_function():
     assert a.session is None
     with pytest.raises(magnetar.InvalidInput, match="ip"):
         magnetar.score({}, prev)
+
+
+def test_a_revocation_a_trigger_ignores_is_an_error(db_path, pool):
+    # Someone who can write the file makes revocations silently do nothing.
+    import sqlite3
+
+    registry = magnetar.SessionRegistry(pool, fingerprint_key=FP_KEY)
+    token, _ = registry.create("erin", ip="203.0.113.7", user_agent=CHROME)
+    attacker = sqlite3.connect(db_path)
+    attacker.executescript(
+        "CREATE TRIGGER keep BEFORE UPDATE OF revoked_at ON magnetar_session "
+        "BEGIN SELECT RAISE(IGNORE); END;"
+    )
+    attacker.close()
+    # An error, or a revocation that really happened: never a logout that left the
+    # session usable.
+    for revoke in (lambda: registry.revoke(token), lambda: registry.revoke_all("erin", "password_changed")):
+        try:
+            revoke()
+        except magnetar.TamperDetected:
+            continue
+        else:
+            with pytest.raises(magnetar.SessionRevoked):
+                registry.validate(token, ip="203.0.113.7", user_agent=CHROME)

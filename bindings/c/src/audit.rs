@@ -15,7 +15,7 @@ use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::pool::mgn_pool;
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bytes_arg, owned_cstring, str_arg};
+use crate::strings::{alloc_string, bounded, bytes_arg, limits, owned_cstring, str_arg};
 
 /// An open audit log. Created by `mgn_audit_open` or `mgn_audit_open_passphrase`,
 /// released with `mgn_audit_free` (which commits queued events first).
@@ -80,16 +80,30 @@ unsafe fn config_arg(options: *const mgn_audit_options) -> Result<AuditConfig> {
     let mut config = AuditConfig::default();
     if o.batched {
         config.mode = WriteMode::Batched(BatchConfig {
-            queue_capacity: o.queue_capacity,
-            max_batch: o.max_batch,
+            queue_capacity: bounded(
+                o.queue_capacity,
+                limits::MAX_AUDIT_BATCH,
+                "options.queue_capacity",
+            )?,
+            max_batch: bounded(o.max_batch, limits::MAX_AUDIT_BATCH, "options.max_batch")?,
         });
     }
     if o.previous_keys_count > 0 {
-        let len = o.previous_keys_count.checked_mul(32).ok_or_else(|| {
-            Error::InvalidInput("options.previous_keys_count is out of range".into())
-        })?;
-        // SAFETY: `len` readable bytes per the contract (NULL is refused by bytes_arg).
-        let bytes = unsafe { bytes_arg(o.previous_keys, len, "options.previous_keys") }?;
+        let count = bounded(
+            o.previous_keys_count,
+            limits::MAX_CONFIG_ITEMS,
+            "options.previous_keys_count",
+        )?;
+        // SAFETY: `count * 32` readable bytes per the contract (NULL is refused by
+        // bytes_arg).
+        let bytes = unsafe {
+            bytes_arg(
+                o.previous_keys,
+                count * 32,
+                count * 32,
+                "options.previous_keys",
+            )
+        }?;
         config.previous_keys = bytes
             .chunks_exact(32)
             .map(AuditKey::from_bytes)
@@ -121,7 +135,9 @@ pub unsafe extern "C" fn mgn_audit_open(
             return Err(handle::null("key"));
         }
         // SAFETY: `key_len` readable bytes per the contract.
-        let key = AuditKey::from_bytes(unsafe { bytes_arg(key, key_len, "key") }?)?;
+        let key = AuditKey::from_bytes(unsafe {
+            bytes_arg(key, key_len, limits::MAX_SECRET_BYTES, "key")
+        }?)?;
         let out = Out::new(out, "out")?;
         // SAFETY: forwarded contract.
         let config = unsafe { config_arg(options) }?;
@@ -500,7 +516,9 @@ pub unsafe extern "C" fn mgn_audit_rotate_key(
         // SAFETY: NULL or live.
         let audit = unsafe { handle::borrow(audit, "audit") }?;
         // SAFETY: `key_len` readable bytes per the contract.
-        let key = AuditKey::from_bytes(unsafe { bytes_arg(key, key_len, "key") }?)?;
+        let key = AuditKey::from_bytes(unsafe {
+            bytes_arg(key, key_len, limits::MAX_SECRET_BYTES, "key")
+        }?)?;
         let out_key_id = OptOut::new(out_key_id);
         out_key_id.write(audit.log.rotate_key(key)?);
         Ok(())
@@ -524,7 +542,9 @@ pub unsafe extern "C" fn mgn_audit_reencrypt(
         // SAFETY: NULL or live.
         let audit = unsafe { handle::borrow(audit, "audit") }?;
         let out = OptOut::new(out);
-        let p = audit.log.reencrypt(batch_size)?;
+        let p = audit
+            .log
+            .reencrypt(bounded(batch_size, limits::MAX_AUDIT_BATCH, "batch_size")?)?;
         out.write(mgn_audit_reencrypt_progress {
             reencrypted: p.reencrypted,
             remaining: p.remaining,

@@ -15,7 +15,7 @@ use magnetar_core::{Error, Result};
 use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bytes_arg, str_arg};
+use crate::strings::{alloc_string, bytes_arg, limits, str_arg};
 
 /// Checks passwords against the offline index and/or the range API. Created by
 /// `mgn_breach_new` or `mgn_breach_new_with_transport`, released with `mgn_breach_free`.
@@ -357,7 +357,7 @@ pub unsafe extern "C" fn mgn_http_response_set_body(
         // SAFETY: forwarded contract.
         let response = unsafe { response_arg(response) }?;
         // SAFETY: `body` points to `len` bytes per the contract.
-        let bytes = unsafe { bytes_arg(body, len, "body") }?;
+        let bytes = unsafe { bytes_arg(body, len, limits::MAX_BODY_BYTES, "body") }?;
         response.body = String::from_utf8_lossy(bytes).into_owned();
         Ok(())
     })

@@ -10,7 +10,7 @@ use magnetar_core::password::{PasswordHasher, Pepper, Policy};
 use crate::boundary;
 use crate::handle::{self, Out};
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bytes_arg, str_arg, str_array_arg};
+use crate::strings::{alloc_string, bounded, bytes_arg, limits, str_arg, str_array_arg};
 
 /// Hashes and verifies passwords under one policy. Created by `mgn_hasher_new`, released
 /// with `mgn_hasher_free`.
@@ -105,7 +105,14 @@ unsafe fn pepper_arg(p: &mgn_pepper, what: &str) -> Result<Pepper> {
     // SAFETY: forwarded contract.
     let id = unsafe { str_arg(p.id, &format!("{what}.id")) }?;
     // SAFETY: forwarded contract.
-    let secret = unsafe { bytes_arg(p.secret, p.secret_len, &format!("{what}.secret")) }?;
+    let secret = unsafe {
+        bytes_arg(
+            p.secret,
+            p.secret_len,
+            limits::MAX_SECRET_BYTES,
+            &format!("{what}.secret"),
+        )
+    }?;
     Pepper::new(id, secret)
 }
 
@@ -115,7 +122,14 @@ unsafe fn pepper_arg(p: &mgn_pepper, what: &str) -> Result<Pepper> {
 /// The pointers in `p` follow the documented contract of `mgn_password_policy`.
 unsafe fn policy_arg(p: &mgn_password_policy) -> Result<Policy> {
     // SAFETY: forwarded contract.
-    let digests = unsafe { str_array_arg(p.legacy_digests, p.n_legacy_digests, "legacy_digests") }?;
+    let digests = unsafe {
+        str_array_arg(
+            p.legacy_digests,
+            p.n_legacy_digests,
+            limits::MAX_CONFIG_ITEMS,
+            "legacy_digests",
+        )
+    }?;
     let mut policy = Policy::default().with_legacy_digests(&digests)?;
     policy.memory_kib = p.memory_kib;
     policy.iterations = p.iterations;
@@ -128,6 +142,7 @@ unsafe fn policy_arg(p: &mgn_password_policy) -> Result<Policy> {
         // SAFETY: forwarded contract.
         policy.pepper = Some(unsafe { pepper_arg(pepper, "pepper") }?);
     }
+    bounded(p.n_old_peppers, limits::MAX_CONFIG_ITEMS, "n_old_peppers")?;
     if p.n_old_peppers > 0 {
         if p.old_peppers.is_null() {
             return Err(magnetar_core::Error::InvalidInput(format!(

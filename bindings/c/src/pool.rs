@@ -9,7 +9,7 @@ use magnetar_core::{Error, Result};
 use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, str_arg};
+use crate::strings::{alloc_string, bounded, limits, str_arg};
 use crate::value::{mgn_result, mgn_value, params_arg, values_arg};
 
 /// A pool of SQLite connections to one database file: one writer, up to `max_readers`
@@ -350,8 +350,11 @@ pub unsafe extern "C" fn mgn_pool_execute_many(
                 "params_per_set ({params_per_set}) * n_sets ({n_sets}) overflows"
             ))
         })?;
+        bounded(params_per_set, limits::MAX_PARAMS, "params_per_set")?;
+        // n_sets sizes the list of sets even with no parameters.
+        bounded(n_sets, limits::MAX_PARAM_SETS, "n_sets")?;
         // SAFETY: `params` holds `total` values per the contract.
-        let values = unsafe { values_arg(params, total, "params") }?;
+        let values = unsafe { values_arg(params, total, limits::MAX_BATCH_VALUES, "params") }?;
         let sets: Vec<Params> = if params_per_set == 0 {
             vec![Params::None; n_sets]
         } else {

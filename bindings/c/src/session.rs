@@ -16,7 +16,7 @@ use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::pool::mgn_pool;
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bytes_arg, str_arg};
+use crate::strings::{alloc_string, bytes_arg, limits, str_arg};
 
 /// The context of one HTTP request: client IP, User-Agent and other fingerprinted
 /// headers (e.g. Accept-Language). Created by `mgn_request_new`, released with
@@ -407,7 +407,14 @@ pub unsafe extern "C" fn mgn_sessions_open(
             return Err(handle::null("fingerprint_key"));
         }
         // SAFETY: `key_len` readable bytes per the contract.
-        let key = unsafe { bytes_arg(fingerprint_key, key_len, "fingerprint_key") }?;
+        let key = unsafe {
+            bytes_arg(
+                fingerprint_key,
+                key_len,
+                limits::MAX_SECRET_BYTES,
+                "fingerprint_key",
+            )
+        }?;
         let out = Out::new(out, "out")?;
         let mut config = SessionConfig::new(FingerprintKey::from_slice(key)?);
         // SAFETY: NULL or a pointer to an `mgn_session_options`.

@@ -12,6 +12,40 @@ use zeroize::Zeroize;
 use crate::boundary;
 use crate::handle::null;
 
+/// Ceilings on every count and length a host passes. A count or length sizes a slice
+/// over host memory or an allocation, so it is checked before either is made: a wrong
+/// or hostile value is then `MGN_INVALID_ARGUMENT`, not a read past the host's buffer
+/// or an allocation that aborts the process (which no unwind guard can catch).
+pub(crate) mod limits {
+    /// Parameters of one statement: SQLite's default `SQLITE_MAX_VARIABLE_NUMBER`.
+    pub(crate) const MAX_PARAMS: usize = 32_766;
+    /// Parameter sets in one `mgn_pool_execute_many`, and values across all of them.
+    pub(crate) const MAX_PARAM_SETS: usize = 1 << 20;
+    pub(crate) const MAX_BATCH_VALUES: usize = 1 << 22;
+    /// Bytes of one text or blob value: SQLite's default `SQLITE_MAX_LENGTH`.
+    pub(crate) const MAX_VALUE_BYTES: usize = 1_000_000_000;
+    /// Bytes of a host transport's response body: what the built-in client accepts (a
+    /// padded range response is about 40 KB).
+    pub(crate) const MAX_BODY_BYTES: usize = 4 << 20;
+    /// Entries of a configuration array (legacy digests, old peppers, previous keys).
+    pub(crate) const MAX_CONFIG_ITEMS: usize = 256;
+    /// Bytes of a key or a pepper secret.
+    pub(crate) const MAX_SECRET_BYTES: usize = 1024;
+    /// Events a batched audit writer queues, writes per transaction or re-encrypts per
+    /// call (its queue is allocated up front).
+    pub(crate) const MAX_AUDIT_BATCH: usize = 1 << 20;
+}
+
+/// Checks a count or length the host passed against its ceiling.
+pub(crate) fn bounded(n: usize, max: usize, what: &str) -> Result<usize> {
+    if n > max {
+        return Err(Error::InvalidInput(format!(
+            "{what} is {n}, above the limit {max}"
+        )));
+    }
+    Ok(n)
+}
+
 /// Borrows the NUL-terminated UTF-8 string `ptr`; `what` names the argument.
 ///
 /// # Safety
@@ -30,11 +64,18 @@ pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a s
     })
 }
 
-/// Borrows `len` bytes at `ptr`; NULL is accepted only with `len == 0`.
+/// Borrows `len` bytes at `ptr`, at most `max` (a [`limits`] ceiling); NULL is accepted
+/// only with `len == 0`.
 ///
 /// # Safety
 /// `ptr` is NULL or points to `len` readable bytes that outlive the call.
-pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+pub(crate) unsafe fn bytes_arg<'a>(
+    ptr: *const u8,
+    len: usize,
+    max: usize,
+    what: &str,
+) -> Result<&'a [u8]> {
+    bounded(len, max, &format!("{what} length"))?;
     if ptr.is_null() {
         return if len == 0 {
             Ok(&[])
@@ -44,12 +85,8 @@ pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Re
             )))
         };
     }
-    if len > isize::MAX as usize {
-        return Err(Error::InvalidInput(format!(
-            "{what} length {len} is absurd"
-        )));
-    }
-    // SAFETY: non-NULL, `len` readable bytes per the caller's contract, len <= isize::MAX.
+    // SAFETY: non-NULL, `len` readable bytes per the caller's contract; every ceiling in
+    // `limits` is far below isize::MAX.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
@@ -57,9 +94,14 @@ pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Re
 ///
 /// # Safety
 /// As [`bytes_arg`].
-pub(crate) unsafe fn text_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str> {
+pub(crate) unsafe fn text_arg<'a>(
+    ptr: *const u8,
+    len: usize,
+    max: usize,
+    what: &str,
+) -> Result<&'a str> {
     // SAFETY: forwarded contract.
-    let bytes = unsafe { bytes_arg(ptr, len, what) }?;
+    let bytes = unsafe { bytes_arg(ptr, len, max, what) }?;
     std::str::from_utf8(bytes).map_err(|e| {
         Error::InvalidInput(format!(
             "{what} is not valid UTF-8 (invalid byte at offset {})",
@@ -102,15 +144,18 @@ pub unsafe extern "C" fn mgn_string_free(s: *mut c_char) {
     })
 }
 
-/// Borrows `n` NUL-terminated UTF-8 strings at `ptr`; NULL is accepted only with `n == 0`.
+/// Borrows `n` NUL-terminated UTF-8 strings at `ptr`, at most `max`; NULL is accepted
+/// only with `n == 0`.
 ///
 /// # Safety
 /// `ptr` is NULL or points to `n` pointers, each NULL or a NUL-terminated string.
 pub(crate) unsafe fn str_array_arg<'a>(
     ptr: *const *const c_char,
     n: usize,
+    max: usize,
     what: &str,
 ) -> Result<Vec<&'a str>> {
+    bounded(n, max, &format!("{what} count"))?;
     if n == 0 {
         return Ok(Vec::new());
     }

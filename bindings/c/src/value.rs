@@ -9,7 +9,7 @@ use magnetar_core::{Error, Result};
 use crate::boundary;
 use crate::handle::{self, Out};
 use crate::status::mgn_status;
-use crate::strings::{bytes_arg, owned_cstring, str_arg, text_arg};
+use crate::strings::{bounded, bytes_arg, limits, owned_cstring, str_arg, text_arg};
 
 /// The storage class of an `mgn_value`: one of the `MGN_NULL` ... `MGN_BLOB` constants.
 #[allow(non_camel_case_types)]
@@ -75,9 +75,13 @@ unsafe fn value_arg(v: &mgn_value, what: &str) -> Result<Value> {
         MGN_INTEGER => Value::Integer(v.integer),
         MGN_REAL => Value::Real(v.real),
         // SAFETY: forwarded contract.
-        MGN_TEXT => Value::Text(unsafe { text_arg(v.data.cast(), v.len, what) }?.to_owned()),
+        MGN_TEXT => Value::Text(
+            unsafe { text_arg(v.data.cast(), v.len, limits::MAX_VALUE_BYTES, what) }?.to_owned(),
+        ),
         // SAFETY: forwarded contract.
-        MGN_BLOB => Value::Blob(unsafe { bytes_arg(v.data.cast(), v.len, what) }?.to_vec()),
+        MGN_BLOB => Value::Blob(
+            unsafe { bytes_arg(v.data.cast(), v.len, limits::MAX_VALUE_BYTES, what) }?.to_vec(),
+        ),
         other => {
             return Err(Error::InvalidInput(format!(
                 "{what} has unknown kind {other} (expected MGN_NULL..MGN_BLOB, 0..4)"
@@ -86,15 +90,17 @@ unsafe fn value_arg(v: &mgn_value, what: &str) -> Result<Value> {
     })
 }
 
-/// Reads `n` values at `values`.
+/// Reads `n` values at `values`, at most `max`.
 ///
 /// # Safety
 /// `values` is NULL (only with `n == 0`) or points to `n` valid `mgn_value`s.
 pub(crate) unsafe fn values_arg(
     values: *const mgn_value,
     n: usize,
+    max: usize,
     what: &str,
 ) -> Result<Vec<Value>> {
+    bounded(n, max, &format!("{what} count"))?;
     if n == 0 {
         return Ok(Vec::new());
     }
@@ -125,14 +131,15 @@ pub(crate) unsafe fn params_arg(
     n: usize,
 ) -> Result<Params> {
     // SAFETY: forwarded contract.
-    let values = unsafe { values_arg(values, n, "params") }?;
+    let values = unsafe { values_arg(values, n, limits::MAX_PARAMS, "params") }?;
     if values.is_empty() {
         return Ok(Params::None);
     }
     if names.is_null() {
         return Ok(Params::Positional(values));
     }
-    // SAFETY: `names` points to `n` pointers per the caller's contract.
+    // SAFETY: `names` points to `n` pointers per the caller's contract (and values_arg
+    // bounded `n`).
     let names = unsafe { std::slice::from_raw_parts(names, n) };
     let mut named = Vec::with_capacity(n);
     for (i, (name, value)) in names.iter().zip(values).enumerate() {

@@ -41,7 +41,8 @@ pub struct BreachConfig {
     pub backoff_max: Duration,
     /// The longest `Retry-After` (on 429) a check waits for before retrying. A longer one
     /// makes the check answer `Unknown` at once, and no request is sent until it has
-    /// passed. Default 2 s.
+    /// passed or `breaker_cooldown` has, whichever comes first (a server cannot switch
+    /// the online check off for longer than the cool-down). Default 2 s.
     pub max_retry_after: Duration,
     /// Consecutive failed checks that open the circuit breaker. Default 5.
     pub breaker_threshold: u32,

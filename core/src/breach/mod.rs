@@ -322,8 +322,21 @@ impl BreachChecker {
                     if let Some(wait) = retry_after
                         && wait > self.config.max_retry_after
                     {
-                        self.breaker.lock().block_until(clock.now() + wait);
-                        break format!("{reason}; Retry-After {}s", wait.as_secs());
+                        // The server's delay is untrusted: honoured up to the breaker's
+                        // cool-down and no further, so one response (from a broken or
+                        // hostile server, or a host transport) cannot switch the online
+                        // check off for longer than failures could.
+                        let pause = wait.min(self.config.breaker_cooldown);
+                        self.breaker.lock().block_until(clock.now() + pause);
+                        break if pause < wait {
+                            format!(
+                                "{reason}; Retry-After {}s, capped at breaker_cooldown: not calling it for {}s",
+                                wait.as_secs(),
+                                pause.as_secs()
+                            )
+                        } else {
+                            format!("{reason}; Retry-After {}s", wait.as_secs())
+                        };
                     }
                     if retries_done >= self.config.retries {
                         break reason;

@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 
 /// Characters of the salt field; the digest (23 bytes) takes 31 more.
 const SALT_CHARS: usize = 22;
+/// Bytes of bcrypt's output that the hash keeps.
+pub(crate) const OUTPUT_LEN: usize = 23;
 const DIGEST_CHARS: usize = 31;
 
 /// bcrypt's 23-byte output for `password` after the scheme's pre-hash.
@@ -48,7 +50,7 @@ pub(crate) fn derive(
     // `bcrypt::bcrypt` asserts cost < 32 and 1..=72 key bytes: parse() rejected any
     // cost above 31 and `used` is in 1..=72.
     let out = Zeroizing::new(::bcrypt::bcrypt(cost, *salt, &key[..used]));
-    Zeroizing::new(out[..23].to_vec())
+    Zeroizing::new(out[..OUTPUT_LEN].to_vec())
 }
 
 fn check_cost(cost: u32, limits: &Limits, what: &str) -> Result<()> {
@@ -134,7 +136,9 @@ fn parse_mcf(
     }
     let salt = b64::decode_bcrypt::<16>(&tail[..SALT_CHARS], what, "salt")?;
     let digest = match mode {
-        Mode::Full => b64::decode_bcrypt::<23>(&tail[SALT_CHARS..], what, "digest")?.to_vec(),
+        Mode::Full => {
+            b64::decode_bcrypt::<OUTPUT_LEN>(&tail[SALT_CHARS..], what, "digest")?.to_vec()
+        }
         Mode::Setting => Vec::new(),
     };
     Ok(Legacy {
@@ -221,7 +225,7 @@ pub(crate) fn parse_passlib(s: &str, mode: Mode, limits: &Limits) -> Result<Lega
     }
     let salt = b64::decode_bcrypt::<16>(salt_text, what, "salt")?;
     let digest = match mode {
-        Mode::Full => b64::decode_bcrypt::<23>(digest_text, what, "digest")?.to_vec(),
+        Mode::Full => b64::decode_bcrypt::<OUTPUT_LEN>(digest_text, what, "digest")?.to_vec(),
         Mode::Setting if digest_text.is_empty() => Vec::new(),
         Mode::Setting => {
             return Err(Error::InvalidHash(format!(
@@ -295,8 +299,8 @@ mod tests {
             ),
         ] {
             let parsed = parse_bcrypt(h, Mode::Full, &l).unwrap();
-            assert!(parsed.verify(pw).unwrap(), "{h}");
-            assert!(!parsed.verify(b"wrong").unwrap(), "{h}");
+            assert!(parsed.verify(pw, &Limits::default()).unwrap(), "{h}");
+            assert!(!parsed.verify(b"wrong", &Limits::default()).unwrap(), "{h}");
         }
     }
 

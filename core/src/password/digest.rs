@@ -92,6 +92,7 @@ pub(crate) fn parse_django(s: &str, mode: Mode) -> Result<Legacy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::password::Limits;
 
     #[test]
     fn shapes() {
@@ -107,7 +108,7 @@ mod tests {
         let h = "md5$salt$67a1e09bb1f83f5007dc119c14d663aa";
         let p = parse_django(h, Mode::Full).unwrap();
         assert_eq!(p.scheme, Scheme::DjangoSaltedMd5);
-        assert!(p.verify(b"password").unwrap());
-        assert!(!p.verify(b"Password").unwrap());
+        assert!(p.verify(b"password", &Limits::default()).unwrap());
+        assert!(!p.verify(b"Password", &Limits::default()).unwrap());
     }
 }

@@ -25,14 +25,18 @@
 //! # Safety
 //!
 //! A stored hash is untrusted: its parameters are checked against [`Limits`] before any
-//! work, and every malformed, truncated, unknown or absurd input is an
+//! work (PBKDF2's iterations counted per output block; a PBKDF2-style digest shorter
+//! than its hash function's output is invalid), and every malformed, truncated, unknown or absurd input is an
 //! [`crate::ErrorKind::InvalidHash`] error (never a panic or a hang). Digests are compared
 //! in constant time; derived keys are zeroized.
 //!
 //! # Errors
 //!
 //! - `InvalidHash`: the stored hash is malformed, unsupported, or beyond a limit.
-//! - `InvalidInput`: the password is longer than [`Policy::max_password_bytes`].
+//! - `InvalidInput`: the password is longer than [`Policy::max_password_bytes`], or,
+//!   against a crypt-family hash (whose every round hashes the password again), long
+//!   enough to cost more than [`Limits::max_length_cost_factor`] times a 64-byte one.
+//!   Checked before any work; the message gives the longest length accepted.
 //! - `InvalidKey`: the hash was made under a pepper id the policy does not have.
 //! - `InvalidConfig`: [`PasswordHasher::new`] with a policy that fails
 //!   [`Policy::validate`].
@@ -132,7 +136,7 @@ impl PasswordHasher {
     fn verify_parsed(&self, password: &[u8], parsed: &Parsed) -> Result<bool> {
         match parsed {
             Parsed::Argon2 { hash, .. } => hash.verify(password, &self.policy),
-            Parsed::Legacy(l) => l.verify(password),
+            Parsed::Legacy(l) => l.verify(password, &self.policy.limits),
             Parsed::Wrapped(w) => w.verify(password, &self.policy),
         }
     }

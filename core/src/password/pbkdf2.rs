@@ -77,8 +77,7 @@ pub(crate) fn parse_django(s: &str, mode: Mode, limits: &Limits) -> Result<Legac
     let [_alg, iterations, salt] = fields::<3>(head, what)?;
     let iterations = check_iterations(parse_u32(iterations, what, "iterations")?, limits, what)?;
     let digest = digest_bytes(mode, || b64::decode_std_padded(digest, what, "hash"))?;
-    check_len(mode, &digest, 1..=256, what)?;
-    Ok(Legacy {
+    Legacy {
         scheme,
         kdf: Kdf::Pbkdf2 {
             prf,
@@ -87,7 +86,8 @@ pub(crate) fn parse_django(s: &str, mode: Mode, limits: &Limits) -> Result<Legac
         },
         digest,
         setting_len,
-    })
+    }
+    .checked(mode, limits)
 }
 
 /// Werkzeug `pbkdf2[:hash[:iterations]]$salt$hex`.
@@ -119,8 +119,7 @@ pub(crate) fn parse_werkzeug(s: &str, mode: Mode, limits: &Limits) -> Result<Leg
     }
     let iterations = check_iterations(iterations, limits, what)?;
     let digest = digest_bytes(mode, || b64::decode_hex(digest, what, "hash"))?;
-    check_len(mode, &digest, 1..=256, what)?;
-    Ok(Legacy {
+    Legacy {
         scheme: Scheme::WerkzeugPbkdf2,
         kdf: Kdf::Pbkdf2 {
             prf,
@@ -129,7 +128,8 @@ pub(crate) fn parse_werkzeug(s: &str, mode: Mode, limits: &Limits) -> Result<Leg
         },
         digest,
         setting_len,
-    })
+    }
+    .checked(mode, limits)
 }
 
 #[cfg(test)]

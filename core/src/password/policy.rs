@@ -91,6 +91,13 @@ pub struct Limits {
     pub max_crypt_rounds: u32,
     /// Largest scrypt memory `128 * r * N * p` bytes (default 256 MiB).
     pub max_scrypt_memory_bytes: u64,
+    /// For the schemes whose work grows with the password's length (sha256_crypt,
+    /// sha512_crypt, md5_crypt: every round hashes the password again), how many times
+    /// the cost of verifying a 64-byte password against the same stored hash one
+    /// verification may cost; a longer password is `InvalidInput` before any work
+    /// (default 2: about 140 to 210 bytes, depending on the scheme and its rounds). At
+    /// least 1.
+    pub max_length_cost_factor: u32,
 }
 
 impl Default for Limits {
@@ -104,6 +111,7 @@ impl Default for Limits {
             max_pbkdf2_iterations: 5_000_000,
             max_crypt_rounds: 5_000_000,
             max_scrypt_memory_bytes: 256 * 1024 * 1024,
+            max_length_cost_factor: 2,
         }
     }
 }
@@ -212,6 +220,9 @@ impl Policy {
                 "limits.max_bcrypt_cost {} must be 1 to 31",
                 l.max_bcrypt_cost
             ));
+        }
+        if l.max_length_cost_factor == 0 {
+            return cfg("limits.max_length_cost_factor must be at least 1".into());
         }
         if l.max_hash_len < 128 {
             return cfg(format!(

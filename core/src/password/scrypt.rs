@@ -4,7 +4,7 @@
 //! salt.
 
 use super::b64;
-use super::legacy::{Kdf, Legacy, Mode, check_len, digest_bytes, split_digest};
+use super::legacy::{Kdf, Legacy, Mode, digest_bytes, split_digest};
 use super::phc::parse_u32;
 use super::policy::Limits;
 use super::scheme::Scheme;
@@ -66,13 +66,13 @@ pub(crate) fn parse_passlib(s: &str, mode: Mode, limits: &Limits) -> Result<Lega
     let log_n = check(ln, r, p, limits, what)?;
     let salt = b64::decode_std(salt, what, "salt")?;
     let digest = digest_bytes(mode, || b64::decode_std(digest, what, "checksum"))?;
-    check_len(mode, &digest, 1..=256, what)?;
-    Ok(Legacy {
+    Legacy {
         scheme: Scheme::Scrypt,
         kdf: Kdf::Scrypt { log_n, r, p, salt },
         digest,
         setting_len,
-    })
+    }
+    .checked(mode, limits)
 }
 
 /// Django `scrypt$N$salt$r$p$base64`, or Werkzeug `scrypt$salt$hex` (its defaults).
@@ -92,8 +92,7 @@ pub(crate) fn parse_dollar(s: &str, mode: Mode, limits: &Limits) -> Result<Legac
     let (r, p) = (parse_u32(r, what, "r")?, parse_u32(p, what, "p")?);
     let log_n = check(log_n, r, p, limits, what)?;
     let digest = digest_bytes(mode, || b64::decode_std_padded(digest, what, "hash"))?;
-    check_len(mode, &digest, 1..=256, what)?;
-    Ok(Legacy {
+    Legacy {
         scheme: Scheme::DjangoScrypt,
         kdf: Kdf::Scrypt {
             log_n,
@@ -103,7 +102,8 @@ pub(crate) fn parse_dollar(s: &str, mode: Mode, limits: &Limits) -> Result<Legac
         },
         digest,
         setting_len,
-    })
+    }
+    .checked(mode, limits)
 }
 
 /// Werkzeug `scrypt[:N:r:p]$salt$hex`.
@@ -132,8 +132,7 @@ pub(crate) fn parse_werkzeug(s: &str, mode: Mode, limits: &Limits) -> Result<Leg
     };
     let log_n = check(log2_exact(n, what)?, r, p, limits, what)?;
     let digest = digest_bytes(mode, || b64::decode_hex(digest, what, "hash"))?;
-    check_len(mode, &digest, 1..=256, what)?;
-    Ok(Legacy {
+    Legacy {
         scheme: Scheme::WerkzeugScrypt,
         kdf: Kdf::Scrypt {
             log_n,
@@ -143,7 +142,8 @@ pub(crate) fn parse_werkzeug(s: &str, mode: Mode, limits: &Limits) -> Result<Leg
         },
         digest,
         setting_len,
-    })
+    }
+    .checked(mode, limits)
 }
 
 #[cfg(test)]

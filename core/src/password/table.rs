@@ -25,7 +25,8 @@ pub struct HashTable {
     /// The table name.
     pub table: String,
     /// A unique key to walk the table in order: `rowid` (the default for tables with
-    /// rowids) or a unique column.
+    /// rowids) or a column that is NOT NULL and has a unique index of its own (checked:
+    /// any other key would let rows be skipped).
     pub key_column: String,
     /// The column holding the stored hashes.
     pub hash_column: String,
@@ -80,8 +81,9 @@ pub struct TableUpgrade {
 /// done. Argon2 and wrapped hashes, NULL or empty values and unrecognised hashes are
 /// counted and left untouched.
 ///
-/// Fails with `InvalidInput` when the table or a column does not exist or `batch_size` is
-/// 0; database errors stop the run (batches already committed stay committed).
+/// Fails with `InvalidInput` when the table or a column does not exist, the key column
+/// may hold NULL or has no unique index of its own (paging by key would skip rows), or
+/// `batch_size` is 0; database errors stop the run (batches already committed stay committed).
 pub fn upgrade_table(
     hasher: &PasswordHasher,
     pool: &Pool,
@@ -98,6 +100,11 @@ pub fn upgrade_table(
     let key = quote(&target.key_column, "key column")?;
     let hash = quote(&target.hash_column, "hash column")?;
     check_columns(pool, target)?;
+    // Page in the key's own collation (see key_collation).
+    let ordered = format!(
+        "{key} COLLATE {}",
+        quote(&key_collation(pool, target)?, "collation")?
+    );
 
     let mut state = TableUpgrade {
         total: pool
@@ -111,10 +118,11 @@ pub fn upgrade_table(
             .max(0) as u64,
         ..TableUpgrade::default()
     };
-    let first = format!("SELECT {key}, {hash} FROM {table} ORDER BY {key} LIMIT ?1");
-    let next =
-        format!("SELECT {key}, {hash} FROM {table} WHERE {key} > ?2 ORDER BY {key} LIMIT ?1");
-    let update = format!("UPDATE {table} SET {hash} = ?1 WHERE {key} = ?2 AND {hash} = ?3");
+    let first = format!("SELECT {key}, {hash} FROM {table} ORDER BY {ordered} LIMIT ?1");
+    let next = format!(
+        "SELECT {key}, {hash} FROM {table} WHERE {ordered} > ?2 ORDER BY {ordered} LIMIT ?1"
+    );
+    let update = format!("UPDATE {table} SET {hash} = ?1 WHERE {ordered} = ?2 AND {hash} = ?3");
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
 
     let mut cursor: Option<Value> = None;
@@ -174,7 +182,9 @@ pub fn upgrade_table(
                 Ok(changed)
             })?;
             state.wrapped += changed;
-            state.changed_meanwhile += wrapped.len() as u64 - changed;
+            // A compare-and-set matches at most one row under a unique key; saturate
+            // rather than underflow should that ever not hold.
+            state.changed_meanwhile += (wrapped.len() as u64).saturating_sub(changed);
         }
         progress(&state);
         if fetched < batch_size {
@@ -273,6 +283,99 @@ fn check_columns(pool: &Pool, target: &HashTable) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The collation to page over the key column with, after checking that the key is
+/// unique and never NULL. Paging asks for `key > last key seen`, so a NULL key (never
+/// greater than anything) or a key shared by rows on both sides of a batch boundary
+/// would make rows be skipped silently; such a key column is refused with
+/// `InvalidInput`.
+///
+/// Accepted: the rowid of a rowid table (by one of its names, or through an `INTEGER
+/// PRIMARY KEY` alias), and a column that is NOT NULL (or part of a WITHOUT ROWID
+/// table's primary key) and carries a unique, non-partial index on that column alone.
+/// The index's collation is returned: two keys it holds distinct are then ordered and
+/// compared as distinct (a NOCASE column under a BINARY unique index holds `a` and `A`,
+/// which its own collation would call equal).
+fn key_collation(pool: &Pool, target: &HashTable) -> Result<String> {
+    const BINARY: &str = "BINARY";
+    let table = quote(&target.table, "table")?;
+    let name = target.key_column.as_str();
+    pool.read(|c| {
+        let has_rowid = c.prepare(&format!("SELECT rowid FROM {table}")).is_ok();
+        // (type, notnull, pk) of the key column, and how many columns the primary key has.
+        let mut info = c.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")?;
+        let columns = info
+            .query_map([&target.table], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, bool>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let Some((_, decl_type, not_null, pk)) =
+            columns.iter().find(|(n, ..)| n.eq_ignore_ascii_case(name))
+        else {
+            // check_columns accepted it: one of the rowid's names.
+            return if has_rowid {
+                Ok(BINARY.to_owned())
+            } else {
+                Err(Error::InvalidInput(format!(
+                    "table {:?} is WITHOUT ROWID: name a unique NOT NULL key column",
+                    target.table
+                )))
+            };
+        };
+        // (origin, the key columns' names and collations) of each unique full index.
+        let mut list = c.prepare(
+            "SELECT name, origin FROM pragma_index_list(?1) WHERE \"unique\" AND NOT partial",
+        )?;
+        let indexes = list
+            .query_map([&target.table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut xinfo =
+            c.prepare("SELECT name, coll FROM pragma_index_xinfo(?1) WHERE key")?;
+        let mut unique_on_key = None;
+        for (index, _) in &indexes {
+            let keys = xinfo
+                .query_map([index], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            if let [(Some(col), coll)] = &keys[..]
+                && col.eq_ignore_ascii_case(name)
+            {
+                unique_on_key = Some(coll.clone());
+                break;
+            }
+        }
+        let pk_columns = columns.iter().filter(|(.., pk)| *pk > 0).count();
+        // An INTEGER PRIMARY KEY is the rowid itself (it has no index of its own; a
+        // non-alias primary key has one, with origin "pk").
+        let rowid_alias = has_rowid
+            && *pk == 1
+            && pk_columns == 1
+            && decl_type.eq_ignore_ascii_case("INTEGER")
+            && !indexes.iter().any(|(_, origin)| origin == "pk");
+        if rowid_alias {
+            return Ok(BINARY.to_owned());
+        }
+        let Some(collation) = unique_on_key else {
+            return Err(Error::InvalidInput(format!(
+                "key column {:?} of table {:?} has no unique index of its own: rows sharing a key would be skipped; name a unique column or rowid",
+                target.key_column, target.table
+            )));
+        };
+        // A WITHOUT ROWID table's primary key is NOT NULL whatever its declaration.
+        let without_rowid_pk = *pk > 0 && !has_rowid;
+        if !*not_null && !without_rowid_pk {
+            return Err(Error::InvalidInput(format!(
+                "key column {:?} of table {:?} may hold NULL: rows with a NULL key would be skipped; declare it NOT NULL or use rowid",
+                target.key_column, target.table
+            )));
+        }
+        Ok(collation)
+    })
 }
 
 #[cfg(test)]
@@ -384,5 +487,128 @@ mod tests {
         assert_eq!(rows, 7, "the table survived the quoted name");
         let err = upgrade_table(&h, &pool, &HashTable::new("users", "pw"), 0, |_| {}).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+
+    /// A table `t (k <key_decl>, pw TEXT)` holding `keys`, each row with MD5_CRYPT.
+    fn keyed(dir: &tempfile::TempDir, schema: &str, keys: &[Option<&str>]) -> Pool {
+        let pool = Pool::open(dir.path().join("keyed.db"), PoolConfig::default()).unwrap();
+        pool.write(|tx| {
+            tx.execute_batch(schema)?;
+            for k in keys {
+                tx.execute(
+                    "INSERT INTO t (k, pw) VALUES (?1, ?2)",
+                    rusqlite::params![k, MD5_CRYPT],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        pool
+    }
+
+    fn by_k() -> HashTable {
+        HashTable {
+            key_column: "k".into(),
+            ..HashTable::new("t", "pw")
+        }
+    }
+
+    fn legacy_left(pool: &Pool) -> i64 {
+        pool.read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM t WHERE pw = ?1", [MD5_CRYPT], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_key_that_is_not_unique_is_refused_not_paged_past() {
+        // Paging by `k > 'b'` after a batch ending in the first 'b' would skip the
+        // other 'b' rows.
+        let dir = tempfile::tempdir().unwrap();
+        let pool = keyed(
+            &dir,
+            "CREATE TABLE t (k TEXT NOT NULL, pw TEXT)",
+            &[Some("a"), Some("b"), Some("b"), Some("b"), Some("c")],
+        );
+        let err = upgrade_table(&hasher(), &pool, &by_k(), 2, |_| {}).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("no unique index"), "{err}");
+        assert_eq!(legacy_left(&pool), 5, "refused before any write");
+        // rowid still walks every row.
+        let done = upgrade_table(&hasher(), &pool, &HashTable::new("t", "pw"), 2, |_| {}).unwrap();
+        assert_eq!(done.wrapped, 5);
+        // A unique index over (k, n) does not make k unique.
+        let dir = tempfile::tempdir().unwrap();
+        let pool = keyed(
+            &dir,
+            "CREATE TABLE t (k TEXT NOT NULL, pw TEXT, n INTEGER);
+             CREATE UNIQUE INDEX t_kn ON t (k, n)",
+            &[Some("a"), Some("a")],
+        );
+        let err = upgrade_table(&hasher(), &pool, &by_k(), 1, |_| {}).unwrap_err();
+        assert!(err.to_string().contains("no unique index"), "{err}");
+    }
+
+    #[test]
+    fn a_key_that_may_be_null_is_refused() {
+        // `k > NULL` is never true: a batch ending on a NULL key would end the walk.
+        let dir = tempfile::tempdir().unwrap();
+        let pool = keyed(
+            &dir,
+            "CREATE TABLE t (k TEXT UNIQUE, pw TEXT)",
+            &[None, None, None, Some("a"), Some("b")],
+        );
+        let err = upgrade_table(&hasher(), &pool, &by_k(), 2, |_| {}).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("may hold NULL"), "{err}");
+        assert_eq!(legacy_left(&pool), 5);
+        // A partial unique index proves nothing about the other rows.
+        let dir = tempfile::tempdir().unwrap();
+        let pool = keyed(
+            &dir,
+            "CREATE TABLE t (k TEXT NOT NULL, pw TEXT);
+             CREATE UNIQUE INDEX t_k ON t (k) WHERE k > 'm'",
+            &[Some("a"), Some("a"), Some("z")],
+        );
+        let err = upgrade_table(&hasher(), &pool, &by_k(), 1, |_| {}).unwrap_err();
+        assert!(err.to_string().contains("no unique index"), "{err}");
+    }
+
+    #[test]
+    fn unique_not_null_keys_are_walked_completely() {
+        for schema in [
+            "CREATE TABLE t (k TEXT NOT NULL UNIQUE, pw TEXT)",
+            "CREATE TABLE t (k TEXT PRIMARY KEY, pw TEXT) WITHOUT ROWID",
+            "CREATE TABLE t (k INTEGER PRIMARY KEY, pw TEXT)",
+            // The column's NOCASE would call 'a' and 'A' equal; the BINARY unique index
+            // holds them apart, and paging follows the index.
+            "CREATE TABLE t (k TEXT NOT NULL COLLATE NOCASE, pw TEXT);
+             CREATE UNIQUE INDEX t_k ON t (k COLLATE BINARY)",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let keys: &[Option<&str>] = if schema.contains("INTEGER") {
+                &[Some("1"), Some("2"), Some("3"), Some("4")]
+            } else {
+                &[Some("A"), Some("a"), Some("B"), Some("b")]
+            };
+            let pool = keyed(&dir, schema, keys);
+            let done = upgrade_table(&hasher(), &pool, &by_k(), 1, |_| {}).unwrap();
+            assert_eq!((done.scanned, done.wrapped), (4, 4), "{schema}");
+            assert_eq!(legacy_left(&pool), 0, "{schema}");
+        }
+        // A WITHOUT ROWID table has no rowid to walk by.
+        let dir = tempfile::tempdir().unwrap();
+        let pool = keyed(
+            &dir,
+            "CREATE TABLE t (k TEXT PRIMARY KEY, pw TEXT) WITHOUT ROWID",
+            &[Some("a")],
+        );
+        let err =
+            upgrade_table(&hasher(), &pool, &HashTable::new("t", "pw"), 1, |_| {}).unwrap_err();
+        assert!(err.to_string().contains("WITHOUT ROWID"), "{err}");
     }
 }

@@ -84,6 +84,11 @@ impl Wrapped {
         if legacy.scheme != inner {
             return Err(bad("setting does not match the inner scheme"));
         }
+        // dklen is the inner scheme's output length: a short one would make the wrapped
+        // hash weaker than the hash it wraps, a long PBKDF2 one costlier than its limit.
+        legacy
+            .kdf
+            .check_output(dklen, &policy.limits, "wrapped hash")?;
         let argon2 = Argon2Hash::parse(&format!("${phc}"), &policy.limits)?;
         Ok(Wrapped {
             inner: legacy,
@@ -94,10 +99,7 @@ impl Wrapped {
 
     /// Recomputes the legacy derived value and checks it against the Argon2 hash.
     pub(crate) fn verify(&self, password: &[u8], policy: &Policy) -> Result<bool> {
-        let derived = self.inner.derive(password, self.dklen)?;
-        if derived.len() != self.dklen {
-            return Err(bad("dklen does not match the inner scheme's output"));
-        }
+        let derived = self.inner.derive(password, self.dklen, &policy.limits)?;
         self.argon2.verify(&derived, policy)
     }
 
@@ -139,7 +141,7 @@ mod tests {
         p.iterations = 1;
         let h = PasswordHasher::new(p).unwrap();
         // A Werkzeug hash with a 900-character salt: valid, but too long once wrapped.
-        let long = format!("pbkdf2:sha256:1000${}$00ff", "s".repeat(900));
+        let long = format!("pbkdf2:sha256:1000${}${}", "s".repeat(900), "0f".repeat(32));
         assert!(!h.verify("pw", &long).unwrap());
         let e = h.wrap_legacy(&long).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);

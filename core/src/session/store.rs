@@ -1,9 +1,41 @@
 //! SQL on the session table. Every function takes a connection (or a transaction,
 //! which derefs to one) so the registry decides the transaction boundaries.
+//!
+//! Every write checks, in its transaction, that it changed the rows it meant to: the
+//! database file is not trusted, and a trigger placed in it can make an INSERT store
+//! nothing or an UPDATE change nothing (`RAISE(IGNORE)`), or undo a change after it
+//! (an AFTER trigger). Such a write is a `Tampered` error, never a silent success.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// The error for a write that did not take effect as intended.
+fn did_not_stick(what: String) -> Error {
+    Error::Tampered(format!(
+        "session table: {what}; an object in the database file (a trigger?) is interfering"
+    ))
+}
+
+/// The session's `revoked_at`: `None` when there is no such row.
+fn revoked_at(conn: &Connection, id: &str) -> Result<Option<Option<i64>>> {
+    let mut stmt = conn.prepare_cached("SELECT revoked_at FROM magnetar_session WHERE id = ?1")?;
+    Ok(stmt.query_row([id], |r| r.get(0)).optional()?)
+}
+
+/// The outcome of an UPDATE meant to change one live session, which changed `changed`
+/// rows: no change is right only when the session was revoked or deleted meanwhile.
+fn live_update(conn: &Connection, id: &str, changed: usize, what: &str) -> Result<bool> {
+    if changed == 1 {
+        return Ok(true);
+    }
+    if revoked_at(conn, id)? == Some(None) {
+        return Err(did_not_stick(format!(
+            "{what} live session {id} changed nothing"
+        )));
+    }
+    Ok(false)
+}
 
 /// One stored session, as in the table.
 #[derive(Debug, Clone)]
@@ -69,7 +101,7 @@ pub(crate) fn insert(conn: &Connection, row: &Row, token_hash: &[u8; 32]) -> Res
              expires_at, ip, user_agent, fingerprint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
-    stmt.execute(params![
+    let inserted = stmt.execute(params![
         row.id,
         &token_hash[..],
         row.user_id,
@@ -80,6 +112,18 @@ pub(crate) fn insert(conn: &Connection, row: &Row, token_hash: &[u8; 32]) -> Res
         row.user_agent,
         row.fingerprint,
     ])?;
+    // Read back too: an AFTER INSERT trigger can delete or revoke the row while the
+    // INSERT still reports one change.
+    let stored: Option<(String, Option<i64>)> = conn
+        .prepare_cached("SELECT id, revoked_at FROM magnetar_session WHERE token_hash = ?1")?
+        .query_row([&token_hash[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if inserted != 1 || stored != Some((row.id.clone(), None)) {
+        return Err(did_not_stick(format!(
+            "storing session {} did not stick",
+            row.id
+        )));
+    }
     Ok(())
 }
 
@@ -89,7 +133,16 @@ pub(crate) fn revoke(conn: &Connection, id: &str, now: i64, reason: &str) -> Res
         "UPDATE magnetar_session SET revoked_at = ?2, revoke_reason = ?3
          WHERE id = ?1 AND revoked_at IS NULL",
     )?;
-    Ok(stmt.execute(params![id, now, reason])? == 1)
+    let changed = stmt.execute(params![id, now, reason])?;
+    // Whatever the UPDATE reported, the row must now be revoked (or gone): a BEFORE
+    // trigger that RAISE(IGNORE)s reports no change, an AFTER one that clears
+    // revoked_at reports one.
+    if revoked_at(conn, id)? == Some(None) {
+        return Err(did_not_stick(format!(
+            "revoking session {id} did not stick"
+        )));
+    }
+    Ok(changed == 1)
 }
 
 /// Revokes every unrevoked session of a user; the ids revoked.
@@ -105,6 +158,17 @@ pub(crate) fn revoke_user(
     )?;
     let ids = stmt.query_map(params![user_id, now, reason], |r| r.get(0))?;
     let mut ids = ids.collect::<rusqlite::Result<Vec<String>>>()?;
+    drop(stmt);
+    let left: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM magnetar_session WHERE user_id = ?1 AND revoked_at IS NULL",
+        )?
+        .query_row([user_id], |r| r.get(0))?;
+    if left != 0 {
+        return Err(did_not_stick(format!(
+            "revoking every session of a user left {left} unrevoked"
+        )));
+    }
     ids.sort();
     Ok(ids)
 }
@@ -115,7 +179,7 @@ pub(crate) fn touch(conn: &Connection, id: &str, now: i64) -> Result<bool> {
         "UPDATE magnetar_session SET last_seen = max(last_seen, ?2)
          WHERE id = ?1 AND revoked_at IS NULL",
     )?;
-    Ok(stmt.execute(params![id, now])? == 1)
+    live_update(conn, id, stmt.execute(params![id, now])?, "touching")
 }
 
 /// Replaces the baseline context of a live session and touches it.
@@ -132,12 +196,25 @@ pub(crate) fn rebaseline(
              user_agent = ?4, fingerprint = ?5
          WHERE id = ?1 AND revoked_at IS NULL",
     )?;
-    Ok(stmt.execute(params![id, now, ip, user_agent, fingerprint])? == 1)
+    let changed = stmt.execute(params![id, now, ip, user_agent, fingerprint])?;
+    live_update(conn, id, changed, "rebaselining")
 }
 
 /// Deletes every session past its absolute or idle timeout (revoked or not).
 pub(crate) fn delete_expired(conn: &Connection, now: i64, idle_ms: i64) -> Result<usize> {
+    let idle_since = now.saturating_sub(idle_ms);
     let mut stmt = conn
         .prepare_cached("DELETE FROM magnetar_session WHERE expires_at <= ?1 OR last_seen <= ?2")?;
-    Ok(stmt.execute(params![now, now.saturating_sub(idle_ms)])?)
+    let deleted = stmt.execute(params![now, idle_since])?;
+    let left: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM magnetar_session WHERE expires_at <= ?1 OR last_seen <= ?2",
+        )?
+        .query_row(params![now, idle_since], |r| r.get(0))?;
+    if left != 0 {
+        return Err(did_not_stick(format!(
+            "sweeping expired sessions left {left} behind"
+        )));
+    }
+    Ok(deleted)
 }
