@@ -48,22 +48,10 @@ final class LocalHTTPServer: @unchecked Sendable {
     init(replies: [ScriptedReply]) throws {
         precondition(!replies.isEmpty)
         self.replies = replies
-        #if canImport(Darwin)
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #else
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #endif
-        guard fd >= 0 else { throw ServerError.system("socket", errno) }
+        let fd = try Self.tcpSocket()
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-
-        var address = sockaddr_in()
-        #if canImport(Darwin)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0  // the kernel picks a free port
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var address = Self.loopback(port: 0)  // port 0: the kernel picks a free one
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -208,13 +196,19 @@ final class LocalHTTPServer: @unchecked Sendable {
     private static let sendFlags = Int(MSG_NOSIGNAL)
     #endif
 
-    private static func connectToLoopback(port: UInt16) throws -> Int32 {
+    /// A new TCP socket.
+    private static func tcpSocket() throws -> Int32 {
         #if canImport(Darwin)
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #else
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #endif
         guard fd >= 0 else { throw ServerError.system("socket", errno) }
+        return fd
+    }
+
+    /// 127.0.0.1:`port` (`port` in host byte order).
+    private static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         #if canImport(Darwin)
         address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
@@ -222,6 +216,12 @@ final class LocalHTTPServer: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    private static func connectToLoopback(port: UInt16) throws -> Int32 {
+        let fd = try tcpSocket()
+        var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
