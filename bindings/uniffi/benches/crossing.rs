@@ -2,6 +2,8 @@
 //! the calls Swift makes, made from Rust with no FFI in between, on the same inputs as
 //! `swift/Benchmarks/Sources/CrossingBench/main.swift`.
 //!
+//! - `crossing/uniffi_rust/magnetar_version`: the smallest call (no argument, a short
+//!   string back), for the fixed part of a crossing.
 //! - `crossing/uniffi_rust/score_request`: `score_request` of this layer (builds both
 //!   contexts from the records, scores, converts the assessment) — what the Swift call
 //!   runs once it has crossed. Inputs are cloned outside the timed part.
@@ -22,7 +24,8 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use magnetar_core::pool::{Params, Value};
 use magnetar_core::session as core_session;
 use magnetar_uniffi::{
-    Pool, RequestContext, SqlValue, default_pool_config, default_scoring_policy, score_request,
+    Pool, RequestContext, SqlValue, default_pool_config, default_scoring_policy, magnetar_version,
+    score_request,
 };
 
 const CHROME_120: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36";
@@ -59,6 +62,7 @@ fn bench_score(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1));
     let (previous, current) = (context("203.0.113.7"), context("198.51.100.2"));
     let policy = default_scoring_policy();
+    group.bench_function("uniffi_rust/magnetar_version", |b| b.iter(magnetar_version));
     group.bench_function("uniffi_rust/score_request", |b| {
         b.iter_batched(
             || (previous.clone(), current.clone(), policy),

@@ -75,6 +75,12 @@ struct CrossingBench {
         let policy = ScoringPolicy()
         var figures: [Figure] = []
 
+        // The smallest call with a result to lift: no argument, one short string back.
+        figures.append(measure("magnetarVersion(), sync", n: 50_000) { n in
+            for _ in 0..<n {
+                sink.bytes += magnetarVersion().utf8.count
+            }
+        })
         figures.append(try measure("score, sync", n: 20_000) { n in
             for _ in 0..<n {
                 sink.scores += try scoreRequest(previous: previous, current: current, policy: policy).score
