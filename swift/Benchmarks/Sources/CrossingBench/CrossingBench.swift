@@ -54,8 +54,8 @@ func measureAsync(_ name: String, n: Int, samples: Int = 15, _ body: (Int) async
 }
 
 /// Keeps results alive so the optimiser cannot drop the calls.
-final class Sink: @unchecked Sendable {
-    // `@unchecked Sendable`: only ever touched from the benchmark's one task.
+/// (Not `Sendable`: only the benchmark's one task touches it.)
+final class Sink {
     var scores = 0.0
     var bytes = 0
 }
