@@ -1,6 +1,11 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.0
 //
 // Magnetar for Swift: `import Magnetar`.
+//
+// Swift 6 language mode (the default of tools version 6.0): complete strict concurrency
+// checking in every target. When built against a local library (below), warnings are
+// errors too; that flag is `unsafeFlags`, which SwiftPM refuses in a package fetched by
+// URL, so the XCFramework configuration that apps consume leaves it out.
 //
 // The Rust core reaches Swift through uniffi. `Sources/Magnetar/magnetar.swift` and
 // `Sources/magnetarFFI/{magnetarFFI.h,module.modulemap}` are generated from the built
@@ -32,7 +37,10 @@ let localLibDir: String? = {
 
 let ffiTarget: Target
 var linkerSettings: [LinkerSetting] = []
+var swiftSettings: [SwiftSetting] = []
 if let libDir = localLibDir {
+    // Development and CI (run-tests.sh): no warning anywhere, generated code included.
+    swiftSettings = [.unsafeFlags(["-warnings-as-errors"])]
     // The generated header and modulemap, used as a system library; the archive is
     // linked by name from `libDir`. SQLite inside it needs libm, libdl and pthreads.
     ffiTarget = .systemLibrary(name: "magnetarFFI", path: "Sources/magnetarFFI")
@@ -59,12 +67,15 @@ let package = Package(
             name: "Magnetar",
             dependencies: ["magnetarFFI"],
             path: "Sources/Magnetar",
+            swiftSettings: swiftSettings,
             linkerSettings: linkerSettings
         ),
         .testTarget(
             name: "MagnetarTests",
             dependencies: ["Magnetar"],
-            path: "Tests/MagnetarTests"
+            path: "Tests/MagnetarTests",
+            swiftSettings: swiftSettings
         ),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

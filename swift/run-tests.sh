@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Swift package checks, called by scripts/test.sh:
 #   1. the committed generated bindings match the library (generate-bindings.sh --check);
-#   2. `swift build` and `swift test` against the locally built static library, when
-#      `swift` is on the PATH; otherwise says so, skips them, parses the hand-written
-#      Swift with tree-sitter, and exits 77 (skipped, as scripts/test.sh counts it).
+#   2. `swift build` and `swift test` against the locally built static library, `swift
+#      test` again under ThreadSanitizer, then builds and runs the consumer package
+#      Examples/LoginFlow (it depends on Magnetar by path, as an app does), when `swift`
+#      is on the PATH; otherwise says so, skips them, parses the hand-written Swift with
+#      tree-sitter, and exits 77 (skipped, as scripts/test.sh counts it).
 # Exits non-zero (not 77) on any failure. The Rust tests of the uniffi layer run in
 # `cargo test`, and scripts/test.sh lints these scripts with every other shell script.
 set -euo pipefail
@@ -33,7 +35,7 @@ if ! command -v swift >/dev/null 2>&1; then
     sources=("$here/Package.swift")
     while IFS= read -r file; do
         sources+=("$file")
-    done < <(find "$here/Sources" "$here/Tests" -name '*.swift' ! -name magnetar.swift | sort)
+    done < <(find "$here/Sources" "$here/Tests" "$here/Examples" "$here/Benchmarks" -name .build -prune -o -name '*.swift' ! -name magnetar.swift -print | sort)
     "$venv/bin/python" "$here/scripts/check_swift_syntax.py" "${sources[@]}"
     exit 77
 fi
@@ -46,9 +48,15 @@ mkdir -p "$lib_dir"
 if ! cmp -s "$target_dir/debug/libmagnetar.a" "$lib_dir/libmagnetar.a"; then
     cp "$target_dir/debug/libmagnetar.a" "$lib_dir/libmagnetar.a"
     # SwiftPM does not track a library linked with -l as an input: drop the linked test
-    # bundles so that they are linked again against the new archive.
-    if [[ -d "$here/.build" ]]; then
-        find "$here/.build" -name '*.xctest' -prune -exec rm -rf {} +
+    # bundles and the example's executable so that they are linked again against the
+    # new archive.
+    for build in "$here/.build" "$here/.build-tsan"; do
+        if [[ -d "$build" ]]; then
+            find "$build" -name '*.xctest' -prune -exec rm -rf {} +
+        fi
+    done
+    if [[ -d "$here/Examples/LoginFlow/.build" ]]; then
+        find "$here/Examples/LoginFlow/.build" -type f -name LoginFlow -perm -u+x -delete
     fi
 fi
 
@@ -58,4 +66,12 @@ echo "--- swift build ($(swift --version 2>/dev/null | head -n 1))"
 swift build
 echo "--- swift test"
 swift test
+# The same suite under ThreadSanitizer (its own build directory), so that a data race in
+# the Swift layer or the tests fails the run. MAGNETAR_SWIFT_TSAN=0 skips it.
+if [[ "${MAGNETAR_SWIFT_TSAN:-1}" != 0 ]]; then
+    echo "--- swift test --sanitize=thread"
+    swift test --sanitize=thread --scratch-path "$here/.build-tsan"
+fi
+echo "--- Examples/LoginFlow (a consumer package)"
+(cd "$here/Examples/LoginFlow" && swift build && swift run --skip-build LoginFlow)
 echo "swift: OK"

@@ -214,12 +214,59 @@ impl From<Error> for MagnetarError {
     }
 }
 
+/// The stable names of every core error kind, in core's order
+/// ([`ErrorKind::ALL`]), for example `["invalid_config", ..., "internal"]`.
+///
+/// Exists so that Swift's tests can walk every kind core has, including kinds added
+/// after this layer was written: each name, passed to [`raise_error_of_kind`], must come
+/// back as its own `MagnetarError` case, never as `internal`.
+#[uniffi::export]
+pub fn error_kind_names() -> Vec<String> {
+    ErrorKind::ALL
+        .into_iter()
+        .map(|kind| kind.name().to_string())
+        .collect()
+}
+
+/// Always fails: with the error of kind `name` carrying `message`, built by core
+/// ([`Error::with_kind`]) and mapped to `MagnetarError` by the same conversion every
+/// other call uses. An unknown `name` fails with `InvalidInput`.
+///
+/// For tests of the error mapping (Swift walks [`error_kind_names`] through it); it
+/// does nothing else and touches no state.
+#[uniffi::export]
+pub fn raise_error_of_kind(name: String, message: String) -> Result<()> {
+    let err = match ErrorKind::from_name(&name) {
+        Some(kind) => Error::with_kind(kind, message),
+        None => Error::InvalidInput(format!("no error kind is named {name:?}")),
+    };
+    Err(err.into())
+}
+
 /// Results of the uniffi layer.
 pub type Result<T, E = MagnetarError> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raise_error_of_kind_walks_every_kind() {
+        let names = error_kind_names();
+        assert_eq!(names.len(), ErrorKind::ALL.len());
+        for (name, kind) in names.iter().zip(ErrorKind::ALL) {
+            let err = raise_error_of_kind(name.clone(), "marker".into()).unwrap_err();
+            assert_eq!(err.error_kind(), kind, "{err:?}");
+            assert_eq!(&err.kind(), name);
+            assert_eq!(
+                err.message(),
+                Error::with_kind(kind, "marker").to_string(),
+                "{name}"
+            );
+        }
+        let unknown = raise_error_of_kind("nope".into(), "m".into()).unwrap_err();
+        assert_eq!(unknown.error_kind(), ErrorKind::InvalidInput);
+    }
 
     #[test]
     fn every_kind_round_trips_through_its_case() {

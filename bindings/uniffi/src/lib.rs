@@ -29,7 +29,7 @@ pub use breach::{
     BreachChecker, BreachConfig, BreachIndexStats, BreachResult, BreachSource, BreachStatus,
     HttpResponse, HttpTransport, TransportFailure, build_breach_index, default_breach_config,
 };
-pub use error::MagnetarError;
+pub use error::{MagnetarError, error_kind_names, raise_error_of_kind};
 pub use password::{
     HashIdentity, HashTable, PasswordHasher, PasswordLimits, PasswordPolicy, Pepper, TableUpgrade,
     TableUpgradeObserver, VerifyOutcome, default_password_policy, hash_table,

@@ -18,7 +18,7 @@ enum Blocking {
     )
 
     /// Runs `work` on `queue` and returns (or throws) its result.
-    static func run<T>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try work() })
@@ -27,7 +27,7 @@ enum Blocking {
     }
 
     /// Runs non-throwing `work` on `queue` and returns its result.
-    static func value<T>(_ work: @escaping @Sendable () -> T) async -> T {
+    static func value<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             queue.async {
                 continuation.resume(returning: work())

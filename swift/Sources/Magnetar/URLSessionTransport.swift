@@ -18,9 +18,9 @@ import FoundationNetworking
 ///
 /// Redirects are not followed (a 3xx is returned to core as a response), nothing is
 /// cached by URLSession (core has its own cache), and no cookies are sent or stored.
-public final class URLSessionTransport: HttpTransport, @unchecked Sendable {
-    // `@unchecked Sendable`: the only stored properties are immutable and URLSession is
-    // thread-safe.
+public final class URLSessionTransport: HttpTransport, Sendable {
+    // Checked `Sendable`: a final class whose stored properties are immutable and
+    // themselves `Sendable` (URLSession is thread-safe and declared so by Foundation).
     private let session: URLSession
     private let timeout: TimeInterval
 
@@ -111,14 +111,22 @@ extension TransportFailure: LocalizedError {
     public var errorDescription: String? { message() }
 }
 
-/// The result of one data task, written by its completion handler before the semaphore
-/// is signalled and read after the wait returns (the semaphore orders the two).
+/// The result of one data task.
+///
+/// `@unchecked Sendable`, and why that is sound: `outcome` is written exactly once, by
+/// the data task's completion handler, *before* it signals the semaphore, and read only
+/// by the thread that created the box, *after* `wait()` returns. A semaphore signal
+/// happens-before the wait it releases, so the write and the read never overlap, and no
+/// other code can reach the (private, per-request) box.
 private final class OutcomeBox: @unchecked Sendable {
     var outcome: Result<HttpResponse, TransportFailure> = .failure(.Other(message: "no response"))
 }
 
 /// Refuses every redirect, so a 3xx reaches core as a response and no second request
 /// is ever sent.
+///
+/// `@unchecked Sendable` only because its superclass `NSObject` is not `Sendable`: the
+/// class is final and has no stored properties at all, so there is no state to race on.
 private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     func urlSession(
         _ session: URLSession,

@@ -8530,6 +8530,37 @@ public func defaultBreachConfig() -> BreachConfig  {
 })
 }
 /**
+ * The stable names of every core error kind, in core's order
+ * ([`ErrorKind::ALL`]), for example `["invalid_config", ..., "internal"]`.
+ *
+ * Exists so that Swift's tests can walk every kind core has, including kinds added
+ * after this layer was written: each name, passed to [`raise_error_of_kind`], must come
+ * back as its own `MagnetarError` case, never as `internal`.
+ */
+public func errorKindNames() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_error_kind_names(uniffiCallStatus
+    )
+})
+}
+/**
+ * Always fails: with the error of kind `name` carrying `message`, built by core
+ * ([`Error::with_kind`]) and mapped to `MagnetarError` by the same conversion every
+ * other call uses. An unknown `name` fails with `InvalidInput`.
+ *
+ * For tests of the error mapping (Swift walks [`error_kind_names`] through it); it
+ * does nothing else and touches no state.
+ */
+public func raiseErrorOfKind(name: String, message: String)throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_raise_error_of_kind(
+        FfiConverterString.lower(name),
+        FfiConverterString.lower(message),uniffiCallStatus
+    )
+}
+}
+/**
  * OWASP's Argon2id recommendation (m=19456 KiB, t=2, p=1): core's default policy.
  */
 public func defaultPasswordPolicy() -> PasswordPolicy  {
@@ -8648,6 +8679,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_breach_config() != 9388) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_error_kind_names() != 59660) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_raise_error_of_kind() != 9849) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_password_policy() != 55833) {

@@ -756,6 +756,17 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_default_breach_config(RustCallStatus *
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_ERROR_KIND_NAMES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_ERROR_KIND_NAMES
+RustBuffer uniffi_magnetar_uniffi_fn_func_error_kind_names(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_RAISE_ERROR_OF_KIND
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_RAISE_ERROR_OF_KIND
+void uniffi_magnetar_uniffi_fn_func_raise_error_of_kind(RustBuffer name, RustBuffer message, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_PASSWORD_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_PASSWORD_POLICY
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_password_policy(RustCallStatus *_Nonnull out_status
@@ -1095,6 +1106,18 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_build_breach_index(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_BREACH_CONFIG
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_BREACH_CONFIG
 uint16_t uniffi_magnetar_uniffi_checksum_func_default_breach_config(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_ERROR_KIND_NAMES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_ERROR_KIND_NAMES
+uint16_t uniffi_magnetar_uniffi_checksum_func_error_kind_names(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_RAISE_ERROR_OF_KIND
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_RAISE_ERROR_OF_KIND
+uint16_t uniffi_magnetar_uniffi_checksum_func_raise_error_of_kind(void
     
 );
 #endif

@@ -4,24 +4,32 @@ import XCTest
 
 /// A host transport written in Swift, as an app would write one: serves scripted range
 /// responses and records what was asked.
+///
+/// `@unchecked Sendable`: every stored `var` is read and written only while `lock` is
+/// held (the accessors below and `get`), and the lock itself is immutable.
 final class StubTransport: HttpTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var outcomes: [Result<HttpResponse, TransportFailure>]
-    private(set) var urls: [String] = []
-    private(set) var headers: [[String: String]] = []
-    private(set) var calledOnMainThread = false
+    private var seenUrls: [String] = []
+    private var seenHeaders: [[String: String]] = []
+    private var sawMainThread = false
 
     init(_ outcomes: [Result<HttpResponse, TransportFailure>]) {
         self.outcomes = outcomes
     }
 
+    var urls: [String] { lock.locked { seenUrls } }
+    var headers: [[String: String]] { lock.locked { seenHeaders } }
+    var calledOnMainThread: Bool { lock.locked { sawMainThread } }
+
     func get(url: String, headers: [String: String]) throws -> HttpResponse {
-        lock.lock()
-        defer { lock.unlock() }
-        urls.append(url)
-        self.headers.append(headers)
-        calledOnMainThread = calledOnMainThread || Thread.isMainThread
-        let next = outcomes.count > 1 ? outcomes.removeFirst() : outcomes[0]
+        let onMain = Thread.isMainThread
+        let next: Result<HttpResponse, TransportFailure> = lock.locked {
+            seenUrls.append(url)
+            seenHeaders.append(headers)
+            sawMainThread = sawMainThread || onMain
+            return outcomes.count > 1 ? outcomes.removeFirst() : outcomes[0]
+        }
         return try next.get()
     }
 }
@@ -29,7 +37,8 @@ final class StubTransport: HttpTransport, @unchecked Sendable {
 private struct HostFailure: Error {}
 
 /// A host transport that fails with an error of its own type, not `TransportFailure`.
-private final class ThrowingTransport: HttpTransport, @unchecked Sendable {
+/// (Checked `Sendable`: final and stateless.)
+private final class ThrowingTransport: HttpTransport, Sendable {
     func get(url: String, headers: [String: String]) throws -> HttpResponse {
         throw HostFailure()
     }

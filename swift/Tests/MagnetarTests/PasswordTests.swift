@@ -123,6 +123,8 @@ final class PasswordTests: XCTestCase {
 }
 
 /// Records the progress reports of a table upgrade.
+///
+/// `@unchecked Sendable`: `seen` is only touched with `lock` held, and `lock` is immutable.
 private final class ProgressRecorder: TableUpgradeObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var seen: [UInt64] = []

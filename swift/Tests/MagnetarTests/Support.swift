@@ -61,3 +61,12 @@ func assertMagnetarError<T>(
     }
     return nil
 }
+
+extension NSLock {
+    /// Runs `body` with the lock held (NSLocking's own `withLock` needs macOS 14 SDKs).
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
