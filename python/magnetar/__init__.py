@@ -10,6 +10,12 @@
 - :class:`SessionRegistry` / :func:`score`: session risk scoring and limits.
 - Exceptions: :class:`MagnetarError` and one subclass per error kind.
 
+Every call that can block has an awaitable ``_async`` variant for asyncio
+(``verify_async``, ``record_async``, ``async with pool.write()``...). Rust log records
+reach :mod:`logging` under ``magnetar.*`` loggers (:func:`flush_logs` waits for them).
+Exceptions also derive from the built-in that fits (``InvalidInput`` is a
+``ValueError``, ``PoolTimeout`` a ``TimeoutError``...).
+
 Everything is implemented in Rust (``magnetar._native``); the GIL is released around
 every call that waits or burns CPU, and every object is safe to share between threads.
 """
@@ -56,6 +62,7 @@ from magnetar._native import (
     WrongKey,
     __version__,
     build_breach_index,
+    flush_logs,
     get_pool,
     score,
 )
@@ -102,6 +109,7 @@ __all__ = [
     "WrongKey",
     "__version__",
     "build_breach_index",
+    "flush_logs",
     "get_pool",
     "score",
 ]
