@@ -179,7 +179,7 @@ def test_async_write_rolls_back_on_exception(pool):
 
 
 def test_password_async_variants():
-    hasher = magnetar.PasswordHasher(memory_kib=8192, iterations=1, legacy_digests=("sha256",))
+    hasher = magnetar.PasswordHasher(legacy_digests=("sha256",))
     legacy = "ef92b778bafe771e89245b89ecbc08a44a4e166c06659911881f383d4473e94f"  # sha256("password123")
 
     async def main():
@@ -207,6 +207,6 @@ def test_async_errors_are_raised_when_awaited():
 
 
 def test_async_variant_is_a_coroutine():
-    coro = magnetar.PasswordHasher(memory_kib=8192, iterations=1).hash_async("pw")
+    coro = magnetar.PasswordHasher().hash_async("pw")
     assert inspect.iscoroutine(coro)
     assert asyncio.run(coro).startswith("$argon2id$")
