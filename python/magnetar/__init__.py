@@ -9,6 +9,9 @@
   checks, online or from a local index.
 - :class:`SessionRegistry` / :func:`score`: session risk scoring and limits.
 - Exceptions: :class:`MagnetarError` and one subclass per error kind.
+- :mod:`magnetar.dbapi`: a PEP 249 (DB-API 2.0) interface over a pool.
+- :mod:`magnetar.contrib`: Django password hashers and session-risk middleware for
+  Django and Starlette/FastAPI.
 
 Every call that can block has an awaitable ``_async`` variant for asyncio
 (``verify_async``, ``record_async``, ``async with pool.write()``...). Rust log records
