@@ -17,15 +17,14 @@ the ``MAGNETAR_PASSWORD_HASHER`` setting (a dict).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import Any, Optional, Union
 
-from django.conf import settings
-from django.contrib.auth import hashers as django_hashers
-from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
-from django.core.signals import setting_changed
-from django.utils.translation import gettext_noop as _
+from django import conf as django_conf  # type: ignore[import-untyped]
+from django.contrib.auth import hashers as django_hashers  # type: ignore[import-untyped]
+from django.contrib.auth.hashers import BasePasswordHasher, mask_hash  # type: ignore[import-untyped]
+from django.core.signals import setting_changed  # type: ignore[import-untyped]
+from django.utils.translation import gettext_noop as _  # type: ignore[import-untyped]
 
 import magnetar
 
@@ -49,18 +48,26 @@ __all__ = [
 _Password = Union[str, bytes]
 
 
-@functools.lru_cache(maxsize=None)
+# One hasher per process, built on first use (settings are read then, not at import).
+_hasher: Optional[magnetar.PasswordHasher] = None
+
+
 def magnetar_hasher() -> magnetar.PasswordHasher:
     """The Magnetar hasher every Django hasher here uses, configured by the
     ``MAGNETAR_PASSWORD_HASHER`` setting (keyword arguments of
     :class:`magnetar.PasswordHasher`; Magnetar's OWASP defaults when unset)."""
-    return magnetar.PasswordHasher(**getattr(settings, "MAGNETAR_PASSWORD_HASHER", {}))
+    global _hasher
+    if _hasher is None:
+        # Two threads may both build one on first use; both are equivalent.
+        _hasher = magnetar.PasswordHasher(**getattr(django_conf.settings, "MAGNETAR_PASSWORD_HASHER", {}))
+    return _hasher
 
 
 def _setting_changed(*, setting: str, **kwargs: Any) -> None:
     # override_settings() in tests, or a reloaded configuration.
+    global _hasher
     if setting == "MAGNETAR_PASSWORD_HASHER":
-        magnetar_hasher.cache_clear()
+        _hasher = None
 
 
 setting_changed.connect(_setting_changed)

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.module_loading import import_string
+from django import conf as django_conf  # type: ignore[import-untyped]
+from django.http import HttpRequest, HttpResponse, JsonResponse  # type: ignore[import-untyped]
+from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
 import magnetar
 from magnetar.contrib._session import (
@@ -78,7 +78,7 @@ class SessionRiskMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        conf = getattr(settings, "MAGNETAR_SESSION_RISK", {})
+        conf = getattr(django_conf.settings, "MAGNETAR_SESSION_RISK", {})
         if "REGISTRY" not in conf:
             raise magnetar.InvalidConfig(
                 "SessionRiskMiddleware needs settings.MAGNETAR_SESSION_RISK['REGISTRY'] "
@@ -97,7 +97,7 @@ class SessionRiskMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         headers = _lowercase_headers(request)
         token = self.settings.token(request.COOKIES, headers)
-        request.magnetar_assessment = None  # type: ignore[attr-defined]
+        request.magnetar_assessment = None
         if token is None:
             return self.get_response(request)
         response = self._decide(request, token, headers)
@@ -112,7 +112,7 @@ class SessionRiskMiddleware:
             if self.audit is not None:
                 self.audit.record(**refusal_event(error, context))
             return self._reject()
-        request.magnetar_assessment = assessment  # type: ignore[attr-defined]
+        request.magnetar_assessment = assessment
         outcome = outcome_of(assessment)
         if outcome is Outcome.REJECT:
             return self._reject()
