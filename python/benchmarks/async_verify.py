@@ -2,7 +2,9 @@
 
 Measures, with the default Argon2id policy (OWASP: m=19456 KiB, t=2, p=1):
 
-- two ``verify`` calls one after the other (the reference);
+- two ``verify`` calls one after the other (the reference), and four;
+- four plain threads calling ``verify`` (what the machine's free cores allow, without
+  asyncio);
 - four ``verify_async`` calls awaited together with ``asyncio.gather``: with the GIL
   released they run on the executor's threads in parallel, so on 2 cores they should
   take about as long as the two sequential ones;
@@ -18,6 +20,7 @@ import os
 import platform
 import statistics
 import sys
+import threading
 import time
 
 import magnetar
@@ -62,7 +65,19 @@ async def main(rounds: int) -> None:
     async def two_blocking() -> None:
         assert hasher.verify(PASSWORD, stored) and hasher.verify(PASSWORD, stored)
 
-    seq, seq4, conc, conc_gap, block_gap = [], [], [], [], []
+    def four_threads() -> float:
+        """4 plain threads calling `verify`: the parallelism the machine allows right
+        now, without asyncio (when this is no faster than 4 sequential ones, other
+        processes hold the second core)."""
+        threads = [threading.Thread(target=hasher.verify, args=(PASSWORD, stored)) for _ in range(4)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start
+
+    seq, seq4, thr4, conc, conc_gap, block_gap = [], [], [], [], [], []
     for _ in range(rounds):
         start = time.perf_counter()
         hasher.verify(PASSWORD, stored)
@@ -71,6 +86,7 @@ async def main(rounds: int) -> None:
         hasher.verify(PASSWORD, stored)
         hasher.verify(PASSWORD, stored)
         seq4.append(time.perf_counter() - start)
+        thr4.append(four_threads())
         elapsed, gap = await with_ticker(four_concurrent)
         conc.append(elapsed)
         conc_gap.append(gap)
@@ -85,6 +101,7 @@ async def main(rounds: int) -> None:
     print("|---|---|")
     print(f"| 2 sequential `verify` | {ms(seq)} |")
     print(f"| 4 sequential `verify` | {ms(seq4)} |")
+    print(f"| 4 threads calling `verify` (no asyncio) | {ms(thr4)} |")
     print(f"| 4 concurrent `verify_async` (`gather`) | {ms(conc)} ({statistics.median(conc) / statistics.median(seq):.2f}x the 2 sequential) |")
     print(f"| longest gap of a 10 ms ticker during the 4 concurrent | {ms(conc_gap)} (worst {max(conc_gap) * 1000:.1f} ms) |")
     print(f"| longest gap of a 10 ms ticker beside 2 blocking `verify` | {ms(block_gap)} |")

@@ -83,6 +83,17 @@ def test_hashes_django_itself_encodes_verify(algorithm):
     assert not check_password("s3cret!", encoded)
 
 
+def test_djangos_own_argon2_hasher_reads_magnetar_hashes():
+    # Switching back to Django's Argon2PasswordHasher (with argon2-cffi) keeps every
+    # hash readable.
+    from django.contrib.auth.hashers import Argon2PasswordHasher as DjangoArgon2
+
+    encoded = make_password("round trip")
+    assert DjangoArgon2().verify("round trip", encoded)
+    assert not DjangoArgon2().verify("round trip?", encoded)
+    assert DjangoArgon2().decode(encoded)["memory_cost"] == 19456
+
+
 def test_bare_unsalted_md5_verifies():
     bare = hashlib.md5(b"password").hexdigest()
     assert identify_hasher(bare).algorithm == "unsalted_md5"
