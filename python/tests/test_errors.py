@@ -1,11 +1,10 @@
 """Exceptions also derive from the built-in that fits, so host `except` clauses written
 for the hand-written modules Magnetar replaces keep working."""
 
-import threading
-
 import pytest
 
 import magnetar
+from conftest import second_writer_error
 
 
 @pytest.mark.parametrize(
@@ -65,21 +64,10 @@ def test_session_not_found_is_a_lookup_error(pool):
 
 def test_pool_timeout_is_a_timeout_error(db_path):
     pool = magnetar.Pool(db_path, acquire_timeout=0.05)
-    caught = []
-
-    def second_writer():
-        try:
-            with pool.write():
-                pass
-        except TimeoutError as e:
-            caught.append(e)
-
     with pool.write() as conn:
         conn.execute("CREATE TABLE t (x)")
-        t = threading.Thread(target=second_writer)
-        t.start()
-        t.join()
+        error = second_writer_error(pool)
     pool.close()
-    assert len(caught) == 1
-    assert isinstance(caught[0], magnetar.PoolTimeout)
-    assert caught[0].kind == "pool_timeout"
+    assert isinstance(error, TimeoutError)
+    assert isinstance(error, magnetar.PoolTimeout)
+    assert error.kind == "pool_timeout"

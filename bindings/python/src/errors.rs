@@ -275,23 +275,19 @@ fn build(py: Python<'_>) -> PyResult<Vec<Py<PyType>>> {
     Ok(built)
 }
 
-fn types(py: Python<'_>) -> &Vec<Py<PyType>> {
-    // `register` builds them when the module is imported, before any error can be raised.
-    TYPES
-        .get_or_try_init(py, || build(py))
-        .expect("building the exception classes cannot fail once the module imported")
-}
-
 /// The Python class for a core error kind: the class whose `kind` is the kind's name.
 fn class_of(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
-    let types = types(py);
     // `ErrorKind` is non-exhaustive: a kind added to core later still maps to the base
     // class (with its name in `kind`) until it gets its own subclass.
     let at = CLASSES
         .iter()
         .position(|s| s.kind == kind.name())
         .unwrap_or(0);
-    types[at].bind(py).clone()
+    match TYPES.get(py) {
+        Some(types) => types[at].bind(py).clone(),
+        // Only before `register` ran, when no Magnetar call can have been made.
+        None => py.get_type::<PyException>(),
+    }
 }
 
 /// Converts a core error into the Python exception for its kind.

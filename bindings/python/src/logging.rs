@@ -13,9 +13,9 @@
 //! request URLs at debug level, and a breach-check URL holds a hash prefix that core
 //! keeps out of every message. Core's messages themselves never hold a secret.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Mutex, OnceLock};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use pyo3::prelude::*;
@@ -51,8 +51,7 @@ enum Message {
 }
 
 struct Forwarder {
-    /// Behind a mutex only because `SyncSender` is not `Sync` on every supported Rust.
-    queue: Mutex<SyncSender<Message>>,
+    queue: SyncSender<Message>,
     dropped: AtomicU64,
 }
 
@@ -64,12 +63,12 @@ impl Log for Forwarder {
     }
 
     fn log(&self, record: &Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
         let Some(target) = python_target(record.target()) else {
             return;
         };
-        if record.level() > LevelFilter::Debug {
-            return;
-        }
         let message = Message::Record {
             level: record.level(),
             target,
@@ -78,11 +77,7 @@ impl Log for Forwarder {
             file: record.file().map(str::to_owned),
             line: record.line(),
         };
-        let sent = self
-            .queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .try_send(message);
+        let sent = self.queue.try_send(message);
         if let Err(TrySendError::Full(_)) = sent {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
@@ -90,11 +85,7 @@ impl Log for Forwarder {
 
     fn flush(&self) {
         let (ack, done) = sync_channel(1);
-        let sent = self
-            .queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .send(Message::Flush(ack));
+        let sent = self.queue.send(Message::Flush(ack));
         if sent.is_ok() {
             let _ = done.recv();
         }
@@ -160,7 +151,7 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     let python = pyo3_log::Logger::new(py, pyo3_log::Caching::Loggers)?.filter(LevelFilter::Debug);
     let (sender, receiver) = sync_channel(QUEUE);
     let forwarder: &'static Forwarder = Box::leak(Box::new(Forwarder {
-        queue: Mutex::new(sender),
+        queue: sender,
         dropped: AtomicU64::new(0),
     }));
     if FORWARDER.set(forwarder).is_err() || log::set_logger(forwarder).is_err() {

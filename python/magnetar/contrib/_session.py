@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional, TypedDict
+from typing import Any, Optional, TypedDict, Union
 
 import magnetar
 
@@ -102,43 +102,51 @@ class Settings:
         }
 
 
-def outcome_of(assessment: magnetar.Assessment) -> Outcome:
-    """The outcome for a scored request."""
-    if assessment.decision == "terminate":
-        return Outcome.REJECT
-    if assessment.decision == "step_up":
-        return Outcome.STEP_UP
-    return Outcome.ALLOW
+@dataclass(frozen=True)
+class Decision:
+    """What a middleware does with a request that carried a token."""
+
+    outcome: Outcome
+    #: The assessment to attach to the request (``None`` for a refused token).
+    assessment: Optional[magnetar.Assessment]
+    #: What the middleware records (``AuditLog.record`` keyword arguments), or ``None``
+    #: when core has already recorded the decision or there is nothing to record.
+    audit: Optional[AuditRecord]
 
 
-def refusal_event(error: magnetar.MagnetarError, context: RequestContext) -> AuditRecord:
-    """Keyword arguments of ``AuditLog.record`` for a refused token (its kind, never the
-    token)."""
-    return {
-        "action": "session.refused",
-        "user_id": None,
-        "resource_type": "session",
-        "resource_id": None,
-        "status": error.kind,
-        "ip": context["ip"],
-        "user_agent": context["user_agent"],
-        "details": None,
-    }
-
-
-def allow_event(assessment: magnetar.Assessment, context: RequestContext) -> Optional[AuditRecord]:
-    """Keyword arguments of ``AuditLog.record`` for a request scored allow; ``None`` for
-    the other decisions, which core has already recorded."""
-    session = assessment.session
-    if assessment.decision != "allow" or session is None:
-        return None
-    return {
+def decide(
+    settings: Settings,
+    context: RequestContext,
+    result: Union[magnetar.Assessment, magnetar.MagnetarError],
+) -> Decision:
+    """The decision for a request from what ``validate`` returned, or the error in
+    ``REFUSED`` it raised instead."""
+    if isinstance(result, magnetar.MagnetarError):
+        # The error kind says why; the token itself is never recorded.
+        return Decision(Outcome.REJECT, None, {
+            "action": "session.refused",
+            "user_id": None,
+            "resource_type": "session",
+            "resource_id": None,
+            "status": result.kind,
+            "ip": context["ip"],
+            "user_agent": context["user_agent"],
+            "details": None,
+        })
+    if result.decision == "terminate":
+        return Decision(Outcome.REJECT, result, None)
+    if result.decision == "step_up":
+        return Decision(Outcome.STEP_UP, result, None)
+    session = result.session
+    if result.decision != "allow" or not settings.audit_allow or session is None:
+        return Decision(Outcome.ALLOW, result, None)  # core recorded "monitor"
+    return Decision(Outcome.ALLOW, result, {
         "action": "session.allow",
         "user_id": session.user_id,
         "resource_type": "session",
         "resource_id": session.id,
-        "status": assessment.decision,
+        "status": result.decision,
         "ip": context["ip"],
         "user_agent": context["user_agent"],
-        "details": {"score": assessment.score},
-    }
+        "details": {"score": result.score},
+    })

@@ -42,16 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import magnetar
-from magnetar.contrib._session import (
-    DEFAULT_FINGERPRINT_HEADERS,
-    REFUSED,
-    Outcome,
-    RequestContext,
-    Settings,
-    allow_event,
-    outcome_of,
-    refusal_event,
-)
+from magnetar.contrib._session import DEFAULT_FINGERPRINT_HEADERS, REFUSED, Outcome, RequestContext, Settings, decide
 
 __all__ = ["SessionRiskMiddleware", "StepUpHook", "request_context"]
 
@@ -112,25 +103,23 @@ class SessionRiskMiddleware:
     async def _decide(self, request: Request, token: str) -> Optional[Response]:
         """The response to send instead of calling the application, or ``None``."""
         context = self.settings.context(request.client.host if request.client else "", request.headers)
+        result: Union[magnetar.Assessment, magnetar.MagnetarError]
         try:
-            assessment = await self.registry.validate_async(token, **context)
+            result = await self.registry.validate_async(token, **context)
         except REFUSED as error:
-            if self.audit is not None:
-                await self.audit.record_async(**refusal_event(error, context))
-            return self._reject()
-        request.scope.setdefault("state", {})[_STATE] = assessment
-        outcome = outcome_of(assessment)
-        if outcome is Outcome.REJECT:
-            return self._reject()
-        if outcome is Outcome.STEP_UP:
+            result = error
+        decision = decide(self.settings, context, result)
+        request.scope.setdefault("state", {})[_STATE] = decision.assessment
+        if decision.audit is not None and self.audit is not None:
+            await self.audit.record_async(**decision.audit)
+        if decision.outcome is Outcome.ALLOW:
+            return None
+        if decision.outcome is Outcome.STEP_UP and decision.assessment is not None:
             if self.on_step_up is None:
                 return JSONResponse({"error": "step_up_required"}, status_code=401)
-            answer = self.on_step_up(request, assessment)
+            answer = self.on_step_up(request, decision.assessment)
             return await answer if inspect.isawaitable(answer) else answer
-        event = allow_event(assessment, context) if self.settings.audit_allow else None
-        if event is not None and self.audit is not None:
-            await self.audit.record_async(**event)
-        return None
+        return self._reject()
 
     def _reject(self) -> Response:
         response = JSONResponse({"error": "invalid_session"}, status_code=401)

@@ -32,23 +32,14 @@ sessions at login with ``registry.create(user_id, **request_context(request))``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from django import conf as django_conf  # type: ignore[import-untyped]
 from django.http import HttpRequest, HttpResponse, JsonResponse  # type: ignore[import-untyped]
 from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
 import magnetar
-from magnetar.contrib._session import (
-    DEFAULT_FINGERPRINT_HEADERS,
-    REFUSED,
-    Outcome,
-    RequestContext,
-    Settings,
-    allow_event,
-    outcome_of,
-    refusal_event,
-)
+from magnetar.contrib._session import DEFAULT_FINGERPRINT_HEADERS, REFUSED, Outcome, RequestContext, Settings, decide
 
 __all__ = ["SessionRiskMiddleware", "request_context"]
 
@@ -106,24 +97,22 @@ class SessionRiskMiddleware:
     def _decide(self, request: HttpRequest, token: str, headers: dict[str, str]) -> Optional[HttpResponse]:
         """The response to send instead of calling the view, or ``None``."""
         context = self.settings.context(request.META.get("REMOTE_ADDR", ""), headers)
+        result: Union[magnetar.Assessment, magnetar.MagnetarError]
         try:
-            assessment = self.registry.validate(token, **context)
+            result = self.registry.validate(token, **context)
         except REFUSED as error:
-            if self.audit is not None:
-                self.audit.record(**refusal_event(error, context))
-            return self._reject()
-        request.magnetar_assessment = assessment
-        outcome = outcome_of(assessment)
-        if outcome is Outcome.REJECT:
-            return self._reject()
-        if outcome is Outcome.STEP_UP:
+            result = error
+        decision = decide(self.settings, context, result)
+        request.magnetar_assessment = decision.assessment
+        if decision.audit is not None and self.audit is not None:
+            self.audit.record(**decision.audit)
+        if decision.outcome is Outcome.ALLOW:
+            return None
+        if decision.outcome is Outcome.STEP_UP and decision.assessment is not None:
             if self.on_step_up is None:
                 return JsonResponse({"error": "step_up_required"}, status=401)
-            return self.on_step_up(request, assessment)
-        event = allow_event(assessment, context) if self.settings.audit_allow else None
-        if event is not None and self.audit is not None:
-            self.audit.record(**event)
-        return None
+            return self.on_step_up(request, decision.assessment)
+        return self._reject()
 
     def _reject(self) -> HttpResponse:
         response = JsonResponse({"error": "invalid_session"}, status=401)
