@@ -16,9 +16,17 @@ PASSWORD = "Tr0ub4dor&3-secret"
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
 
 
+def fresh(caplog, level):
+    """Starts capturing `magnetar` records at `level`, without records that earlier tests
+    left in the forwarder's queue."""
+    magnetar.flush_logs()
+    caplog.clear()
+    caplog.set_level(level, logger="magnetar")
+
+
 @pytest.fixture
 def records(caplog):
-    caplog.set_level(logging.DEBUG, logger="magnetar")
+    fresh(caplog, logging.DEBUG)
 
     def collect():
         magnetar.flush_logs()
@@ -68,7 +76,7 @@ def test_pool_leak_warning_is_logged(db_path, records):
 
 
 def test_level_set_on_the_magnetar_logger_applies(caplog):
-    caplog.set_level(logging.ERROR, logger="magnetar")
+    fresh(caplog, logging.ERROR)
     checker = magnetar.BreachChecker(transport=failing_transport, retries=0)
     checker.check(PASSWORD)
     magnetar.flush_logs()
