@@ -106,3 +106,32 @@ def test_a_writer_holds_the_single_writer_until_commit(db_path):
     second.commit()
     assert pool.query("SELECT x FROM t") == [(1,)]
     pool.close()
+
+
+def portable_report(connect, module):
+    """DB-API code that knows nothing about the driver: the module's names only."""
+    conn = connect()
+    cur = conn.cursor()
+    cur.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL)")
+    cur.executemany("INSERT INTO orders (total) VALUES (?)", [(9.5,), (20.0,), (0.5,)])
+    conn.commit()
+    try:
+        cur.execute("INSERT INTO orders (id, total) VALUES (1, 1.0)")
+        conn.commit()
+        duplicate = "accepted"
+    except module.IntegrityError:
+        conn.rollback()
+        duplicate = "refused"
+    cur.execute("SELECT count(*), sum(total) FROM orders WHERE total > ?", (1,))
+    row = cur.fetchone()
+    names = [d[0] for d in cur.description]
+    conn.close()
+    return module.paramstyle, duplicate, row, names
+
+
+def test_portable_dbapi_code_runs_the_same_on_sqlite3(tmp_path):
+    import sqlite3
+
+    theirs = portable_report(lambda: sqlite3.connect(str(tmp_path / "sqlite3.db")), sqlite3)
+    ours = portable_report(lambda: dbapi.connect(str(tmp_path / "magnetar.db")), dbapi)
+    assert ours == theirs == ("qmark", "refused", (2, 29.5), ["count(*)", "sum(total)"])
