@@ -8,7 +8,8 @@
 #                                    release, which the GIL-release tests and benches want)
 #        PYTHON=python3.X            interpreter to create the venvs with
 # Needs: a Rust toolchain, Python >= 3.9 with venv, network access to PyPI (maturin,
-#        pytest; pinned in python/requirements-test.txt).
+#        pytest, mypy, and the frameworks magnetar.contrib is tested with: Django,
+#        FastAPI, Starlette, httpx; pinned in python/requirements-test.txt).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,6 +61,10 @@ if [[ $status -ne 0 ]]; then fail "pytest exit status $status"; fi
 
 step "stubtest: magnetar/_native.pyi matches the module"
 (cd "$scratch" && "$venv/bin/python" -m mypy.stubtest magnetar) || fail "mypy.stubtest"
+
+step "mypy --strict on python/examples (against the installed package)"
+(cd "$scratch" && "$venv/bin/python" -m mypy --strict --no-incremental "$repo/python/examples") \
+    || fail "mypy --strict on python/examples"
 
 step "fresh venv: pip install the wheel and import it"
 fresh="$scratch/fresh-venv"

@@ -9,6 +9,15 @@
   checks, online or from a local index.
 - :class:`SessionRegistry` / :func:`score`: session risk scoring and limits.
 - Exceptions: :class:`MagnetarError` and one subclass per error kind.
+- :mod:`magnetar.dbapi`: a PEP 249 (DB-API 2.0) interface over a pool.
+- :mod:`magnetar.contrib`: Django password hashers and session-risk middleware for
+  Django and Starlette/FastAPI.
+
+Every call that can block has an awaitable ``_async`` variant for asyncio
+(``verify_async``, ``record_async``, ``async with pool.write()``...). Rust log records
+reach :mod:`logging` under ``magnetar.*`` loggers (:func:`flush_logs` waits for them).
+Exceptions also derive from the built-in that fits (``InvalidInput`` is a
+``ValueError``, ``PoolTimeout`` a ``TimeoutError``...).
 
 Everything is implemented in Rust (``magnetar._native``); the GIL is released around
 every call that waits or burns CPU, and every object is safe to share between threads.
@@ -56,6 +65,7 @@ from magnetar._native import (
     WrongKey,
     __version__,
     build_breach_index,
+    flush_logs,
     get_pool,
     score,
 )
@@ -102,6 +112,7 @@ __all__ = [
     "WrongKey",
     "__version__",
     "build_breach_index",
+    "flush_logs",
     "get_pool",
     "score",
 ]

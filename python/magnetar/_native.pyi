@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Optional, Union, final
 
@@ -51,6 +51,7 @@ __all__ = [
     "WrongKey",
     "__version__",
     "build_breach_index",
+    "flush_logs",
     "get_pool",
     "score",
 ]
@@ -68,13 +69,13 @@ class MagnetarError(Exception):
 
     kind: ClassVar[str]
 
-class InvalidConfig(MagnetarError):
+class InvalidConfig(MagnetarError, ValueError):
     """A configuration value is missing or out of range."""
 
-class InvalidInput(MagnetarError):
+class InvalidInput(MagnetarError, ValueError):
     """An argument is malformed (bad SQL parameter, bad IP address, over-long password...)."""
 
-class StorageError(MagnetarError):
+class StorageError(MagnetarError, OSError):
     """The operating system refused a file operation (missing directory, permissions)."""
 
 class DatabaseError(MagnetarError):
@@ -95,13 +96,13 @@ class SchemaTooNew(DatabaseError):
 class PoolError(MagnetarError):
     """Base class of connection-pool errors."""
 
-class PoolTimeout(PoolError):
+class PoolTimeout(PoolError, TimeoutError):
     """No connection became free within `acquire_timeout`."""
 
 class PoolClosed(PoolError):
     """The pool was closed."""
 
-class InvalidKey(MagnetarError):
+class InvalidKey(MagnetarError, ValueError):
     """A key is missing, malformed or too weak."""
 
 class WrongKey(MagnetarError):
@@ -110,7 +111,7 @@ class WrongKey(MagnetarError):
 class TamperDetected(MagnetarError):
     """Stored data failed authentication or the audit chain is broken."""
 
-class InvalidHash(MagnetarError):
+class InvalidHash(MagnetarError, ValueError):
     """A stored password hash is malformed, unsupported or has absurd parameters."""
 
 class TransportError(MagnetarError):
@@ -122,7 +123,7 @@ class InvalidIndex(MagnetarError):
 class SessionError(MagnetarError):
     """Base class of session errors."""
 
-class SessionNotFound(SessionError):
+class SessionNotFound(SessionError, LookupError):
     """No session has this token."""
 
 class SessionExpired(SessionError):
@@ -134,7 +135,7 @@ class SessionRevoked(SessionError):
 class SessionLimit(SessionError):
     """The per-user session limit is reached and the policy is to reject."""
 
-class InternalError(MagnetarError):
+class InternalError(MagnetarError, RuntimeError):
     """A bug or an environment failure (no OS randomness, a panic caught at a boundary)."""
 
 # ---------------------------------------------------------------- pool
@@ -175,10 +176,23 @@ class Connection:
         _exc: Optional[BaseException] = None,
         _tb: Optional[TracebackType] = None,
     ) -> bool: ...
+    def __aenter__(self) -> Awaitable[Self]:
+        """Checks the connection out (writer: begins the transaction) on the executor."""
+    def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Awaitable[bool]:
+        """Commits, or after an exception rolls back, on the executor."""
     def execute(self, sql: str, params: _Params = None) -> Cursor:
         """Runs one SQL statement with `params` and returns a `Cursor` over its rows."""
+    def execute_async(self, sql: str, params: _Params = None) -> Coroutine[Any, Any, Cursor]:
+        """`execute` for asyncio: a coroutine run on the loop's default executor."""
     def executemany(self, sql: str, seq_of_params: Iterable[_Params]) -> Cursor:
         """Runs one statement once per parameter set; `rowcount` is the total changed."""
+    def executemany_async(self, sql: str, seq_of_params: Iterable[_Params]) -> Coroutine[Any, Any, Cursor]:
+        """`executemany` for asyncio: a coroutine run on the loop's default executor."""
     @property
     def role(self) -> Literal["reader", "writer"]:
         """The role of this connection: `"reader"` or `"writer"`."""
@@ -209,6 +223,8 @@ class Pool:
         """A context manager giving the writer inside a BEGIN IMMEDIATE transaction."""
     def query(self, sql: str, params: _Params = None) -> list[tuple[_SqlValue, ...]]:
         """Runs one read-only statement on a reader (its own snapshot); returns all rows."""
+    def query_async(self, sql: str, params: _Params = None) -> Coroutine[Any, Any, list[tuple[_SqlValue, ...]]]:
+        """`query` for asyncio: a coroutine run on the loop's default executor."""
     def stats(self) -> dict[str, Any]:
         """A snapshot of the pool's gauges and counters; wait times in seconds."""
     def close(self, timeout: Optional[_Seconds] = None) -> None:
@@ -257,16 +273,24 @@ class PasswordHasher:
     ) -> PasswordHasher: ...
     def hash(self, password: Union[str, bytes]) -> str:
         """A new Argon2id PHC string for `password`."""
+    def hash_async(self, password: Union[str, bytes]) -> Coroutine[Any, Any, str]:
+        """`hash` for asyncio: a coroutine run on the loop's default executor."""
     def verify(self, password: Union[str, bytes], stored: str) -> bool:
         """Whether `password` matches `stored` (any supported format)."""
+    def verify_async(self, password: Union[str, bytes], stored: str) -> Coroutine[Any, Any, bool]:
+        """`verify` for asyncio: a coroutine run on the loop's default executor."""
     def verify_and_update(self, password: Union[str, bytes], stored: str) -> tuple[bool, Optional[str]]:
         """`(valid, new_hash_or_None)`: a new hash when the stored one should be replaced."""
+    def verify_and_update_async(self, password: Union[str, bytes], stored: str) -> Coroutine[Any, Any, tuple[bool, Optional[str]]]:
+        """`verify_and_update` for asyncio: a coroutine run on the loop's default executor."""
     def needs_rehash(self, stored: str) -> bool:
         """Whether `stored` should be replaced at the next successful login."""
     def identify(self, stored: str) -> str:
         """The stable name of the format of `stored`."""
     def wrap_legacy(self, stored: str) -> str:
         """Wraps a legacy hash into Argon2id without the password."""
+    def wrap_legacy_async(self, stored: str) -> Coroutine[Any, Any, str]:
+        """`wrap_legacy` for asyncio: a coroutine run on the loop's default executor."""
     @property
     def memory_kib(self) -> int:
         """Argon2id memory cost of new hashes, in KiB."""
@@ -319,8 +343,8 @@ class BreachChecker:
     ) -> BreachChecker: ...
     def check(self, password: str) -> BreachResult:
         """Checks `password`; network trouble gives status `"unknown"`, never an error."""
-    def check_async(self, password: str) -> Awaitable[BreachResult]:
-        """`check` for asyncio, run on the event loop's default executor."""
+    def check_async(self, password: str) -> Coroutine[Any, Any, BreachResult]:
+        """`check` for asyncio: a coroutine run on the loop's default executor."""
 
 def build_breach_index(
     corpus: _StrPath,
@@ -456,6 +480,19 @@ class AuditLog:
         details: Any = None,
     ) -> str:
         """Records an event and returns its id."""
+    def record_async(
+        self,
+        action: str,
+        *,
+        user_id: Optional[str] = None,
+        resource_type: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        status: Optional[str] = None,
+        ip: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        details: Any = None,
+    ) -> Coroutine[Any, Any, str]:
+        """`record` for asyncio: a coroutine run on the loop's default executor."""
     def query(
         self,
         *,
@@ -468,16 +505,34 @@ class AuditLog:
         newest_first: bool = False,
     ) -> list[AuditEvent]:
         """Events matching every given condition."""
+    def query_async(
+        self,
+        *,
+        user_id: Optional[str] = None,
+        action: Optional[str] = None,
+        since: Union[datetime.datetime, float, None] = None,
+        until: Union[datetime.datetime, float, None] = None,
+        limit: Optional[int] = 100,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> Coroutine[Any, Any, list[AuditEvent]]:
+        """`query` for asyncio: a coroutine run on the loop's default executor."""
     def verify(self, head: Optional[AuditHead] = None) -> VerifyReport:
         """Walks the chain; with `head`, also detects a truncated tail."""
+    def verify_async(self, head: Optional[AuditHead] = None) -> Coroutine[Any, Any, VerifyReport]:
+        """`verify` for asyncio: a coroutine run on the loop's default executor."""
     def head(self) -> AuditHead:
         """The current end of the chain."""
     def flush(self) -> None:
         """Waits until every event recorded so far is committed."""
+    def flush_async(self) -> Coroutine[Any, Any, None]:
+        """`flush` for asyncio: a coroutine run on the loop's default executor."""
     def close(self) -> None:
         """Commits everything queued and stops the background writer."""
     def export_jsonl(self, path: _StrPath, *, user_id: Optional[str] = None, action: Optional[str] = None, overwrite: bool = False) -> int:
         """Writes matching events to `path` (owner-only, replaced only with `overwrite`) as JSON lines; returns how many."""
+    def export_jsonl_async(self, path: _StrPath, *, user_id: Optional[str] = None, action: Optional[str] = None, overwrite: bool = False) -> Coroutine[Any, Any, int]:
+        """`export_jsonl` for asyncio: a coroutine run on the loop's default executor."""
     def rotate_key(self, new_key: Union[bytes, str]) -> int:
         """Makes `new_key` the current key; returns its key id."""
     def reencrypt(self, batch_size: int = 1000) -> tuple[int, int]:
@@ -579,18 +634,29 @@ class SessionRegistry:
     ) -> SessionRegistry: ...
     def create(self, user_id: str, *, ip: str, user_agent: str, headers: _Headers = None) -> tuple[str, Session]:
         """Creates a session; returns `(token, session)`."""
+    def create_async(self, user_id: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Coroutine[Any, Any, tuple[str, Session]]:
+        """`create` for asyncio: a coroutine run on the loop's default executor."""
     def validate(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Assessment:
         """Checks `token` and scores this request against its session."""
+    def validate_async(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Coroutine[Any, Any, Assessment]:
+        """`validate` for asyncio: a coroutine run on the loop's default executor."""
     def rebaseline(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Session:
         """Accepts this request's context as the session's new baseline."""
+    def rebaseline_async(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Coroutine[Any, Any, Session]:
+        """`rebaseline` for asyncio: a coroutine run on the loop's default executor."""
     def revoke(self, token: str) -> None:
         """Revokes the session of `token`."""
+    def revoke_async(self, token: str) -> Coroutine[Any, Any, None]:
+        """`revoke` for asyncio: a coroutine run on the loop's default executor."""
     def revoke_all(self, user_id: str, reason: str = "revoked") -> int:
         """Revokes every session of `user_id`; returns how many."""
     def sessions(self, user_id: str) -> list[Session]:
         """The user's live sessions, oldest first."""
     def sweep_expired(self) -> int:
         """Deletes sessions past their timeouts; returns how many."""
+
+def flush_logs() -> None:
+    """Waits until every record Magnetar logged so far has reached Python's `logging`."""
 
 def score(previous: Mapping[str, Any], current: Mapping[str, Any]) -> Assessment:
     """Scores `current` against `previous` with the default policy."""

@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import threading
 
 import pytest
 
@@ -18,6 +19,24 @@ def load_vectors(name: str):
     if not path.exists():
         pytest.fail(f"shared vectors {path} are missing")
     return json.loads(path.read_text())
+
+
+def second_writer_error(pool):
+    """While the caller holds the writer, runs `with pool.write():` on another thread;
+    returns what it raised (None if it got the writer)."""
+    raised = []
+
+    def second_writer():
+        try:
+            with pool.write():
+                pass
+        except Exception as e:  # handed to the caller's assertions
+            raised.append(e)
+
+    t = threading.Thread(target=second_writer)
+    t.start()
+    t.join()
+    return raised[0] if raised else None
 
 
 @pytest.fixture

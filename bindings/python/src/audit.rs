@@ -12,6 +12,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyTuple};
 
+use crate::aio::in_executor;
 use crate::conversions::type_name;
 use crate::errors::invalid_input;
 use crate::errors::{IntoPyResult, to_py};
@@ -487,6 +488,56 @@ impl PyAuditLog {
             }
         })
         .py_err()
+    }
+
+    /// `record` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, action, *, user_id=None, resource_type=None, resource_id=None, status=None, ip=None, user_agent=None, details=None)")]
+    fn record_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "record", args, kwargs)
+    }
+
+    /// `query` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, *, user_id=None, action=None, since=None, until=None, limit=100, offset=0, newest_first=False)")]
+    fn query_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "query", args, kwargs)
+    }
+
+    /// `verify` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, head=None)")]
+    fn verify_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "verify", args, kwargs)
+    }
+
+    /// `flush` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self)")]
+    fn flush_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "flush", args, kwargs)
+    }
+
+    /// `export_jsonl` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, path, *, user_id=None, action=None, overwrite=False)")]
+    fn export_jsonl_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "export_jsonl", args, kwargs)
     }
 
     /// Makes `new_key` the current key (new events are encrypted under it) and returns

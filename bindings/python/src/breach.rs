@@ -13,6 +13,7 @@ use pyo3::exceptions::{PyConnectionError, PyTimeoutError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 
+use crate::aio::in_executor;
 use crate::conversions::{duration_from_py, type_name};
 use crate::errors::{IntoPyResult, to_py};
 
@@ -243,17 +244,14 @@ impl PyBreachChecker {
         }
     }
 
-    /// `check` for asyncio: returns an awaitable that runs the check on the event
-    /// loop's default executor, so the loop never blocks.
+    /// `check` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, password)")]
     fn check_async<'py>(
         slf: &Bound<'py, Self>,
-        password: Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let asyncio = py.import("asyncio")?;
-        let loop_ = asyncio.call_method0("get_running_loop")?;
-        let check = slf.getattr("check")?;
-        loop_.call_method1("run_in_executor", (py.None(), check, password))
+        in_executor(slf.as_any(), "check", args, kwargs)
     }
 
     fn __repr__(&self) -> String {

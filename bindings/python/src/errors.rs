@@ -3,179 +3,290 @@
 //! Core errors are mapped exactly once, here, on [`ErrorKind`]; the message is core's
 //! `to_string()`, which names what was wrong and never contains a secret. Every class
 //! carries a `kind` attribute with the stable snake_case name of its core kind.
+//!
+//! Where a built-in exception fits, a class also subclasses it (`InvalidInput` is a
+//! `ValueError`, `PoolTimeout` a `TimeoutError`, ...), so `except ValueError:` clauses
+//! that host code wrote around its old hand-written modules keep working. pyo3's
+//! `create_exception!` takes a single base, so the classes are built with `type()` at
+//! import time from the table below.
 
 use magnetar_core::{Error, ErrorKind};
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{
+    PyException, PyLookupError, PyOSError, PyRuntimeError, PyTimeoutError, PyValueError,
+};
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
-pyo3::create_exception!(
-    magnetar,
-    MagnetarError,
-    PyException,
-    "Base class of every error raised by Magnetar. `kind` names the stable error kind."
-);
-pyo3::create_exception!(
-    magnetar,
-    InvalidConfig,
-    MagnetarError,
-    "A configuration value is missing or out of range."
-);
-pyo3::create_exception!(
-    magnetar,
-    InvalidInput,
-    MagnetarError,
-    "An argument is malformed (bad SQL parameter, bad IP address, over-long password...)."
-);
-pyo3::create_exception!(
-    magnetar,
-    StorageError,
-    MagnetarError,
-    "The operating system refused a file operation (missing directory, permissions)."
-);
-pyo3::create_exception!(
-    magnetar,
-    DatabaseError,
-    MagnetarError,
-    "SQLite reported an error (syntax error, constraint violation, ...)."
-);
-pyo3::create_exception!(
-    magnetar,
-    DatabaseCorrupt,
-    DatabaseError,
-    "The database file is damaged (SQLITE_CORRUPT)."
-);
-pyo3::create_exception!(
-    magnetar,
-    NotADatabase,
-    DatabaseError,
-    "The file exists but is not an SQLite database (SQLITE_NOTADB)."
-);
-pyo3::create_exception!(
-    magnetar,
-    ReadOnlyDatabase,
-    DatabaseError,
-    "The database cannot be written: a write on a reader, or a read-only file."
-);
-pyo3::create_exception!(
-    magnetar,
-    SchemaTooNew,
-    DatabaseError,
-    "The database schema is newer than this version of Magnetar understands."
-);
-pyo3::create_exception!(
-    magnetar,
-    PoolError,
-    MagnetarError,
-    "Base class of connection-pool errors."
-);
-pyo3::create_exception!(
-    magnetar,
-    PoolTimeout,
-    PoolError,
-    "No connection became free within `acquire_timeout`."
-);
-pyo3::create_exception!(magnetar, PoolClosed, PoolError, "The pool was closed.");
-pyo3::create_exception!(
-    magnetar,
-    InvalidKey,
-    MagnetarError,
-    "A key is missing, malformed or too weak."
-);
-pyo3::create_exception!(
-    magnetar,
-    WrongKey,
-    MagnetarError,
-    "The key does not match the one the data was written with."
-);
-pyo3::create_exception!(
-    magnetar,
-    TamperDetected,
-    MagnetarError,
-    "Stored data failed authentication or the audit chain is broken."
-);
-pyo3::create_exception!(
-    magnetar,
-    InvalidHash,
-    MagnetarError,
-    "A stored password hash is malformed, unsupported or has absurd parameters."
-);
-pyo3::create_exception!(
-    magnetar,
-    TransportError,
-    MagnetarError,
-    "The breach-check transport failed (network, HTTP status, malformed body)."
-);
-pyo3::create_exception!(
-    magnetar,
-    InvalidIndex,
-    MagnetarError,
-    "An offline breach index file is corrupt, truncated or of an unknown version."
-);
-pyo3::create_exception!(
-    magnetar,
-    SessionError,
-    MagnetarError,
-    "Base class of session errors."
-);
-pyo3::create_exception!(
-    magnetar,
-    SessionNotFound,
-    SessionError,
-    "No session has this token."
-);
-pyo3::create_exception!(
-    magnetar,
-    SessionExpired,
-    SessionError,
-    "The session passed its idle or absolute timeout."
-);
-pyo3::create_exception!(
-    magnetar,
-    SessionRevoked,
-    SessionError,
-    "The session was revoked."
-);
-pyo3::create_exception!(
-    magnetar,
-    SessionLimit,
-    SessionError,
-    "The per-user session limit is reached and the policy is to reject."
-);
-pyo3::create_exception!(
-    magnetar,
-    InternalError,
-    MagnetarError,
-    "A bug or an environment failure (no OS randomness, a panic caught at a boundary)."
-);
+/// The built-in exception a class also derives from.
+#[derive(Clone, Copy)]
+enum Builtin {
+    Value,
+    OS,
+    Timeout,
+    Lookup,
+    Runtime,
+}
 
-/// The Python class for a core error kind.
+impl Builtin {
+    fn get(self, py: Python<'_>) -> Bound<'_, PyType> {
+        match self {
+            Builtin::Value => py.get_type::<PyValueError>(),
+            Builtin::OS => py.get_type::<PyOSError>(),
+            Builtin::Timeout => py.get_type::<PyTimeoutError>(),
+            Builtin::Lookup => py.get_type::<PyLookupError>(),
+            Builtin::Runtime => py.get_type::<PyRuntimeError>(),
+        }
+    }
+}
+
+/// One exception class: its name, its `kind` (a core kind name, or the name of a base
+/// that groups several kinds), its Magnetar parent (earlier in [`CLASSES`]; `None` for
+/// `MagnetarError` itself), the built-in it also derives from, and its docstring.
+struct Spec {
+    name: &'static str,
+    kind: &'static str,
+    parent: Option<&'static str>,
+    builtin: Option<Builtin>,
+    doc: &'static str,
+}
+
+const fn spec(
+    name: &'static str,
+    kind: &'static str,
+    parent: &'static str,
+    builtin: Option<Builtin>,
+    doc: &'static str,
+) -> Spec {
+    Spec {
+        name,
+        kind,
+        parent: Some(parent),
+        builtin,
+        doc,
+    }
+}
+
+const BASE: &str = "MagnetarError";
+
+/// Every class, parents before children.
+const CLASSES: [Spec; 24] = [
+    Spec {
+        name: BASE,
+        kind: "error",
+        parent: None,
+        builtin: None,
+        doc: "Base class of every error raised by Magnetar. `kind` names the stable error kind.",
+    },
+    spec(
+        "InvalidConfig",
+        "invalid_config",
+        BASE,
+        Some(Builtin::Value),
+        "A configuration value is missing or out of range (also a `ValueError`).",
+    ),
+    spec(
+        "InvalidInput",
+        "invalid_input",
+        BASE,
+        Some(Builtin::Value),
+        "An argument is malformed (bad SQL parameter, bad IP address, over-long password...); \
+         also a `ValueError`.",
+    ),
+    spec(
+        "StorageError",
+        "io",
+        BASE,
+        Some(Builtin::OS),
+        "The operating system refused a file operation (missing directory, permissions); \
+         also an `OSError`.",
+    ),
+    spec(
+        "DatabaseError",
+        "database",
+        BASE,
+        None,
+        "SQLite reported an error (syntax error, constraint violation, ...).",
+    ),
+    spec(
+        "DatabaseCorrupt",
+        "corrupt",
+        "DatabaseError",
+        None,
+        "The database file is damaged (SQLITE_CORRUPT).",
+    ),
+    spec(
+        "NotADatabase",
+        "not_a_database",
+        "DatabaseError",
+        None,
+        "The file exists but is not an SQLite database (SQLITE_NOTADB).",
+    ),
+    spec(
+        "ReadOnlyDatabase",
+        "read_only",
+        "DatabaseError",
+        None,
+        "The database cannot be written: a write on a reader, or a read-only file.",
+    ),
+    spec(
+        "SchemaTooNew",
+        "schema_too_new",
+        "DatabaseError",
+        None,
+        "The database schema is newer than this version of Magnetar understands.",
+    ),
+    spec(
+        "PoolError",
+        "pool",
+        BASE,
+        None,
+        "Base class of connection-pool errors.",
+    ),
+    spec(
+        "PoolTimeout",
+        "pool_timeout",
+        "PoolError",
+        Some(Builtin::Timeout),
+        "No connection became free within `acquire_timeout` (also a `TimeoutError`).",
+    ),
+    spec(
+        "PoolClosed",
+        "pool_closed",
+        "PoolError",
+        None,
+        "The pool was closed.",
+    ),
+    spec(
+        "InvalidKey",
+        "invalid_key",
+        BASE,
+        Some(Builtin::Value),
+        "A key is missing, malformed or too weak (also a `ValueError`).",
+    ),
+    spec(
+        "WrongKey",
+        "wrong_key",
+        BASE,
+        None,
+        "The key does not match the one the data was written with.",
+    ),
+    spec(
+        "TamperDetected",
+        "tampered",
+        BASE,
+        None,
+        "Stored data failed authentication or the audit chain is broken.",
+    ),
+    spec(
+        "InvalidHash",
+        "invalid_hash",
+        BASE,
+        Some(Builtin::Value),
+        "A stored password hash is malformed, unsupported or has absurd parameters (also a \
+         `ValueError`, as passlib and Django raise for hashes they cannot identify).",
+    ),
+    spec(
+        "TransportError",
+        "transport",
+        BASE,
+        None,
+        "The breach-check transport failed (network, HTTP status, malformed body).",
+    ),
+    spec(
+        "InvalidIndex",
+        "invalid_index",
+        BASE,
+        None,
+        "An offline breach index file is corrupt, truncated or of an unknown version.",
+    ),
+    spec(
+        "SessionError",
+        "session",
+        BASE,
+        None,
+        "Base class of session errors.",
+    ),
+    spec(
+        "SessionNotFound",
+        "session_not_found",
+        "SessionError",
+        Some(Builtin::Lookup),
+        "No session has this token (also a `LookupError`).",
+    ),
+    spec(
+        "SessionExpired",
+        "session_expired",
+        "SessionError",
+        None,
+        "The session passed its idle or absolute timeout.",
+    ),
+    spec(
+        "SessionRevoked",
+        "session_revoked",
+        "SessionError",
+        None,
+        "The session was revoked.",
+    ),
+    spec(
+        "SessionLimit",
+        "session_limit",
+        "SessionError",
+        None,
+        "The per-user session limit is reached and the policy is to reject.",
+    ),
+    spec(
+        "InternalError",
+        "internal",
+        BASE,
+        Some(Builtin::Runtime),
+        "A bug or an environment failure (no OS randomness, a panic caught at a boundary); \
+         also a `RuntimeError`.",
+    ),
+];
+
+/// The classes, in [`CLASSES`] order, built once per interpreter.
+static TYPES: PyOnceLock<Vec<Py<PyType>>> = PyOnceLock::new();
+
+fn build(py: Python<'_>) -> PyResult<Vec<Py<PyType>>> {
+    let type_ = py.get_type::<PyType>();
+    let mut built: Vec<Py<PyType>> = Vec::with_capacity(CLASSES.len());
+    for spec in &CLASSES {
+        let mut bases = vec![match spec.parent {
+            Some(parent) => {
+                let at = CLASSES
+                    .iter()
+                    .position(|s| s.name == parent)
+                    .expect("every parent is in CLASSES");
+                built[at].bind(py).clone()
+            }
+            None => py.get_type::<PyException>(),
+        }];
+        bases.extend(spec.builtin.map(|b| b.get(py)));
+        let attrs = PyDict::new(py);
+        attrs.set_item("__module__", "magnetar")?;
+        attrs.set_item("__doc__", spec.doc)?;
+        attrs.set_item("kind", spec.kind)?;
+        let class = type_
+            .call1((spec.name, PyTuple::new(py, bases)?, attrs))?
+            .cast_into::<PyType>()?;
+        built.push(class.unbind());
+    }
+    Ok(built)
+}
+
+/// The Python class for a core error kind: the class whose `kind` is the kind's name.
 fn class_of(py: Python<'_>, kind: ErrorKind) -> Bound<'_, PyType> {
-    match kind {
-        ErrorKind::InvalidConfig => py.get_type::<InvalidConfig>(),
-        ErrorKind::InvalidInput => py.get_type::<InvalidInput>(),
-        ErrorKind::Io => py.get_type::<StorageError>(),
-        ErrorKind::Database => py.get_type::<DatabaseError>(),
-        ErrorKind::Corrupt => py.get_type::<DatabaseCorrupt>(),
-        ErrorKind::NotADatabase => py.get_type::<NotADatabase>(),
-        ErrorKind::ReadOnly => py.get_type::<ReadOnlyDatabase>(),
-        ErrorKind::PoolTimeout => py.get_type::<PoolTimeout>(),
-        ErrorKind::PoolClosed => py.get_type::<PoolClosed>(),
-        ErrorKind::SchemaTooNew => py.get_type::<SchemaTooNew>(),
-        ErrorKind::InvalidKey => py.get_type::<InvalidKey>(),
-        ErrorKind::WrongKey => py.get_type::<WrongKey>(),
-        ErrorKind::Tampered => py.get_type::<TamperDetected>(),
-        ErrorKind::InvalidHash => py.get_type::<InvalidHash>(),
-        ErrorKind::Transport => py.get_type::<TransportError>(),
-        ErrorKind::InvalidIndex => py.get_type::<InvalidIndex>(),
-        ErrorKind::SessionNotFound => py.get_type::<SessionNotFound>(),
-        ErrorKind::SessionExpired => py.get_type::<SessionExpired>(),
-        ErrorKind::SessionRevoked => py.get_type::<SessionRevoked>(),
-        ErrorKind::SessionLimit => py.get_type::<SessionLimit>(),
-        ErrorKind::Internal => py.get_type::<InternalError>(),
-        // `ErrorKind` is non-exhaustive: a kind added to core later still maps to the
-        // base class (with its name in `kind`) until it gets its own subclass.
-        _ => py.get_type::<MagnetarError>(),
+    // `ErrorKind` is non-exhaustive: a kind added to core later still maps to the base
+    // class (with its name in `kind`) until it gets its own subclass.
+    let at = CLASSES
+        .iter()
+        .position(|s| s.kind == kind.name())
+        .unwrap_or(0);
+    match TYPES.get(py) {
+        Some(types) => types[at].bind(py).clone(),
+        // Only before `register` ran, when no Magnetar call can have been made.
+        None => py.get_type::<PyException>(),
     }
 }
 
@@ -186,7 +297,7 @@ pub fn to_py(err: Error) -> PyErr {
         let class = class_of(py, kind);
         let exc = PyErr::from_type(class, err.to_string());
         // The class attribute already says the kind; the instance attribute also covers
-        // kinds that map to a shared class.
+        // kinds that map to the base class.
         let _ = exc.value(py).setattr("kind", kind.name());
         exc
     })
@@ -209,92 +320,12 @@ pub fn invalid_input(message: impl Into<String>) -> PyErr {
     to_py(Error::InvalidInput(message.into()))
 }
 
-/// Adds every exception class to the module, each with its `kind` class attribute.
+/// Builds every exception class and adds it to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    let classes: [(&str, Bound<'_, PyType>, &str); 23] = [
-        ("MagnetarError", py.get_type::<MagnetarError>(), "error"),
-        (
-            "InvalidConfig",
-            py.get_type::<InvalidConfig>(),
-            "invalid_config",
-        ),
-        (
-            "InvalidInput",
-            py.get_type::<InvalidInput>(),
-            "invalid_input",
-        ),
-        ("StorageError", py.get_type::<StorageError>(), "io"),
-        ("DatabaseError", py.get_type::<DatabaseError>(), "database"),
-        (
-            "DatabaseCorrupt",
-            py.get_type::<DatabaseCorrupt>(),
-            "corrupt",
-        ),
-        (
-            "NotADatabase",
-            py.get_type::<NotADatabase>(),
-            "not_a_database",
-        ),
-        (
-            "ReadOnlyDatabase",
-            py.get_type::<ReadOnlyDatabase>(),
-            "read_only",
-        ),
-        (
-            "SchemaTooNew",
-            py.get_type::<SchemaTooNew>(),
-            "schema_too_new",
-        ),
-        ("PoolError", py.get_type::<PoolError>(), "pool"),
-        ("PoolTimeout", py.get_type::<PoolTimeout>(), "pool_timeout"),
-        ("PoolClosed", py.get_type::<PoolClosed>(), "pool_closed"),
-        ("InvalidKey", py.get_type::<InvalidKey>(), "invalid_key"),
-        ("WrongKey", py.get_type::<WrongKey>(), "wrong_key"),
-        (
-            "TamperDetected",
-            py.get_type::<TamperDetected>(),
-            "tampered",
-        ),
-        ("InvalidHash", py.get_type::<InvalidHash>(), "invalid_hash"),
-        (
-            "TransportError",
-            py.get_type::<TransportError>(),
-            "transport",
-        ),
-        (
-            "InvalidIndex",
-            py.get_type::<InvalidIndex>(),
-            "invalid_index",
-        ),
-        ("SessionError", py.get_type::<SessionError>(), "session"),
-        (
-            "SessionNotFound",
-            py.get_type::<SessionNotFound>(),
-            "session_not_found",
-        ),
-        (
-            "SessionExpired",
-            py.get_type::<SessionExpired>(),
-            "session_expired",
-        ),
-        (
-            "SessionRevoked",
-            py.get_type::<SessionRevoked>(),
-            "session_revoked",
-        ),
-        (
-            "SessionLimit",
-            py.get_type::<SessionLimit>(),
-            "session_limit",
-        ),
-    ];
-    for (name, class, kind) in classes {
-        class.setattr("kind", kind)?;
-        m.add(name, class)?;
+    let types = TYPES.get_or_try_init(py, || build(py))?;
+    for (spec, class) in CLASSES.iter().zip(types) {
+        m.add(spec.name, class.bind(py))?;
     }
-    let internal = py.get_type::<InternalError>();
-    internal.setattr("kind", "internal")?;
-    m.add("InternalError", internal)?;
     Ok(())
 }

@@ -4,10 +4,12 @@
 //! types and back, maps core errors to Python exceptions (once, in [`errors`]), and
 //! releases the GIL around every call that can wait or burn CPU.
 
+mod aio;
 mod audit;
 mod breach;
 mod conversions;
 mod errors;
+mod logging;
 mod password;
 mod pool;
 mod session;
@@ -19,6 +21,8 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", magnetar_core::VERSION)?;
     errors::register(m)?;
+    logging::install(m.py())?;
+    m.add_function(wrap_pyfunction!(logging::flush_logs, m)?)?;
     m.add_class::<pool::PyPool>()?;
     m.add_class::<pool::PyConnection>()?;
     m.add_class::<pool::PyCursor>()?;

@@ -3,9 +3,10 @@
 
 use magnetar_core::password::{PasswordHasher, Pepper, Policy};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use zeroize::Zeroizing;
 
+use crate::aio::in_executor;
 use crate::conversions::type_name;
 use crate::errors::{IntoPyResult, invalid_input, to_py};
 
@@ -133,6 +134,46 @@ impl PyPasswordHasher {
             .detach(|| self.inner.verify_and_update(&*password, &stored))
             .py_err()?;
         Ok((outcome.valid, outcome.new_hash))
+    }
+
+    /// `hash` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, password)")]
+    fn hash_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "hash", args, kwargs)
+    }
+
+    /// `verify` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, password, stored)")]
+    fn verify_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "verify", args, kwargs)
+    }
+
+    /// `verify_and_update` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, password, stored)")]
+    fn verify_and_update_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "verify_and_update", args, kwargs)
+    }
+
+    /// `wrap_legacy` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, stored)")]
+    fn wrap_legacy_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "wrap_legacy", args, kwargs)
     }
 
     /// Whether `stored` should be replaced at the next successful login.

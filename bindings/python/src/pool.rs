@@ -23,6 +23,7 @@ use magnetar_core::pool::{
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 
+use crate::aio::in_executor;
 use crate::conversions::{
     duration_from_py, optional_duration_from_py, params_from_py, row_to_py, type_name,
 };
@@ -134,6 +135,16 @@ impl PyPool {
             rows.append(row_to_py(py, row)?)?;
         }
         Ok(rows)
+    }
+
+    /// `query` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, sql, params=None)")]
+    fn query_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "query", args, kwargs)
     }
 
     /// A snapshot of the pool's gauges and counters; wait times are in seconds.
@@ -409,6 +420,43 @@ impl PyConnection {
             lastrowid: None,
             arraysize: 1,
         })
+    }
+
+    /// `execute` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, sql, params=None)")]
+    fn execute_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "execute", args, kwargs)
+    }
+
+    /// `executemany` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, sql, seq_of_params)")]
+    fn executemany_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "executemany", args, kwargs)
+    }
+
+    /// `async with pool.read()` / `async with pool.write()`: checks the connection out
+    /// (and, for the writer, begins the transaction) on the loop's default executor.
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "__enter__", &PyTuple::empty(slf.py()), None)
+    }
+
+    /// Commits (or, after an exception, rolls back) on the loop's default executor.
+    fn __aexit__<'py>(
+        slf: &Bound<'py, Self>,
+        exc_type: Bound<'py, PyAny>,
+        exc: Bound<'py, PyAny>,
+        tb: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let args = PyTuple::new(slf.py(), [exc_type, exc, tb])?;
+        in_executor(slf.as_any(), "__exit__", &args, None)
     }
 
     /// The role of this connection: `"reader"` or `"writer"`.

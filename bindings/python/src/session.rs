@@ -8,8 +8,9 @@ use magnetar_core::session::{
     SessionRegistry,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 
+use crate::aio::in_executor;
 use crate::audit::PyAuditLog;
 use crate::conversions::{duration_from_py, type_name};
 use crate::errors::{IntoPyResult, invalid_input, to_py};
@@ -375,6 +376,46 @@ impl PySessionRegistry {
     fn revoke(&self, py: Python<'_>, token: String) -> PyResult<()> {
         let token = zeroize::Zeroizing::new(token);
         py.detach(|| self.inner.revoke(&token)).py_err()
+    }
+
+    /// `create` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, user_id, *, ip, user_agent, headers=None)")]
+    fn create_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "create", args, kwargs)
+    }
+
+    /// `validate` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, token, *, ip, user_agent, headers=None)")]
+    fn validate_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "validate", args, kwargs)
+    }
+
+    /// `rebaseline` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, token, *, ip, user_agent, headers=None)")]
+    fn rebaseline_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "rebaseline", args, kwargs)
+    }
+
+    /// `revoke` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, token)")]
+    fn revoke_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "revoke", args, kwargs)
     }
 
     /// Revokes every session of `user_id` (password change, account lock); returns

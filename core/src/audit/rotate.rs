@@ -69,6 +69,7 @@ impl AuditLog {
         let mut ring = shared.keyring.write();
         ring.by_id.insert(id, cipher.clone());
         ring.current = cipher;
+        log::info!("audit log: rotated to key id {id}; older events wait for reencrypt");
         Ok(id)
     }
 
@@ -123,6 +124,10 @@ impl AuditLog {
                 params![last as i64, current],
                 |r| r.get(0),
             )?;
+            log::info!(
+                "audit log: re-encrypted {} event(s) under key id {current}, {remaining} remaining",
+                rows.len()
+            );
             Ok(ReencryptProgress {
                 reencrypted: rows.len() as u64,
                 remaining: remaining.max(0) as u64,

@@ -75,6 +75,11 @@ impl Breaker {
         self.trial_started = None;
         if self.consecutive_failures >= threshold {
             self.open_until = Some(now + cooldown);
+            log::warn!(
+                "breach API circuit breaker open after {} consecutive failures: no requests \
+                 for {cooldown:?}",
+                self.consecutive_failures
+            );
         }
     }
 
