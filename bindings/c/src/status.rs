@@ -220,7 +220,10 @@ mod tests {
             let status = mgn_status::from_kind(kind);
             assert_ne!(status, MGN_OK, "{kind:?}");
             if kind != ErrorKind::Internal {
-                assert_ne!(status, MGN_INTERNAL, "{kind:?} has no status code of its own");
+                assert_ne!(
+                    status, MGN_INTERNAL,
+                    "{kind:?} has no status code of its own"
+                );
             }
             if let Some(other) = seen.insert(status as u32, kind) {
                 panic!("{kind:?} and {other:?} share {}", name_of(status as u32));

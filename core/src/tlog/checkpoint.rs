@@ -41,7 +41,12 @@ impl Checkpoint {
     /// The note text of the checkpoint.
     pub fn to_text(&self) -> Result<String> {
         check_line(&self.origin, "origin")?;
-        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root));
+        let mut text = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        );
         for line in &self.extensions {
             check_line(line, "extension line")?;
             text.push_str(line);
@@ -67,11 +72,10 @@ impl Checkpoint {
         let canonical = size.bytes().all(|b| b.is_ascii_digit())
             && !size.is_empty()
             && (size == "0" || !size.starts_with('0'));
-        let size: u64 = size
-            .parse()
-            .ok()
-            .filter(|_| canonical)
-            .ok_or_else(|| bad("the tree size is not a decimal number without leading zeros"))?;
+        let size: u64 =
+            size.parse().ok().filter(|_| canonical).ok_or_else(|| {
+                bad("the tree size is not a decimal number without leading zeros")
+            })?;
         let root: Hash = B64
             .decode(root)
             .ok()
@@ -97,7 +101,10 @@ impl Checkpoint {
 
 /// Opens a signed checkpoint: checks its signatures against `verifiers` (see
 /// [`note::open`]) and parses its text.
-pub fn open(signed: &str, verifiers: &[NoteVerifier]) -> Result<(Checkpoint, Vec<VerifiedSignature>)> {
+pub fn open(
+    signed: &str,
+    verifiers: &[NoteVerifier],
+) -> Result<(Checkpoint, Vec<VerifiedSignature>)> {
     let (text, signatures) = note::open(signed, verifiers)?;
     Ok((Checkpoint::parse(text)?, signatures))
 }
@@ -108,7 +115,8 @@ mod tests {
 
     #[test]
     fn parses_the_spec_example_and_round_trips() {
-        let text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+        let text =
+            "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
         let cp = Checkpoint::parse(text).unwrap();
         assert_eq!(cp.origin, "example.com/behind-the-sofa");
         assert_eq!(cp.size, 20_852_163);

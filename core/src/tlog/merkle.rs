@@ -462,8 +462,16 @@ mod tests {
         let memory = Memory::with_leaves(&leaves);
         for (i, want) in CT_ROOTS.iter().enumerate() {
             let n = i as u64 + 1;
-            assert_eq!(hex::encode(mth(&leaves[..=i])), *want, "definition, size {n}");
-            assert_eq!(hex::encode(root(&memory, n).unwrap()), *want, "stored, size {n}");
+            assert_eq!(
+                hex::encode(mth(&leaves[..=i])),
+                *want,
+                "definition, size {n}"
+            );
+            assert_eq!(
+                hex::encode(root(&memory, n).unwrap()),
+                *want,
+                "stored, size {n}"
+            );
         }
         assert_eq!(
             hex::encode(empty_root()),
@@ -524,7 +532,10 @@ mod tests {
         assert_eq!(inclusion_ranges(0, 1 << 20).unwrap().len(), 20);
         let ranges = consistency_ranges(999_999, 1_000_000).unwrap();
         assert!(ranges.len() <= 2 * 20, "{}", ranges.len());
-        let subtrees: usize = ranges.iter().map(|&(lo, hi)| complete_subtrees(lo, hi).len()).sum();
+        let subtrees: usize = ranges
+            .iter()
+            .map(|&(lo, hi)| complete_subtrees(lo, hi).len())
+            .sum();
         assert!(subtrees <= 2 * 20 + 20, "{subtrees}");
     }
 

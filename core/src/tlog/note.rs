@@ -45,7 +45,9 @@ fn check_name(name: &str) -> Result<()> {
         )));
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::InvalidKey("key name contains control characters".into()));
+        return Err(Error::InvalidKey(
+            "key name contains control characters".into(),
+        ));
     }
     Ok(())
 }
@@ -67,7 +69,11 @@ fn split_key<'a>(text: &'a str, what: &str) -> Result<(&'a str, u32, Zeroizing<V
         return Err(bad("expected NAME+KEYID+KEY"));
     };
     check_name(name)?;
-    if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+    if id.len() != 8
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
         return Err(bad("the key ID must be 8 lowercase hex digits"));
     }
     let id = u32::from_str_radix(id, 16).map_err(|_| bad("the key ID is not hex"))?;
@@ -95,7 +101,9 @@ impl NoteVerifier {
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|_| Error::InvalidKey("verifier key is not a valid Ed25519 point".into()))?;
         if key.is_weak() {
-            return Err(Error::InvalidKey("verifier key is a small-order point".into()));
+            return Err(Error::InvalidKey(
+                "verifier key is a small-order point".into(),
+            ));
         }
         if key_id(name, &key) != id {
             return Err(Error::InvalidKey(format!(
@@ -151,9 +159,9 @@ impl NoteSigner {
     /// The signer named `name` with the 32-byte Ed25519 seed `seed`.
     pub fn from_seed(name: &str, seed: &[u8]) -> Result<Self> {
         check_name(name)?;
-        let seed: &[u8; 32] = seed
-            .try_into()
-            .map_err(|_| Error::InvalidKey(format!("an Ed25519 seed is 32 bytes, not {}", seed.len())))?;
+        let seed: &[u8; 32] = seed.try_into().map_err(|_| {
+            Error::InvalidKey(format!("an Ed25519 seed is 32 bytes, not {}", seed.len()))
+        })?;
         let key = SigningKey::from_bytes(seed);
         Ok(NoteSigner {
             name: name.to_string(),
@@ -220,7 +228,9 @@ impl fmt::Debug for NoteSigner {
 
 fn check_text(text: &str) -> Result<()> {
     if !text.ends_with('\n') {
-        return Err(Error::InvalidInput("note text must end with a newline".into()));
+        return Err(Error::InvalidInput(
+            "note text must end with a newline".into(),
+        ));
     }
     if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Error::InvalidInput(
@@ -228,7 +238,9 @@ fn check_text(text: &str) -> Result<()> {
         ));
     }
     if text.contains("\n\n\u{2014} ") || text.starts_with(SIGNATURE_PREFIX) {
-        return Err(Error::InvalidInput("note text must not contain signature lines".into()));
+        return Err(Error::InvalidInput(
+            "note text must not contain signature lines".into(),
+        ));
     }
     Ok(())
 }
@@ -237,7 +249,9 @@ fn check_text(text: &str) -> Result<()> {
 pub fn sign(text: &str, signers: &[&NoteSigner]) -> Result<String> {
     check_text(text)?;
     if signers.is_empty() {
-        return Err(Error::InvalidInput("a note needs at least one signer".into()));
+        return Err(Error::InvalidInput(
+            "a note needs at least one signer".into(),
+        ));
     }
     let mut note = format!("{text}\n");
     for signer in signers {
@@ -269,7 +283,9 @@ fn split(note: &str) -> Result<(usize, &str)> {
     if note.chars().any(|c| c.is_control() && c != '\n') {
         return Err(bad("contains control characters other than newline"));
     }
-    let at = note.rfind("\n\n").ok_or_else(|| bad("no blank line before the signatures"))?;
+    let at = note
+        .rfind("\n\n")
+        .ok_or_else(|| bad("no blank line before the signatures"))?;
     let signatures = &note[at + 2..];
     if signatures.is_empty() || !signatures.ends_with('\n') {
         return Err(bad("the signature block must end with a newline"));
@@ -288,7 +304,10 @@ pub struct VerifiedSignature {
 
 /// Checks `note` against the known `verifiers`; returns its text and the signatures
 /// that verified.
-pub fn open<'a>(note: &'a str, verifiers: &[NoteVerifier]) -> Result<(&'a str, Vec<VerifiedSignature>)> {
+pub fn open<'a>(
+    note: &'a str,
+    verifiers: &[NoteVerifier],
+) -> Result<(&'a str, Vec<VerifiedSignature>)> {
     let (text_len, block) = split(note)?;
     let text = &note[..text_len];
     let bad = |why: String| Error::Tampered(format!("malformed signed note: {why}"));
@@ -297,9 +316,12 @@ pub fn open<'a>(note: &'a str, verifiers: &[NoteVerifier]) -> Result<(&'a str, V
         if i >= MAX_SIGNATURES {
             return Err(bad(format!("more than {MAX_SIGNATURES} signatures")));
         }
-        let rest = line
-            .strip_prefix(SIGNATURE_PREFIX)
-            .ok_or_else(|| bad(format!("signature line {} does not start with an em dash", i + 1)))?;
+        let rest = line.strip_prefix(SIGNATURE_PREFIX).ok_or_else(|| {
+            bad(format!(
+                "signature line {} does not start with an em dash",
+                i + 1
+            ))
+        })?;
         let (name, blob) = rest
             .split_once(' ')
             .ok_or_else(|| bad(format!("signature line {} has no signature", i + 1)))?;
@@ -340,7 +362,8 @@ mod tests {
     // The example of golang.org/x/mod/sumdb/note.
     const PETER_SIGNER: &str =
         "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-    const PETER_VERIFIER: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const PETER_VERIFIER: &str =
+        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
     const TEXT: &str = "If you think cryptography is the answer to your problem,\n\
                         then you don't know what your problem is.\n";
     const SIGNATURE: &str = "\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
@@ -402,7 +425,10 @@ mod tests {
             format!("a\u{7}b\n\n{SIGNATURE}"),
             format!("{TEXT}\n{}", SIGNATURE.repeat(MAX_SIGNATURES + 1)),
         ] {
-            assert!(open(&note, std::slice::from_ref(&peter)).is_err(), "{note:?}");
+            assert!(
+                open(&note, std::slice::from_ref(&peter)).is_err(),
+                "{note:?}"
+            );
         }
         assert!(sign("no newline", &[&NoteSigner::parse(PETER_SIGNER).unwrap()]).is_err());
     }
@@ -411,6 +437,9 @@ mod tests {
     fn debug_never_prints_the_seed() {
         let signer = NoteSigner::parse(PETER_SIGNER).unwrap();
         let debug = format!("{signer:?}");
-        assert!(debug.contains("[redacted]") && !debug.contains("AYEK"), "{debug}");
+        assert!(
+            debug.contains("[redacted]") && !debug.contains("AYEK"),
+            "{debug}"
+        );
     }
 }
