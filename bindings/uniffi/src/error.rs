@@ -270,29 +270,7 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips_through_its_case() {
-        let kinds = [
-            ErrorKind::InvalidConfig,
-            ErrorKind::InvalidInput,
-            ErrorKind::Io,
-            ErrorKind::Database,
-            ErrorKind::Corrupt,
-            ErrorKind::NotADatabase,
-            ErrorKind::ReadOnly,
-            ErrorKind::PoolTimeout,
-            ErrorKind::PoolClosed,
-            ErrorKind::SchemaTooNew,
-            ErrorKind::InvalidKey,
-            ErrorKind::WrongKey,
-            ErrorKind::Tampered,
-            ErrorKind::InvalidHash,
-            ErrorKind::Transport,
-            ErrorKind::InvalidIndex,
-            ErrorKind::SessionNotFound,
-            ErrorKind::SessionExpired,
-            ErrorKind::SessionRevoked,
-            ErrorKind::SessionLimit,
-            ErrorKind::Internal,
-        ];
+        let kinds = ErrorKind::ALL;
         for kind in kinds {
             let core = match kind {
                 ErrorKind::Io => Error::io("opening x", std::io::Error::other("denied")),
