@@ -245,6 +245,10 @@ pub enum ProblemKind {
     /// The recorded head is older than the purge anchor: the events that would confirm
     /// it were purged, so the log can neither confirm nor refute it.
     HeadUnconfirmable,
+    /// The log disagrees with a signed checkpoint it issued earlier: an event was
+    /// rewritten after the checkpoint (the problem's `seq` names the first one that
+    /// differs), or the tree data the checkpoint covers was replaced.
+    CheckpointMismatch,
 }
 
 /// The first problem found by `verify()`.
