@@ -31,6 +31,7 @@ from magnetar._native import (
     AuditProblem,
     BreachChecker,
     BreachResult,
+    CheckpointSigner,
     Connection,
     Cursor,
     DatabaseCorrupt,
@@ -68,6 +69,8 @@ from magnetar._native import (
     flush_logs,
     get_pool,
     score,
+    verify_checkpoint,
+    verify_sealed_export,
 )
 
 __all__ = [
@@ -78,6 +81,7 @@ __all__ = [
     "AuditProblem",
     "BreachChecker",
     "BreachResult",
+    "CheckpointSigner",
     "Connection",
     "Cursor",
     "DatabaseCorrupt",
@@ -115,4 +119,6 @@ __all__ = [
     "flush_logs",
     "get_pool",
     "score",
+    "verify_checkpoint",
+    "verify_sealed_export",
 ]
