@@ -279,6 +279,20 @@ impl RiskScorer {
     ) -> Assessment {
         self.inner.score(&previous.inner, &current.inner).into()
     }
+
+    /// Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+    /// (one small enum comes back instead of an assessment with its reasons); call
+    /// `score` when the decision is not `allow` and the reasons are wanted.
+    pub fn decide(
+        &self,
+        previous: Arc<PreparedRequestContext>,
+        current: Arc<PreparedRequestContext>,
+    ) -> Decision {
+        self.inner
+            .score(&previous.inner, &current.inner)
+            .decision
+            .into()
+    }
 }
 
 /// The key of the fingerprint HMAC. Opaque: the bytes never come back out.

@@ -61,6 +61,10 @@ fn prepared_contexts_score_as_score_request_does() {
         let expected = score_request(previous.clone(), current.clone(), policy).unwrap();
         let previous = PreparedRequestContext::new(previous).unwrap();
         let current = PreparedRequestContext::new(current).unwrap();
+        assert_eq!(
+            scorer.decide(previous.clone(), current.clone()),
+            expected.decision
+        );
         assert_eq!(scorer.score(previous, current), expected);
     }
     // Validation happens once, when the context is prepared.

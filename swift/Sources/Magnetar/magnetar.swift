@@ -2809,6 +2809,13 @@ public func FfiConverterTypePreparedRequestContext_lower(_ value: PreparedReques
 public protocol RiskScorerProtocol: AnyObject, Sendable {
     
     /**
+     * Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+     * (one small enum comes back instead of an assessment with its reasons); call
+     * `score` when the decision is not `allow` and the reasons are wanted.
+     */
+    func decide(previous: PreparedRequestContext, current: PreparedRequestContext)  -> Decision
+    
+    /**
      * Scores `current` against `previous`: the same result as `scoreRequest` with this
      * scorer's policy.
      */
@@ -2883,6 +2890,22 @@ public convenience init(policy: ScoringPolicy)throws  {
 
     
 
+    
+    /**
+     * Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+     * (one small enum comes back instead of an assessment with its reasons); call
+     * `score` when the decision is not `allow` and the reasons are wanted.
+     */
+open func decide(previous: PreparedRequestContext, current: PreparedRequestContext) -> Decision  {
+    return try!  FfiConverterTypeDecision_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_riskscorer_decide(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePreparedRequestContext_lower(previous),
+        FfiConverterTypePreparedRequestContext_lower(current),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Scores `current` against `previous`: the same result as `scoreRequest` with this
@@ -9481,6 +9504,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_writetransaction_rollback() != 29865) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_decide() != 30254) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_riskscorer_score() != 6907) {

@@ -747,6 +747,11 @@ void uniffi_magnetar_uniffi_fn_free_riskscorer(uint64_t handle, RustCallStatus *
 uint64_t uniffi_magnetar_uniffi_fn_constructor_riskscorer_new(RustBuffer policy, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_DECIDE
+RustBuffer uniffi_magnetar_uniffi_fn_method_riskscorer_decide(uint64_t ptr, uint64_t previous, uint64_t current, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_SCORE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_SCORE
 RustBuffer uniffi_magnetar_uniffi_fn_method_riskscorer_score(uint64_t ptr, uint64_t previous, uint64_t current, RustCallStatus *_Nonnull out_status
@@ -1573,6 +1578,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_query_value(voi
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_ROLLBACK
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_ROLLBACK
 uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_rollback(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_RISKSCORER_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_RISKSCORER_DECIDE
+uint16_t uniffi_magnetar_uniffi_checksum_method_riskscorer_decide(void
     
 );
 #endif

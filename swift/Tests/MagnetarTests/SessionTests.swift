@@ -37,7 +37,9 @@ final class SessionTests: XCTestCase {
         for current in [base, context("198.51.100.2", safari), context("203.0.113.9", firefox)] {
             let expected = try scoreRequest(previous: base, current: current)
             // Built once per request, then passed by reference as often as needed.
-            XCTAssertEqual(scorer.score(previous: prepared, current: try PreparedRequestContext(context: current)), expected)
+            let preparedCurrent = try PreparedRequestContext(context: current)
+            XCTAssertEqual(scorer.score(previous: prepared, current: preparedCurrent), expected)
+            XCTAssertEqual(scorer.decide(previous: prepared, current: preparedCurrent), expected.decision)
         }
         let moved = try PreparedRequestContext(ip: "198.51.100.2", userAgent: safari, headers: ["Accept-Language": "en-GB,en;q=0.9"])
         XCTAssertEqual(scorer.score(previous: prepared, current: moved).decision, .stepUp)
