@@ -26,7 +26,8 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use magnetar_core::pool::{Params, Value};
 use magnetar_core::session as core_session;
 use magnetar_uniffi::{
@@ -132,45 +133,42 @@ fn bench_pool(c: &mut Criterion) {
     group
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_secs(1));
-    let mut id = 0i64;
-    group.bench_function("uniffi_rust/pool_read", |b| {
-        b.iter(|| {
-            id = (id + 7919) % ROWS;
-            pool.read(POINT_READ.into(), vec![SqlValue::Integer(id)])
-                .unwrap()
-        })
+    let positional = |id| Params::Positional(vec![Value::Integer(id)]);
+    point_read(&mut group, "uniffi_rust/pool_read", |id| {
+        pool.read(POINT_READ.into(), vec![SqlValue::Integer(id)])
     });
-    group.bench_function("uniffi_rust/pool_read_value", |b| {
-        b.iter(|| {
-            id = (id + 7919) % ROWS;
-            pool.read_value(POINT_READ.into(), vec![SqlValue::Integer(id)])
-                .unwrap()
-        })
+    point_read(&mut group, "uniffi_rust/pool_read_value", |id| {
+        pool.read_value(POINT_READ.into(), vec![SqlValue::Integer(id)])
     });
     let core_pool = magnetar_core::pool::Pool::open(
         dir.path().join("bench.db"),
         magnetar_core::pool::PoolConfig::default(),
     )
     .unwrap();
-    group.bench_function("core/pool_query", |b| {
-        b.iter(|| {
-            id = (id + 7919) % ROWS;
-            core_pool
-                .query(POINT_READ, &Params::Positional(vec![Value::Integer(id)]))
-                .unwrap()
-        })
+    point_read(&mut group, "core/pool_query", |id| {
+        core_pool.query(POINT_READ, &positional(id))
     });
-    group.bench_function("core/pool_query_value", |b| {
-        b.iter(|| {
-            id = (id + 7919) % ROWS;
-            core_pool
-                .query_value(POINT_READ, &Params::Positional(vec![Value::Integer(id)]))
-                .unwrap()
-        })
+    point_read(&mut group, "core/pool_query_value", |id| {
+        core_pool.query_value(POINT_READ, &positional(id))
     });
     group.finish();
     pool.close(Duration::from_secs(5)).unwrap();
     core_pool.close(Duration::from_secs(5)).unwrap();
+}
+
+/// Benchmarks `read` as a point read of a different row each iteration.
+fn point_read<T, E: std::fmt::Debug>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    read: impl Fn(i64) -> Result<T, E>,
+) {
+    let mut id = 0i64;
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            id = (id + 7919) % ROWS;
+            read(id).unwrap()
+        })
+    });
 }
 
 criterion_group!(benches, bench_score, bench_pool);

@@ -189,6 +189,13 @@ mod tests {
         (dir, pool)
     }
 
+    /// A transaction on `pool` that has inserted one row `v`.
+    fn begin_with(pool: &Pool, v: &str) -> WriteTransaction {
+        let tx = pool.write_transaction().unwrap();
+        insert(&tx, v);
+        tx
+    }
+
     fn insert(tx: &WriteTransaction, v: &str) {
         tx.run(
             "INSERT INTO t (v) VALUES (?)",
@@ -197,35 +204,37 @@ mod tests {
         .unwrap();
     }
 
-    fn count(pool: &Pool) -> i64 {
-        match pool
-            .query_value("SELECT count(*) FROM t", &Params::default())
-            .unwrap()
-        {
+    const COUNT: &str = "SELECT count(*) FROM t";
+
+    fn integer(value: Option<Value>) -> i64 {
+        match value {
             Some(Value::Integer(n)) => n,
             other => panic!("{other:?}"),
         }
     }
 
+    /// Rows committed, as a reader sees them.
+    fn count(pool: &Pool) -> i64 {
+        integer(pool.query_value(COUNT, &Params::default()).unwrap())
+    }
+
+    /// Rows as the transaction sees them (its own writes included).
+    fn count_in(tx: &WriteTransaction) -> i64 {
+        integer(tx.run_value(COUNT, &Params::default()).unwrap())
+    }
+
     #[test]
     fn commit_keeps_rollback_and_drop_discard() {
         let (_dir, pool) = pool();
-        let tx = pool.write_transaction().unwrap();
-        insert(&tx, "kept");
+        let tx = begin_with(&pool, "kept");
         // The transaction sees its own writes; readers do not until it commits.
-        let seen = tx
-            .run_value("SELECT count(*) FROM t", &Params::default())
-            .unwrap();
-        assert_eq!(seen, Some(Value::Integer(1)));
-        assert_eq!(count(&pool), 0);
+        assert_eq!((count_in(&tx), count(&pool)), (1, 0));
         tx.commit().unwrap();
         assert_eq!(count(&pool), 1);
 
-        let tx = pool.write_transaction().unwrap();
-        insert(&tx, "rolled back");
+        let tx = begin_with(&pool, "rolled back");
         tx.rollback().unwrap();
-        let tx = pool.write_transaction().unwrap();
-        insert(&tx, "dropped");
+        let tx = begin_with(&pool, "dropped");
         drop(tx);
         assert_eq!(count(&pool), 1);
         // The writer went back each time, out of any transaction.
@@ -260,8 +269,7 @@ mod tests {
     #[test]
     fn a_failing_statement_leaves_the_transaction_open() {
         let (_dir, pool) = pool();
-        let tx = pool.write_transaction().unwrap();
-        insert(&tx, "first");
+        let tx = begin_with(&pool, "first");
         let err = tx
             .run("INSERT INTO t (v) VALUES (NULL)", &Params::default())
             .unwrap_err();
@@ -300,20 +308,10 @@ mod tests {
                 std::thread::spawn(move || {
                     for j in 0..20 {
                         let tx = pool.write_transaction().unwrap();
-                        let before = tx
-                            .run_value("SELECT count(*) FROM t", &Params::default())
-                            .unwrap();
+                        let before = count_in(&tx);
                         insert(&tx, &format!("{i}-{j}"));
-                        let after = tx
-                            .run_value("SELECT count(*) FROM t", &Params::default())
-                            .unwrap();
                         // Nobody else wrote in between: the writer is ours alone.
-                        match (before, after) {
-                            (Some(Value::Integer(b)), Some(Value::Integer(a))) => {
-                                assert_eq!(a, b + 1)
-                            }
-                            other => panic!("{other:?}"),
-                        }
+                        assert_eq!(count_in(&tx), before + 1);
                         if j % 2 == 0 {
                             tx.commit().unwrap();
                         } else {
@@ -347,8 +345,7 @@ mod tests {
     #[test]
     fn closed_pool() {
         let (_dir, pool) = pool();
-        let open = pool.write_transaction().unwrap();
-        insert(&open, "before close");
+        let open = begin_with(&pool, "before close");
         // Close waits for the open transaction, then reports it still out.
         let err = pool.close(Duration::from_millis(50)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::PoolTimeout);
@@ -362,9 +359,7 @@ mod tests {
     #[test]
     fn single_values() {
         let (_dir, pool) = pool();
-        let tx = pool.write_transaction().unwrap();
-        insert(&tx, "a");
-        tx.commit().unwrap();
+        begin_with(&pool, "a").commit().unwrap();
         let get = |sql: &str| pool.query_value(sql, &Params::default());
         assert_eq!(
             get("SELECT v FROM t WHERE id = 1").unwrap(),
