@@ -4,25 +4,14 @@ import XCTest
 
 /// `pool.write { tx in ... }`: a Swift closure in one write transaction, committed when it
 /// returns, rolled back when it throws; and the single-value point read.
-final class PoolTransactionTests: XCTestCase {
-    private var dir: TempDir!
-    private var pool: Pool!
-
+final class PoolTransactionTests: PoolTestCase {
     /// An error of the app's own, not Magnetar's.
     struct AppError: Error, Equatable {
         let code: Int
     }
 
     override func setUpWithError() throws {
-        dir = try TempDir()
-        pool = try Pool.open(path: dir.path("tx.db"), config: PoolConfig())
-        _ = try pool.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
-    }
-
-    override func tearDownWithError() throws {
-        try pool?.close(timeout: 1)
-        pool = nil
-        dir = nil
+        try openPool("tx.db", schema: "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
     }
 
     private func count() throws -> Int64 {
@@ -168,28 +157,20 @@ final class PoolTransactionTests: XCTestCase {
 
     func testConcurrentTasksEachRunningWriteTransactions() async throws {
         let pool = self.pool!
-        _ = try await pool.execute(sql: "CREATE TABLE counter (n INTEGER NOT NULL)")
-        _ = try await pool.execute(sql: "INSERT INTO counter VALUES (0)")
+        try await createCounter()
         let tasks = 12, rounds = 10
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for task in 0..<tasks {
-                group.addTask {
-                    for round in 0..<rounds {
-                        do {
-                            try await pool.write { tx in
-                                // Read, then write, in one transaction: one writer at a
-                                // time, so no update is lost.
-                                let n = try tx.queryValue(sql: "SELECT n FROM counter", params: [])?.integerValue ?? -1
-                                _ = try tx.execute(sql: "UPDATE counter SET n = ?", params: [.integer(n + 1)])
-                                _ = try tx.execute(sql: "INSERT INTO t (v) VALUES (?)", params: [.text("\(task)-\(round)")])
-                                if round % 2 == 1 { throw AppError(code: round) }
-                            }
-                        } catch is AppError {
-                        }
-                    }
+        try await concurrently(tasks: tasks, rounds: rounds) { task, round in
+            do {
+                try await pool.write { tx in
+                    // Read, then write, in one transaction: one writer at a time, so no
+                    // update is lost.
+                    let n = try tx.queryValue(sql: "SELECT n FROM counter", params: [])?.integerValue ?? -1
+                    _ = try tx.execute(sql: "UPDATE counter SET n = ?", params: [.integer(n + 1)])
+                    _ = try tx.execute(sql: "INSERT INTO t (v) VALUES (?)", params: [.text("\(task)-\(round)")])
+                    if round % 2 == 1 { throw AppError(code: round) }
                 }
+            } catch is AppError {
             }
-            try await group.waitForAll()
         }
         let n = try await pool.readValue(sql: "SELECT n FROM counter")
         XCTAssertEqual(n, .integer(Int64(tasks * rounds / 2)), "only the committed half counted")
