@@ -35,11 +35,15 @@ pub use password::{
     TableUpgradeObserver, VerifyOutcome, default_password_policy, hash_table,
     rfc9106_high_memory_password_policy, rfc9106_low_memory_password_policy,
 };
-pub use pool::{MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, default_pool_config};
+pub use pool::{
+    MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, WriteTransaction,
+    default_pool_config,
+};
 pub use session::{
-    Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, Reason, RequestContext,
-    ScoringPolicy, Session, SessionConfig, SessionRegistry, Signal, Thresholds, Validation,
-    Weights, default_scoring_policy, default_session_config, score_request,
+    Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, PreparedRequestContext,
+    Reason, RequestContext, RiskScorer, ScoringPolicy, Session, SessionConfig, SessionRegistry,
+    Signal, Thresholds, Validation, Weights, default_scoring_policy, default_session_config,
+    score_request,
 };
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};
 

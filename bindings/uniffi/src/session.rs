@@ -233,6 +233,68 @@ pub fn score_request(
     Ok(scorer.score(&context(previous)?, &context(current)?).into())
 }
 
+/// A [`RequestContext`] validated and normalised once, held by Rust: build one per
+/// request and pass it to `RiskScorer.score` (or score it against several sessions)
+/// without converting the record's strings and headers again on every call.
+#[derive(Debug, uniffi::Object)]
+pub struct PreparedRequestContext {
+    inner: core_session::RequestContext,
+}
+
+#[uniffi::export]
+impl PreparedRequestContext {
+    /// Validates and normalises `context` (`invalidInput` for a bad IP, an over-long
+    /// header, ...), as every call taking a `RequestContext` does.
+    #[uniffi::constructor]
+    pub fn new(context: RequestContext) -> Result<Arc<Self>> {
+        Ok(Arc::new(PreparedRequestContext {
+            inner: self::context(context)?,
+        }))
+    }
+}
+
+/// A scoring policy validated once, for scoring many requests: the cheap form of
+/// `scoreRequest` when contexts are `PreparedRequestContext`s.
+#[derive(Debug, uniffi::Object)]
+pub struct RiskScorer {
+    inner: core_session::Scorer,
+}
+
+#[uniffi::export]
+impl RiskScorer {
+    /// A scorer for `policy` (`invalidConfig` when a weight or threshold is out of range).
+    #[uniffi::constructor]
+    pub fn new(policy: ScoringPolicy) -> Result<Arc<Self>> {
+        Ok(Arc::new(RiskScorer {
+            inner: core_session::Scorer::new(policy.into())?,
+        }))
+    }
+
+    /// Scores `current` against `previous`: the same result as `scoreRequest` with this
+    /// scorer's policy.
+    pub fn score(
+        &self,
+        previous: Arc<PreparedRequestContext>,
+        current: Arc<PreparedRequestContext>,
+    ) -> Assessment {
+        self.inner.score(&previous.inner, &current.inner).into()
+    }
+
+    /// Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+    /// (one small enum comes back instead of an assessment with its reasons); call
+    /// `score` when the decision is not `allow` and the reasons are wanted.
+    pub fn decide(
+        &self,
+        previous: Arc<PreparedRequestContext>,
+        current: Arc<PreparedRequestContext>,
+    ) -> Decision {
+        self.inner
+            .score(&previous.inner, &current.inner)
+            .decision
+            .into()
+    }
+}
+
 /// The key of the fingerprint HMAC. Opaque: the bytes never come back out.
 #[derive(uniffi::Object)]
 pub struct FingerprintKey {

@@ -2243,6 +2243,16 @@ public func FfiConverterTypePepper_lower(_ value: Pepper) -> UInt64 {
 public protocol PoolProtocol: AnyObject, Sendable {
     
     /**
+     * Checks out the writer and opens a `BEGIN IMMEDIATE` transaction on it. Prefer
+     * `pool.write { tx in ... }`, which commits when the closure returns and rolls back
+     * when it throws. Other writers wait (up to `acquireTimeout`) until this one is
+     * committed or rolled back; released without either, it rolls back. From the
+     * thread that began it, a second write on this pool fails at once with
+     * `invalidInput`.
+     */
+    func beginWriteTransaction() throws  -> WriteTransaction
+    
+    /**
      * Closes the pool, waiting up to `timeout` for connections in use; later calls
      * fail with `poolClosed`. Closing twice is harmless.
      */
@@ -2301,6 +2311,13 @@ public protocol PoolProtocol: AnyObject, Sendable {
      * Like `read`, binding values by name.
      */
     func readNamed(sql: String, params: [String: SqlValue]) throws  -> QueryResult
+    
+    /**
+     * Runs one statement with values bound in order on a reader and returns the first
+     * column of its first row (`nil` when there is no row): the cheap point read, with
+     * no column names or row arrays to carry back.
+     */
+    func readValue(sql: String, params: [SqlValue]) throws  -> SqlValue?
     
     /**
      * A snapshot of the pool's gauges and counters.
@@ -2397,6 +2414,23 @@ public static func `open`(path: String, config: PoolConfig)throws  -> Pool  {
 }
     
 
+    
+    /**
+     * Checks out the writer and opens a `BEGIN IMMEDIATE` transaction on it. Prefer
+     * `pool.write { tx in ... }`, which commits when the closure returns and rolls back
+     * when it throws. Other writers wait (up to `acquireTimeout`) until this one is
+     * committed or rolled back; released without either, it rolls back. From the
+     * thread that began it, a second write on this pool fails at once with
+     * `invalidInput`.
+     */
+open func beginWriteTransaction()throws  -> WriteTransaction  {
+    return try  FfiConverterTypeWriteTransaction_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_pool_begin_write_transaction(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Closes the pool, waiting up to `timeout` for connections in use; later calls
@@ -2548,6 +2582,22 @@ open func readNamed(sql: String, params: [String: SqlValue])throws  -> QueryResu
 }
     
     /**
+     * Runs one statement with values bound in order on a reader and returns the first
+     * column of its first row (`nil` when there is no row): the cheap point read, with
+     * no column names or row arrays to carry back.
+     */
+open func readValue(sql: String, params: [SqlValue])throws  -> SqlValue?  {
+    return try  FfiConverterOptionTypeSqlValue.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_pool_read_value(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A snapshot of the pool's gauges and counters.
      */
 open func stats() -> PoolStats  {
@@ -2616,6 +2666,305 @@ public func FfiConverterTypePool_lift(_ handle: UInt64) throws -> Pool {
 #endif
 public func FfiConverterTypePool_lower(_ value: Pool) -> UInt64 {
     return FfiConverterTypePool.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A [`RequestContext`] validated and normalised once, held by Rust: build one per
+ * request and pass it to `RiskScorer.score` (or score it against several sessions)
+ * without converting the record's strings and headers again on every call.
+ */
+public protocol PreparedRequestContextProtocol: AnyObject, Sendable {
+    
+}
+/**
+ * A [`RequestContext`] validated and normalised once, held by Rust: build one per
+ * request and pass it to `RiskScorer.score` (or score it against several sessions)
+ * without converting the record's strings and headers again on every call.
+ */
+open class PreparedRequestContext: PreparedRequestContextProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_preparedrequestcontext(self.handle, $0) }
+    }
+    /**
+     * Validates and normalises `context` (`invalidInput` for a bad IP, an over-long
+     * header, ...), as every call taking a `RequestContext` does.
+     */
+public convenience init(context: RequestContext)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_preparedrequestcontext_new(
+        FfiConverterTypeRequestContext_lower(context),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_preparedrequestcontext(handle, $0) }
+    }
+
+    
+
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePreparedRequestContext: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PreparedRequestContext
+
+    public static func lift(_ handle: UInt64) throws -> PreparedRequestContext {
+        return PreparedRequestContext(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PreparedRequestContext) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PreparedRequestContext {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PreparedRequestContext, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreparedRequestContext_lift(_ handle: UInt64) throws -> PreparedRequestContext {
+    return try FfiConverterTypePreparedRequestContext.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreparedRequestContext_lower(_ value: PreparedRequestContext) -> UInt64 {
+    return FfiConverterTypePreparedRequestContext.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A scoring policy validated once, for scoring many requests: the cheap form of
+ * `scoreRequest` when contexts are `PreparedRequestContext`s.
+ */
+public protocol RiskScorerProtocol: AnyObject, Sendable {
+    
+    /**
+     * Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+     * (one small enum comes back instead of an assessment with its reasons); call
+     * `score` when the decision is not `allow` and the reasons are wanted.
+     */
+    func decide(previous: PreparedRequestContext, current: PreparedRequestContext)  -> Decision
+    
+    /**
+     * Scores `current` against `previous`: the same result as `scoreRequest` with this
+     * scorer's policy.
+     */
+    func score(previous: PreparedRequestContext, current: PreparedRequestContext)  -> Assessment
+    
+}
+/**
+ * A scoring policy validated once, for scoring many requests: the cheap form of
+ * `scoreRequest` when contexts are `PreparedRequestContext`s.
+ */
+open class RiskScorer: RiskScorerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_riskscorer(self.handle, $0) }
+    }
+    /**
+     * A scorer for `policy` (`invalidConfig` when a weight or threshold is out of range).
+     */
+public convenience init(policy: ScoringPolicy)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_riskscorer_new(
+        FfiConverterTypeScoringPolicy_lower(policy),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_riskscorer(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+     * (one small enum comes back instead of an assessment with its reasons); call
+     * `score` when the decision is not `allow` and the reasons are wanted.
+     */
+open func decide(previous: PreparedRequestContext, current: PreparedRequestContext) -> Decision  {
+    return try!  FfiConverterTypeDecision_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_riskscorer_decide(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePreparedRequestContext_lower(previous),
+        FfiConverterTypePreparedRequestContext_lower(current),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Scores `current` against `previous`: the same result as `scoreRequest` with this
+     * scorer's policy.
+     */
+open func score(previous: PreparedRequestContext, current: PreparedRequestContext) -> Assessment  {
+    return try!  FfiConverterTypeAssessment_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_riskscorer_score(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePreparedRequestContext_lower(previous),
+        FfiConverterTypePreparedRequestContext_lower(current),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRiskScorer: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = RiskScorer
+
+    public static func lift(_ handle: UInt64) throws -> RiskScorer {
+        return RiskScorer(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: RiskScorer) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RiskScorer {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: RiskScorer, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskScorer_lift(_ handle: UInt64) throws -> RiskScorer {
+    return try FfiConverterTypeRiskScorer.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskScorer_lower(_ value: RiskScorer) -> UInt64 {
+    return FfiConverterTypeRiskScorer.lower(value)
 }
 
 
@@ -3085,6 +3434,272 @@ public func FfiConverterTypeTableUpgradeObserver_lift(_ handle: UInt64) throws -
 #endif
 public func FfiConverterTypeTableUpgradeObserver_lower(_ value: TableUpgradeObserver) -> UInt64 {
     return FfiConverterTypeTableUpgradeObserver.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The pool writer's open `BEGIN IMMEDIATE` transaction (core's `WriteTransaction`).
+ *
+ * Statements run inside it; `commit` or `rollback` ends it, once: any later call fails
+ * with `invalidInput`. Released while still open, it rolls back and returns the writer.
+ * A failing statement does not end it (SQLite undoes that statement only).
+ */
+public protocol WriteTransactionProtocol: AnyObject, Sendable {
+    
+    /**
+     * Commits and returns the writer to the pool.
+     */
+    func commit() throws 
+    
+    /**
+     * Runs one statement with values bound in order inside the transaction.
+     */
+    func execute(sql: String, params: [SqlValue]) throws  -> QueryResult
+    
+    /**
+     * Runs one statement once per parameter set; returns the total of rows affected.
+     */
+    func executeMany(sql: String, paramSets: [[SqlValue]]) throws  -> UInt64
+    
+    /**
+     * Like `execute`, binding values by name.
+     */
+    func executeNamed(sql: String, params: [String: SqlValue]) throws  -> QueryResult
+    
+    /**
+     * Whether neither `commit` nor `rollback` has ended it yet.
+     */
+    func isOpen()  -> Bool
+    
+    /**
+     * Runs a query inside the transaction (it sees the transaction's own writes).
+     */
+    func query(sql: String, params: [SqlValue]) throws  -> QueryResult
+    
+    /**
+     * The first column of the first row of a query inside the transaction (`nil`
+     * when there is no row).
+     */
+    func queryValue(sql: String, params: [SqlValue]) throws  -> SqlValue?
+    
+    /**
+     * Rolls back and returns the writer to the pool.
+     */
+    func rollback() throws 
+    
+}
+/**
+ * The pool writer's open `BEGIN IMMEDIATE` transaction (core's `WriteTransaction`).
+ *
+ * Statements run inside it; `commit` or `rollback` ends it, once: any later call fails
+ * with `invalidInput`. Released while still open, it rolls back and returns the writer.
+ * A failing statement does not end it (SQLite undoes that statement only).
+ */
+open class WriteTransaction: WriteTransactionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_writetransaction(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_writetransaction(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Commits and returns the writer to the pool.
+     */
+open func commit()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_commit(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Runs one statement with values bound in order inside the transaction.
+     */
+open func execute(sql: String, params: [SqlValue])throws  -> QueryResult  {
+    return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_execute(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Runs one statement once per parameter set; returns the total of rows affected.
+     */
+open func executeMany(sql: String, paramSets: [[SqlValue]])throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_execute_many(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceSequenceTypeSqlValue.lower(paramSets),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like `execute`, binding values by name.
+     */
+open func executeNamed(sql: String, params: [String: SqlValue])throws  -> QueryResult  {
+    return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_execute_named(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterDictionaryStringTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether neither `commit` nor `rollback` has ended it yet.
+     */
+open func isOpen() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_is_open(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Runs a query inside the transaction (it sees the transaction's own writes).
+     */
+open func query(sql: String, params: [SqlValue])throws  -> QueryResult  {
+    return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_query(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The first column of the first row of a query inside the transaction (`nil`
+     * when there is no row).
+     */
+open func queryValue(sql: String, params: [SqlValue])throws  -> SqlValue?  {
+    return try  FfiConverterOptionTypeSqlValue.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_query_value(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Rolls back and returns the writer to the pool.
+     */
+open func rollback()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_rollback(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWriteTransaction: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WriteTransaction
+
+    public static func lift(_ handle: UInt64) throws -> WriteTransaction {
+        return WriteTransaction(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WriteTransaction) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WriteTransaction {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WriteTransaction, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWriteTransaction_lift(_ handle: UInt64) throws -> WriteTransaction {
+    return try FfiConverterTypeWriteTransaction.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWriteTransaction_lower(_ value: WriteTransaction) -> UInt64 {
+    return FfiConverterTypeWriteTransaction.lower(value)
 }
 
 
@@ -8166,6 +8781,30 @@ fileprivate struct FfiConverterOptionTypeAuditProblem: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSqlValue: FfiConverterRustBuffer {
+    typealias SwiftType = SqlValue?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSqlValue.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSqlValue.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -8798,6 +9437,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_tableupgradeobserver_progress() != 46013) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_pool_begin_write_transaction() != 64495) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_pool_close() != 117) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8831,10 +9473,43 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_pool_read_named() != 7664) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_pool_read_value() != 19470) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_pool_stats() != 49703) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_write() != 65265) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_commit() != 40841) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute() != 4912) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_many() != 39394) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_named() != 36738) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_is_open() != 63815) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query() != 874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query_value() != 49358) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_rollback() != 29865) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_decide() != 30254) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_score() != 6907) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_create() != 31040) {
@@ -8898,6 +9573,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_generate() != 61639) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_preparedrequestcontext_new() != 62162) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_riskscorer_new() != 51806) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 57060) {
