@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use magnetar_core::pool::{Params, Pool, PoolConfig, Synchronous, statement};
+use magnetar_core::pool::{Params, Pool, PoolConfig, Synchronous};
 use magnetar_core::{Error, Result};
 
 use crate::boundary;
@@ -288,7 +288,7 @@ pub unsafe extern "C" fn mgn_pool_execute(
             n_params,
             out_result,
             true,
-            |pool, sql, params| pool.write(|tx| statement::run(tx, sql, params)),
+            Pool::execute,
         )
     }
 }
@@ -364,7 +364,7 @@ pub unsafe extern "C" fn mgn_pool_execute_many(
                 .collect()
         };
         let out = OptOut::new(out_rows_affected);
-        let affected = pool.pool.write(|tx| statement::run_many(tx, sql, &sets))?;
+        let affected = pool.pool.execute_many(sql, &sets)?;
         out.write(affected);
         Ok(())
     })
