@@ -65,6 +65,18 @@ impl AuditKey {
         Self::from_bytes(bytes.as_ref())
     }
 
+    /// A fresh random key in its hex form (64 lowercase hex characters), for a host to
+    /// store in its secret manager and give back to [`AuditKey::parse`]. Zeroized on drop.
+    pub fn generate_hex() -> Result<Zeroizing<String>> {
+        Ok(Self::generate()?.to_hex())
+    }
+
+    /// The key as 64 lowercase hex characters ([`AuditKey::from_hex`] reads it back).
+    /// Zeroized on drop; never log it.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.bytes))
+    }
+
     /// A key from exactly 32 raw bytes. Fails with `InvalidKey` on another length or on
     /// bytes that are evidently not random (fewer than 8 distinct byte values, e.g. all
     /// zeros or a short repeated pattern).
@@ -320,6 +332,22 @@ impl LogSecret {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_hex_form_round_trips_and_a_generated_key_parses() {
+        let key = AuditKey::from_bytes(&sample()).unwrap();
+        let hex = key.to_hex();
+        assert_eq!(hex.len(), 64);
+        assert!(
+            hex.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(AuditKey::from_hex(&hex).unwrap().bytes, key.bytes);
+        let generated = AuditKey::generate_hex().unwrap();
+        assert_eq!(AuditKey::parse(&generated).unwrap().to_hex(), generated);
+        let err = AuditKey::from_hex(&format!("{}zz", &hex[..62])).unwrap_err();
+        assert!(err.to_string().contains("non-hex"), "{err}");
+    }
     use super::*;
 
     fn sample() -> [u8; 32] {
