@@ -240,9 +240,7 @@ pub unsafe extern "C" fn mgn_audit_record(
                 ip: opt_field(e.ip, "event.ip")?,
                 user_agent: opt_field(e.user_agent, "event.user_agent")?,
                 details: match opt_field(e.details_json, "event.details_json")? {
-                    Some(json) => Some(serde_json::from_str(&json).map_err(|err| {
-                        Error::InvalidInput(format!("event.details_json is not valid JSON: {err}"))
-                    })?),
+                    Some(json) => Some(NewEvent::details_from_json("event.details_json", &json)?),
                     None => None,
                 },
             }
@@ -394,7 +392,7 @@ struct StoredEvent {
 
 impl StoredEvent {
     fn new(e: AuditEvent) -> StoredEvent {
-        let mut details = e.details.as_ref().map(|d| d.to_string());
+        let mut details = e.details_json();
         let stored = StoredEvent {
             event_id: WipedCString::new(&e.event_id),
             action: WipedCString::new(&e.action),

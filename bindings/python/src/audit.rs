@@ -167,11 +167,7 @@ impl From<Problem> for PyAuditProblem {
         PyAuditProblem {
             seq: p.seq,
             event_id: p.event_id,
-            // The serde name is the stable snake_case name of the kind.
-            kind: serde_json::to_value(p.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| format!("{:?}", p.kind)),
+            kind: p.kind.name().to_owned(),
             detail: p.detail,
         }
     }
@@ -571,9 +567,8 @@ impl PyAuditLog {
     /// A new random audit key as 64 hex characters (store it in a secret manager).
     #[staticmethod]
     fn generate_key() -> PyResult<String> {
-        let bytes = magnetar_core::random::bytes::<32>().py_err()?;
-        let key = zeroize::Zeroizing::new(bytes);
-        Ok(key.iter().map(|b| format!("{b:02x}")).collect())
+        let hex = AuditKey::generate_hex().py_err()?;
+        Ok(hex.as_str().to_owned())
     }
 
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {

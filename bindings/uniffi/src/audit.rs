@@ -133,7 +133,10 @@ impl TryFrom<NewAuditEvent> for core_audit::NewEvent {
     type Error = magnetar_core::Error;
     fn try_from(e: NewAuditEvent) -> magnetar_core::Result<Self> {
         let details = match e.details_json {
-            Some(text) => Some(serde_json::from_str(&text)?),
+            Some(text) => Some(core_audit::NewEvent::details_from_json(
+                "details_json",
+                &text,
+            )?),
             None => None,
         };
         let mut event = core_audit::NewEvent::new(e.action);
@@ -179,6 +182,7 @@ pub struct AuditEvent {
 
 impl From<core_audit::AuditEvent> for AuditEvent {
     fn from(e: core_audit::AuditEvent) -> Self {
+        let details_json = e.details_json();
         AuditEvent {
             seq: e.seq,
             event_id: e.event_id,
@@ -191,7 +195,7 @@ impl From<core_audit::AuditEvent> for AuditEvent {
             status: e.status,
             ip: e.ip,
             user_agent: e.user_agent,
-            details_json: e.details.map(|d| d.to_string()),
+            details_json,
         }
     }
 }
