@@ -170,9 +170,7 @@ impl PyBreachChecker {
             config.base_url = v;
         }
         if let Some(v) = timeout {
-            let t = duration_from_py("timeout", v)?;
-            config.timeout = t;
-            config.connect_timeout = config.connect_timeout.min(t);
+            config.timeout = duration_from_py("timeout", v)?;
         }
         if let Some(v) = cache_size {
             config.cache_size = v;

@@ -150,7 +150,7 @@ impl BreachChecker {
         }
         #[cfg(feature = "https")]
         {
-            let transport = HttpsTransport::new(config.connect_timeout, config.timeout);
+            let transport = HttpsTransport::new(config.effective_connect_timeout(), config.timeout);
             Self::build(config, Some(Arc::new(transport)))
         }
         #[cfg(not(feature = "https"))]
