@@ -5,11 +5,11 @@ use std::ffi::c_char;
 use std::ptr;
 use std::time::Duration;
 
+use magnetar_core::Result;
 use magnetar_core::session::{
     Assessment, Decision, FingerprintKey, LimitPolicy, RequestContext, Scorer, ScoringPolicy,
     Session, SessionConfig, SessionRegistry, Signal, Thresholds, Weights, score,
 };
-use magnetar_core::{Error, Result};
 
 use crate::audit::mgn_audit;
 use crate::boundary;
@@ -549,12 +549,13 @@ pub unsafe extern "C" fn mgn_session_info_clear(info: *mut mgn_session_info) {
 unsafe fn registry_token_request<'a>(
     sessions: *const mgn_sessions,
     token: *const c_char,
+    token_name: &str,
     request: *const mgn_request,
 ) -> Result<(&'a SessionRegistry, &'a str, &'a RequestContext)> {
     // SAFETY: forwarded contract.
     let s = unsafe { handle::borrow(sessions, "sessions") }?;
     // SAFETY: forwarded contract.
-    let token = unsafe { str_arg(token, "token") }?;
+    let token = unsafe { str_arg(token, token_name) }?;
     // SAFETY: forwarded contract.
     let request = unsafe { handle::borrow(request, "request") }?;
     Ok((&s.registry, token, &request.ctx))
@@ -580,8 +581,7 @@ pub unsafe extern "C" fn mgn_sessions_create(
     boundary::call("mgn_sessions_create", || {
         // SAFETY: NULL or live / NUL-terminated, as documented.
         let (registry, user_id, ctx) =
-            unsafe { registry_token_request(sessions, user_id, request) }
-                .map_err(|e| rename_token_arg(e, "user_id"))?;
+            unsafe { registry_token_request(sessions, user_id, "user_id", request) }?;
         let out_token = Out::new(out_token, "out_token")?;
         let out_session = OptOut::new(out_session);
         let (token, session) = registry.create(user_id, ctx)?;
@@ -599,17 +599,6 @@ pub unsafe extern "C" fn mgn_sessions_create(
         out_token.write(token);
         Ok(())
     })
-}
-
-/// `registry_token_request` names its string argument "token"; `create` passes the user
-/// id in that position.
-fn rename_token_arg(err: Error, name: &str) -> Error {
-    match err {
-        Error::InvalidInput(m) if m.starts_with("token ") => {
-            Error::InvalidInput(format!("{name}{}", &m["token".len()..]))
-        }
-        other => other,
-    }
 }
 
 /// Checks `token` (NUL-terminated) and scores `request` against the session's baseline;
@@ -630,7 +619,8 @@ pub unsafe extern "C" fn mgn_sessions_validate(
 ) -> mgn_status {
     boundary::call("mgn_sessions_validate", || {
         // SAFETY: as documented.
-        let (registry, token, ctx) = unsafe { registry_token_request(sessions, token, request) }?;
+        let (registry, token, ctx) =
+            unsafe { registry_token_request(sessions, token, "token", request) }?;
         let out_assessment = Out::new(out_assessment, "out_assessment")?;
         let out_session = OptOut::new(out_session);
         let validation = registry.validate(token, ctx)?;
@@ -670,7 +660,8 @@ pub unsafe extern "C" fn mgn_sessions_rebaseline(
 ) -> mgn_status {
     boundary::call("mgn_sessions_rebaseline", || {
         // SAFETY: as documented.
-        let (registry, token, ctx) = unsafe { registry_token_request(sessions, token, request) }?;
+        let (registry, token, ctx) =
+            unsafe { registry_token_request(sessions, token, "token", request) }?;
         let out_session = OptOut::new(out_session);
         let session = registry.rebaseline(token, ctx)?;
         if out_session.wanted() {
