@@ -287,6 +287,9 @@ class PasswordHasher:
         """Whether `stored` should be replaced at the next successful login."""
     def identify(self, stored: str) -> str:
         """The stable name of the format of `stored`."""
+    @staticmethod
+    def django_sha1_digest(salt: str, password: str) -> str:
+        """The hex SHA-1 of salt then password that Django's ``sha1$salt$hex`` stored."""
     def wrap_legacy(self, stored: str) -> str:
         """Wraps a legacy hash into Argon2id without the password."""
     def wrap_legacy_async(self, stored: str) -> Coroutine[Any, Any, str]:

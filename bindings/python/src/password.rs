@@ -187,6 +187,16 @@ impl PyPasswordHasher {
         self.inner.identify(&stored).map(|i| i.name()).py_err()
     }
 
+    /// The hex SHA-1 of `salt` then `password` that Django's salted `sha1$salt$hex`
+    /// hasher stored: the inner value of Django's `pbkdf2_wrapped_sha1` upgrade.
+    #[staticmethod]
+    fn django_sha1_digest(salt: String, password: String) -> String {
+        let password = Zeroizing::new(password);
+        magnetar_core::password::django_sha1_digest(&salt, &password)
+            .as_str()
+            .to_owned()
+    }
+
     /// Wraps a legacy hash into Argon2id without the password, so a whole table can be
     /// upgraded at once; `verify` accepts the result for the same password.
     fn wrap_legacy(&self, py: Python<'_>, stored: String) -> PyResult<String> {

@@ -55,6 +55,7 @@ mod scrypt;
 mod table;
 pub mod wrap;
 
+pub use digest::django_sha1_digest;
 pub use pbkdf2::WERKZEUG_DEFAULT_ITERATIONS;
 pub use policy::{Limits, Pepper, Policy};
 pub use scheme::{LegacyDigest, Scheme};
