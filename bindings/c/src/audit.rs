@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use magnetar_core::audit::{
     AuditConfig, AuditEvent, AuditKey, AuditLog, BatchConfig, Filter, Head, NewEvent, Order,
-    ProblemKind, VerifyReport, WriteMode,
+    ProblemKind, RotationOptions, VerifyReport, WriteMode,
 };
 use magnetar_core::{Error, Result};
 use zeroize::Zeroize;
@@ -883,4 +883,180 @@ pub unsafe extern "C" fn mgn_audit_report_clear(report: *mut mgn_audit_report) {
 pub unsafe extern "C" fn mgn_audit_free(audit: *mut mgn_audit) {
     // SAFETY: NULL or a live audit log, freed once.
     boundary::call_void(|| unsafe { handle::free(audit) })
+}
+
+/// Whether the database in `pool` holds an audit log (without opening it); writes it to
+/// `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_exists(pool: *const mgn_pool, out: *mut bool) -> mgn_status {
+    boundary::call("mgn_audit_exists", || {
+        // SAFETY: NULL or live.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        let out = Out::new(out, "out")?;
+        out.write(AuditLog::exists(&pool.pool)?);
+        Ok(())
+    })
+}
+
+/// Whether `audit` writes through a background writer (`options.batched`); writes it to
+/// `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_is_batched(
+    audit: *const mgn_audit,
+    out: *mut bool,
+) -> mgn_status {
+    boundary::call("mgn_audit_is_batched", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out = Out::new(out, "out")?;
+        out.write(audit.log.is_batched());
+        Ok(())
+    })
+}
+
+/// Derives the 32-byte key a passphrase (NUL-terminated UTF-8) gives the audit log in
+/// `pool`'s database (PBKDF2 with the database's salt, created on first use) and writes it
+/// to `out_key` (32 bytes; wipe it when done): what `mgn_audit_rotate_key` takes to rotate
+/// to a passphrase.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (a
+/// weak passphrase), pool and database errors. Thread-safe; takes a noticeable fraction
+/// of a second by design.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_key_for_passphrase(
+    pool: *const mgn_pool,
+    passphrase: *const c_char,
+    out_key: *mut u8,
+) -> mgn_status {
+    boundary::call("mgn_audit_key_for_passphrase", || {
+        // SAFETY: NULL or live.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: NULL or NUL-terminated.
+        let passphrase = unsafe { str_arg(passphrase, "passphrase") }?;
+        if out_key.is_null() {
+            return Err(handle::null("out_key"));
+        }
+        let key = AuditLog::key_for_passphrase(&pool.pool, passphrase)?;
+        let bytes = key.to_bytes();
+        // SAFETY: `out_key` has room for 32 bytes per the contract.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), out_key, bytes.len()) };
+        Ok(())
+    })
+}
+
+/// The ids of the keys `audit` holds (the current key and the previous keys it was opened
+/// with), ascending: writes up to `capacity` of them to `out_ids` (may be NULL when
+/// `capacity` is 0) and how many there are to `*out_count`. When `*out_count >
+/// capacity`, call again with more room.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL `audit` or `out_count`, NULL `out_ids` with a
+/// non-zero `capacity`). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_key_ids(
+    audit: *const mgn_audit,
+    out_ids: *mut u32,
+    capacity: usize,
+    out_count: *mut usize,
+) -> mgn_status {
+    boundary::call("mgn_audit_key_ids", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out_count = Out::new(out_count, "out_count")?;
+        if out_ids.is_null() && capacity > 0 {
+            return Err(handle::null("out_ids"));
+        }
+        let ids = audit.log.key_ids();
+        for (i, id) in ids.iter().take(capacity).enumerate() {
+            // SAFETY: `out_ids` has room for `capacity` ids per the contract.
+            unsafe { out_ids.add(i).write(*id) };
+        }
+        out_count.write(ids.len());
+        Ok(())
+    })
+}
+
+/// What `mgn_audit_rotate_and_reencrypt` did.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct mgn_audit_rotation_report {
+    /// The key id rotated away from.
+    pub old_key_id: u32,
+    /// The key id now current.
+    pub new_key_id: u32,
+    /// Events re-encrypted by this call.
+    pub reencrypted: u64,
+    /// Whether the old key was retired (it no longer opens the log).
+    pub old_key_retired: bool,
+    /// Whether this call finished a rotation an earlier, interrupted call had begun.
+    pub resumed: bool,
+}
+
+/// The whole key rotation of the audit log in `pool`'s database, resumable: opens it with
+/// `old_key`, makes `new_key` current, re-encrypts every event `batch_size` at a time and,
+/// when `retire_old_key`, retires the old key (each key 32 bytes; `*_len` must be 32).
+/// When an earlier call was interrupted after switching keys, calling again with the same
+/// two keys finishes it. Writes what happened to `*out_report` (may be NULL). Do not hold
+/// an `mgn_audit` open on the same log with the old key meanwhile.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `batch_size` 0, or events keep arriving
+/// under the old key from another program: reopen it with the new key and call again),
+/// `MGN_INVALID_KEY`, `MGN_WRONG_KEY` (neither key opens the log), `MGN_TAMPERED`, pool
+/// and database errors. Thread-safe; can take long on a large log.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mgn_audit_rotate_and_reencrypt(
+    pool: *const mgn_pool,
+    old_key: *const u8,
+    old_key_len: usize,
+    new_key: *const u8,
+    new_key_len: usize,
+    batch_size: usize,
+    retire_old_key: bool,
+    out_report: *mut mgn_audit_rotation_report,
+) -> mgn_status {
+    boundary::call("mgn_audit_rotate_and_reencrypt", || {
+        // SAFETY: NULL or live.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        if old_key.is_null() {
+            return Err(handle::null("old_key"));
+        }
+        if new_key.is_null() {
+            return Err(handle::null("new_key"));
+        }
+        // SAFETY: `*_len` readable bytes per the contract.
+        let old = AuditKey::from_bytes(unsafe {
+            bytes_arg(old_key, old_key_len, limits::MAX_SECRET_BYTES, "old_key")
+        }?)?;
+        // SAFETY: as above.
+        let new = AuditKey::from_bytes(unsafe {
+            bytes_arg(new_key, new_key_len, limits::MAX_SECRET_BYTES, "new_key")
+        }?)?;
+        let options = RotationOptions {
+            batch_size: bounded(batch_size, limits::MAX_AUDIT_BATCH, "batch_size")?,
+            retire_old_key,
+            ..RotationOptions::default()
+        };
+        let out = OptOut::new(out_report);
+        let r = AuditLog::rotate_and_reencrypt(
+            &pool.pool,
+            old,
+            new,
+            AuditConfig::default(),
+            options,
+            |_, _| {},
+        )?;
+        out.write(mgn_audit_rotation_report {
+            old_key_id: r.old_key_id,
+            new_key_id: r.new_key_id,
+            reencrypted: r.reencrypted,
+            old_key_retired: r.old_key_retired,
+            resumed: r.resumed,
+        });
+        Ok(())
+    })
 }

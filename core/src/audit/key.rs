@@ -71,6 +71,12 @@ impl AuditKey {
         Ok(Self::generate()?.to_hex())
     }
 
+    /// The raw 32 bytes (for a host that stores the key as bytes, e.g. from
+    /// [`super::AuditLog::key_for_passphrase`]). Zeroized on drop; never log them.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; KEY_LEN]> {
+        Zeroizing::new(self.bytes)
+    }
+
     /// The key as 64 lowercase hex characters ([`AuditKey::from_hex`] reads it back).
     /// Zeroized on drop; never log it.
     pub fn to_hex(&self) -> Zeroizing<String> {
