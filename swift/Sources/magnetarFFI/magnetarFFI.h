@@ -361,6 +361,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_auditlog_head(uint64_t ptr, RustCall
 int8_t uniffi_magnetar_uniffi_fn_method_auditlog_is_batched(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_KEY_IDS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_KEY_IDS
+RustBuffer uniffi_magnetar_uniffi_fn_method_auditlog_key_ids(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_PASSPHRASE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_PASSPHRASE_KEY
 uint64_t uniffi_magnetar_uniffi_fn_method_auditlog_passphrase_key(uint64_t ptr, RustBuffer passphrase, RustCallStatus *_Nonnull out_status
@@ -429,6 +434,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_check(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
 RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_config(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_INDEX_STATS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_INDEX_STATS
+RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_index_stats(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_HTTPTRANSPORT
@@ -733,6 +743,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_magnetar_version(RustCallStatus *_Nonn
 int8_t uniffi_magnetar_uniffi_fn_func_audit_log_exists(uint64_t pool, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+RustBuffer uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt(uint64_t pool, uint64_t old_key, uint64_t new_key, uint32_t batch_size, int8_t retire_old_key, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_audit_filter(RustCallStatus *_Nonnull out_status
@@ -806,6 +821,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_default_scoring_policy(RustCallStatus 
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_SESSION_CONFIG
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_session_config(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_PARSE_USER_AGENT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_PARSE_USER_AGENT
+RustBuffer uniffi_magnetar_uniffi_fn_func_parse_user_agent(RustBuffer user_agent, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_SCORE_REQUEST
@@ -1085,6 +1105,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_audit_log_exists(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+uint16_t uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 uint16_t uniffi_magnetar_uniffi_checksum_func_default_audit_filter(void
@@ -1163,6 +1189,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_default_session_config(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_PARSE_USER_AGENT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_PARSE_USER_AGENT
+uint16_t uniffi_magnetar_uniffi_checksum_func_parse_user_agent(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 uint16_t uniffi_magnetar_uniffi_checksum_func_score_request(void
@@ -1208,6 +1240,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_head(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_IS_BATCHED
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_IS_BATCHED
 uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_is_batched(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_KEY_IDS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_KEY_IDS
+uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_key_ids(void
     
 );
 #endif
@@ -1274,6 +1312,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_check(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CONFIG
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CONFIG
 uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_config(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_INDEX_STATS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_INDEX_STATS
+uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_index_stats(void
     
 );
 #endif

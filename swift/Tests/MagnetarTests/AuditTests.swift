@@ -101,6 +101,28 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(report.ok)
     }
 
+    func testTheRotationWorkflowAndKeyIds() async throws {
+        let first = try AuditKey.generate()
+        let log = try AuditLog(pool: pool, key: first)
+        XCTAssertEqual(log.keyIds(), [1])
+        for i in 0..<5 {
+            try await log.record(event: NewAuditEvent(action: "e", userId: "u\(i)"))
+        }
+        try await log.close()
+        let second = try AuditKey.generate()
+        let report = try await AuditLog.rotateAndReencrypt(
+            pool: pool, oldKey: first, newKey: second, batchSize: 2)
+        XCTAssertEqual(report.oldKeyId, 1)
+        XCTAssertEqual(report.newKeyId, 2)
+        XCTAssertEqual(report.reencrypted, 5)
+        XCTAssertTrue(report.oldKeyRetired)
+        XCTAssertFalse(report.resumed)
+        let reopened = try AuditLog(pool: pool, key: second)
+        XCTAssertEqual(reopened.keyIds(), [2])
+        let verified = try await reopened.verify()
+        XCTAssertTrue(verified.ok)
+    }
+
     func testSessionDecisionsAreAudited() async throws {
         let log = try AuditLog(pool: pool, key: try AuditKey.generate())
         let registry = try SessionRegistry(pool: pool, key: try FingerprintKey.generate(), config: SessionConfig(), audit: log)
