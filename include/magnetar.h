@@ -830,6 +830,32 @@ typedef struct mgn_breach_result {
 } mgn_breach_result;
 
 /**
+ * The offline index a checker answers from (`mgn_breach_index_info_get`).
+ */
+typedef struct mgn_breach_index_info {
+  /**
+   * Whether the checker has an offline index; the other fields are 0 otherwise.
+   */
+  bool present;
+  /**
+   * Whether it is keyed by NTLM (otherwise SHA-1).
+   */
+  bool ntlm;
+  /**
+   * Entries in the index.
+   */
+  uint64_t entries;
+  /**
+   * Distinct corpus hashes it was built from.
+   */
+  uint64_t distinct_hashes;
+  /**
+   * Size of the index file in bytes.
+   */
+  uint64_t file_bytes;
+} mgn_breach_index_info;
+
+/**
  * Progress of `mgn_breach_index_build`, called on the building thread every million rows
  * or records and at the end of each phase (then `done == total`). `phase` is
  * `MGN_INDEX_PHASE_READING` or `MGN_INDEX_PHASE_MERGING`; `total` is meaningful only when
@@ -1819,6 +1845,16 @@ mgn_status mgn_breach_check(const struct mgn_breach *breach,
 void mgn_breach_free(struct mgn_breach *breach);
 
 /**
+ * Describes the offline index `breach` answers from (its path is the one the host put in
+ * `options.offline_index`) and writes it to `*out`; `out->present` is false when the
+ * checker has none.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_breach_index_info_get(const struct mgn_breach *breach,
+                                     struct mgn_breach_index_info *out);
+
+/**
  * Builds an offline index at `index_path` from the Pwned Passwords corpus file
  * `corpus_path` (`HASH:COUNT` lines, SHA-1 or NTLM, plain or gzip), keeping only the
  * `top_n` most frequent hashes (0 keeps all). Reports progress to `progress` (may be
@@ -2204,6 +2240,19 @@ mgn_status mgn_audit_export_jsonl(const struct mgn_audit *audit,
                                   const struct mgn_audit_filter *filter,
                                   const char *path,
                                   uint64_t *out_count);
+
+/**
+ * As `mgn_audit_export_jsonl`, but replaces the file at `path` if it exists: the export
+ * is written to a new owner-only file beside it and renamed over it once complete, so
+ * `path` holds either the old file or the whole export.
+ *
+ * Errors: as `mgn_audit_export_jsonl`, without the error for an existing file.
+ * Thread-safe.
+ */
+mgn_status mgn_audit_export_jsonl_replacing(const struct mgn_audit *audit,
+                                            const struct mgn_audit_filter *filter,
+                                            const char *path,
+                                            uint64_t *out_count);
 
 /**
  * Deletes the events recorded before `cutoff_ms` (Unix ms), for retention, and writes

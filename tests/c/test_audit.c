@@ -341,6 +341,10 @@ static void test_export_and_purge(void) {
     /* An existing file is never replaced. */
     CHECK_STATUS(mgn_audit_export_jsonl(audit, NULL, path, NULL), MGN_IO);
     CHECK_MESSAGE("already exists");
+    /* ...unless asked: then all three events replace the two. */
+    CHECK_OK(mgn_audit_export_jsonl_replacing(audit, NULL, path, &n));
+    CHECK(n == 3);
+    CHECK_STATUS(mgn_audit_export_jsonl_replacing(NULL, NULL, path, &n), MGN_INVALID_ARGUMENT);
     CHECK(remove(path) == 0);
     CHECK_OK(mgn_audit_export_jsonl(audit, NULL, path, NULL));
     scratch_path(missing, sizeof missing, "no-such-dir/all.jsonl");

@@ -599,17 +599,70 @@ pub unsafe extern "C" fn mgn_audit_export_jsonl(
     path: *const c_char,
     out_count: *mut u64,
 ) -> mgn_status {
-    boundary::call("mgn_audit_export_jsonl", || {
+    // SAFETY: forwarded contract.
+    unsafe {
+        export_jsonl(
+            "mgn_audit_export_jsonl",
+            audit,
+            filter,
+            path,
+            out_count,
+            false,
+        )
+    }
+}
+
+/// As `mgn_audit_export_jsonl`, but replaces the file at `path` if it exists: the export
+/// is written to a new owner-only file beside it and renamed over it once complete, so
+/// `path` holds either the old file or the whole export.
+///
+/// Errors: as `mgn_audit_export_jsonl`, without the error for an existing file.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_export_jsonl_replacing(
+    audit: *const mgn_audit,
+    filter: *const mgn_audit_filter,
+    path: *const c_char,
+    out_count: *mut u64,
+) -> mgn_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        export_jsonl(
+            "mgn_audit_export_jsonl_replacing",
+            audit,
+            filter,
+            path,
+            out_count,
+            true,
+        )
+    }
+}
+
+/// The body of both exports.
+///
+/// # Safety
+/// As documented on `mgn_audit_export_jsonl`.
+unsafe fn export_jsonl(
+    name: &str,
+    audit: *const mgn_audit,
+    filter: *const mgn_audit_filter,
+    path: *const c_char,
+    out_count: *mut u64,
+    replace: bool,
+) -> mgn_status {
+    boundary::call(name, || {
         // SAFETY: NULL or live.
         let audit = unsafe { handle::borrow(audit, "audit") }?;
         // SAFETY: forwarded contract.
         let filter = unsafe { filter_arg(filter) }?;
         // SAFETY: NULL or NUL-terminated.
-        let path = unsafe { str_arg(path, "path") }?;
+        let path = std::path::Path::new(unsafe { str_arg(path, "path") }?);
         let out_count = OptOut::new(out_count);
-        let n = audit
-            .log
-            .export_jsonl_to_path(std::path::Path::new(path), &filter)?;
+        let n = if replace {
+            audit.log.export_jsonl_to_path_replacing(path, &filter)?
+        } else {
+            audit.log.export_jsonl_to_path(path, &filter)?
+        };
         out_count.write(n);
         Ok(())
     })

@@ -482,6 +482,14 @@ impl AuditLog {
             .export_jsonl_to_path(std::path::Path::new(&path), &filter.into())?)
     }
 
+    /// Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+    /// renamed over it once complete, so `path` never holds a partial export).
+    pub fn export_jsonl_replacing(&self, path: String, filter: AuditFilter) -> Result<u64> {
+        Ok(self
+            .inner
+            .export_jsonl_to_path_replacing(std::path::Path::new(&path), &filter.into())?)
+    }
+
     /// Deletes events older than `cutoff_ms` (Unix ms), keeping the chain verifiable.
     pub fn purge_before(&self, cutoff_ms: i64) -> Result<u64> {
         Ok(self.inner.purge_before(cutoff_ms)?)

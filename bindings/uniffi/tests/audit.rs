@@ -70,7 +70,16 @@ fn record_query_verify_export() {
         .export_jsonl(out.to_string_lossy().into_owned(), default_audit_filter())
         .unwrap();
     assert_eq!(n, 2);
-    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 2);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
+    let path = out.to_string_lossy().into_owned();
+    let err = log
+        .export_jsonl(path.clone(), default_audit_filter())
+        .unwrap_err();
+    assert_eq!(err.kind(), "io");
+    let mut alice = default_audit_filter();
+    alice.user_id = Some("alice".into());
+    assert_eq!(log.export_jsonl_replacing(path, alice).unwrap(), 1);
+    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 1);
 }
 
 #[test]

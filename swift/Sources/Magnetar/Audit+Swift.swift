@@ -98,6 +98,11 @@ extension AuditLog {
         try await Blocking.run { try self.exportJsonl(path: path, filter: filter) }
     }
 
+    /// `exportJsonlReplacing(path:filter:)` off the caller's thread.
+    public func exportJsonlReplacing(path: String, filter: AuditFilter) async throws -> UInt64 {
+        try await Blocking.run { try self.exportJsonlReplacing(path: path, filter: filter) }
+    }
+
     /// `purgeBefore(cutoffMs:)` off the caller's thread.
     public func purgeBefore(cutoffMs: Int64) async throws -> UInt64 {
         try await Blocking.run { try self.purgeBefore(cutoffMs: cutoffMs) }

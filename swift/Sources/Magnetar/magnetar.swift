@@ -869,6 +869,12 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
     func exportJsonl(path: String, filter: AuditFilter) throws  -> UInt64
     
     /**
+     * Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+     * renamed over it once complete, so `path` never holds a partial export).
+     */
+    func exportJsonlReplacing(path: String, filter: AuditFilter) throws  -> UInt64
+    
+    /**
      * Waits until every event recorded before this call is committed.
      */
     func flush() throws 
@@ -1066,6 +1072,21 @@ open func exportJsonl(path: String, filter: AuditFilter)throws  -> UInt64  {
     return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterTypeAuditFilter_lower(filter),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+     * renamed over it once complete, so `path` never holds a partial export).
+     */
+open func exportJsonlReplacing(path: String, filter: AuditFilter)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl_replacing(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(path),
         FfiConverterTypeAuditFilter_lower(filter),uniffiCallStatus
@@ -9139,6 +9160,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 20113) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing() != 53914) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_flush() != 28410) {

@@ -346,6 +346,11 @@ uint32_t uniffi_magnetar_uniffi_fn_method_auditlog_current_key_id(uint64_t ptr, 
 uint64_t uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl(uint64_t ptr, RustBuffer path, RustBuffer filter, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+uint64_t uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl_replacing(uint64_t ptr, RustBuffer path, RustBuffer filter, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_FLUSH
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_FLUSH
 void uniffi_magnetar_uniffi_fn_method_auditlog_flush(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -1222,6 +1227,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_current_key_id(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL
 uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing(void
     
 );
 #endif

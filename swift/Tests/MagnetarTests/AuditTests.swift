@@ -53,6 +53,8 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(against.ok)
 
         let exported = try await log.exportJsonl(path: dir.path("audit.jsonl"), filter: AuditFilter())
+        let replaced = try await log.exportJsonlReplacing(path: dir.path("audit.jsonl"), filter: AuditFilter())
+        XCTAssertEqual(replaced, exported)
         XCTAssertEqual(exported, 2)
     }
 
