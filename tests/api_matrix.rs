@@ -136,7 +136,8 @@ fn swift_members(text: &str, members: &mut BTreeMap<String, BTreeSet<String>>) {
             .filter(|w| !w.is_empty())
             .collect();
         let owner = stack.last().map(|(_, t)| t.clone()).unwrap_or_default();
-        let at_member_level = stack.last().is_some_and(|(d, _)| *d + 1 == depth) || stack.is_empty();
+        let at_member_level =
+            stack.last().is_some_and(|(d, _)| *d + 1 == depth) || stack.is_empty();
         for (i, w) in words.iter().enumerate() {
             let next = words.get(i + 1).copied();
             match (*w, next) {
@@ -152,7 +153,10 @@ fn swift_members(text: &str, members: &mut BTreeMap<String, BTreeSet<String>>) {
                     break;
                 }
                 ("init" | "init?", _) if at_member_level && i + 1 <= words.len() => {
-                    members.entry(owner.clone()).or_default().insert("init".into());
+                    members
+                        .entry(owner.clone())
+                        .or_default()
+                        .insert("init".into());
                     break;
                 }
                 _ => {}
@@ -192,13 +196,25 @@ fn python_members(text: &str, members: &mut BTreeMap<String, BTreeSet<String>>) 
         }
         let def = name_after("def ").or_else(|| name_after("async def "));
         if let Some(name) = name_after("class ").filter(|_| indent == 0) {
-            members.entry(String::new()).or_default().insert(name.clone());
+            members
+                .entry(String::new())
+                .or_default()
+                .insert(name.clone());
             class = name;
         } else if let Some(name) = def {
-            let owner = if indent == 0 { String::new() } else { class.clone() };
+            let owner = if indent == 0 {
+                String::new()
+            } else {
+                class.clone()
+            };
             members.entry(owner).or_default().insert(name);
-        } else if indent == 0 && let Some((name, _)) = trimmed.split_once(" = ") {
-            members.entry(String::new()).or_default().insert(name.trim().to_string());
+        } else if indent == 0
+            && let Some((name, _)) = trimmed.split_once(" = ")
+        {
+            members
+                .entry(String::new())
+                .or_default()
+                .insert(name.trim().to_string());
         }
     }
 }
@@ -286,12 +302,16 @@ fn every_core_operation_is_in_the_matrix_and_in_every_binding_or_excused() {
     let mut problems = Vec::new();
     for op in &ops {
         if !rows.contains_key(op) {
-            problems.push(format!("{op}: public in core, missing from docs/api-matrix.md"));
+            problems.push(format!(
+                "{op}: public in core, missing from docs/api-matrix.md"
+            ));
         }
     }
     for (op, cells) in &rows {
         if !ops.contains(op) {
-            problems.push(format!("{op}: in docs/api-matrix.md but not a public core operation"));
+            problems.push(format!(
+                "{op}: in docs/api-matrix.md but not a public core operation"
+            ));
         }
         for (binding, cell) in BINDINGS.iter().zip(cells) {
             if let Some(reason) = cell.strip_prefix("—") {
@@ -300,20 +320,22 @@ fn every_core_operation_is_in_the_matrix_and_in_every_binding_or_excused() {
                 }
                 continue;
             }
-            let refs: Vec<&str> = cell
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .collect();
+            let refs: Vec<&str> = cell.split('`').skip(1).step_by(2).collect();
             if refs.is_empty() {
                 problems.push(format!("{op}: {binding} cell names nothing: {cell:?}"));
             }
             for r in refs {
                 if !surfaces.has(binding, r) {
-                    problems.push(format!("{op}: {binding} names `{r}`, which it does not have"));
+                    problems.push(format!(
+                        "{op}: {binding} names `{r}`, which it does not have"
+                    ));
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "docs/api-matrix.md:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "docs/api-matrix.md:\n{}",
+        problems.join("\n")
+    );
 }
