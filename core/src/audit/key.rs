@@ -15,7 +15,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use hkdf::Hkdf;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -275,11 +275,7 @@ pub(crate) fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 
 /// An HMAC-SHA256 instance keyed with `key`.
 pub(crate) fn new_hmac(key: &[u8]) -> Hmac<Sha256> {
-    // Infallible: HMAC accepts keys of any length.
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    }
+    crate::mac::hmac_sha256(key)
 }
 
 /// Keys derived from one master key.

@@ -6,7 +6,6 @@
 
 use std::ops::RangeInclusive;
 
-use hmac::{Hmac, KeyInit as _, Mac as _};
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
@@ -309,13 +308,7 @@ impl Legacy {
 
 /// HMAC-SHA256 of `msg` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], msg: &[u8]) -> Zeroizing<Vec<u8>> {
-    // Infallible: HMAC accepts keys of any length.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC accepts any key length"),
-    };
-    mac.update(msg);
-    Zeroizing::new(mac.finalize().into_bytes().to_vec())
+    crate::mac::hmac_sha256_of(key, msg)
 }
 
 /// Splits `s` at its last `$` into (everything before, the digest field, the digest's
