@@ -5,7 +5,8 @@
 use zeroize::Zeroizing;
 
 use super::b64;
-use super::legacy::{Hash, Kdf, Legacy, Mode, check_len, digest_bytes, split_digest};
+use super::kdf::{Hash, Kdf};
+use super::legacy::{Legacy, Mode, check_len, digest_bytes, split_digest};
 use super::scheme::{LegacyDigest, Scheme};
 use crate::error::{Error, Result};
 
