@@ -152,7 +152,7 @@ fn swift_members(text: &str, members: &mut BTreeMap<String, BTreeSet<String>>) {
                     members.entry(owner.clone()).or_default().insert(name);
                     break;
                 }
-                ("init" | "init?", _) if at_member_level && i + 1 <= words.len() => {
+                ("init" | "init?", _) if at_member_level && i < words.len() => {
                     members
                         .entry(owner.clone())
                         .or_default()
