@@ -667,36 +667,19 @@ typedef struct mgn_password_policy {
 } mgn_password_policy;
 
 /**
- * What `mgn_hasher_upgrade_table` did (counts for this call).
+ * What `mgn_hasher_upgrade_table` did, counted for this call: `total` rows in the table
+ * when it started, of which `scanned` were looked at; `wrapped` legacy hashes wrapped
+ * into Argon2id; `current` ones needing nothing (Argon2 or already wrapped);
+ * `unrecognised` values that are not a hash Magnetar reads and `empty` NULL or empty
+ * ones (both left alone); `changed_meanwhile` hashes a login replaced during the run.
  */
 typedef struct mgn_table_upgrade {
-  /**
-   * Rows in the table when the run started.
-   */
   uint64_t total;
-  /**
-   * Rows looked at.
-   */
   uint64_t scanned;
-  /**
-   * Legacy hashes wrapped into Argon2id.
-   */
   uint64_t wrapped;
-  /**
-   * Rows already Argon2id or wrapped (left alone).
-   */
   uint64_t current;
-  /**
-   * Rows whose value is not a hash Magnetar reads (left alone).
-   */
   uint64_t unrecognised;
-  /**
-   * NULL or empty values (left alone).
-   */
   uint64_t empty;
-  /**
-   * Rows whose hash changed between reading and writing (a login replaced it).
-   */
   uint64_t changed_meanwhile;
 } mgn_table_upgrade;
 

@@ -112,6 +112,37 @@ unsafe fn config_arg(options: *const mgn_audit_options) -> Result<AuditConfig> {
     Ok(config)
 }
 
+/// A 32-byte audit key from the host (`len` must be 32; the bytes are copied).
+///
+/// # Safety
+/// `key` is NULL or points to `len` readable bytes.
+unsafe fn key_arg(key: *const u8, len: usize, what: &str) -> Result<AuditKey> {
+    if key.is_null() {
+        return Err(handle::null(what));
+    }
+    // SAFETY: `len` readable bytes per the caller's contract.
+    AuditKey::from_bytes(unsafe { bytes_arg(key, len, limits::MAX_SECRET_BYTES, what) }?)
+}
+
+/// Runs `get` on the log of `audit` and writes what it returns to `*out`.
+///
+/// # Safety
+/// `audit` is NULL or live; `out` is NULL or writable.
+unsafe fn audit_get<T>(
+    name: &str,
+    audit: *const mgn_audit,
+    out: *mut T,
+    get: impl FnOnce(&AuditLog) -> T,
+) -> mgn_status {
+    boundary::call(name, || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out = Out::new(out, "out")?;
+        out.write(get(&audit.log));
+        Ok(())
+    })
+}
+
 /// Opens (creating on first use) the audit log in `pool`'s database with a 32-byte master
 /// key (`key_len` must be 32; the bytes are copied, wipe yours when done) and writes it to
 /// `*out`. `options` may be NULL. There is no default key.
@@ -131,13 +162,8 @@ pub unsafe extern "C" fn mgn_audit_open(
     boundary::call("mgn_audit_open", || {
         // SAFETY: NULL or live.
         let pool = unsafe { handle::borrow(pool, "pool") }?;
-        if key.is_null() {
-            return Err(handle::null("key"));
-        }
         // SAFETY: `key_len` readable bytes per the contract.
-        let key = AuditKey::from_bytes(unsafe {
-            bytes_arg(key, key_len, limits::MAX_SECRET_BYTES, "key")
-        }?)?;
+        let key = unsafe { key_arg(key, key_len, "key") }?;
         let out = Out::new(out, "out")?;
         // SAFETY: forwarded contract.
         let config = unsafe { config_arg(options) }?;
@@ -514,9 +540,7 @@ pub unsafe extern "C" fn mgn_audit_rotate_key(
         // SAFETY: NULL or live.
         let audit = unsafe { handle::borrow(audit, "audit") }?;
         // SAFETY: `key_len` readable bytes per the contract.
-        let key = AuditKey::from_bytes(unsafe {
-            bytes_arg(key, key_len, limits::MAX_SECRET_BYTES, "key")
-        }?)?;
+        let key = unsafe { key_arg(key, key_len, "key") }?;
         let out_key_id = OptOut::new(out_key_id);
         out_key_id.write(audit.log.rotate_key(key)?);
         Ok(())
@@ -574,13 +598,15 @@ pub unsafe extern "C" fn mgn_audit_current_key_id(
     audit: *const mgn_audit,
     out: *mut u32,
 ) -> mgn_status {
-    boundary::call("mgn_audit_current_key_id", || {
-        // SAFETY: NULL or live.
-        let audit = unsafe { handle::borrow(audit, "audit") }?;
-        let out = Out::new(out, "out")?;
-        out.write(audit.log.current_key_id());
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        audit_get(
+            "mgn_audit_current_key_id",
+            audit,
+            out,
+            AuditLog::current_key_id,
+        )
+    }
 }
 
 /// Writes the events matching `filter` (NULL for every event) to the file at `path`
@@ -962,13 +988,8 @@ pub unsafe extern "C" fn mgn_audit_is_batched(
     audit: *const mgn_audit,
     out: *mut bool,
 ) -> mgn_status {
-    boundary::call("mgn_audit_is_batched", || {
-        // SAFETY: NULL or live.
-        let audit = unsafe { handle::borrow(audit, "audit") }?;
-        let out = Out::new(out, "out")?;
-        out.write(audit.log.is_batched());
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe { audit_get("mgn_audit_is_batched", audit, out, AuditLog::is_batched) }
 }
 
 /// Derives the 32-byte key a passphrase (NUL-terminated UTF-8) gives the audit log in
@@ -1075,20 +1096,10 @@ pub unsafe extern "C" fn mgn_audit_rotate_and_reencrypt(
     boundary::call("mgn_audit_rotate_and_reencrypt", || {
         // SAFETY: NULL or live.
         let pool = unsafe { handle::borrow(pool, "pool") }?;
-        if old_key.is_null() {
-            return Err(handle::null("old_key"));
-        }
-        if new_key.is_null() {
-            return Err(handle::null("new_key"));
-        }
         // SAFETY: `*_len` readable bytes per the contract.
-        let old = AuditKey::from_bytes(unsafe {
-            bytes_arg(old_key, old_key_len, limits::MAX_SECRET_BYTES, "old_key")
-        }?)?;
+        let old = unsafe { key_arg(old_key, old_key_len, "old_key") }?;
         // SAFETY: as above.
-        let new = AuditKey::from_bytes(unsafe {
-            bytes_arg(new_key, new_key_len, limits::MAX_SECRET_BYTES, "new_key")
-        }?)?;
+        let new = unsafe { key_arg(new_key, new_key_len, "new_key") }?;
         let options = RotationOptions {
             batch_size: bounded(batch_size, limits::MAX_AUDIT_BATCH, "batch_size")?,
             retire_old_key,

@@ -362,24 +362,21 @@ pub unsafe extern "C" fn mgn_hasher_free(hasher: *mut mgn_hasher) {
     boundary::call_void(|| unsafe { handle::free(hasher) })
 }
 
-/// What `mgn_hasher_upgrade_table` did (counts for this call).
-#[allow(non_camel_case_types)]
+/// What `mgn_hasher_upgrade_table` did, counted for this call: `total` rows in the table
+/// when it started, of which `scanned` were looked at; `wrapped` legacy hashes wrapped
+/// into Argon2id; `current` ones needing nothing (Argon2 or already wrapped);
+/// `unrecognised` values that are not a hash Magnetar reads and `empty` NULL or empty
+/// ones (both left alone); `changed_meanwhile` hashes a login replaced during the run.
+#[allow(non_camel_case_types, missing_docs)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct mgn_table_upgrade {
-    /// Rows in the table when the run started.
     pub total: u64,
-    /// Rows looked at.
     pub scanned: u64,
-    /// Legacy hashes wrapped into Argon2id.
     pub wrapped: u64,
-    /// Rows already Argon2id or wrapped (left alone).
     pub current: u64,
-    /// Rows whose value is not a hash Magnetar reads (left alone).
     pub unrecognised: u64,
-    /// NULL or empty values (left alone).
     pub empty: u64,
-    /// Rows whose hash changed between reading and writing (a login replaced it).
     pub changed_meanwhile: u64,
 }
 

@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use magnetar_core::pool::statement::{self, Statement};
+use magnetar_core::pool::statement::{Statement, run_batch};
 use magnetar_core::pool::{Migrations, Params, Pool, PoolConfig, Synchronous};
 use magnetar_core::{Error, Result};
 
@@ -588,6 +588,7 @@ pub unsafe extern "C" fn mgn_pool_write(
     n_statements: usize,
     out_results: *mut *mut mgn_result,
 ) -> mgn_status {
+    let write = |pool: &Pool, batch: &[Statement]| pool.write(|tx| run_batch(tx, batch));
     // SAFETY: forwarded contract.
     unsafe {
         run_statements(
@@ -596,7 +597,7 @@ pub unsafe extern "C" fn mgn_pool_write(
             statements,
             n_statements,
             out_results,
-            |pool, statements| pool.write(|tx| statement::run_batch(tx, statements)),
+            write,
         )
     }
 }
@@ -612,6 +613,7 @@ pub unsafe extern "C" fn mgn_pool_read(
     n_statements: usize,
     out_results: *mut *mut mgn_result,
 ) -> mgn_status {
+    let read = |pool: &Pool, batch: &[Statement]| pool.read(|conn| run_batch(conn, batch));
     // SAFETY: forwarded contract.
     unsafe {
         run_statements(
@@ -620,7 +622,7 @@ pub unsafe extern "C" fn mgn_pool_read(
             statements,
             n_statements,
             out_results,
-            |pool, statements| pool.read(|conn| statement::run_batch(conn, statements)),
+            read,
         )
     }
 }
