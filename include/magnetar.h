@@ -1448,6 +1448,14 @@ void mgn_result_free(struct mgn_result *result);
 mgn_status mgn_pool_options_default(struct mgn_pool_options *out);
 
 /**
+ * Writes the settings `pool` runs with to `*out`: with `mgn_pool_shared` they are those
+ * of whoever opened the file's pool first, which need not be the caller's.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_pool_get_options(const struct mgn_pool *pool, struct mgn_pool_options *out);
+
+/**
  * Opens a new, independent pool on the database file `path` (NUL-terminated UTF-8),
  * creating the file if needed, and writes its handle to `*out`.
  *

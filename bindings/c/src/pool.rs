@@ -151,6 +151,24 @@ pub unsafe extern "C" fn mgn_pool_options_default(out: *mut mgn_pool_options) ->
     })
 }
 
+/// Writes the settings `pool` runs with to `*out`: with `mgn_pool_shared` they are those
+/// of whoever opened the file's pool first, which need not be the caller's.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_get_options(
+    pool: *const mgn_pool,
+    out: *mut mgn_pool_options,
+) -> mgn_status {
+    boundary::call("mgn_pool_get_options", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        let out = Out::new(out, "out")?;
+        out.write(mgn_pool_options::from_config(pool.pool.config()));
+        Ok(())
+    })
+}
+
 /// Shared body of `mgn_pool_open` and `mgn_pool_shared`.
 ///
 /// # Safety

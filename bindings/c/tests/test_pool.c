@@ -293,6 +293,7 @@ static void test_batches_migrate_closed(void) {
     const char *bad_steps[1] = {NULL};
     int64_t from = -1, to = -1;
     bool closed = true;
+    mgn_pool_options options;
 
     CHECK_OK(mgn_pool_open(scratch_path(path, sizeof path, "batch.db"), NULL, &pool));
     if (pool == NULL) {
@@ -300,6 +301,12 @@ static void test_batches_migrate_closed(void) {
     }
     CHECK_OK(mgn_pool_is_closed(pool, &closed));
     CHECK(!closed);
+    memset(&options, 0, sizeof options);
+    CHECK_OK(mgn_pool_get_options(pool, &options));
+    CHECK(options.max_readers == 5 && options.acquire_timeout_ms == 5000 &&
+          !options.synchronous_full);
+    CHECK_STATUS(mgn_pool_get_options(NULL, &options), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_pool_get_options(pool, NULL), MGN_INVALID_ARGUMENT);
     CHECK_STATUS(mgn_pool_is_closed(NULL, &closed), MGN_INVALID_ARGUMENT);
     CHECK_STATUS(mgn_pool_is_closed(pool, NULL), MGN_INVALID_ARGUMENT);
 
