@@ -67,6 +67,8 @@ from magnetar._native import (
     build_breach_index,
     flush_logs,
     get_pool,
+    parse_retry_after,
+    parse_user_agent,
     score,
 )
 
@@ -114,5 +116,7 @@ __all__ = [
     "build_breach_index",
     "flush_logs",
     "get_pool",
+    "parse_retry_after",
+    "parse_user_agent",
     "score",
 ]

@@ -22,12 +22,14 @@ pub mod sql;
 
 pub use audit::{
     AuditEvent, AuditFilter, AuditHead, AuditKey, AuditLog, AuditOrder, AuditProblem,
-    AuditProblemKind, AuditVerifyReport, AuditWriteMode, NewAuditEvent, ReencryptProgress,
-    audit_log_exists, default_audit_filter, default_batched_write_mode,
+    AuditProblemKind, AuditRotationReport, AuditVerifyReport, AuditWriteMode, NewAuditEvent,
+    ReencryptProgress, audit_log_exists, audit_rotate_and_reencrypt, default_audit_filter,
+    default_batched_write_mode,
 };
 pub use breach::{
-    BreachChecker, BreachConfig, BreachIndexStats, BreachResult, BreachSource, BreachStatus,
-    HttpResponse, HttpTransport, TransportFailure, build_breach_index, default_breach_config,
+    BreachChecker, BreachConfig, BreachIndexInfo, BreachIndexStats, BreachResult, BreachSource,
+    BreachStatus, HttpResponse, HttpTransport, TransportFailure, build_breach_index,
+    default_breach_config,
 };
 pub use error::{MagnetarError, error_kind_names, raise_error_of_kind};
 pub use password::{
@@ -42,7 +44,8 @@ pub use pool::{
 pub use session::{
     Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, PreparedRequestContext,
     Reason, RequestContext, RiskScorer, ScoringPolicy, Session, SessionConfig, SessionRegistry,
-    Signal, Thresholds, Validation, Weights, default_scoring_policy, default_session_config,
+    Signal, Thresholds, UserAgentInfo, Validation, Weights, default_scoring_policy,
+    default_session_config, parse_user_agent,
     score_request,
 };
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};

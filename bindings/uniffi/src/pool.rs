@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnetar_core::pool::statement::{run, run_batch, run_many};
+use magnetar_core::pool::statement::run_batch;
 use magnetar_core::pool::{self as core_pool, Migrations};
 
 use crate::error::{MagnetarError, Result};
@@ -245,7 +245,7 @@ impl Pool {
     /// Runs one statement with values bound in order in its own write transaction.
     pub fn execute(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
         let params = positional(params);
-        Ok(self.inner.write(|tx| run(tx, &sql, &params))?.into())
+        Ok(self.inner.execute(&sql, &params)?.into())
     }
 
     /// Like `execute`, binding values by name.
@@ -255,14 +255,14 @@ impl Pool {
         params: HashMap<String, SqlValue>,
     ) -> Result<QueryResult> {
         let params = named(params);
-        Ok(self.inner.write(|tx| run(tx, &sql, &params))?.into())
+        Ok(self.inner.execute(&sql, &params)?.into())
     }
 
     /// Runs one statement once per parameter set in one write transaction (all or
     /// nothing); returns the total of rows affected.
     pub fn execute_many(&self, sql: String, param_sets: Vec<Vec<SqlValue>>) -> Result<u64> {
         let sets: Vec<_> = param_sets.into_iter().map(positional).collect();
-        Ok(self.inner.write(|tx| run_many(tx, &sql, &sets))?)
+        Ok(self.inner.execute_many(&sql, &sets)?)
     }
 
     /// Runs `statements` in order in one `BEGIN IMMEDIATE` transaction: committed when

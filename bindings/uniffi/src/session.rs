@@ -215,6 +215,41 @@ impl From<ScoringPolicy> for core_session::ScoringPolicy {
     }
 }
 
+/// What a User-Agent string says, the way session scoring reads it. Strings are empty
+/// when unknown.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UserAgentInfo {
+    /// Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+    pub family: String,
+    /// Browser or app version.
+    pub version: String,
+    /// Operating system.
+    pub os: String,
+    /// OS version.
+    pub os_version: String,
+    /// `browser`, `native_app`, `crawler` or `unknown`.
+    pub kind: String,
+}
+
+/// Parses a User-Agent string the way session scoring reads it.
+#[uniffi::export]
+pub fn parse_user_agent(user_agent: String) -> UserAgentInfo {
+    let info = core_session::user_agent::parse(&user_agent);
+    UserAgentInfo {
+        kind: match info.kind {
+            core_session::ClientKind::Browser => "browser",
+            core_session::ClientKind::NativeApp => "native_app",
+            core_session::ClientKind::Crawler => "crawler",
+            _ => "unknown",
+        }
+        .to_owned(),
+        family: info.family,
+        version: info.version,
+        os: info.os,
+        os_version: info.os_version,
+    }
+}
+
 /// Core's default scoring policy (IP 0.3, User-Agent 0.5, fingerprint 0.2; monitor 0.5,
 /// step-up 0.7, terminate 0.9).
 #[uniffi::export]

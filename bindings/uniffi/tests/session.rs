@@ -6,7 +6,7 @@ use std::time::Duration;
 use magnetar_uniffi::{
     Decision, FingerprintKey, LimitPolicy, MagnetarError, Pool, PreparedRequestContext,
     RequestContext, RiskScorer, SessionRegistry, Signal, default_pool_config,
-    default_scoring_policy, default_session_config, score_request,
+    default_scoring_policy, default_session_config, parse_user_agent, score_request,
 };
 
 fn ctx(ip: &str, ua: &str) -> RequestContext {
@@ -210,4 +210,17 @@ fn decisions_are_recorded_in_the_audit_log() {
         );
     }
     assert!(log.verify().unwrap().ok);
+}
+
+#[test]
+fn user_agents_parse_as_scoring_reads_them() {
+    let info = parse_user_agent(
+        "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0".into(),
+    );
+    assert_eq!(
+        (info.family.as_str(), info.kind.as_str()),
+        ("Firefox", "browser")
+    );
+    assert!(info.version.starts_with("120"));
+    assert_eq!(parse_user_agent(String::new()).kind, "unknown");
 }

@@ -265,6 +265,22 @@ impl Pool {
         statement::run_value(&conn, sql, params).inspect_err(|e| conn.note_error(e))
     }
 
+    /// Runs one statement on the writer in its own `BEGIN IMMEDIATE` transaction
+    /// (committed on success, rolled back on error) and returns its result: the
+    /// one-call write every binding offers, next to [`Pool::query`]. Statements SQLite
+    /// refuses inside a transaction (`VACUUM`, `BEGIN`/`COMMIT`) fail with `Database`.
+    #[track_caller]
+    pub fn execute(&self, sql: &str, params: &Params) -> Result<QueryResult> {
+        self.write(|tx| statement::run(tx, sql, params))
+    }
+
+    /// Runs one statement once per parameter set, all in one write transaction (all or
+    /// nothing; the error names the failing set); returns the total of rows affected.
+    #[track_caller]
+    pub fn execute_many(&self, sql: &str, param_sets: &[Params]) -> Result<u64> {
+        self.write(|tx| statement::run_many(tx, sql, param_sets))
+    }
+
     /// Checks out a reader and opens a read transaction on it (one snapshot) until the
     /// guard is committed, rolled back or dropped. For hosts that cannot pass a closure
     /// (a Python `with` block); prefer [`Pool::read`] otherwise.

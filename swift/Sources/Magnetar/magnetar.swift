@@ -869,6 +869,12 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
     func exportJsonl(path: String, filter: AuditFilter) throws  -> UInt64
     
     /**
+     * Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+     * renamed over it once complete, so `path` never holds a partial export).
+     */
+    func exportJsonlReplacing(path: String, filter: AuditFilter) throws  -> UInt64
+    
+    /**
      * Waits until every event recorded before this call is committed.
      */
     func flush() throws 
@@ -882,6 +888,12 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
      * Whether this log writes through the background writer.
      */
     func isBatched()  -> Bool
+    
+    /**
+     * The ids of the keys this instance holds (the current one and the previous keys
+     * it was opened with), ascending.
+     */
+    func keyIds()  -> [UInt32]
     
     /**
      * The key a passphrase gives for this database, to rotate to it.
@@ -1068,6 +1080,21 @@ open func exportJsonl(path: String, filter: AuditFilter)throws  -> UInt64  {
 }
     
     /**
+     * Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+     * renamed over it once complete, so `path` never holds a partial export).
+     */
+open func exportJsonlReplacing(path: String, filter: AuditFilter)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl_replacing(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterTypeAuditFilter_lower(filter),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Waits until every event recorded before this call is committed.
      */
 open func flush()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
@@ -1097,6 +1124,19 @@ open func isBatched() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_method_auditlog_is_batched(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The ids of the keys this instance holds (the current one and the previous keys
+     * it was opened with), ascending.
+     */
+open func keyIds() -> [UInt32]  {
+    return try!  FfiConverterSequenceUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_key_ids(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1284,6 +1324,11 @@ public protocol BreachCheckerProtocol: AnyObject, Sendable {
      */
     func config()  -> BreachConfig
     
+    /**
+     * The offline index this checker answers from, or nil when it has none.
+     */
+    func indexStats()  -> BreachIndexInfo?
+    
 }
 /**
  * Checks passwords against the offline index and/or the range API, with a cache and a
@@ -1377,6 +1422,18 @@ open func config() -> BreachConfig  {
     return try!  FfiConverterTypeBreachConfig_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_method_breachchecker_config(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The offline index this checker answers from, or nil when it has none.
+     */
+open func indexStats() -> BreachIndexInfo?  {
+    return try!  FfiConverterOptionTypeBreachIndexInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_breachchecker_index_stats(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -4232,6 +4289,105 @@ public func FfiConverterTypeAuditProblem_lower(_ value: AuditProblem) -> RustBuf
 
 
 /**
+ * What `auditRotateAndReencrypt` did.
+ */
+public struct AuditRotationReport: Equatable, Hashable {
+    /**
+     * The key id rotated away from.
+     */
+    public var oldKeyId: UInt32
+    /**
+     * The key id now current.
+     */
+    public var newKeyId: UInt32
+    /**
+     * Events re-encrypted by this call.
+     */
+    public var reencrypted: UInt64
+    /**
+     * Whether the old key was retired (it no longer opens the log).
+     */
+    public var oldKeyRetired: Bool
+    /**
+     * Whether this call finished a rotation an earlier, interrupted call had begun.
+     */
+    public var resumed: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The key id rotated away from.
+         */oldKeyId: UInt32, 
+        /**
+         * The key id now current.
+         */newKeyId: UInt32, 
+        /**
+         * Events re-encrypted by this call.
+         */reencrypted: UInt64, 
+        /**
+         * Whether the old key was retired (it no longer opens the log).
+         */oldKeyRetired: Bool, 
+        /**
+         * Whether this call finished a rotation an earlier, interrupted call had begun.
+         */resumed: Bool) {
+        self.oldKeyId = oldKeyId
+        self.newKeyId = newKeyId
+        self.reencrypted = reencrypted
+        self.oldKeyRetired = oldKeyRetired
+        self.resumed = resumed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditRotationReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditRotationReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditRotationReport {
+        return
+            try AuditRotationReport(
+                oldKeyId: FfiConverterUInt32.read(from: &buf), 
+                newKeyId: FfiConverterUInt32.read(from: &buf), 
+                reencrypted: FfiConverterUInt64.read(from: &buf), 
+                oldKeyRetired: FfiConverterBool.read(from: &buf), 
+                resumed: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditRotationReport, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.oldKeyId, into: &buf)
+        FfiConverterUInt32.write(value.newKeyId, into: &buf)
+        FfiConverterUInt64.write(value.reencrypted, into: &buf)
+        FfiConverterBool.write(value.oldKeyRetired, into: &buf)
+        FfiConverterBool.write(value.resumed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditRotationReport_lift(_ buf: RustBuffer) throws -> AuditRotationReport {
+    return try FfiConverterTypeAuditRotationReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditRotationReport_lower(_ value: AuditRotationReport) -> RustBuffer {
+    return FfiConverterTypeAuditRotationReport.lower(value)
+}
+
+
+/**
  * The outcome of `verify`.
  */
 public struct AuditVerifyReport: Equatable, Hashable {
@@ -4507,6 +4663,105 @@ public func FfiConverterTypeBreachConfig_lift(_ buf: RustBuffer) throws -> Breac
 #endif
 public func FfiConverterTypeBreachConfig_lower(_ value: BreachConfig) -> RustBuffer {
     return FfiConverterTypeBreachConfig.lower(value)
+}
+
+
+/**
+ * The offline index a checker answers from.
+ */
+public struct BreachIndexInfo: Equatable, Hashable {
+    /**
+     * The index file.
+     */
+    public var path: String
+    /**
+     * Whether it is keyed by NTLM (otherwise SHA-1).
+     */
+    public var ntlm: Bool
+    /**
+     * Entries in the index.
+     */
+    public var entries: UInt64
+    /**
+     * Distinct corpus hashes it was built from.
+     */
+    public var distinctHashes: UInt64
+    /**
+     * Size of the file in bytes.
+     */
+    public var fileBytes: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The index file.
+         */path: String, 
+        /**
+         * Whether it is keyed by NTLM (otherwise SHA-1).
+         */ntlm: Bool, 
+        /**
+         * Entries in the index.
+         */entries: UInt64, 
+        /**
+         * Distinct corpus hashes it was built from.
+         */distinctHashes: UInt64, 
+        /**
+         * Size of the file in bytes.
+         */fileBytes: UInt64) {
+        self.path = path
+        self.ntlm = ntlm
+        self.entries = entries
+        self.distinctHashes = distinctHashes
+        self.fileBytes = fileBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BreachIndexInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachIndexInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachIndexInfo {
+        return
+            try BreachIndexInfo(
+                path: FfiConverterString.read(from: &buf), 
+                ntlm: FfiConverterBool.read(from: &buf), 
+                entries: FfiConverterUInt64.read(from: &buf), 
+                distinctHashes: FfiConverterUInt64.read(from: &buf), 
+                fileBytes: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BreachIndexInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.path, into: &buf)
+        FfiConverterBool.write(value.ntlm, into: &buf)
+        FfiConverterUInt64.write(value.entries, into: &buf)
+        FfiConverterUInt64.write(value.distinctHashes, into: &buf)
+        FfiConverterUInt64.write(value.fileBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachIndexInfo_lift(_ buf: RustBuffer) throws -> BreachIndexInfo {
+    return try FfiConverterTypeBreachIndexInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachIndexInfo_lower(_ value: BreachIndexInfo) -> RustBuffer {
+    return FfiConverterTypeBreachIndexInfo.lower(value)
 }
 
 
@@ -6739,6 +6994,106 @@ public func FfiConverterTypeThresholds_lower(_ value: Thresholds) -> RustBuffer 
 
 
 /**
+ * What a User-Agent string says, the way session scoring reads it. Strings are empty
+ * when unknown.
+ */
+public struct UserAgentInfo: Equatable, Hashable {
+    /**
+     * Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+     */
+    public var family: String
+    /**
+     * Browser or app version.
+     */
+    public var version: String
+    /**
+     * Operating system.
+     */
+    public var os: String
+    /**
+     * OS version.
+     */
+    public var osVersion: String
+    /**
+     * `browser`, `native_app`, `crawler` or `unknown`.
+     */
+    public var kind: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+         */family: String, 
+        /**
+         * Browser or app version.
+         */version: String, 
+        /**
+         * Operating system.
+         */os: String, 
+        /**
+         * OS version.
+         */osVersion: String, 
+        /**
+         * `browser`, `native_app`, `crawler` or `unknown`.
+         */kind: String) {
+        self.family = family
+        self.version = version
+        self.os = os
+        self.osVersion = osVersion
+        self.kind = kind
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserAgentInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserAgentInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserAgentInfo {
+        return
+            try UserAgentInfo(
+                family: FfiConverterString.read(from: &buf), 
+                version: FfiConverterString.read(from: &buf), 
+                os: FfiConverterString.read(from: &buf), 
+                osVersion: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserAgentInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.family, into: &buf)
+        FfiConverterString.write(value.version, into: &buf)
+        FfiConverterString.write(value.os, into: &buf)
+        FfiConverterString.write(value.osVersion, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserAgentInfo_lift(_ buf: RustBuffer) throws -> UserAgentInfo {
+    return try FfiConverterTypeUserAgentInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserAgentInfo_lower(_ value: UserAgentInfo) -> RustBuffer {
+    return FfiConverterTypeUserAgentInfo.lower(value)
+}
+
+
+/**
  * The outcome of `validate`.
  */
 public struct Validation: Equatable, Hashable {
@@ -8781,6 +9136,30 @@ fileprivate struct FfiConverterOptionTypeAuditProblem: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeBreachIndexInfo: FfiConverterRustBuffer {
+    typealias SwiftType = BreachIndexInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBreachIndexInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBreachIndexInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSqlValue: FfiConverterRustBuffer {
     typealias SwiftType = SqlValue?
 
@@ -8799,6 +9178,31 @@ fileprivate struct FfiConverterOptionTypeSqlValue: FfiConverterRustBuffer {
         case 1: return try FfiConverterTypeSqlValue.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
     }
 }
 
@@ -9126,6 +9530,24 @@ public func auditLogExists(pool: Pool)throws  -> Bool  {
 })
 }
 /**
+ * The whole key rotation of the audit log in `pool`'s database, resumable: opens it
+ * with `old_key`, makes `new_key` current, re-encrypts every event (`batch_size` per
+ * transaction) and, when `retire_old_key`, retires the old key. Calling it again after
+ * an interruption finishes the earlier run. Long on a large log: use the async variant.
+ */
+public func auditRotateAndReencrypt(pool: Pool, oldKey: AuditKey, newKey: AuditKey, batchSize: UInt32, retireOldKey: Bool)throws  -> AuditRotationReport  {
+    return try  FfiConverterTypeAuditRotationReport_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt(
+        FfiConverterTypePool_lower(pool),
+        FfiConverterTypeAuditKey_lower(oldKey),
+        FfiConverterTypeAuditKey_lower(newKey),
+        FfiConverterUInt32.lower(batchSize),
+        FfiConverterBool.lower(retireOldKey),uniffiCallStatus
+    )
+})
+}
+/**
  * Core's default filter: every event, oldest first.
  */
 public func defaultAuditFilter() -> AuditFilter  {
@@ -9274,6 +9696,17 @@ public func defaultSessionConfig() -> SessionConfig  {
 })
 }
 /**
+ * Parses a User-Agent string the way session scoring reads it.
+ */
+public func parseUserAgent(userAgent: String) -> UserAgentInfo  {
+    return try!  FfiConverterTypeUserAgentInfo_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_parse_user_agent(
+        FfiConverterString.lower(userAgent),uniffiCallStatus
+    )
+})
+}
+/**
  * Scores `current` against `previous` with `policy` (no registry, no storage).
  */
 public func scoreRequest(previous: RequestContext, current: RequestContext, policy: ScoringPolicy)throws  -> Assessment  {
@@ -9306,6 +9739,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_audit_log_exists() != 37016) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt() != 31431) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_audit_filter() != 46749) {
@@ -9347,6 +9783,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_default_session_config() != 80) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_func_parse_user_agent() != 12291) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_func_score_request() != 5791) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9362,6 +9801,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 20113) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing() != 53914) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_flush() != 28410) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9369,6 +9811,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_is_batched() != 17173) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_key_ids() != 23292) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_passphrase_key() != 26137) {
@@ -9402,6 +9847,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_breachchecker_config() != 36549) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_breachchecker_index_stats() != 18896) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_httptransport_get() != 49754) {

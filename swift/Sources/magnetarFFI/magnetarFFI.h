@@ -346,6 +346,11 @@ uint32_t uniffi_magnetar_uniffi_fn_method_auditlog_current_key_id(uint64_t ptr, 
 uint64_t uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl(uint64_t ptr, RustBuffer path, RustBuffer filter, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+uint64_t uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl_replacing(uint64_t ptr, RustBuffer path, RustBuffer filter, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_FLUSH
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_FLUSH
 void uniffi_magnetar_uniffi_fn_method_auditlog_flush(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -359,6 +364,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_auditlog_head(uint64_t ptr, RustCall
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_IS_BATCHED
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_IS_BATCHED
 int8_t uniffi_magnetar_uniffi_fn_method_auditlog_is_batched(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_KEY_IDS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_KEY_IDS
+RustBuffer uniffi_magnetar_uniffi_fn_method_auditlog_key_ids(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_PASSPHRASE_KEY
@@ -429,6 +439,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_check(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
 RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_config(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_INDEX_STATS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_INDEX_STATS
+RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_index_stats(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_HTTPTRANSPORT
@@ -833,6 +848,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_magnetar_version(RustCallStatus *_Nonn
 int8_t uniffi_magnetar_uniffi_fn_func_audit_log_exists(uint64_t pool, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+RustBuffer uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt(uint64_t pool, uint64_t old_key, uint64_t new_key, uint32_t batch_size, int8_t retire_old_key, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_audit_filter(RustCallStatus *_Nonnull out_status
@@ -906,6 +926,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_default_scoring_policy(RustCallStatus 
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_SESSION_CONFIG
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_session_config(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_PARSE_USER_AGENT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_PARSE_USER_AGENT
+RustBuffer uniffi_magnetar_uniffi_fn_func_parse_user_agent(RustBuffer user_agent, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_SCORE_REQUEST
@@ -1185,6 +1210,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_audit_log_exists(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+uint16_t uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 uint16_t uniffi_magnetar_uniffi_checksum_func_default_audit_filter(void
@@ -1263,6 +1294,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_default_session_config(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_PARSE_USER_AGENT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_PARSE_USER_AGENT
+uint16_t uniffi_magnetar_uniffi_checksum_func_parse_user_agent(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 uint16_t uniffi_magnetar_uniffi_checksum_func_score_request(void
@@ -1293,6 +1330,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_FLUSH
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_FLUSH
 uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_flush(void
@@ -1308,6 +1351,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_head(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_IS_BATCHED
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_IS_BATCHED
 uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_is_batched(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_KEY_IDS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_KEY_IDS
+uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_key_ids(void
     
 );
 #endif
@@ -1374,6 +1423,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_check(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CONFIG
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_CONFIG
 uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_config(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_INDEX_STATS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_INDEX_STATS
+uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_index_stats(void
     
 );
 #endif

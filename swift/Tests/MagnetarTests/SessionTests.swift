@@ -50,6 +50,13 @@ final class SessionTests: XCTestCase {
         assertMagnetarError("invalid_config") { try RiskScorer(policy: policy) }
     }
 
+    func testUserAgentsParseAsScoringReadsThem() {
+        let info = parseUserAgent(userAgent: firefox)
+        XCTAssertEqual(info.family, "Firefox")
+        XCTAssertEqual(info.kind, "browser")
+        XCTAssertEqual(parseUserAgent(userAgent: "").kind, "unknown")
+    }
+
     func testRegistryLifecycle() async throws {
         let dir = try TempDir()
         let pool = try Pool.open(path: dir.path("s.db"), config: PoolConfig())
