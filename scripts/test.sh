@@ -87,7 +87,7 @@ run_suite "cargo clippy (workspace, all targets, -D warnings)" \
     with_rust_component clippy clippy --workspace --all-targets -- -D warnings
 run_suite "shellcheck (every shell script)" check_shell_scripts
 run_suite "cargo test (workspace)" cargo test --workspace
-run_suite "C API (static, dynamic, valgrind, header, exports)" bash "${root}/tests/c/run.sh"
+run_suite "C API (static, dynamic, valgrind, header, exports)" bash "${root}/bindings/c/tests/run.sh"
 run_suite "Python wheel + pytest" bash "${root}/python/run-tests.sh"
 
 # Swift: the script checks the committed generated bindings everywhere, and runs

@@ -5,7 +5,7 @@
 #
 # For an install under /usr/local:
 #   bindings/c/write-pc.sh /usr/local/lib/pkgconfig/magnetar.pc /usr/local
-# (LIBDIR defaults to ${prefix}/lib, INCLUDEDIR to ${prefix}/include). tests/c/run.sh
+# (LIBDIR defaults to ${prefix}/lib, INCLUDEDIR to ${prefix}/include). bindings/c/tests/run.sh
 # writes one for the build tree next to the libraries, in target/<profile>/magnetar.pc.
 set -euo pipefail
 if [[ $# -lt 2 || $# -gt 4 ]]; then

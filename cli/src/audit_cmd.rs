@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use magnetar_core::Error;
 use magnetar_core::audit::{
-    AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order, Problem, escape_json_controls,
+    AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order, Problem, RotationOptions,
+    RotationReport, escape_json_controls,
 };
 use magnetar_core::pool::Pool;
 use serde_json::json;
@@ -26,9 +27,6 @@ stdin is not a terminal). A wrong key is an error (exit 2); tampering found is e
 
 /// The environment variable holding the master key.
 pub const KEY_ENV: &str = "MAGNETAR_AUDIT_KEY";
-/// How many times `rotate-key` re-encrypts and tries to retire the old key while
-/// events keep arriving under it.
-const RETIRE_ATTEMPTS: u32 = 5;
 
 /// The environment variable holding the new master key for `rotate-key`.
 pub const NEW_KEY_ENV: &str = "MAGNETAR_AUDIT_NEW_KEY";
@@ -446,31 +444,7 @@ fn head(path: &Path) -> CmdResult {
 fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdResult {
     let pool = open_audit_db(path)?;
     let old_key = read_key(&pool)?;
-    let (log, old_id, new_id, resumed) =
-        match AuditLog::open(&pool, old_key.clone(), AuditConfig::default()) {
-            Ok(log) => {
-                let old_id = log.current_key_id();
-                let new_id = log.rotate_key(read_new_key(&pool)?)?;
-                (log, old_id, new_id, false)
-            }
-            // The old key was already rotated away from: an interrupted run. Finish it
-            // with the new key as the current one and the old one as a previous key.
-            Err(e) if e.kind() == magnetar_core::ErrorKind::WrongKey => {
-                let config = AuditConfig {
-                    previous_keys: vec![old_key],
-                    ..AuditConfig::default()
-                };
-                let log = AuditLog::open(&pool, read_new_key(&pool)?, config).map_err(|_| e)?;
-                let new_id = log.current_key_id();
-                let Some(old_id) = log.key_ids().into_iter().find(|id| *id != new_id) else {
-                    return Err(CliError::usage(
-                        "the old and the new key are the same key; nothing to rotate",
-                    ));
-                };
-                (log, old_id, new_id, true)
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let new_key = read_new_key(&pool)?;
 
     let bar = if json {
         ProgressBar::hidden()
@@ -481,46 +455,30 @@ fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdR
         ProgressStyle::with_template("re-encrypting {bar:30} {pos}/{len} events [{elapsed}]")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut reencrypted = 0u64;
-    let mut attempt = 1;
-    loop {
-        loop {
-            let progress = log.reencrypt(batch)?;
-            reencrypted += progress.reencrypted;
-            bar.set_length(reencrypted + progress.remaining);
-            bar.set_position(reencrypted);
-            if progress.done {
-                break;
-            }
-        }
-        if keep_old_key {
-            break;
-        }
-        // An application that still has the log open with the old key may have
-        // recorded more under it since: retire_key refuses then (it never retires a key
-        // in use, and once it has, such an application's writes fail instead of being
-        // committed under it). Re-encrypt what arrived and try again, a few times.
-        match log.retire_key(old_id) {
-            Ok(()) => break,
-            Err(e)
-                if e.kind() == magnetar_core::ErrorKind::InvalidInput
-                    && attempt < RETIRE_ATTEMPTS =>
-            {
-                attempt += 1;
-            }
-            Err(e) => {
-                bar.finish_and_clear();
-                let mut err = CliError::from(e);
-                err.message = format!(
-                    "key id {new_id} is current and every event was re-encrypted, but events keep arriving under key id {old_id} ({}): an application still writes with the old key. Reopen it with the new key, then run rotate-key again to retire the old one",
-                    err.message
-                );
-                return Err(err);
-            }
-        }
-    }
+    let options = RotationOptions {
+        batch_size: batch,
+        retire_old_key: !keep_old_key,
+        ..RotationOptions::default()
+    };
+    let report = AuditLog::rotate_and_reencrypt(
+        &pool,
+        old_key,
+        new_key,
+        AuditConfig::default(),
+        options,
+        |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
     bar.finish_and_clear();
-    log.close()?;
+    let RotationReport {
+        old_key_id: old_id,
+        new_key_id: new_id,
+        reencrypted,
+        resumed,
+        ..
+    } = report?;
     Ok(Report::new(
         json!({
             "ok": true,

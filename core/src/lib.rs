@@ -17,6 +17,7 @@ pub mod audit;
 pub mod breach;
 pub mod clock;
 pub mod error;
+mod mac;
 pub mod password;
 pub mod pool;
 pub mod random;

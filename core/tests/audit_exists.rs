@@ -1,12 +1,11 @@
 //! `AuditLog::exists`: checking for an audit log without creating one.
 
 use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog};
-use magnetar_core::pool::{Pool, PoolConfig};
+use magnetar_testkit::temp_pool;
 
 #[test]
 fn exists_is_false_until_a_log_is_opened_and_creates_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = Pool::open(dir.path().join("app.db"), PoolConfig::default()).unwrap();
+    let (_dir, pool) = temp_pool();
     assert!(!AuditLog::exists(&pool).unwrap());
     let tables: i64 = pool
         .read(|c| Ok(c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?))

@@ -135,3 +135,82 @@ fn a_key_past_its_nonce_budget_refuses_until_rotated() {
     log.record(&NewEvent::new("y")).unwrap();
     assert_eq!(log.len().unwrap(), 2);
 }
+
+#[test]
+fn the_rotation_workflow_rotates_reencrypts_retires_and_resumes() {
+    use magnetar_core::audit::{RotationOptions, RotationReport};
+    let (_d, path) = temp_db();
+    let pool = pool(&path);
+    let log = open(&pool);
+    for i in 0..7 {
+        log.record(&event(i)).unwrap();
+    }
+    log.close().unwrap();
+    let options = RotationOptions {
+        batch_size: 3,
+        ..RotationOptions::default()
+    };
+    // A zero batch is refused before anything changes.
+    let zero = RotationOptions {
+        batch_size: 0,
+        ..options
+    };
+    let err = AuditLog::rotate_and_reencrypt(
+        &pool,
+        key(1),
+        key(2),
+        AuditConfig::default(),
+        zero,
+        |_, _| {},
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(events_under(&path, 2), 0);
+
+    let mut seen = Vec::new();
+    let report = AuditLog::rotate_and_reencrypt(
+        &pool,
+        key(1),
+        key(2),
+        AuditConfig::default(),
+        options,
+        |done, total| seen.push((done, total)),
+    )
+    .unwrap();
+    assert_eq!(
+        report,
+        RotationReport {
+            old_key_id: 1,
+            new_key_id: 2,
+            reencrypted: 7,
+            old_key_retired: true,
+            resumed: false,
+        }
+    );
+    assert_eq!(seen.last(), Some(&(7, 7)));
+    assert_eq!(events_under(&path, 1), 0);
+    let err = AuditLog::open(&pool, key(1), AuditConfig::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongKey, "{err}");
+
+    // Interrupted after rotate_key: running the workflow again with the same two keys
+    // finishes it.
+    let log = AuditLog::open(&pool, key(2), AuditConfig::default()).unwrap();
+    log.record(&event(8)).unwrap();
+    log.rotate_key(key(3)).unwrap();
+    log.close().unwrap();
+    let report = AuditLog::rotate_and_reencrypt(
+        &pool,
+        key(2),
+        key(3),
+        AuditConfig::default(),
+        options,
+        |_, _| {},
+    )
+    .unwrap();
+    assert!(report.resumed, "{report:?}");
+    assert_eq!((report.old_key_id, report.new_key_id), (2, 3));
+    assert_eq!(report.reencrypted, 8);
+    let log = AuditLog::open(&pool, key(3), AuditConfig::default()).unwrap();
+    assert!(log.verify().unwrap().ok);
+    assert_eq!(log.key_ids(), [3]);
+}

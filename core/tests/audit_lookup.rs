@@ -6,7 +6,6 @@
 mod audit_common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use audit_common::*;
 use magnetar_core::audit::{AuditEvent, AuditLog, Filter, Order, ProblemKind};
@@ -16,13 +15,7 @@ use magnetar_core::pool::Pool;
 /// `LOOKUP_LAG + 400` events recorded synchronously, one second apart: the first
 /// `LOOKUP_LAG` are in `audit_lookup`, the rest only in `audit_events`.
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, Pool, AuditLog) {
-    let (dir, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
-    for i in 0..(LOOKUP_LAG as usize + 400) {
-        log.record(&event(i)).unwrap();
-        clock.advance(Duration::from_secs(1));
-    }
+    let (dir, path, pool, log) = log_of_events_a_second_apart(LOOKUP_LAG as usize + 400);
     assert_eq!(lookup_end(&path), LOOKUP_LAG);
     (dir, path, pool, log)
 }

@@ -18,14 +18,7 @@ use magnetar_core::pool::Pool;
 /// `LOOKUP_LAG + 200` events one second apart: the first `LOOKUP_LAG` are copied into
 /// `audit_lookup`.
 fn setup() -> (tempfile::TempDir, std::path::PathBuf, Pool, AuditLog) {
-    let (dir, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
-    for i in 0..(LOOKUP_LAG as usize + 200) {
-        log.record(&event(i)).unwrap();
-        clock.advance(Duration::from_secs(1));
-    }
-    (dir, path, pool, log)
+    log_of_events_a_second_apart(LOOKUP_LAG as usize + 200)
 }
 
 fn exec(path: &Path, sql: &str) {

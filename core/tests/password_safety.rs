@@ -4,25 +4,12 @@
 //! mutated cost cannot make a case slow); fixed cases check the specific refusals.
 
 use magnetar_core::ErrorKind;
-use magnetar_core::password::{Limits, PasswordHasher, Pepper, Policy};
+use magnetar_core::password::{PasswordHasher, Pepper, Policy};
 use proptest::prelude::*;
 
 /// Tight ceilings: any mutated cost above these must be refused before any work.
 fn tight() -> PasswordHasher {
-    let mut p = Policy::default()
-        .with_legacy_digests(&["md5", "sha1", "sha256", "sha512"])
-        .unwrap();
-    p.memory_kib = 64;
-    p.iterations = 1;
-    let l: &mut Limits = &mut p.limits;
-    l.max_argon2_memory_kib = 1024;
-    l.max_argon2_iterations = 3;
-    l.max_argon2_parallelism = 4;
-    l.max_bcrypt_cost = 6;
-    l.max_pbkdf2_iterations = 20_000;
-    l.max_crypt_rounds = 20_000;
-    l.max_scrypt_memory_bytes = 1 << 20;
-    PasswordHasher::new(p).unwrap()
+    PasswordHasher::new(magnetar_testkit::tight_policy()).unwrap()
 }
 
 fn vector_hashes() -> Vec<String> {

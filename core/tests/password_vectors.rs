@@ -36,12 +36,9 @@ fn default_hasher_for(v: &Value) -> PasswordHasher {
 
 /// Cheap Argon2 parameters for the new hashes an upgrade writes, to keep tests quick.
 fn cheap_hasher_for(v: &Value) -> PasswordHasher {
-    let mut p = Policy::default()
-        .with_legacy_digests(&digests_of(v))
-        .unwrap();
-    p.memory_kib = 64;
-    p.iterations = 1;
-    PasswordHasher::new(p).unwrap()
+    let digests = digests_of(v);
+    let digests: Vec<&str> = digests.iter().map(String::as_str).collect();
+    PasswordHasher::new(magnetar_testkit::cheap_policy(&digests)).unwrap()
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Integration tests for the SQLite connection pool.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -9,12 +9,7 @@ use std::time::Duration;
 use magnetar_core::clock::ManualClock;
 use magnetar_core::pool::{Checkpoint, Migrations, Params, Pool, PoolConfig, Role, Value};
 use magnetar_core::{Error, ErrorKind};
-
-fn temp_db() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("test.db");
-    (dir, path)
-}
+use magnetar_testkit::temp_db;
 
 fn create_table(pool: &Pool) {
     pool.write(|tx| {

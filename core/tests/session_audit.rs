@@ -3,15 +3,14 @@
 use std::sync::Arc;
 
 use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, Filter};
-use magnetar_core::pool::{Pool, PoolConfig};
 use magnetar_core::session::{
     Decision, FingerprintKey, RequestContext, SessionConfig, SessionRegistry,
 };
+use magnetar_testkit::{temp_pool, ua};
 
 #[test]
 fn registry_events_land_in_the_audit_log_and_verify() {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = Pool::open(dir.path().join("app.db"), PoolConfig::default()).unwrap();
+    let (_dir, pool) = temp_pool();
     let audit = Arc::new(
         AuditLog::open(&pool, AuditKey::generate().unwrap(), AuditConfig::default()).unwrap(),
     );
@@ -20,9 +19,8 @@ fn registry_events_land_in_the_audit_log_and_verify() {
         .unwrap()
         .with_audit(audit.clone());
 
-    let firefox =
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0";
-    let chrome = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+    let firefox = ua::FIREFOX_WIN_120;
+    let chrome = ua::CHROME_MAC_REDUCED;
     let login = RequestContext::new("203.0.113.7", firefox).unwrap();
     let (token, session) = registry.create("alice", &login).unwrap();
 

@@ -5,52 +5,17 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use magnetar_core::ErrorKind;
-use magnetar_core::clock::{ManualClock, SharedClock};
 use magnetar_core::pool::{Pool, PoolConfig};
 use magnetar_core::session::{
     Decision, FingerprintKey, LimitPolicy, RequestContext, SessionAction, SessionAuditEvent,
     SessionAuditSink, SessionConfig, SessionRegistry, Signal,
 };
+use magnetar_testkit::ua::{CHROME_120 as CHROME, FIREFOX_WIN as FIREFOX};
+use magnetar_testkit::{ClockedDb as Fixture, clocked_db as fixture, ctx};
 use parking_lot::Mutex;
-
-const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36";
-const FIREFOX: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0";
-
-fn ctx(ip: &str, ua: &str, lang: &str) -> RequestContext {
-    RequestContext::new(ip, ua)
-        .unwrap()
-        .with_header("Accept-Language", lang)
-        .unwrap()
-}
 
 fn home() -> RequestContext {
     ctx("203.0.113.7", CHROME, "en-US")
-}
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    pool: Pool,
-    clock: Arc<ManualClock>,
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new();
-    let shared: SharedClock = clock.clone();
-    let pool = Pool::open(
-        dir.path().join("sessions.db"),
-        PoolConfig {
-            clock: shared,
-            ..PoolConfig::default()
-        },
-    )
-    .unwrap();
-    Fixture {
-        _dir: dir,
-        pool,
-        clock,
-    }
 }
 
 fn key() -> FingerprintKey {

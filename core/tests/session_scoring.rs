@@ -5,26 +5,11 @@ use magnetar_core::session::{
     Decision, RequestContext, Scorer, ScoringPolicy, Signal, Thresholds, Weights, score,
 };
 
-const CHROME_120: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36";
-const CHROME_121: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.6167.85 Safari/537.36";
-const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36";
-const FIREFOX_WIN: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0";
-const FIREFOX_WIN_122: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:122.0) Gecko/20100101 Firefox/122.0";
-const SAFARI_IOS_172: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1";
-const SAFARI_IOS_173: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Mobile/15E148 Safari/604.1";
-const APP_IOS_231: &str = "MyApp/2.3.1 (iPhone; iOS 17.2; Scale/3.00)";
-const APP_IOS_240: &str = "MyApp/2.4.0 (iPhone; iOS 17.2; Scale/3.00)";
-const APP_ANDROID_231: &str = "MyApp/2.3.1 (Linux; Android 14; Pixel 8)";
-const OTHER_APP: &str = "OtherApp/2.3.1 (iPhone; iOS 17.2; Scale/3.00)";
-
-fn ctx(ip: &str, ua: &str, lang: &str) -> RequestContext {
-    RequestContext::new(ip, ua)
-        .unwrap()
-        .with_header("Accept-Language", lang)
-        .unwrap()
-}
+use magnetar_testkit::ctx;
+use magnetar_testkit::ua::{
+    APP_ANDROID_231, APP_IOS_231, APP_IOS_240, CHROME_120, CHROME_121, CHROME_MAC, FIREFOX_WIN,
+    FIREFOX_WIN_122, OTHER_APP, SAFARI_IOS_172, SAFARI_IOS_173,
+};
 
 fn signals(a: &magnetar_core::session::Assessment) -> Vec<Signal> {
     a.reasons.iter().map(|r| r.signal).collect()

@@ -7,48 +7,43 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnetar_core::clock::{ManualClock, SharedClock};
-use magnetar_core::pool::{Pool, PoolConfig};
+use magnetar_core::clock::ManualClock;
 use magnetar_core::session::{
     FingerprintKey, RequestContext, SessionConfig, SessionRegistry, SessionToken,
 };
 use magnetar_core::{ErrorKind, Result};
+use magnetar_testkit::ua::FIREFOX_LINUX;
+use magnetar_testkit::{ClockedDb, clocked_db};
 
-const UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+const UA: &str = FIREFOX_LINUX;
 
 struct Fixture {
-    dir: tempfile::TempDir,
+    db: ClockedDb,
     clock: Arc<ManualClock>,
     reg: SessionRegistry,
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::new();
-    let shared: SharedClock = clock.clone();
-    let pool = Pool::open(
-        dir.path().join("sessions.db"),
-        PoolConfig {
-            clock: shared,
-            ..PoolConfig::default()
-        },
+    let db = clocked_db();
+    let clock = db.clock.clone();
+    let reg = SessionRegistry::open(
+        db.pool.clone(),
+        SessionConfig::new(FingerprintKey::new([7; 32])),
     )
     .unwrap();
-    let reg =
-        SessionRegistry::open(pool, SessionConfig::new(FingerprintKey::new([7; 32]))).unwrap();
-    Fixture { dir, clock, reg }
+    Fixture { db, clock, reg }
 }
 
 impl Fixture {
     /// The attacker: a connection of its own to the file, as any process could open.
     fn tamper(&self, sql: &str) {
-        let c = rusqlite::Connection::open(self.dir.path().join("sessions.db")).unwrap();
+        let c = rusqlite::Connection::open(&self.db.path).unwrap();
         c.busy_timeout(Duration::from_secs(5)).unwrap();
         c.execute_batch(sql).unwrap();
     }
 
     fn live_rows(&self) -> i64 {
-        let c = rusqlite::Connection::open(self.dir.path().join("sessions.db")).unwrap();
+        let c = rusqlite::Connection::open(&self.db.path).unwrap();
         c.query_row(
             "SELECT count(*) FROM magnetar_session WHERE revoked_at IS NULL",
             [],
@@ -176,7 +171,7 @@ fn a_sweep_that_left_expired_rows_is_an_error() {
     f.clock.advance(Duration::from_secs(48 * 3600));
     let r = f.reg.sweep_expired();
     refused_or_effective(r, || {
-        let c = rusqlite::Connection::open(f.dir.path().join("sessions.db")).unwrap();
+        let c = rusqlite::Connection::open(&f.db.path).unwrap();
         c.query_row("SELECT count(*) FROM magnetar_session", [], |r| {
             r.get::<_, i64>(0)
         })
@@ -194,7 +189,7 @@ fn an_ignored_rebaseline_is_an_error() {
     let moved = RequestContext::new("198.51.100.99", UA).unwrap();
     let r = f.reg.rebaseline(token.as_str(), &moved).map(|s| s.ip);
     refused_or_effective(r, || {
-        let c = rusqlite::Connection::open(f.dir.path().join("sessions.db")).unwrap();
+        let c = rusqlite::Connection::open(&f.db.path).unwrap();
         c.query_row("SELECT ip FROM magnetar_session", [], |r| {
             r.get::<_, String>(0)
         })

@@ -54,6 +54,8 @@ __all__ = [
     "build_breach_index",
     "flush_logs",
     "get_pool",
+    "parse_retry_after",
+    "parse_user_agent",
     "score",
     "verify_checkpoint",
     "verify_sealed_export",
@@ -228,6 +230,15 @@ class Pool:
         """Runs one read-only statement on a reader (its own snapshot); returns all rows."""
     def query_async(self, sql: str, params: _Params = None) -> Coroutine[Any, Any, list[tuple[_SqlValue, ...]]]:
         """`query` for asyncio: a coroutine run on the loop's default executor."""
+    def execute(self, sql: str, params: _Params = None) -> Cursor:
+        """Runs one statement on the writer in its own BEGIN IMMEDIATE transaction."""
+    def executemany(self, sql: str, seq_of_params: Iterable[_Params]) -> int:
+        """Runs one statement per parameter set in one write transaction; rows affected."""
+    def migrate(self, steps: list[str]) -> tuple[int, int]:
+        """Brings the schema in PRAGMA user_version up to date; (from, to) versions."""
+    @property
+    def config(self) -> dict[str, Any]:
+        """The options this pool runs with (durations in seconds)."""
     def stats(self) -> dict[str, Any]:
         """A snapshot of the pool's gauges and counters; wait times in seconds."""
     def close(self, timeout: Optional[_Seconds] = None) -> None:
@@ -290,6 +301,22 @@ class PasswordHasher:
         """Whether `stored` should be replaced at the next successful login."""
     def identify(self, stored: str) -> str:
         """The stable name of the format of `stored`."""
+    @property
+    def policy(self) -> dict[str, Any]:
+        """The policy this hasher runs with (pepper ids only, never the pepper)."""
+    def upgrade_table(
+        self,
+        pool: Pool,
+        table: str,
+        hash_column: str,
+        *,
+        key_column: str = "rowid",
+        batch_size: int = 1000,
+    ) -> dict[str, Any]:
+        """Wraps every legacy hash of a table column into Argon2id; resumable."""
+    @staticmethod
+    def django_sha1_digest(salt: str, password: str) -> str:
+        """The hex SHA-1 of salt then password that Django's ``sha1$salt$hex`` stored."""
     def wrap_legacy(self, stored: str) -> str:
         """Wraps a legacy hash into Argon2id without the password."""
     def wrap_legacy_async(self, stored: str) -> Coroutine[Any, Any, str]:
@@ -344,10 +371,19 @@ class BreachChecker:
         ntlm: Optional[bool] = None,
         user_agent: Optional[str] = None,
     ) -> BreachChecker: ...
+    @property
+    def config(self) -> dict[str, Any]:
+        """The options this checker runs with (durations in seconds)."""
+    @property
+    def index_stats(self) -> Optional[dict[str, Any]]:
+        """The offline index this checker answers from, or None."""
     def check(self, password: str) -> BreachResult:
         """Checks `password`; network trouble gives status `"unknown"`, never an error."""
     def check_async(self, password: str) -> Coroutine[Any, Any, BreachResult]:
         """`check` for asyncio: a coroutine run on the loop's default executor."""
+
+def parse_retry_after(value: str) -> Optional[float]:
+    """The delay a Retry-After header value asks for, in seconds, or None."""
 
 def build_breach_index(
     corpus: _StrPath,
@@ -540,6 +576,30 @@ class AuditLog:
         """Makes `new_key` the current key; returns its key id."""
     def reencrypt(self, batch_size: int = 1000) -> tuple[int, int]:
         """Re-encrypts events under older keys: `(reencrypted, remaining)`."""
+    def retire_key(self, key_id: int) -> None:
+        """Retires an old key once no event is encrypted under it."""
+    @property
+    def key_ids(self) -> list[int]:
+        """The ids of the keys this instance holds, ascending."""
+    @property
+    def batched(self) -> bool:
+        """Whether events are written by a background writer."""
+    @staticmethod
+    def exists(pool: Pool) -> bool:
+        """Whether the database in `pool` holds an audit log."""
+    @staticmethod
+    def passphrase_key(pool: Pool, passphrase: str) -> str:
+        """The key a passphrase derives for the log in `pool`, as 64 hex characters."""
+    @staticmethod
+    def rotate_and_reencrypt(
+        pool: Pool,
+        old_key: Union[bytes, str],
+        new_key: Union[bytes, str],
+        *,
+        batch_size: int = 1000,
+        retire_old_key: bool = True,
+    ) -> dict[str, Any]:
+        """The whole, resumable key rotation: rotate, re-encrypt every event, retire."""
     def purge_before(self, cutoff: Union[datetime.datetime, float]) -> int:
         """Deletes events recorded before `cutoff`; returns how many."""
     def checkpoint(self, signer: CheckpointSigner, *witnesses: CheckpointSigner) -> str:
@@ -705,5 +765,7 @@ class SessionRegistry:
 def flush_logs() -> None:
     """Waits until every record Magnetar logged so far has reached Python's `logging`."""
 
+def parse_user_agent(user_agent: str) -> dict[str, str]:
+    """What a User-Agent string says (family, version, os, os_version, kind)."""
 def score(previous: Mapping[str, Any], current: Mapping[str, Any]) -> Assessment:
     """Scores `current` against `previous` with the default policy."""

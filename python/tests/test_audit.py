@@ -191,3 +191,50 @@ def test_passphrase(pool):
         magnetar.AuditLog(pool, passphrase="incorrect horse battery staple")
     with pytest.raises(magnetar.InvalidKey):
         magnetar.AuditLog(pool, passphrase="short")
+
+
+def test_retire_key_and_key_ids(pool):
+    assert not magnetar.AuditLog.exists(pool)
+    log = magnetar.AuditLog(pool, key=KEY)
+    assert magnetar.AuditLog.exists(pool)
+    assert not log.batched and log.key_ids == [1]
+    log.record("before")
+    log.rotate_key(magnetar.AuditLog.generate_key())
+    assert log.key_ids == [1, 2]
+    with pytest.raises(magnetar.InvalidInput, match="still encrypted"):
+        log.retire_key(1)
+    assert log.reencrypt() == (1, 0)
+    log.retire_key(1)
+    assert log.key_ids == [2]
+    with pytest.raises(magnetar.InvalidInput, match="current key"):
+        log.retire_key(2)
+    log.close()
+    with pytest.raises(magnetar.WrongKey):
+        magnetar.AuditLog(pool, key=KEY)
+
+
+def test_rotate_and_reencrypt_is_the_whole_workflow(pool):
+    log = magnetar.AuditLog(pool, key=KEY)
+    for i in range(5):
+        log.record(f"e{i}")
+    log.close()
+    new_key = magnetar.AuditLog.generate_key()
+    report = magnetar.AuditLog.rotate_and_reencrypt(pool, KEY, new_key, batch_size=2)
+    assert report == {"old_key_id": 1, "new_key_id": 2, "reencrypted": 5,
+                      "old_key_retired": True, "resumed": False}
+    reopened = magnetar.AuditLog(pool, key=new_key)
+    assert reopened.verify().ok and reopened.key_ids == [2]
+    reopened.close()
+    with pytest.raises(magnetar.InvalidInput):
+        magnetar.AuditLog.rotate_and_reencrypt(pool, new_key, KEY, batch_size=0)
+
+
+def test_passphrase_key_is_what_the_passphrase_opens(pool):
+    key = magnetar.AuditLog.passphrase_key(pool, "correct horse battery staple")
+    assert len(key) == 64
+    log = magnetar.AuditLog(pool, passphrase="correct horse battery staple")
+    log.record("p")
+    log.close()
+    assert len(magnetar.AuditLog(pool, key=key).query()) == 1
+    with pytest.raises(magnetar.InvalidKey):
+        magnetar.AuditLog.passphrase_key(pool, "short")

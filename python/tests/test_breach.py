@@ -141,3 +141,21 @@ def test_bad_index_and_config(tmp_path):
         magnetar.BreachChecker(transport="not callable")
     with pytest.raises(magnetar.StorageError):
         magnetar.build_breach_index(tmp_path / "missing.txt", tmp_path / "x.idx")
+
+
+def test_config_index_stats_and_retry_after(tmp_path):
+    corpus = tmp_path / "pwned.txt"
+    write_corpus(corpus, {"password": 9, "letmein": 5})
+    index = tmp_path / "pwned.idx"
+    magnetar.build_breach_index(corpus, index)
+    checker = magnetar.BreachChecker(offline_index=index, online=False)
+    stats = checker.index_stats
+    assert stats["entries"] == 2 and stats["hash"] == "sha1" and stats["file_bytes"] > 0
+    assert stats["path"].endswith("pwned.idx")
+    # A total timeout shorter than the connect timeout caps it (core's rule).
+    online = magnetar.BreachChecker(timeout=2)
+    assert online.config["timeout"] == 2.0 and online.config["connect_timeout"] == 2.0
+    assert online.index_stats is None and online.config["online"] is True
+    assert magnetar.parse_retry_after("120") == 120.0
+    assert magnetar.parse_retry_after("soon") is None
+    assert magnetar.parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0

@@ -1,6 +1,7 @@
 """magnetar.PasswordHasher: the shared vectors, upgrade on login, wrapping, errors."""
 
 import base64
+import hashlib
 import threading
 import time
 
@@ -175,3 +176,24 @@ def test_long_password_against_a_forged_crypt_hash_is_refused_at_once():
     assert time.monotonic() - started < 2
     # A 100-byte passphrase is within the ceiling (checked, not refused) on a cheap hash.
     assert not h.verify("p" * 100, "$6$rounds=1000$saltsalt$" + forged.split("$")[-1])
+
+
+def test_policy_is_reported():
+    h = magnetar.PasswordHasher(memory_kib=64, iterations=1, legacy_digests=("sha256",))
+    p = h.policy
+    assert (p["memory_kib"], p["iterations"], p["parallelism"]) == (64, 1, 1)
+    assert p["legacy_digests"] == ["sha256"] and p["pepper_id"] is None
+
+
+def test_upgrade_table_wraps_legacy_hashes(pool):
+    h = magnetar.PasswordHasher(memory_kib=64, iterations=1, legacy_digests=("sha256",))
+    legacy = hashlib.sha256(b"hunter22").hexdigest()
+    with pool.write() as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, pw TEXT)")
+        conn.executemany("INSERT INTO users (pw) VALUES (?)", [(legacy,), (h.hash("x"),), (None,)])
+    report = h.upgrade_table(pool, "users", "pw", batch_size=2)
+    assert (report["total"], report["wrapped"], report["current"], report["empty"]) == (3, 1, 1, 1)
+    (stored,) = pool.query("SELECT pw FROM users WHERE id = 1")[0]
+    assert h.identify(stored).startswith("wrapped") and h.verify("hunter22", stored)
+    with pytest.raises(magnetar.InvalidInput):
+        h.upgrade_table(pool, "nope", "pw")

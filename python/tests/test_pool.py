@@ -322,3 +322,18 @@ def test_nested_write_on_one_thread_is_refused_at_once(db_path):
     with pool.read() as conn:
         assert conn.execute("SELECT x FROM t").fetchall() == [(2,)]
     pool.close()
+
+
+def test_pool_execute_migrate_and_config(pool):
+    assert pool.migrate(["CREATE TABLE t (x INTEGER)", "ALTER TABLE t ADD COLUMN y TEXT"]) == (0, 2)
+    assert pool.migrate(["CREATE TABLE t (x INTEGER)", "ALTER TABLE t ADD COLUMN y TEXT"]) == (2, 2)
+    cur = pool.execute("INSERT INTO t (x, y) VALUES (?, ?)", (1, "a"))
+    assert cur.rowcount == 1 and cur.lastrowid == 1
+    assert pool.executemany("INSERT INTO t (x) VALUES (?)", [(2,), (3,)]) == 2
+    assert pool.query("SELECT count(*) FROM t") == [(3,)]
+    with pytest.raises(magnetar.DatabaseError):
+        pool.executemany("INSERT INTO nope VALUES (?)", [(1,)])
+    config = pool.config
+    assert config["synchronous"] == "normal" and config["max_readers"] >= 1
+    with pytest.raises(magnetar.SchemaTooNew):
+        pool.migrate(["CREATE TABLE t (x INTEGER)"])

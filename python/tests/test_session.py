@@ -125,3 +125,12 @@ def test_a_revocation_a_trigger_ignores_is_an_error(db_path, pool):
         else:
             with pytest.raises(magnetar.SessionRevoked):
                 registry.validate(token, ip="203.0.113.7", user_agent=CHROME)
+
+
+def test_parse_user_agent():
+    ua = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+          "(KHTML, like Gecko) Chrome/120.0.6099.71 Safari/537.36")
+    info = magnetar.parse_user_agent(ua)
+    assert info["family"] == "Chrome" and info["version"].startswith("120")
+    assert info["kind"] == "browser"
+    assert magnetar.parse_user_agent("")["kind"] == "unknown"

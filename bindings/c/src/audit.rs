@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use magnetar_core::audit::{
     AuditConfig, AuditEvent, AuditKey, AuditLog, BatchConfig, Filter, Head, NewEvent, Order,
-    ProblemKind, VerifyReport, WriteMode,
+    ProblemKind, RotationOptions, VerifyReport, WriteMode,
 };
 use magnetar_core::{Error, Result};
 use zeroize::Zeroize;
@@ -112,6 +112,37 @@ unsafe fn config_arg(options: *const mgn_audit_options) -> Result<AuditConfig> {
     Ok(config)
 }
 
+/// A 32-byte audit key from the host (`len` must be 32; the bytes are copied).
+///
+/// # Safety
+/// `key` is NULL or points to `len` readable bytes.
+unsafe fn key_arg(key: *const u8, len: usize, what: &str) -> Result<AuditKey> {
+    if key.is_null() {
+        return Err(handle::null(what));
+    }
+    // SAFETY: `len` readable bytes per the caller's contract.
+    AuditKey::from_bytes(unsafe { bytes_arg(key, len, limits::MAX_SECRET_BYTES, what) }?)
+}
+
+/// Runs `get` on the log of `audit` and writes what it returns to `*out`.
+///
+/// # Safety
+/// `audit` is NULL or live; `out` is NULL or writable.
+unsafe fn audit_get<T>(
+    name: &str,
+    audit: *const mgn_audit,
+    out: *mut T,
+    get: impl FnOnce(&AuditLog) -> T,
+) -> mgn_status {
+    boundary::call(name, || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out = Out::new(out, "out")?;
+        out.write(get(&audit.log));
+        Ok(())
+    })
+}
+
 /// Opens (creating on first use) the audit log in `pool`'s database with a 32-byte master
 /// key (`key_len` must be 32; the bytes are copied, wipe yours when done) and writes it to
 /// `*out`. `options` may be NULL. There is no default key.
@@ -131,13 +162,8 @@ pub unsafe extern "C" fn mgn_audit_open(
     boundary::call("mgn_audit_open", || {
         // SAFETY: NULL or live.
         let pool = unsafe { handle::borrow(pool, "pool") }?;
-        if key.is_null() {
-            return Err(handle::null("key"));
-        }
         // SAFETY: `key_len` readable bytes per the contract.
-        let key = AuditKey::from_bytes(unsafe {
-            bytes_arg(key, key_len, limits::MAX_SECRET_BYTES, "key")
-        }?)?;
+        let key = unsafe { key_arg(key, key_len, "key") }?;
         let out = Out::new(out, "out")?;
         // SAFETY: forwarded contract.
         let config = unsafe { config_arg(options) }?;
@@ -240,9 +266,7 @@ pub unsafe extern "C" fn mgn_audit_record(
                 ip: opt_field(e.ip, "event.ip")?,
                 user_agent: opt_field(e.user_agent, "event.user_agent")?,
                 details: match opt_field(e.details_json, "event.details_json")? {
-                    Some(json) => Some(serde_json::from_str(&json).map_err(|err| {
-                        Error::InvalidInput(format!("event.details_json is not valid JSON: {err}"))
-                    })?),
+                    Some(json) => Some(NewEvent::details_from_json("event.details_json", &json)?),
                     None => None,
                 },
             }
@@ -394,7 +418,7 @@ struct StoredEvent {
 
 impl StoredEvent {
     fn new(e: AuditEvent) -> StoredEvent {
-        let mut details = e.details.as_ref().map(|d| d.to_string());
+        let mut details = e.details_json();
         let stored = StoredEvent {
             event_id: WipedCString::new(&e.event_id),
             action: WipedCString::new(&e.action),
@@ -516,9 +540,7 @@ pub unsafe extern "C" fn mgn_audit_rotate_key(
         // SAFETY: NULL or live.
         let audit = unsafe { handle::borrow(audit, "audit") }?;
         // SAFETY: `key_len` readable bytes per the contract.
-        let key = AuditKey::from_bytes(unsafe {
-            bytes_arg(key, key_len, limits::MAX_SECRET_BYTES, "key")
-        }?)?;
+        let key = unsafe { key_arg(key, key_len, "key") }?;
         let out_key_id = OptOut::new(out_key_id);
         out_key_id.write(audit.log.rotate_key(key)?);
         Ok(())
@@ -576,13 +598,15 @@ pub unsafe extern "C" fn mgn_audit_current_key_id(
     audit: *const mgn_audit,
     out: *mut u32,
 ) -> mgn_status {
-    boundary::call("mgn_audit_current_key_id", || {
-        // SAFETY: NULL or live.
-        let audit = unsafe { handle::borrow(audit, "audit") }?;
-        let out = Out::new(out, "out")?;
-        out.write(audit.log.current_key_id());
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    unsafe {
+        audit_get(
+            "mgn_audit_current_key_id",
+            audit,
+            out,
+            AuditLog::current_key_id,
+        )
+    }
 }
 
 /// Writes the events matching `filter` (NULL for every event) to the file at `path`
@@ -601,17 +625,70 @@ pub unsafe extern "C" fn mgn_audit_export_jsonl(
     path: *const c_char,
     out_count: *mut u64,
 ) -> mgn_status {
-    boundary::call("mgn_audit_export_jsonl", || {
+    // SAFETY: forwarded contract.
+    unsafe {
+        export_jsonl(
+            "mgn_audit_export_jsonl",
+            audit,
+            filter,
+            path,
+            out_count,
+            false,
+        )
+    }
+}
+
+/// As `mgn_audit_export_jsonl`, but replaces the file at `path` if it exists: the export
+/// is written to a new owner-only file beside it and renamed over it once complete, so
+/// `path` holds either the old file or the whole export.
+///
+/// Errors: as `mgn_audit_export_jsonl`, without the error for an existing file.
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_export_jsonl_replacing(
+    audit: *const mgn_audit,
+    filter: *const mgn_audit_filter,
+    path: *const c_char,
+    out_count: *mut u64,
+) -> mgn_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        export_jsonl(
+            "mgn_audit_export_jsonl_replacing",
+            audit,
+            filter,
+            path,
+            out_count,
+            true,
+        )
+    }
+}
+
+/// The body of both exports.
+///
+/// # Safety
+/// As documented on `mgn_audit_export_jsonl`.
+unsafe fn export_jsonl(
+    name: &str,
+    audit: *const mgn_audit,
+    filter: *const mgn_audit_filter,
+    path: *const c_char,
+    out_count: *mut u64,
+    replace: bool,
+) -> mgn_status {
+    boundary::call(name, || {
         // SAFETY: NULL or live.
         let audit = unsafe { handle::borrow(audit, "audit") }?;
         // SAFETY: forwarded contract.
         let filter = unsafe { filter_arg(filter) }?;
         // SAFETY: NULL or NUL-terminated.
-        let path = unsafe { str_arg(path, "path") }?;
+        let path = std::path::Path::new(unsafe { str_arg(path, "path") }?);
         let out_count = OptOut::new(out_count);
-        let n = audit
-            .log
-            .export_jsonl_to_path(std::path::Path::new(path), &filter)?;
+        let n = if replace {
+            audit.log.export_jsonl_to_path_replacing(path, &filter)?
+        } else {
+            audit.log.export_jsonl_to_path(path, &filter)?
+        };
         out_count.write(n);
         Ok(())
     })
@@ -889,4 +966,165 @@ pub unsafe extern "C" fn mgn_audit_report_clear(report: *mut mgn_audit_report) {
 pub unsafe extern "C" fn mgn_audit_free(audit: *mut mgn_audit) {
     // SAFETY: NULL or a live audit log, freed once.
     boundary::call_void(|| unsafe { handle::free(audit) })
+}
+
+/// Whether the database in `pool` holds an audit log (without opening it); writes it to
+/// `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_exists(pool: *const mgn_pool, out: *mut bool) -> mgn_status {
+    boundary::call("mgn_audit_exists", || {
+        // SAFETY: NULL or live.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        let out = Out::new(out, "out")?;
+        out.write(AuditLog::exists(&pool.pool)?);
+        Ok(())
+    })
+}
+
+/// Whether `audit` writes through a background writer (`options.batched`); writes it to
+/// `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_is_batched(
+    audit: *const mgn_audit,
+    out: *mut bool,
+) -> mgn_status {
+    // SAFETY: forwarded contract.
+    unsafe { audit_get("mgn_audit_is_batched", audit, out, AuditLog::is_batched) }
+}
+
+/// Derives the 32-byte key a passphrase (NUL-terminated UTF-8) gives the audit log in
+/// `pool`'s database (PBKDF2 with the database's salt, created on first use) and writes it
+/// to `out_key` (32 bytes; wipe it when done): what `mgn_audit_rotate_key` takes to rotate
+/// to a passphrase.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (a
+/// weak passphrase), pool and database errors. Thread-safe; takes a noticeable fraction
+/// of a second by design.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_key_for_passphrase(
+    pool: *const mgn_pool,
+    passphrase: *const c_char,
+    out_key: *mut u8,
+) -> mgn_status {
+    boundary::call("mgn_audit_key_for_passphrase", || {
+        // SAFETY: NULL or live.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: NULL or NUL-terminated.
+        let passphrase = unsafe { str_arg(passphrase, "passphrase") }?;
+        if out_key.is_null() {
+            return Err(handle::null("out_key"));
+        }
+        let key = AuditLog::key_for_passphrase(&pool.pool, passphrase)?;
+        let bytes = key.to_bytes();
+        // SAFETY: `out_key` has room for 32 bytes per the contract.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), out_key, bytes.len()) };
+        Ok(())
+    })
+}
+
+/// The ids of the keys `audit` holds (the current key and the previous keys it was opened
+/// with), ascending: writes up to `capacity` of them to `out_ids` (may be NULL when
+/// `capacity` is 0) and how many there are to `*out_count`. When `*out_count >
+/// capacity`, call again with more room.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL `audit` or `out_count`, NULL `out_ids` with a
+/// non-zero `capacity`). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_key_ids(
+    audit: *const mgn_audit,
+    out_ids: *mut u32,
+    capacity: usize,
+    out_count: *mut usize,
+) -> mgn_status {
+    boundary::call("mgn_audit_key_ids", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out_count = Out::new(out_count, "out_count")?;
+        if out_ids.is_null() && capacity > 0 {
+            return Err(handle::null("out_ids"));
+        }
+        let ids = audit.log.key_ids();
+        for (i, id) in ids.iter().take(capacity).enumerate() {
+            // SAFETY: `out_ids` has room for `capacity` ids per the contract.
+            unsafe { out_ids.add(i).write(*id) };
+        }
+        out_count.write(ids.len());
+        Ok(())
+    })
+}
+
+/// What `mgn_audit_rotate_and_reencrypt` did.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct mgn_audit_rotation_report {
+    /// The key id rotated away from.
+    pub old_key_id: u32,
+    /// The key id now current.
+    pub new_key_id: u32,
+    /// Events re-encrypted by this call.
+    pub reencrypted: u64,
+    /// Whether the old key was retired (it no longer opens the log).
+    pub old_key_retired: bool,
+    /// Whether this call finished a rotation an earlier, interrupted call had begun.
+    pub resumed: bool,
+}
+
+/// The whole key rotation of the audit log in `pool`'s database, resumable: opens it with
+/// `old_key`, makes `new_key` current, re-encrypts every event `batch_size` at a time and,
+/// when `retire_old_key`, retires the old key (each key 32 bytes; `*_len` must be 32).
+/// When an earlier call was interrupted after switching keys, calling again with the same
+/// two keys finishes it. Writes what happened to `*out_report` (may be NULL). Do not hold
+/// an `mgn_audit` open on the same log with the old key meanwhile.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `batch_size` 0, or events keep arriving
+/// under the old key from another program: reopen it with the new key and call again),
+/// `MGN_INVALID_KEY`, `MGN_WRONG_KEY` (neither key opens the log), `MGN_TAMPERED`, pool
+/// and database errors. Thread-safe; can take long on a large log.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn mgn_audit_rotate_and_reencrypt(
+    pool: *const mgn_pool,
+    old_key: *const u8,
+    old_key_len: usize,
+    new_key: *const u8,
+    new_key_len: usize,
+    batch_size: usize,
+    retire_old_key: bool,
+    out_report: *mut mgn_audit_rotation_report,
+) -> mgn_status {
+    boundary::call("mgn_audit_rotate_and_reencrypt", || {
+        // SAFETY: NULL or live.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: `*_len` readable bytes per the contract.
+        let old = unsafe { key_arg(old_key, old_key_len, "old_key") }?;
+        // SAFETY: as above.
+        let new = unsafe { key_arg(new_key, new_key_len, "new_key") }?;
+        let options = RotationOptions {
+            batch_size: bounded(batch_size, limits::MAX_AUDIT_BATCH, "batch_size")?,
+            retire_old_key,
+            ..RotationOptions::default()
+        };
+        let out = OptOut::new(out_report);
+        let r = AuditLog::rotate_and_reencrypt(
+            &pool.pool,
+            old,
+            new,
+            AuditConfig::default(),
+            options,
+            |_, _| {},
+        )?;
+        out.write(mgn_audit_rotation_report {
+            old_key_id: r.old_key_id,
+            new_key_id: r.new_key_id,
+            reencrypted: r.reencrypted,
+            old_key_retired: r.old_key_retired,
+            resumed: r.resumed,
+        });
+        Ok(())
+    })
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use magnetar_core::breach::{
-    BreachChecker, BreachConfig, BreachIndex, BreachStatus, BuildPhase, BuildProgress,
+    BreachChecker, BreachConfig, BreachIndex, BreachStatus, BuildPhase, BuildProgress, HashKind,
     HttpResponse, Source, Transport, TransportError, retry_after_now,
 };
 use magnetar_core::{Error, Result};
@@ -504,6 +504,51 @@ pub unsafe extern "C" fn mgn_breach_check(
 pub unsafe extern "C" fn mgn_breach_free(breach: *mut mgn_breach) {
     // SAFETY: NULL or a live checker, freed once.
     boundary::call_void(|| unsafe { handle::free(breach) })
+}
+
+/// The offline index a checker answers from (`mgn_breach_index_info_get`).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct mgn_breach_index_info {
+    /// Whether the checker has an offline index; the other fields are 0 otherwise.
+    pub present: bool,
+    /// Whether it is keyed by NTLM (otherwise SHA-1).
+    pub ntlm: bool,
+    /// Entries in the index.
+    pub entries: u64,
+    /// Distinct corpus hashes it was built from.
+    pub distinct_hashes: u64,
+    /// Size of the index file in bytes.
+    pub file_bytes: u64,
+}
+
+/// Describes the offline index `breach` answers from (its path is the one the host put in
+/// `options.offline_index`) and writes it to `*out`; `out->present` is false when the
+/// checker has none.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_breach_index_info_get(
+    breach: *const mgn_breach,
+    out: *mut mgn_breach_index_info,
+) -> mgn_status {
+    boundary::call("mgn_breach_index_info_get", || {
+        // SAFETY: NULL or a live checker.
+        let b = unsafe { handle::borrow(breach, "breach") }?;
+        let out = Out::new(out, "out")?;
+        out.write(match b.checker.index() {
+            Some(index) => mgn_breach_index_info {
+                present: true,
+                ntlm: index.hash_kind() == HashKind::Ntlm,
+                entries: index.len(),
+                distinct_hashes: index.distinct_hashes(),
+                file_bytes: index.file_bytes(),
+            },
+            None => mgn_breach_index_info::default(),
+        });
+        Ok(())
+    })
 }
 
 /// What `mgn_breach_index_build` produced.

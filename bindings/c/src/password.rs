@@ -5,10 +5,11 @@ use std::ffi::c_char;
 use std::ptr;
 
 use magnetar_core::Result;
-use magnetar_core::password::{PasswordHasher, Pepper, Policy};
+use magnetar_core::password::{HashTable, PasswordHasher, Pepper, Policy, upgrade_table};
 
 use crate::boundary;
 use crate::handle::{self, Out};
+use crate::pool::mgn_pool;
 use crate::status::mgn_status;
 use crate::strings::{alloc_string, bounded, bytes_arg, limits, str_arg, str_array_arg};
 
@@ -359,4 +360,70 @@ pub unsafe extern "C" fn mgn_hasher_wrap_legacy(
 pub unsafe extern "C" fn mgn_hasher_free(hasher: *mut mgn_hasher) {
     // SAFETY: NULL or a live hasher, freed once.
     boundary::call_void(|| unsafe { handle::free(hasher) })
+}
+
+/// What `mgn_hasher_upgrade_table` did, counted for this call: `total` rows in the table
+/// when it started, of which `scanned` were looked at; `wrapped` legacy hashes wrapped
+/// into Argon2id; `current` ones needing nothing (Argon2 or already wrapped);
+/// `unrecognised` values that are not a hash Magnetar reads and `empty` NULL or empty
+/// ones (both left alone); `changed_meanwhile` hashes a login replaced during the run.
+#[allow(non_camel_case_types, missing_docs)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct mgn_table_upgrade {
+    pub total: u64,
+    pub scanned: u64,
+    pub wrapped: u64,
+    pub current: u64,
+    pub unrecognised: u64,
+    pub empty: u64,
+    pub changed_meanwhile: u64,
+}
+
+/// Wraps every legacy hash in column `hash_column` of `table` (in `pool`'s database) into
+/// Argon2id under `hasher`'s policy, without passwords, `batch_size` rows per transaction;
+/// rows are walked by `key_column` (NULL for `rowid`; otherwise a NOT NULL column with a
+/// unique index of its own). Resumable: running again skips rows already done. Writes the
+/// counts to `*out` (may be NULL).
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, `batch_size` 0, a table or
+/// column that does not exist, an unsuitable key column), pool and database errors.
+/// Thread-safe; CPU-bound (Argon2 on all cores) and long on a large table.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_hasher_upgrade_table(
+    hasher: *const mgn_hasher,
+    pool: *const mgn_pool,
+    table: *const c_char,
+    hash_column: *const c_char,
+    key_column: *const c_char,
+    batch_size: usize,
+    out: *mut mgn_table_upgrade,
+) -> mgn_status {
+    boundary::call("mgn_hasher_upgrade_table", || {
+        // SAFETY: NULL or live.
+        let h = unsafe { handle::borrow(hasher, "hasher") }?;
+        // SAFETY: NULL or live.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: NULL or NUL-terminated.
+        let table = unsafe { str_arg(table, "table") }?;
+        // SAFETY: NULL or NUL-terminated.
+        let hash_column = unsafe { str_arg(hash_column, "hash_column") }?;
+        let mut target = HashTable::new(table, hash_column);
+        if !key_column.is_null() {
+            // SAFETY: NUL-terminated.
+            target.key_column = unsafe { str_arg(key_column, "key_column") }?.to_owned();
+        }
+        let out = handle::OptOut::new(out);
+        let r = upgrade_table(&h.hasher, &pool.pool, &target, batch_size, |_| {})?;
+        out.write(mgn_table_upgrade {
+            total: r.total,
+            scanned: r.scanned,
+            wrapped: r.wrapped,
+            current: r.current,
+            unrecognised: r.unrecognised,
+            empty: r.empty,
+            changed_meanwhile: r.changed_meanwhile,
+        });
+        Ok(())
+    })
 }

@@ -3,13 +3,14 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use magnetar_core::pool::{Params, Pool, PoolConfig, Synchronous, statement};
+use magnetar_core::pool::statement::{Statement, run_batch};
+use magnetar_core::pool::{Migrations, Params, Pool, PoolConfig, Synchronous};
 use magnetar_core::{Error, Result};
 
 use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bounded, limits, str_arg};
+use crate::strings::{alloc_string, bounded, limits, str_arg, str_array_arg};
 use crate::value::{mgn_result, mgn_value, params_arg, values_arg};
 
 /// A pool of SQLite connections to one database file: one writer, up to `max_readers`
@@ -146,6 +147,24 @@ pub unsafe extern "C" fn mgn_pool_options_default(out: *mut mgn_pool_options) ->
     boundary::call("mgn_pool_options_default", || {
         let out = Out::new(out, "out")?;
         out.write(mgn_pool_options::from_config(&PoolConfig::default()));
+        Ok(())
+    })
+}
+
+/// Writes the settings `pool` runs with to `*out`: with `mgn_pool_shared` they are those
+/// of whoever opened the file's pool first, which need not be the caller's.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_get_options(
+    pool: *const mgn_pool,
+    out: *mut mgn_pool_options,
+) -> mgn_status {
+    boundary::call("mgn_pool_get_options", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        let out = Out::new(out, "out")?;
+        out.write(mgn_pool_options::from_config(pool.pool.config()));
         Ok(())
     })
 }
@@ -288,7 +307,7 @@ pub unsafe extern "C" fn mgn_pool_execute(
             n_params,
             out_result,
             true,
-            |pool, sql, params| pool.write(|tx| statement::run(tx, sql, params)),
+            Pool::execute,
         )
     }
 }
@@ -364,7 +383,7 @@ pub unsafe extern "C" fn mgn_pool_execute_many(
                 .collect()
         };
         let out = OptOut::new(out_rows_affected);
-        let affected = pool.pool.write(|tx| statement::run_many(tx, sql, &sets))?;
+        let affected = pool.pool.execute_many(sql, &sets)?;
         out.write(affected);
         Ok(())
     })
@@ -447,4 +466,181 @@ pub unsafe extern "C" fn mgn_pool_close(pool: *const mgn_pool, timeout_ms: u64) 
 pub unsafe extern "C" fn mgn_pool_free(pool: *mut mgn_pool) {
     // SAFETY: the host passes NULL or a live pool handle, once.
     boundary::call_void(|| unsafe { handle::free(pool) })
+}
+
+/// Whether `mgn_pool_close` was called on `pool`; writes it to `*out`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_is_closed(pool: *const mgn_pool, out: *mut bool) -> mgn_status {
+    boundary::call("mgn_pool_is_closed", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        let out = Out::new(out, "out")?;
+        out.write(pool.pool.is_closed());
+        Ok(())
+    })
+}
+
+/// Brings the host's schema, versioned in `PRAGMA user_version`, up to date: `steps` holds
+/// `n_steps` NUL-terminated SQL scripts, and step *i* (from 1) brings the schema to version
+/// *i*, each in its own transaction. Writes the version found to `*out_from` and the
+/// version reached to `*out_to` (either may be NULL). Running it again is a no-op.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_SCHEMA_TOO_NEW`
+/// (the database is at a version above `n_steps`: written by a newer program),
+/// `MGN_DATABASE` (a step failed; the message names it), pool errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_migrate(
+    pool: *const mgn_pool,
+    steps: *const *const c_char,
+    n_steps: usize,
+    out_from: *mut i64,
+    out_to: *mut i64,
+) -> mgn_status {
+    boundary::call("mgn_pool_migrate", || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: `steps` holds `n_steps` strings per the contract.
+        let steps =
+            unsafe { str_array_arg(steps, n_steps, limits::MAX_CONFIG_ITEMS * 16, "steps") }?;
+        let (out_from, out_to) = (OptOut::new(out_from), OptOut::new(out_to));
+        let outcome = pool.pool.migrate(&Migrations::user_version(&steps))?;
+        out_from.write(outcome.from);
+        out_to.write(outcome.to);
+        Ok(())
+    })
+}
+
+/// One statement of a `mgn_pool_write` or `mgn_pool_read` batch: `sql` and its
+/// parameters, as for `mgn_pool_execute`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mgn_statement {
+    /// One statement, NUL-terminated UTF-8.
+    pub sql: *const c_char,
+    /// `n_params` values (may be NULL when `n_params` is 0).
+    pub params: *const mgn_value,
+    /// NULL to bind by position, or `n_params` parameter names.
+    pub names: *const *const c_char,
+    /// How many values `params` holds.
+    pub n_params: usize,
+}
+
+/// Copies the host's statements.
+///
+/// # Safety
+/// `statements` is NULL (then `n` must be 0) or points to `n` statements whose fields
+/// follow the `mgn_pool_execute` contract.
+unsafe fn statements_arg(statements: *const mgn_statement, n: usize) -> Result<Vec<Statement>> {
+    bounded(n, limits::MAX_PARAM_SETS, "n_statements")?;
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    if statements.is_null() {
+        return Err(handle::null("statements"));
+    }
+    // SAFETY: `n` statements per the contract.
+    let statements = unsafe { std::slice::from_raw_parts(statements, n) };
+    statements
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            // SAFETY: the fields follow the documented contract.
+            let sql = unsafe { str_arg(s.sql, &format!("statements[{i}].sql")) }?;
+            // SAFETY: as above.
+            let params = unsafe { params_arg(s.params, s.names, s.n_params) }?;
+            Ok(Statement {
+                sql: sql.to_owned(),
+                params,
+            })
+        })
+        .collect()
+}
+
+/// Runs a batch for `mgn_pool_write` / `mgn_pool_read` and hands out the results.
+///
+/// # Safety
+/// As documented on `mgn_pool_write`.
+unsafe fn run_statements(
+    name: &str,
+    pool: *const mgn_pool,
+    statements: *const mgn_statement,
+    n_statements: usize,
+    out_results: *mut *mut mgn_result,
+    run: fn(&Pool, &[Statement]) -> Result<Vec<magnetar_core::pool::QueryResult>>,
+) -> mgn_status {
+    boundary::call(name, || {
+        // SAFETY: the host passes NULL or a live pool.
+        let pool = unsafe { handle::borrow(pool, "pool") }?;
+        // SAFETY: forwarded contract.
+        let statements = unsafe { statements_arg(statements, n_statements) }?;
+        let results = run(&pool.pool, &statements)?;
+        if !out_results.is_null() {
+            for (i, result) in results.into_iter().enumerate() {
+                // SAFETY: `out_results` has room for `n_statements` pointers per the
+                // contract, and there is one result per statement.
+                unsafe {
+                    out_results
+                        .add(i)
+                        .write(handle::into_raw(mgn_result::from_query(result)))
+                };
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Runs `n_statements` statements in order on the writer in one `BEGIN IMMEDIATE`
+/// transaction: committed when all succeed, rolled back when one fails (the message names
+/// which, from 0). When `out_results` is not NULL it must have room for `n_statements`
+/// pointers and receives, on success only, one new `mgn_result` per statement (release
+/// each with `mgn_result_free`).
+///
+/// Errors: as `mgn_pool_execute`. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_write(
+    pool: *const mgn_pool,
+    statements: *const mgn_statement,
+    n_statements: usize,
+    out_results: *mut *mut mgn_result,
+) -> mgn_status {
+    let write = |pool: &Pool, batch: &[Statement]| pool.write(|tx| run_batch(tx, batch));
+    // SAFETY: forwarded contract.
+    unsafe {
+        run_statements(
+            "mgn_pool_write",
+            pool,
+            statements,
+            n_statements,
+            out_results,
+            write,
+        )
+    }
+}
+
+/// Runs `n_statements` read-only statements in order on one reader inside one read
+/// transaction, so they all see the same snapshot. `out_results` as in `mgn_pool_write`.
+///
+/// Errors: as `mgn_pool_query`. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_pool_read(
+    pool: *const mgn_pool,
+    statements: *const mgn_statement,
+    n_statements: usize,
+    out_results: *mut *mut mgn_result,
+) -> mgn_status {
+    let read = |pool: &Pool, batch: &[Statement]| pool.read(|conn| run_batch(conn, batch));
+    // SAFETY: forwarded contract.
+    unsafe {
+        run_statements(
+            "mgn_pool_read",
+            pool,
+            statements,
+            n_statements,
+            out_results,
+            read,
+        )
+    }
 }

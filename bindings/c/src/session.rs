@@ -5,11 +5,12 @@ use std::ffi::c_char;
 use std::ptr;
 use std::time::Duration;
 
+use magnetar_core::Result;
+use magnetar_core::session::user_agent::ClientKind;
 use magnetar_core::session::{
     Assessment, Decision, FingerprintKey, LimitPolicy, RequestContext, Scorer, ScoringPolicy,
     Session, SessionConfig, SessionRegistry, Signal, Thresholds, Weights, score,
 };
-use magnetar_core::{Error, Result};
 
 use crate::audit::mgn_audit;
 use crate::boundary;
@@ -549,12 +550,13 @@ pub unsafe extern "C" fn mgn_session_info_clear(info: *mut mgn_session_info) {
 unsafe fn registry_token_request<'a>(
     sessions: *const mgn_sessions,
     token: *const c_char,
+    token_name: &str,
     request: *const mgn_request,
 ) -> Result<(&'a SessionRegistry, &'a str, &'a RequestContext)> {
     // SAFETY: forwarded contract.
     let s = unsafe { handle::borrow(sessions, "sessions") }?;
     // SAFETY: forwarded contract.
-    let token = unsafe { str_arg(token, "token") }?;
+    let token = unsafe { str_arg(token, token_name) }?;
     // SAFETY: forwarded contract.
     let request = unsafe { handle::borrow(request, "request") }?;
     Ok((&s.registry, token, &request.ctx))
@@ -580,8 +582,7 @@ pub unsafe extern "C" fn mgn_sessions_create(
     boundary::call("mgn_sessions_create", || {
         // SAFETY: NULL or live / NUL-terminated, as documented.
         let (registry, user_id, ctx) =
-            unsafe { registry_token_request(sessions, user_id, request) }
-                .map_err(|e| rename_token_arg(e, "user_id"))?;
+            unsafe { registry_token_request(sessions, user_id, "user_id", request) }?;
         let out_token = Out::new(out_token, "out_token")?;
         let out_session = OptOut::new(out_session);
         let (token, session) = registry.create(user_id, ctx)?;
@@ -599,17 +600,6 @@ pub unsafe extern "C" fn mgn_sessions_create(
         out_token.write(token);
         Ok(())
     })
-}
-
-/// `registry_token_request` names its string argument "token"; `create` passes the user
-/// id in that position.
-fn rename_token_arg(err: Error, name: &str) -> Error {
-    match err {
-        Error::InvalidInput(m) if m.starts_with("token ") => {
-            Error::InvalidInput(format!("{name}{}", &m["token".len()..]))
-        }
-        other => other,
-    }
 }
 
 /// Checks `token` (NUL-terminated) and scores `request` against the session's baseline;
@@ -630,7 +620,8 @@ pub unsafe extern "C" fn mgn_sessions_validate(
 ) -> mgn_status {
     boundary::call("mgn_sessions_validate", || {
         // SAFETY: as documented.
-        let (registry, token, ctx) = unsafe { registry_token_request(sessions, token, request) }?;
+        let (registry, token, ctx) =
+            unsafe { registry_token_request(sessions, token, "token", request) }?;
         let out_assessment = Out::new(out_assessment, "out_assessment")?;
         let out_session = OptOut::new(out_session);
         let validation = registry.validate(token, ctx)?;
@@ -670,7 +661,8 @@ pub unsafe extern "C" fn mgn_sessions_rebaseline(
 ) -> mgn_status {
     boundary::call("mgn_sessions_rebaseline", || {
         // SAFETY: as documented.
-        let (registry, token, ctx) = unsafe { registry_token_request(sessions, token, request) }?;
+        let (registry, token, ctx) =
+            unsafe { registry_token_request(sessions, token, "token", request) }?;
         let out_session = OptOut::new(out_session);
         let session = registry.rebaseline(token, ctx)?;
         if out_session.wanted() {
@@ -770,4 +762,148 @@ pub unsafe extern "C" fn mgn_sessions_sweep_expired(
 pub unsafe extern "C" fn mgn_sessions_free(sessions: *mut mgn_sessions) {
     // SAFETY: NULL or a live registry, freed once.
     boundary::call_void(|| unsafe { handle::free(sessions) })
+}
+
+/// Writes the sessions of `user_id` that are neither revoked nor expired, newest first, to
+/// `*out_sessions` (an array of `*out_count` entries; NULL when there are none) for a
+/// device list. Release the array with `mgn_session_list_free(*out_sessions, *out_count)`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, user id empty or over 256
+/// bytes), pool and database errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_sessions_list(
+    sessions: *const mgn_sessions,
+    user_id: *const c_char,
+    out_sessions: *mut *mut mgn_session_info,
+    out_count: *mut usize,
+) -> mgn_status {
+    boundary::call("mgn_sessions_list", || {
+        // SAFETY: NULL or live.
+        let s = unsafe { handle::borrow(sessions, "sessions") }?;
+        // SAFETY: NULL or NUL-terminated.
+        let user_id = unsafe { str_arg(user_id, "user_id") }?;
+        let out_sessions = Out::new(out_sessions, "out_sessions")?;
+        let out_count = Out::new(out_count, "out_count")?;
+        let mut infos: Vec<mgn_session_info> = Vec::new();
+        for session in s.registry.list(user_id)? {
+            match mgn_session_info::from_core(session) {
+                Ok(info) => infos.push(info),
+                Err(e) => {
+                    infos.iter_mut().for_each(mgn_session_info::release);
+                    return Err(e);
+                }
+            }
+        }
+        out_count.write(infos.len());
+        out_sessions.write(if infos.is_empty() {
+            ptr::null_mut()
+        } else {
+            Box::into_raw(infos.into_boxed_slice()).cast::<mgn_session_info>()
+        });
+        Ok(())
+    })
+}
+
+/// Releases an array made by `mgn_sessions_list` (with the count it wrote) and every
+/// string in it. NULL is a no-op.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_session_list_free(sessions: *mut mgn_session_info, count: usize) {
+    boundary::call_void(|| {
+        if sessions.is_null() {
+            return;
+        }
+        // SAFETY: made by `mgn_sessions_list` as a boxed slice of `count` entries, freed
+        // once.
+        let mut list = unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(sessions, count)) };
+        list.iter_mut().for_each(mgn_session_info::release);
+    })
+}
+
+/// What a User-Agent string says, as `mgn_user_agent_parse` reads it. The strings are
+/// empty (never NULL) when unknown; release them with `mgn_user_agent_clear`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug)]
+pub struct mgn_user_agent {
+    /// Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+    pub family: *mut c_char,
+    /// Browser or app version.
+    pub version: *mut c_char,
+    /// Operating system.
+    pub os: *mut c_char,
+    /// OS version.
+    pub os_version: *mut c_char,
+    /// `"browser"`, `"native_app"`, `"crawler"` or `"unknown"` (static; do not free).
+    pub kind: *const c_char,
+}
+
+impl mgn_user_agent {
+    fn release(&mut self) {
+        for s in [
+            &mut self.family,
+            &mut self.version,
+            &mut self.os,
+            &mut self.os_version,
+        ] {
+            // SAFETY: each is NULL or made by `alloc_string`, and reset after release.
+            unsafe { crate::strings::mgn_string_free(*s) };
+            *s = ptr::null_mut();
+        }
+        self.kind = ptr::null();
+    }
+}
+
+/// Parses a User-Agent string (NUL-terminated UTF-8) the way session scoring reads it and
+/// writes the result to `*out` (release with `mgn_user_agent_clear`).
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_user_agent_parse(
+    user_agent: *const c_char,
+    out: *mut mgn_user_agent,
+) -> mgn_status {
+    boundary::call("mgn_user_agent_parse", || {
+        // SAFETY: NULL or NUL-terminated.
+        let user_agent = unsafe { str_arg(user_agent, "user_agent") }?;
+        let out = Out::new(out, "out")?;
+        let info = magnetar_core::session::user_agent::parse(user_agent);
+        let kind: &'static std::ffi::CStr = match info.kind {
+            ClientKind::Browser => c"browser",
+            ClientKind::NativeApp => c"native_app",
+            ClientKind::Crawler => c"crawler",
+            _ => c"unknown",
+        };
+        let mut ua = mgn_user_agent {
+            family: ptr::null_mut(),
+            version: ptr::null_mut(),
+            os: ptr::null_mut(),
+            os_version: ptr::null_mut(),
+            kind: kind.as_ptr(),
+        };
+        let filled = (|| -> Result<()> {
+            ua.family = alloc_string(info.family)?;
+            ua.version = alloc_string(info.version)?;
+            ua.os = alloc_string(info.os)?;
+            ua.os_version = alloc_string(info.os_version)?;
+            Ok(())
+        })();
+        if let Err(e) = filled {
+            ua.release();
+            return Err(e);
+        }
+        out.write(ua);
+        Ok(())
+    })
+}
+
+/// Releases the strings of a `mgn_user_agent` filled by `mgn_user_agent_parse` and resets
+/// it. NULL, and clearing twice, are no-ops.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_user_agent_clear(user_agent: *mut mgn_user_agent) {
+    boundary::call_void(|| {
+        // SAFETY: NULL or a struct filled by this library.
+        if let Some(ua) = unsafe { user_agent.as_mut() } {
+            ua.release();
+        }
+    })
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use magnetar_core::audit::{
     AuditConfig, AuditEvent, AuditKey, AuditLog, BatchConfig, Filter, Head, NewEvent, Order,
-    Problem, VerifyReport, WriteMode,
+    Problem, RotationOptions, VerifyReport, WriteMode,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -168,11 +168,7 @@ impl From<Problem> for PyAuditProblem {
         PyAuditProblem {
             seq: p.seq,
             event_id: p.event_id,
-            // The serde name is the stable snake_case name of the kind.
-            kind: serde_json::to_value(p.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| format!("{:?}", p.kind)),
+            kind: p.kind.name().to_owned(),
             detail: p.detail,
         }
     }
@@ -632,6 +628,90 @@ impl PyAuditLog {
         Ok((p.reencrypted, p.remaining))
     }
 
+    /// Retires an old key once no event is encrypted under it (run `reencrypt` until it
+    /// reports 0 remaining first): it no longer opens the log.
+    fn retire_key(&self, py: Python<'_>, key_id: u32) -> PyResult<()> {
+        py.detach(|| self.inner.retire_key(key_id)).py_err()
+    }
+
+    /// The ids of the keys this instance holds (the current one and the previous keys
+    /// it was opened with), ascending.
+    #[getter]
+    fn key_ids(&self) -> Vec<u32> {
+        self.inner.key_ids()
+    }
+
+    /// Whether events are written by a background writer (`batched=True`).
+    #[getter]
+    fn batched(&self) -> bool {
+        self.inner.is_batched()
+    }
+
+    /// Whether the database in `pool` holds an audit log (without opening it).
+    #[staticmethod]
+    fn exists(py: Python<'_>, pool: PyRef<'_, PyPool>) -> PyResult<bool> {
+        let pool = pool.inner.clone();
+        py.detach(|| AuditLog::exists(&pool)).py_err()
+    }
+
+    /// The key a passphrase derives for the log in `pool` (PBKDF2 with the database's
+    /// salt), as 64 hex characters: what `rotate_key` takes to rotate to a passphrase.
+    #[staticmethod]
+    fn passphrase_key(
+        py: Python<'_>,
+        pool: PyRef<'_, PyPool>,
+        passphrase: String,
+    ) -> PyResult<String> {
+        let pool = pool.inner.clone();
+        let passphrase = zeroize::Zeroizing::new(passphrase);
+        let key = py
+            .detach(|| AuditLog::key_for_passphrase(&pool, &passphrase))
+            .py_err()?;
+        Ok(key.to_hex().as_str().to_owned())
+    }
+
+    /// The whole key rotation of the log in `pool`, resumable: makes `new_key` current,
+    /// re-encrypts every event and (unless `retire_old_key=False`) retires `old_key`.
+    /// Running it again after an interruption finishes the earlier run. Returns a dict:
+    /// `old_key_id`, `new_key_id`, `reencrypted`, `old_key_retired`, `resumed`.
+    #[staticmethod]
+    #[pyo3(signature = (pool, old_key, new_key, *, batch_size = 1000, retire_old_key = true))]
+    fn rotate_and_reencrypt<'py>(
+        py: Python<'py>,
+        pool: PyRef<'_, PyPool>,
+        old_key: &Bound<'_, PyAny>,
+        new_key: &Bound<'_, PyAny>,
+        batch_size: usize,
+        retire_old_key: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let pool = pool.inner.clone();
+        let (old, new) = (key_from_py(old_key)?, key_from_py(new_key)?);
+        let options = RotationOptions {
+            batch_size,
+            retire_old_key,
+            ..RotationOptions::default()
+        };
+        let r = py
+            .detach(|| {
+                AuditLog::rotate_and_reencrypt(
+                    &pool,
+                    old,
+                    new,
+                    AuditConfig::default(),
+                    options,
+                    |_, _| {},
+                )
+            })
+            .py_err()?;
+        let d = PyDict::new(py);
+        d.set_item("old_key_id", r.old_key_id)?;
+        d.set_item("new_key_id", r.new_key_id)?;
+        d.set_item("reencrypted", r.reencrypted)?;
+        d.set_item("old_key_retired", r.old_key_retired)?;
+        d.set_item("resumed", r.resumed)?;
+        Ok(d)
+    }
+
     /// Deletes events recorded before `cutoff` (datetime or Unix seconds), keeping the
     /// chain verifiable; returns how many were deleted.
     fn purge_before(&self, py: Python<'_>, cutoff: &Bound<'_, PyAny>) -> PyResult<u64> {
@@ -648,9 +728,8 @@ impl PyAuditLog {
     /// A new random audit key as 64 hex characters (store it in a secret manager).
     #[staticmethod]
     fn generate_key() -> PyResult<String> {
-        let bytes = magnetar_core::random::bytes::<32>().py_err()?;
-        let key = zeroize::Zeroizing::new(bytes);
-        Ok(key.iter().map(|b| format!("{b:02x}")).collect())
+        let hex = AuditKey::generate_hex().py_err()?;
+        Ok(hex.as_str().to_owned())
     }
 
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {

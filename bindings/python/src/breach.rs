@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use magnetar_core::breach::transport::retry_after_now;
 use magnetar_core::breach::{
-    BreachChecker, BreachConfig, BreachStatus, BuildPhase, BuildProgress, HttpResponse,
+    BreachChecker, BreachConfig, BreachStatus, BuildPhase, BuildProgress, HashKind, HttpResponse,
     IndexBuilder, Source, Transport, TransportError,
 };
 use pyo3::exceptions::{PyConnectionError, PyTimeoutError};
@@ -170,9 +171,7 @@ impl PyBreachChecker {
             config.base_url = v;
         }
         if let Some(v) = timeout {
-            let t = duration_from_py("timeout", v)?;
-            config.timeout = t;
-            config.connect_timeout = config.connect_timeout.min(t);
+            config.timeout = duration_from_py("timeout", v)?;
         }
         if let Some(v) = cache_size {
             config.cache_size = v;
@@ -254,9 +253,65 @@ impl PyBreachChecker {
         in_executor(slf.as_any(), "check", args, kwargs)
     }
 
+    /// The options this checker runs with, by the names `BreachChecker(...)` takes
+    /// (durations in seconds), plus the derived `connect_timeout`.
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.inner.config();
+        let d = PyDict::new(py);
+        d.set_item("online", c.online)?;
+        d.set_item("base_url", &c.base_url)?;
+        d.set_item("user_agent", &c.user_agent)?;
+        d.set_item("timeout", c.timeout.as_secs_f64())?;
+        d.set_item(
+            "connect_timeout",
+            c.effective_connect_timeout().as_secs_f64(),
+        )?;
+        d.set_item("cache_size", c.cache_size)?;
+        d.set_item("cache_ttl", c.cache_ttl.as_secs_f64())?;
+        d.set_item("retries", c.retries)?;
+        d.set_item("ntlm", c.ntlm)?;
+        d.set_item(
+            "offline_index",
+            c.offline_index.as_ref().map(|p| p.display().to_string()),
+        )?;
+        Ok(d)
+    }
+
+    /// The offline index this checker answers from, as a dict (`path`, `hash`
+    /// (`"sha1"` or `"ntlm"`), `entries`, `distinct_hashes`, `file_bytes`), or `None`
+    /// when it has none.
+    #[getter]
+    fn index_stats<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(index) = self.inner.index() else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("path", index.path().display().to_string())?;
+        d.set_item(
+            "hash",
+            match index.hash_kind() {
+                HashKind::Ntlm => "ntlm",
+                _ => "sha1",
+            },
+        )?;
+        d.set_item("entries", index.len())?;
+        d.set_item("distinct_hashes", index.distinct_hashes())?;
+        d.set_item("file_bytes", index.file_bytes())?;
+        Ok(Some(d))
+    }
+
     fn __repr__(&self) -> String {
         format!("<magnetar.BreachChecker {:?}>", self.inner)
     }
+}
+
+/// The delay a `Retry-After` header value asks for, in seconds (delta-seconds or an
+/// HTTP date, read against the current time), or `None` when it is not a valid value.
+/// For a host transport that reports 429/503 itself.
+#[pyfunction]
+pub fn parse_retry_after(value: &str) -> Option<f64> {
+    retry_after_now(value).map(|d| d.as_secs_f64())
 }
 
 /// Builds an offline breach index at `index` from a Pwned Passwords corpus file

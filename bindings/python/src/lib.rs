@@ -32,6 +32,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<breach::PyBreachChecker>()?;
     m.add_class::<breach::PyBreachResult>()?;
     m.add_function(wrap_pyfunction!(breach::build_breach_index, m)?)?;
+    m.add_function(wrap_pyfunction!(breach::parse_retry_after, m)?)?;
     m.add_class::<audit::PyAuditLog>()?;
     m.add_class::<audit::PyAuditEvent>()?;
     m.add_class::<audit::PyAuditProblem>()?;
@@ -45,5 +46,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::PyAssessment>()?;
     m.add_class::<session::PyRiskReason>()?;
     m.add_function(wrap_pyfunction!(session::score, m)?)?;
+    m.add_function(wrap_pyfunction!(session::parse_user_agent, m)?)?;
     Ok(())
 }

@@ -1,14 +1,16 @@
 //! `magnetar.PasswordHasher`: Argon2id hashing, verification of legacy formats,
 //! upgrade on login and offline wrapping, with the GIL released while hashing.
 
-use magnetar_core::password::{PasswordHasher, Pepper, Policy};
+use magnetar_core::password::{HashTable, PasswordHasher, Pepper, Policy, upgrade_table};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use zeroize::Zeroizing;
 
 use crate::aio::in_executor;
+use crate::audit::json_to_py;
 use crate::conversions::type_name;
 use crate::errors::{IntoPyResult, invalid_input, to_py};
+use crate::pool::PyPool;
 
 /// A password or secret as bytes: `str` is encoded as UTF-8. The copy is zeroized when
 /// dropped.
@@ -185,6 +187,68 @@ impl PyPasswordHasher {
     /// `"django_pbkdf2_sha256"`, `"wrapped_hex_sha256"`).
     fn identify(&self, stored: String) -> PyResult<String> {
         self.inner.identify(&stored).map(|i| i.name()).py_err()
+    }
+
+    /// The hex SHA-1 of `salt` then `password` that Django's salted `sha1$salt$hex`
+    /// hasher stored: the inner value of Django's `pbkdf2_wrapped_sha1` upgrade.
+    #[staticmethod]
+    fn django_sha1_digest(salt: String, password: String) -> String {
+        let password = Zeroizing::new(password);
+        magnetar_core::password::django_sha1_digest(&salt, &password)
+            .as_str()
+            .to_owned()
+    }
+
+    /// The policy this hasher runs with: Argon2id costs, limits, pepper ids (never the
+    /// pepper itself) and the bare digests it accepts.
+    #[getter]
+    fn policy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let p = self.inner.policy();
+        let d = PyDict::new(py);
+        d.set_item("memory_kib", p.memory_kib)?;
+        d.set_item("iterations", p.iterations)?;
+        d.set_item("parallelism", p.parallelism)?;
+        d.set_item("salt_len", p.salt_len)?;
+        d.set_item("output_len", p.output_len)?;
+        d.set_item("max_password_bytes", p.max_password_bytes)?;
+        d.set_item("pepper_id", p.pepper.as_ref().map(Pepper::id))?;
+        let old: Vec<&str> = p.old_peppers.iter().map(Pepper::id).collect();
+        d.set_item("old_pepper_ids", old)?;
+        let digests: Vec<&str> = p.legacy_digests.iter().map(|l| l.name()).collect();
+        d.set_item("legacy_digests", digests)?;
+        Ok(d)
+    }
+
+    /// Wraps every legacy hash in column `hash_column` of `table` into Argon2id
+    /// (no password needed), `batch_size` rows per transaction; resumable. Returns the
+    /// counts as a dict (`total`, `scanned`, `wrapped`, `current`, `unrecognised`,
+    /// `empty`, `changed_meanwhile`, `unrecognised_keys`).
+    #[pyo3(
+        signature = (pool, table, hash_column, *, key_column = "rowid".to_owned(), batch_size = 1000),
+        text_signature = "($self, pool, table, hash_column, *, key_column='rowid', batch_size=1000)"
+    )]
+    fn upgrade_table<'py>(
+        &self,
+        py: Python<'py>,
+        pool: PyRef<'_, PyPool>,
+        table: String,
+        hash_column: String,
+        key_column: String,
+        batch_size: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let pool = pool.inner.clone();
+        let target = HashTable {
+            table,
+            key_column,
+            hash_column,
+        };
+        let outcome = py
+            .detach(|| upgrade_table(&self.inner, &pool, &target, batch_size, |_| {}))
+            .py_err()?;
+        json_to_py(
+            py,
+            &serde_json::to_value(&outcome).map_err(|e| to_py(e.into()))?,
+        )
     }
 
     /// Wraps a legacy hash into Argon2id without the password, so a whole table can be

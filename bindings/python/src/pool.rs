@@ -17,8 +17,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use magnetar_core::Error;
 use magnetar_core::pool::{
-    Params, Pool, PoolConfig, PoolStats, PoolTransaction, QueryResult, Role, Synchronous, Value,
-    statement,
+    Migrations, Params, Pool, PoolConfig, PoolStats, PoolTransaction, QueryResult, Role,
+    Synchronous, Value, statement,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -147,6 +147,69 @@ impl PyPool {
         in_executor(slf.as_any(), "query", args, kwargs)
     }
 
+    /// Runs one statement on the writer in its own `BEGIN IMMEDIATE` transaction and
+    /// returns a `Cursor` over its result (`rowcount`, `lastrowid`, rows of `RETURNING`).
+    #[pyo3(signature = (sql, params = None))]
+    fn execute(
+        &self,
+        py: Python<'_>,
+        sql: String,
+        params: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyCursor> {
+        let params = params_from_py(params)?;
+        let result = py.detach(|| self.inner.execute(&sql, &params)).py_err()?;
+        Ok(PyCursor::from_result(result))
+    }
+
+    /// Runs one statement once per parameter set in one write transaction (all or
+    /// nothing); returns the total of rows affected.
+    fn executemany(
+        &self,
+        py: Python<'_>,
+        sql: String,
+        seq_of_params: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        let sets = param_sets_from_py(seq_of_params)?;
+        py.detach(|| self.inner.execute_many(&sql, &sets)).py_err()
+    }
+
+    /// Brings the host's schema (versioned in `PRAGMA user_version`) up to date: step
+    /// *i* (from 1) brings it to version *i*, each in its own transaction. Returns
+    /// `(from_version, to_version)`; refuses a newer schema (`SchemaTooNew`).
+    fn migrate(&self, py: Python<'_>, steps: Vec<String>) -> PyResult<(i64, i64)> {
+        let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+        let outcome = py
+            .detach(|| self.inner.migrate(&Migrations::user_version(&steps)))
+            .py_err()?;
+        Ok((outcome.from, outcome.to))
+    }
+
+    /// The options this pool runs with, by the names `Pool(...)` takes; durations in
+    /// seconds, `None` where disabled.
+    #[getter]
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.inner.config();
+        let secs = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64());
+        let d = PyDict::new(py);
+        d.set_item("max_readers", c.max_readers)?;
+        d.set_item("min_idle", c.min_idle)?;
+        d.set_item("acquire_timeout", c.acquire_timeout.as_secs_f64())?;
+        d.set_item("idle_timeout", secs(c.idle_timeout))?;
+        d.set_item("max_lifetime", secs(c.max_lifetime))?;
+        d.set_item("health_check_after", c.health_check_after.as_secs_f64())?;
+        d.set_item("health_check_sql", &c.health_check_sql)?;
+        d.set_item("leak_threshold", secs(c.leak_threshold))?;
+        d.set_item("busy_timeout", c.busy_timeout.as_secs_f64())?;
+        d.set_item(
+            "synchronous",
+            match c.synchronous {
+                Synchronous::Full => "full",
+                _ => "normal",
+            },
+        )?;
+        Ok(d)
+    }
+
     /// A snapshot of the pool's gauges and counters; wait times are in seconds.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         stats_to_py(py, &self.inner.stats())
@@ -210,6 +273,20 @@ pub fn get_pool(
     let config = config_from_py(options)?;
     let inner = py.detach(|| Pool::shared(path, config)).py_err()?;
     Ok(PyPool { inner })
+}
+
+/// The parameter sets of an `executemany`: an iterable of sequences or mappings.
+fn param_sets_from_py(seq_of_params: &Bound<'_, PyAny>) -> PyResult<Vec<Params>> {
+    seq_of_params
+        .try_iter()
+        .map_err(|_| {
+            invalid_input(format!(
+                "executemany needs an iterable of parameter sets, got {}",
+                type_name(seq_of_params)
+            ))
+        })?
+        .map(|p| params_from_py(Some(&p?)))
+        .collect()
 }
 
 fn stats_to_py<'py>(py: Python<'py>, s: &PoolStats) -> PyResult<Bound<'py, PyDict>> {
@@ -401,16 +478,7 @@ impl PyConnection {
         sql: String,
         seq_of_params: &Bound<'_, PyAny>,
     ) -> PyResult<PyCursor> {
-        let sets = seq_of_params
-            .try_iter()
-            .map_err(|_| {
-                invalid_input(format!(
-                    "executemany needs an iterable of parameter sets, got {}",
-                    type_name(seq_of_params)
-                ))
-            })?
-            .map(|p| params_from_py(Some(&p?)))
-            .collect::<PyResult<Vec<Params>>>()?;
+        let sets = param_sets_from_py(seq_of_params)?;
         let total = self.with_conn(py, |conn| statement::run_many(conn, &sql, &sets))?;
         Ok(PyCursor {
             columns: Vec::new(),

@@ -226,6 +226,15 @@ fn assessment_to_py(
     })
 }
 
+/// What a User-Agent string says: `family`, `version`, `os`, `os_version`, `kind`
+/// (`"browser"`, `"crawler"`, ...), the way core reads it for scoring.
+#[pyfunction]
+pub fn parse_user_agent<'py>(py: Python<'py>, user_agent: &str) -> PyResult<Bound<'py, PyAny>> {
+    let info = magnetar_core::session::user_agent::parse(user_agent);
+    let value = serde_json::to_value(&info).map_err(|e| to_py(e.into()))?;
+    crate::audit::json_to_py(py, &value)
+}
+
 /// Scores `current` against `previous` with the default policy. Each is a mapping
 /// `{"ip": str, "user_agent": str, "headers": {name: value}}` (`headers` optional).
 #[pyfunction]

@@ -133,7 +133,10 @@ impl TryFrom<NewAuditEvent> for core_audit::NewEvent {
     type Error = magnetar_core::Error;
     fn try_from(e: NewAuditEvent) -> magnetar_core::Result<Self> {
         let details = match e.details_json {
-            Some(text) => Some(serde_json::from_str(&text)?),
+            Some(text) => Some(core_audit::NewEvent::details_from_json(
+                "details_json",
+                &text,
+            )?),
             None => None,
         };
         let mut event = core_audit::NewEvent::new(e.action);
@@ -179,6 +182,7 @@ pub struct AuditEvent {
 
 impl From<core_audit::AuditEvent> for AuditEvent {
     fn from(e: core_audit::AuditEvent) -> Self {
+        let details_json = e.details_json();
         AuditEvent {
             seq: e.seq,
             event_id: e.event_id,
@@ -191,7 +195,7 @@ impl From<core_audit::AuditEvent> for AuditEvent {
             status: e.status,
             ip: e.ip,
             user_agent: e.user_agent,
-            details_json: e.details.map(|d| d.to_string()),
+            details_json,
         }
     }
 }
@@ -483,6 +487,14 @@ impl AuditLog {
             .export_jsonl_to_path(std::path::Path::new(&path), &filter.into())?)
     }
 
+    /// Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+    /// renamed over it once complete, so `path` never holds a partial export).
+    pub fn export_jsonl_replacing(&self, path: String, filter: AuditFilter) -> Result<u64> {
+        Ok(self
+            .inner
+            .export_jsonl_to_path_replacing(std::path::Path::new(&path), &filter.into())?)
+    }
+
     /// Deletes events older than `cutoff_ms` (Unix ms), keeping the chain verifiable.
     pub fn purge_before(&self, cutoff_ms: i64) -> Result<u64> {
         Ok(self.inner.purge_before(cutoff_ms)?)
@@ -517,6 +529,61 @@ impl AuditLog {
     pub fn is_batched(&self) -> bool {
         self.inner.is_batched()
     }
+
+    /// The ids of the keys this instance holds (the current one and the previous keys
+    /// it was opened with), ascending.
+    pub fn key_ids(&self) -> Vec<u32> {
+        self.inner.key_ids()
+    }
+}
+
+/// What `auditRotateAndReencrypt` did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuditRotationReport {
+    /// The key id rotated away from.
+    pub old_key_id: u32,
+    /// The key id now current.
+    pub new_key_id: u32,
+    /// Events re-encrypted by this call.
+    pub reencrypted: u64,
+    /// Whether the old key was retired (it no longer opens the log).
+    pub old_key_retired: bool,
+    /// Whether this call finished a rotation an earlier, interrupted call had begun.
+    pub resumed: bool,
+}
+
+/// The whole key rotation of the audit log in `pool`'s database, resumable: opens it
+/// with `old_key`, makes `new_key` current, re-encrypts every event (`batch_size` per
+/// transaction) and, when `retire_old_key`, retires the old key. Calling it again after
+/// an interruption finishes the earlier run. Long on a large log: use the async variant.
+#[uniffi::export]
+pub fn audit_rotate_and_reencrypt(
+    pool: Arc<Pool>,
+    old_key: Arc<AuditKey>,
+    new_key: Arc<AuditKey>,
+    batch_size: u32,
+    retire_old_key: bool,
+) -> Result<AuditRotationReport> {
+    let options = core_audit::RotationOptions {
+        batch_size: batch_size as usize,
+        retire_old_key,
+        ..core_audit::RotationOptions::default()
+    };
+    let r = core_audit::AuditLog::rotate_and_reencrypt(
+        pool.core(),
+        old_key.inner.clone(),
+        new_key.inner.clone(),
+        core_audit::AuditConfig::default(),
+        options,
+        |_, _| {},
+    )?;
+    Ok(AuditRotationReport {
+        old_key_id: r.old_key_id,
+        new_key_id: r.new_key_id,
+        reencrypted: r.reencrypted,
+        old_key_retired: r.old_key_retired,
+        resumed: r.resumed,
+    })
 }
 
 /// Whether `pool`'s database already holds an audit log. Reads only: check it before

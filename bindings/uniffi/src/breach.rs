@@ -293,6 +293,32 @@ impl BreachChecker {
     pub fn config(&self) -> BreachConfig {
         self.inner.config().into()
     }
+
+    /// The offline index this checker answers from, or nil when it has none.
+    pub fn index_stats(&self) -> Option<BreachIndexInfo> {
+        self.inner.index().map(|index| BreachIndexInfo {
+            path: index.path().display().to_string(),
+            ntlm: index.hash_kind() == core_breach::HashKind::Ntlm,
+            entries: index.len(),
+            distinct_hashes: index.distinct_hashes(),
+            file_bytes: index.file_bytes(),
+        })
+    }
+}
+
+/// The offline index a checker answers from.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BreachIndexInfo {
+    /// The index file.
+    pub path: String,
+    /// Whether it is keyed by NTLM (otherwise SHA-1).
+    pub ntlm: bool,
+    /// Entries in the index.
+    pub entries: u64,
+    /// Distinct corpus hashes it was built from.
+    pub distinct_hashes: u64,
+    /// Size of the file in bytes.
+    pub file_bytes: u64,
 }
 
 /// What `buildBreachIndex` did.

@@ -22,12 +22,14 @@ pub mod sql;
 
 pub use audit::{
     AuditEvent, AuditFilter, AuditHead, AuditKey, AuditLog, AuditOrder, AuditProblem,
-    AuditProblemKind, AuditVerifyReport, AuditWriteMode, NewAuditEvent, ReencryptProgress,
-    audit_log_exists, default_audit_filter, default_batched_write_mode,
+    AuditProblemKind, AuditRotationReport, AuditVerifyReport, AuditWriteMode, NewAuditEvent,
+    ReencryptProgress, audit_log_exists, audit_rotate_and_reencrypt, default_audit_filter,
+    default_batched_write_mode,
 };
 pub use breach::{
-    BreachChecker, BreachConfig, BreachIndexStats, BreachResult, BreachSource, BreachStatus,
-    HttpResponse, HttpTransport, TransportFailure, build_breach_index, default_breach_config,
+    BreachChecker, BreachConfig, BreachIndexInfo, BreachIndexStats, BreachResult, BreachSource,
+    BreachStatus, HttpResponse, HttpTransport, TransportFailure, build_breach_index,
+    default_breach_config,
 };
 pub use error::{MagnetarError, error_kind_names, raise_error_of_kind};
 pub use password::{
@@ -35,11 +37,16 @@ pub use password::{
     TableUpgradeObserver, VerifyOutcome, default_password_policy, hash_table,
     rfc9106_high_memory_password_policy, rfc9106_low_memory_password_policy,
 };
-pub use pool::{MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, default_pool_config};
+pub use pool::{
+    MigrationOutcome, Pool, PoolConfig, PoolStats, Synchronous, WriteTransaction,
+    default_pool_config,
+};
 pub use session::{
-    Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, Reason, RequestContext,
-    ScoringPolicy, Session, SessionConfig, SessionRegistry, Signal, Thresholds, Validation,
-    Weights, default_scoring_policy, default_session_config, score_request,
+    Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, PreparedRequestContext,
+    Reason, RequestContext, RiskScorer, ScoringPolicy, Session, SessionConfig, SessionRegistry,
+    Signal, Thresholds, UserAgentInfo, Validation, Weights, default_scoring_policy,
+    default_session_config, parse_user_agent,
+    score_request,
 };
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};
 

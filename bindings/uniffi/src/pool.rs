@@ -2,14 +2,16 @@
 //!
 //! Swift cannot pass a closure that borrows a connection across the FFI boundary, so
 //! statements travel as SQL plus bound values and rows come back materialised. A write
-//! transaction is a list of statements run by core's `run_batch` inside one
-//! `BEGIN IMMEDIATE` transaction: all of them commit or none does.
+//! transaction is either a list of statements run by core's `run_batch` inside one
+//! `BEGIN IMMEDIATE` transaction (`write`), or a [`WriteTransaction`] object wrapping
+//! core's handle, which the hand-written Swift `Pool.write { tx in ... }` begins, hands
+//! to the closure and commits or rolls back.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnetar_core::pool::statement::{run, run_batch, run_many};
+use magnetar_core::pool::statement::run_batch;
 use magnetar_core::pool::{self as core_pool, Migrations};
 
 use crate::error::{MagnetarError, Result};
@@ -202,6 +204,26 @@ impl Pool {
         Ok(self.inner.query(&sql, &params)?.into())
     }
 
+    /// Runs one statement with values bound in order on a reader and returns the first
+    /// column of its first row (`nil` when there is no row): the cheap point read, with
+    /// no column names or row arrays to carry back.
+    pub fn read_value(&self, sql: String, params: Vec<SqlValue>) -> Result<Option<SqlValue>> {
+        let params = positional(params);
+        Ok(self.inner.query_value(&sql, &params)?.map(Into::into))
+    }
+
+    /// Checks out the writer and opens a `BEGIN IMMEDIATE` transaction on it. Prefer
+    /// `pool.write { tx in ... }`, which commits when the closure returns and rolls back
+    /// when it throws. Other writers wait (up to `acquireTimeout`) until this one is
+    /// committed or rolled back; released without either, it rolls back. From the
+    /// thread that began it, a second write on this pool fails at once with
+    /// `invalidInput`.
+    pub fn begin_write_transaction(&self) -> Result<Arc<WriteTransaction>> {
+        Ok(Arc::new(WriteTransaction {
+            inner: self.inner.write_transaction()?,
+        }))
+    }
+
     /// Like `read`, binding values by name.
     pub fn read_named(
         &self,
@@ -223,7 +245,7 @@ impl Pool {
     /// Runs one statement with values bound in order in its own write transaction.
     pub fn execute(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
         let params = positional(params);
-        Ok(self.inner.write(|tx| run(tx, &sql, &params))?.into())
+        Ok(self.inner.execute(&sql, &params)?.into())
     }
 
     /// Like `execute`, binding values by name.
@@ -233,14 +255,14 @@ impl Pool {
         params: HashMap<String, SqlValue>,
     ) -> Result<QueryResult> {
         let params = named(params);
-        Ok(self.inner.write(|tx| run(tx, &sql, &params))?.into())
+        Ok(self.inner.execute(&sql, &params)?.into())
     }
 
     /// Runs one statement once per parameter set in one write transaction (all or
     /// nothing); returns the total of rows affected.
     pub fn execute_many(&self, sql: String, param_sets: Vec<Vec<SqlValue>>) -> Result<u64> {
         let sets: Vec<_> = param_sets.into_iter().map(positional).collect();
-        Ok(self.inner.write(|tx| run_many(tx, &sql, &sets))?)
+        Ok(self.inner.execute_many(&sql, &sets)?)
     }
 
     /// Runs `statements` in order in one `BEGIN IMMEDIATE` transaction: committed when
@@ -286,5 +308,67 @@ impl Pool {
     /// fail with `poolClosed`. Closing twice is harmless.
     pub fn close(&self, timeout: Duration) -> Result<()> {
         self.inner.close(timeout).map_err(MagnetarError::from)
+    }
+}
+
+/// The pool writer's open `BEGIN IMMEDIATE` transaction (core's `WriteTransaction`).
+///
+/// Statements run inside it; `commit` or `rollback` ends it, once: any later call fails
+/// with `invalidInput`. Released while still open, it rolls back and returns the writer.
+/// A failing statement does not end it (SQLite undoes that statement only).
+#[derive(Debug, uniffi::Object)]
+pub struct WriteTransaction {
+    inner: core_pool::WriteTransaction,
+}
+
+#[uniffi::export]
+impl WriteTransaction {
+    /// Runs one statement with values bound in order inside the transaction.
+    pub fn execute(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
+        Ok(self.inner.run(&sql, &positional(params))?.into())
+    }
+
+    /// Like `execute`, binding values by name.
+    pub fn execute_named(
+        &self,
+        sql: String,
+        params: HashMap<String, SqlValue>,
+    ) -> Result<QueryResult> {
+        Ok(self.inner.run(&sql, &named(params))?.into())
+    }
+
+    /// Runs one statement once per parameter set; returns the total of rows affected.
+    pub fn execute_many(&self, sql: String, param_sets: Vec<Vec<SqlValue>>) -> Result<u64> {
+        let sets: Vec<_> = param_sets.into_iter().map(positional).collect();
+        Ok(self.inner.run_many(&sql, &sets)?)
+    }
+
+    /// Runs a query inside the transaction (it sees the transaction's own writes).
+    pub fn query(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
+        self.execute(sql, params)
+    }
+
+    /// The first column of the first row of a query inside the transaction (`nil`
+    /// when there is no row).
+    pub fn query_value(&self, sql: String, params: Vec<SqlValue>) -> Result<Option<SqlValue>> {
+        Ok(self
+            .inner
+            .run_value(&sql, &positional(params))?
+            .map(Into::into))
+    }
+
+    /// Commits and returns the writer to the pool.
+    pub fn commit(&self) -> Result<()> {
+        Ok(self.inner.commit()?)
+    }
+
+    /// Rolls back and returns the writer to the pool.
+    pub fn rollback(&self) -> Result<()> {
+        Ok(self.inner.rollback()?)
+    }
+
+    /// Whether neither `commit` nor `rollback` has ended it yet.
+    pub fn is_open(&self) -> bool {
+        self.inner.is_open()
     }
 }

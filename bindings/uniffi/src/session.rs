@@ -215,6 +215,41 @@ impl From<ScoringPolicy> for core_session::ScoringPolicy {
     }
 }
 
+/// What a User-Agent string says, the way session scoring reads it. Strings are empty
+/// when unknown.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UserAgentInfo {
+    /// Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+    pub family: String,
+    /// Browser or app version.
+    pub version: String,
+    /// Operating system.
+    pub os: String,
+    /// OS version.
+    pub os_version: String,
+    /// `browser`, `native_app`, `crawler` or `unknown`.
+    pub kind: String,
+}
+
+/// Parses a User-Agent string the way session scoring reads it.
+#[uniffi::export]
+pub fn parse_user_agent(user_agent: String) -> UserAgentInfo {
+    let info = core_session::user_agent::parse(&user_agent);
+    UserAgentInfo {
+        kind: match info.kind {
+            core_session::ClientKind::Browser => "browser",
+            core_session::ClientKind::NativeApp => "native_app",
+            core_session::ClientKind::Crawler => "crawler",
+            _ => "unknown",
+        }
+        .to_owned(),
+        family: info.family,
+        version: info.version,
+        os: info.os,
+        os_version: info.os_version,
+    }
+}
+
 /// Core's default scoring policy (IP 0.3, User-Agent 0.5, fingerprint 0.2; monitor 0.5,
 /// step-up 0.7, terminate 0.9).
 #[uniffi::export]
@@ -231,6 +266,68 @@ pub fn score_request(
 ) -> Result<Assessment> {
     let scorer = core_session::Scorer::new(policy.into())?;
     Ok(scorer.score(&context(previous)?, &context(current)?).into())
+}
+
+/// A [`RequestContext`] validated and normalised once, held by Rust: build one per
+/// request and pass it to `RiskScorer.score` (or score it against several sessions)
+/// without converting the record's strings and headers again on every call.
+#[derive(Debug, uniffi::Object)]
+pub struct PreparedRequestContext {
+    inner: core_session::RequestContext,
+}
+
+#[uniffi::export]
+impl PreparedRequestContext {
+    /// Validates and normalises `context` (`invalidInput` for a bad IP, an over-long
+    /// header, ...), as every call taking a `RequestContext` does.
+    #[uniffi::constructor]
+    pub fn new(context: RequestContext) -> Result<Arc<Self>> {
+        Ok(Arc::new(PreparedRequestContext {
+            inner: self::context(context)?,
+        }))
+    }
+}
+
+/// A scoring policy validated once, for scoring many requests: the cheap form of
+/// `scoreRequest` when contexts are `PreparedRequestContext`s.
+#[derive(Debug, uniffi::Object)]
+pub struct RiskScorer {
+    inner: core_session::Scorer,
+}
+
+#[uniffi::export]
+impl RiskScorer {
+    /// A scorer for `policy` (`invalidConfig` when a weight or threshold is out of range).
+    #[uniffi::constructor]
+    pub fn new(policy: ScoringPolicy) -> Result<Arc<Self>> {
+        Ok(Arc::new(RiskScorer {
+            inner: core_session::Scorer::new(policy.into())?,
+        }))
+    }
+
+    /// Scores `current` against `previous`: the same result as `scoreRequest` with this
+    /// scorer's policy.
+    pub fn score(
+        &self,
+        previous: Arc<PreparedRequestContext>,
+        current: Arc<PreparedRequestContext>,
+    ) -> Assessment {
+        self.inner.score(&previous.inner, &current.inner).into()
+    }
+
+    /// Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+    /// (one small enum comes back instead of an assessment with its reasons); call
+    /// `score` when the decision is not `allow` and the reasons are wanted.
+    pub fn decide(
+        &self,
+        previous: Arc<PreparedRequestContext>,
+        current: Arc<PreparedRequestContext>,
+    ) -> Decision {
+        self.inner
+            .score(&previous.inner, &current.inner)
+            .decision
+            .into()
+    }
 }
 
 /// The key of the fingerprint HMAC. Opaque: the bytes never come back out.

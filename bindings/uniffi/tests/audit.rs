@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use magnetar_uniffi::{
     AuditFilter, AuditKey, AuditLog, AuditOrder, AuditWriteMode, MagnetarError, NewAuditEvent,
-    Pool, SqlValue, default_audit_filter, default_batched_write_mode, default_pool_config,
+    Pool, SqlValue, audit_rotate_and_reencrypt, default_audit_filter, default_batched_write_mode,
+    default_pool_config,
 };
 
 fn pool(dir: &tempfile::TempDir) -> Arc<Pool> {
@@ -69,7 +70,16 @@ fn record_query_verify_export() {
         .export_jsonl(out.to_string_lossy().into_owned(), default_audit_filter())
         .unwrap();
     assert_eq!(n, 2);
-    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 2);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2);
+    let path = out.to_string_lossy().into_owned();
+    let err = log
+        .export_jsonl(path.clone(), default_audit_filter())
+        .unwrap_err();
+    assert_eq!(err.kind(), "io");
+    let mut alice = default_audit_filter();
+    alice.user_id = Some("alice".into());
+    assert_eq!(log.export_jsonl_replacing(path, alice).unwrap(), 1);
+    assert_eq!(std::fs::read_to_string(out).unwrap().lines().count(), 1);
 }
 
 #[test]
@@ -194,4 +204,36 @@ fn exists_reports_without_creating() {
     )
     .unwrap();
     assert!(magnetar_uniffi::audit_log_exists(pool).unwrap());
+}
+
+#[test]
+fn the_rotation_workflow_and_key_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = pool(&dir);
+    let first = AuditKey::generate().unwrap();
+    let log = AuditLog::new(
+        pool.clone(),
+        first.clone(),
+        AuditWriteMode::Synchronous,
+        vec![],
+    )
+    .unwrap();
+    assert_eq!(log.key_ids(), [1]);
+    for i in 0..5 {
+        log.record(event("e", &format!("u{i}"))).unwrap();
+    }
+    log.close().unwrap();
+    drop(log);
+    let second = AuditKey::generate().unwrap();
+    let err = audit_rotate_and_reencrypt(pool.clone(), first.clone(), second.clone(), 0, true)
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid_input");
+    let report =
+        audit_rotate_and_reencrypt(pool.clone(), first.clone(), second.clone(), 2, true).unwrap();
+    assert_eq!((report.old_key_id, report.new_key_id), (1, 2));
+    assert_eq!(report.reencrypted, 5);
+    assert!(report.old_key_retired && !report.resumed);
+    let reopened = AuditLog::new(pool, second, AuditWriteMode::Synchronous, vec![]).unwrap();
+    assert_eq!(reopened.key_ids(), [2]);
+    assert!(reopened.verify().unwrap().ok);
 }

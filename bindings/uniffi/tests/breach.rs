@@ -207,6 +207,18 @@ fn offline_index_built_from_a_corpus() {
         checker.check("P@ssw0rd!".into()).status,
         BreachStatus::NotFound
     );
+    let info = checker.index_stats().unwrap();
+    assert_eq!(
+        (info.entries, info.distinct_hashes, info.ntlm),
+        (2, 2, false)
+    );
+    assert!(info.path.ends_with("pwned.idx") && info.file_bytes > 0);
+    assert!(
+        BreachChecker::new(config(), None)
+            .unwrap()
+            .index_stats()
+            .is_none()
+    );
 }
 
 #[test]

@@ -187,3 +187,106 @@ fn host_schema_migrations_and_newer_schemas() {
     let err = Pool::open(not_db.to_string_lossy().into_owned(), default_pool_config()).unwrap_err();
     assert!(matches!(err, MagnetarError::NotADatabase { .. }), "{err:?}");
 }
+
+#[test]
+fn read_value_is_the_first_column_of_the_first_row() {
+    let (_dir, pool) = pool();
+    pool.execute(
+        "INSERT INTO t (i, s) VALUES (?, ?)".into(),
+        vec![SqlValue::Integer(7), SqlValue::Text("seven".into())],
+    )
+    .unwrap();
+    let value = |sql: &str, params| pool.read_value(sql.into(), params);
+    assert_eq!(
+        value("SELECT s FROM t WHERE i = ?", vec![SqlValue::Integer(7)]).unwrap(),
+        Some(SqlValue::Text("seven".into()))
+    );
+    assert_eq!(
+        value("SELECT s FROM t WHERE i = ?", vec![SqlValue::Integer(8)]).unwrap(),
+        None
+    );
+    assert_eq!(
+        value("SELECT b FROM t", vec![]).unwrap(),
+        Some(SqlValue::Null)
+    );
+    let err = value("DELETE FROM t", vec![]).unwrap_err();
+    assert!(matches!(err, MagnetarError::InvalidInput { .. }), "{err:?}");
+}
+
+fn count(pool: &Pool) -> Option<SqlValue> {
+    pool.read_value("SELECT count(*) FROM t".into(), vec![])
+        .unwrap()
+}
+
+#[test]
+fn write_transaction_commits_rolls_back_and_ends_once() {
+    let (_dir, pool) = pool();
+    let insert = vec![SqlValue::Integer(1), SqlValue::Text("a".into())];
+    let sql = "INSERT INTO t (i, s) VALUES (?, ?)";
+
+    let tx = pool.begin_write_transaction().unwrap();
+    assert!(tx.is_open());
+    tx.execute(sql.into(), insert.clone()).unwrap();
+    let named = HashMap::from([
+        ("i".to_string(), SqlValue::Integer(2)),
+        ("s".to_string(), SqlValue::Text("b".into())),
+    ]);
+    tx.execute_named("INSERT INTO t (i, s) VALUES (:i, :s)".into(), named)
+        .unwrap();
+    assert_eq!(
+        tx.execute_many(sql.into(), vec![insert.clone(), insert.clone()])
+            .unwrap(),
+        2
+    );
+    // The transaction sees its own writes; readers see the last commit.
+    assert_eq!(
+        tx.query_value("SELECT count(*) FROM t".into(), vec![])
+            .unwrap(),
+        Some(SqlValue::Integer(4))
+    );
+    assert_eq!(
+        tx.query("SELECT i FROM t".into(), vec![])
+            .unwrap()
+            .rows
+            .len(),
+        4
+    );
+    assert_eq!(count(&pool), Some(SqlValue::Integer(0)));
+    tx.commit().unwrap();
+    assert!(!tx.is_open());
+    assert_eq!(count(&pool), Some(SqlValue::Integer(4)));
+
+    // After the end: a clear error, never a statement outside the transaction.
+    let err = tx.execute(sql.into(), insert.clone()).unwrap_err();
+    assert!(matches!(err, MagnetarError::InvalidInput { .. }), "{err:?}");
+    assert!(err.to_string().contains("already committed"), "{err}");
+    assert!(tx.rollback().is_err());
+
+    let tx = pool.begin_write_transaction().unwrap();
+    tx.execute(sql.into(), insert.clone()).unwrap();
+    tx.rollback().unwrap();
+    let tx = pool.begin_write_transaction().unwrap();
+    tx.execute(sql.into(), insert.clone()).unwrap();
+    drop(tx);
+    assert_eq!(count(&pool), Some(SqlValue::Integer(4)));
+    assert_eq!(pool.stats().in_use, 0);
+}
+
+#[test]
+fn write_transaction_nested_and_closed() {
+    let (_dir, pool) = pool();
+    let tx = pool.begin_write_transaction().unwrap();
+    // Nested writes from the same thread: refused at once, not a wait for itself.
+    let err = pool.begin_write_transaction().unwrap_err();
+    assert!(matches!(err, MagnetarError::InvalidInput { .. }), "{err:?}");
+    let err = pool.execute("DELETE FROM t".into(), vec![]).unwrap_err();
+    assert!(matches!(err, MagnetarError::InvalidInput { .. }), "{err:?}");
+    tx.rollback().unwrap();
+    pool.close(Duration::from_secs(1)).unwrap();
+    let err = pool.begin_write_transaction().unwrap_err();
+    assert!(matches!(err, MagnetarError::PoolClosed { .. }), "{err:?}");
+    assert!(matches!(
+        pool.read_value("SELECT 1".into(), vec![]).unwrap_err(),
+        MagnetarError::PoolClosed { .. }
+    ));
+}

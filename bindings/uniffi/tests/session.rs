@@ -4,8 +4,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use magnetar_uniffi::{
-    Decision, FingerprintKey, LimitPolicy, MagnetarError, Pool, RequestContext, SessionRegistry,
-    Signal, default_pool_config, default_scoring_policy, default_session_config, score_request,
+    Decision, FingerprintKey, LimitPolicy, MagnetarError, Pool, PreparedRequestContext,
+    RequestContext, RiskScorer, SessionRegistry, Signal, default_pool_config,
+    default_scoring_policy, default_session_config, parse_user_agent, score_request,
 };
 
 fn ctx(ip: &str, ua: &str) -> RequestContext {
@@ -45,6 +46,37 @@ fn scoring_signals_and_decisions() {
 
     let err = score_request(ctx("not-an-ip", FIREFOX), base, policy).unwrap_err();
     assert!(matches!(err, MagnetarError::InvalidInput { .. }), "{err:?}");
+}
+
+#[test]
+fn prepared_contexts_score_as_score_request_does() {
+    let policy = default_scoring_policy();
+    let scorer = RiskScorer::new(policy).unwrap();
+    let pairs = [
+        (ctx("203.0.113.7", FIREFOX), ctx("203.0.113.7", FIREFOX)),
+        (ctx("203.0.113.7", FIREFOX), ctx("198.51.100.2", SAFARI)),
+        (ctx("203.0.113.7", FIREFOX), ctx("203.0.113.9", FIREFOX)),
+    ];
+    for (previous, current) in pairs {
+        let expected = score_request(previous.clone(), current.clone(), policy).unwrap();
+        let previous = PreparedRequestContext::new(previous).unwrap();
+        let current = PreparedRequestContext::new(current).unwrap();
+        assert_eq!(
+            scorer.decide(previous.clone(), current.clone()),
+            expected.decision
+        );
+        assert_eq!(scorer.score(previous, current), expected);
+    }
+    // Validation happens once, when the context is prepared.
+    let err = PreparedRequestContext::new(ctx("not-an-ip", FIREFOX)).unwrap_err();
+    assert!(matches!(err, MagnetarError::InvalidInput { .. }), "{err:?}");
+    let mut bad = policy;
+    bad.weights.ip_change = 2.0;
+    let err = RiskScorer::new(bad).unwrap_err();
+    assert!(
+        matches!(err, MagnetarError::InvalidConfig { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -178,4 +210,17 @@ fn decisions_are_recorded_in_the_audit_log() {
         );
     }
     assert!(log.verify().unwrap().ok);
+}
+
+#[test]
+fn user_agents_parse_as_scoring_reads_them() {
+    let info = parse_user_agent(
+        "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0".into(),
+    );
+    assert_eq!(
+        (info.family.as_str(), info.kind.as_str()),
+        ("Firefox", "browser")
+    );
+    assert!(info.version.starts_with("120"));
+    assert_eq!(parse_user_agent(String::new()).kind, "unknown");
 }

@@ -47,6 +47,14 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// Parses details given as JSON text (what hosts that pass JSON as a string hand
+    /// over). Fails with `InvalidInput` naming `what` (e.g. `"event.details_json"`) and
+    /// where the text stops being JSON.
+    pub fn details_from_json(what: &str, text: &str) -> Result<serde_json::Value> {
+        serde_json::from_str(text)
+            .map_err(|err| Error::InvalidInput(format!("{what} is not valid JSON: {err}")))
+    }
+
     /// An event with this action and no other field.
     pub fn new(action: impl Into<String>) -> Self {
         NewEvent {
@@ -165,6 +173,14 @@ pub struct AuditEvent {
     pub details: Option<serde_json::Value>,
 }
 
+impl AuditEvent {
+    /// The details as one compact JSON document (what a host that passes JSON as text
+    /// receives), or `None` when the event has none.
+    pub fn details_json(&self) -> Option<String> {
+        self.details.as_ref().map(serde_json::Value::to_string)
+    }
+}
+
 /// Result order of a query.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -251,6 +267,41 @@ pub enum ProblemKind {
     CheckpointMismatch,
 }
 
+impl ProblemKind {
+    /// Every kind, in declaration order: bindings walk it to map each kind once.
+    pub const ALL: [ProblemKind; 9] = [
+        ProblemKind::FieldTampered,
+        ProblemKind::MissingEvents,
+        ProblemKind::ChainBroken,
+        ProblemKind::Truncated,
+        ProblemKind::HeadMismatch,
+        ProblemKind::AnchorTampered,
+        ProblemKind::MalformedRow,
+        ProblemKind::LookupMismatch,
+        ProblemKind::HeadUnconfirmable,
+    ];
+
+    /// The kind's stable snake_case name (also its serde name), e.g. `"chain_broken"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemKind::FieldTampered => "field_tampered",
+            ProblemKind::MissingEvents => "missing_events",
+            ProblemKind::ChainBroken => "chain_broken",
+            ProblemKind::Truncated => "truncated",
+            ProblemKind::HeadMismatch => "head_mismatch",
+            ProblemKind::AnchorTampered => "anchor_tampered",
+            ProblemKind::MalformedRow => "malformed_row",
+            ProblemKind::LookupMismatch => "lookup_mismatch",
+            ProblemKind::HeadUnconfirmable => "head_unconfirmable",
+        }
+    }
+
+    /// The kind named `name` (as [`ProblemKind::name`] spells it), if any.
+    pub fn from_name(name: &str) -> Option<ProblemKind> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
 /// The first problem found by `verify()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
@@ -311,6 +362,17 @@ pub(crate) fn new_event_id(mut random: [u8; 16]) -> [u8; 16] {
 
 #[cfg(test)]
 mod tests {
+    use super::ProblemKind;
+
+    #[test]
+    fn problem_kind_names_are_the_serde_names_and_round_trip() {
+        for kind in ProblemKind::ALL {
+            let serde = serde_json::to_value(kind).unwrap();
+            assert_eq!(serde.as_str(), Some(kind.name()), "{kind:?}");
+            assert_eq!(ProblemKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(ProblemKind::from_name("nope"), None);
+    }
     use super::*;
 
     #[test]

@@ -15,7 +15,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use hkdf::Hkdf;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -63,6 +63,24 @@ impl AuditKey {
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         crate::random::fill(bytes.as_mut())?;
         Self::from_bytes(bytes.as_ref())
+    }
+
+    /// A fresh random key in its hex form (64 lowercase hex characters), for a host to
+    /// store in its secret manager and give back to [`AuditKey::parse`]. Zeroized on drop.
+    pub fn generate_hex() -> Result<Zeroizing<String>> {
+        Ok(Self::generate()?.to_hex())
+    }
+
+    /// The raw 32 bytes (for a host that stores the key as bytes, e.g. from
+    /// [`super::AuditLog::key_for_passphrase`]). Zeroized on drop; never log them.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; KEY_LEN]> {
+        Zeroizing::new(self.bytes)
+    }
+
+    /// The key as 64 lowercase hex characters ([`AuditKey::from_hex`] reads it back).
+    /// Zeroized on drop; never log it.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.bytes))
     }
 
     /// A key from exactly 32 raw bytes. Fails with `InvalidKey` on another length or on
@@ -257,11 +275,7 @@ pub(crate) fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 
 /// An HMAC-SHA256 instance keyed with `key`.
 pub(crate) fn new_hmac(key: &[u8]) -> Hmac<Sha256> {
-    // Infallible: HMAC accepts keys of any length.
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    }
+    crate::mac::hmac_sha256(key)
 }
 
 /// Keys derived from one master key.
@@ -326,6 +340,22 @@ impl LogSecret {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_hex_form_round_trips_and_a_generated_key_parses() {
+        let key = AuditKey::from_bytes(&sample()).unwrap();
+        let hex = key.to_hex();
+        assert_eq!(hex.len(), 64);
+        assert!(
+            hex.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(AuditKey::from_hex(&hex).unwrap().bytes, key.bytes);
+        let generated = AuditKey::generate_hex().unwrap();
+        assert_eq!(AuditKey::parse(&generated).unwrap().to_hex(), generated);
+        let err = AuditKey::from_hex(&format!("{}zz", &hex[..62])).unwrap_err();
+        assert!(err.to_string().contains("non-hex"), "{err}");
+    }
     use super::*;
 
     fn sample() -> [u8; 32] {

@@ -58,6 +58,7 @@ pub use event::{
 };
 pub use export::{escape_json_controls, is_unsafe_to_print};
 pub use key::AuditKey;
+pub use rotate::{DEFAULT_RETIRE_ATTEMPTS, RotationOptions, RotationReport};
 pub use schema::{EPOCH_BITS, LOOKUP_LAG, MAX_EVENTS_PER_KEY};
 pub use tree::{LEAF_LEN, leaf_seq};
 pub use writer::BatchConfig;

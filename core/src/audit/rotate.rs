@@ -13,15 +13,16 @@ use std::sync::Arc;
 
 use rusqlite::params;
 
-use super::AuditLog;
 use super::cipher::{FieldCipher, LOG_ID_LEN};
 use super::codec::{RawRow, open_row, reencrypt_fields};
 use super::event::ReencryptProgress;
 use super::key::AuditKey;
 use super::schema::{EVENT_COLUMNS, expect_changes, get_meta_u64, meta, set_meta};
 use super::store::check_key_usable;
+use super::{AuditConfig, AuditLog};
 use super::{find_key, wrap_secret};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pool::Pool;
 
 impl AuditLog {
     /// Makes `new` the current key: new events are encrypted under it from now on; old
@@ -188,5 +189,151 @@ impl AuditLog {
         })?;
         shared.keyring.write().by_id.remove(&key_id);
         Ok(())
+    }
+}
+
+/// How many times [`AuditLog::rotate_and_reencrypt`] re-encrypts and tries to retire the
+/// old key while events keep arriving under it, unless the options say otherwise.
+pub const DEFAULT_RETIRE_ATTEMPTS: u32 = 5;
+
+/// Options of [`AuditLog::rotate_and_reencrypt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationOptions {
+    /// Events re-encrypted per transaction (at least 1).
+    pub batch_size: usize,
+    /// Retire the old key once every event is re-encrypted (default). With `false` the
+    /// old key stays registered and can still be passed as a previous key.
+    pub retire_old_key: bool,
+    /// Re-encrypt-and-retire rounds while an application keeps writing under the old
+    /// key (at least 1).
+    pub retire_attempts: u32,
+}
+
+impl Default for RotationOptions {
+    fn default() -> Self {
+        RotationOptions {
+            batch_size: 1000,
+            retire_old_key: true,
+            retire_attempts: DEFAULT_RETIRE_ATTEMPTS,
+        }
+    }
+}
+
+/// What [`AuditLog::rotate_and_reencrypt`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RotationReport {
+    /// The key id rotated away from.
+    pub old_key_id: u32,
+    /// The key id now current.
+    pub new_key_id: u32,
+    /// Events re-encrypted by this run.
+    pub reencrypted: u64,
+    /// Whether the old key was retired (it no longer opens the log).
+    pub old_key_retired: bool,
+    /// Whether this run finished a rotation an earlier run had begun (and was
+    /// interrupted, e.g. by a crash) instead of starting one.
+    pub resumed: bool,
+}
+
+impl AuditLog {
+    /// The whole key-rotation workflow, resumable: opens the log in `pool` with `old`,
+    /// makes `new` the current key, re-encrypts every event under it in batches and
+    /// (unless `options.retire_old_key` is false) retires the old key.
+    ///
+    /// When `old` no longer opens the log because an earlier run already rotated to
+    /// `new` (and was interrupted), the log is opened with `new` and `old` as a previous
+    /// key and the earlier run is finished (`resumed` in the report). Any other error
+    /// opening the log is returned unchanged; nothing is modified.
+    ///
+    /// An application still writing under the old key keeps `retire_key` refusing; the
+    /// re-encrypt-and-retire round is tried `options.retire_attempts` times, then the
+    /// call fails with `InvalidInput` saying so (the rotation itself is kept: run again
+    /// once that application reopened with the new key).
+    ///
+    /// `progress(done, total)` is called after every batch. The log is closed (its
+    /// writes flushed) before returning.
+    pub fn rotate_and_reencrypt(
+        pool: &Pool,
+        old: AuditKey,
+        new: AuditKey,
+        config: AuditConfig,
+        options: RotationOptions,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<RotationReport> {
+        if options.batch_size == 0 {
+            return Err(Error::InvalidInput(
+                "the re-encryption batch size must be at least 1".into(),
+            ));
+        }
+        if options.retire_attempts == 0 {
+            return Err(Error::InvalidInput(
+                "retire_attempts must be at least 1".into(),
+            ));
+        }
+        let (log, old_id, new_id, resumed) = match AuditLog::open(pool, old.clone(), config.clone())
+        {
+            Ok(log) => {
+                let old_id = log.current_key_id();
+                let new_id = log.rotate_key(new)?;
+                (log, old_id, new_id, false)
+            }
+            // The old key was already rotated away from: an interrupted run. Finish it
+            // with the new key as the current one and the old one as a previous key.
+            Err(e) if e.kind() == ErrorKind::WrongKey => {
+                let mut resumed_config = config;
+                resumed_config.previous_keys.push(old);
+                let log = AuditLog::open(pool, new, resumed_config).map_err(|_| e)?;
+                let new_id = log.current_key_id();
+                let Some(old_id) = log.key_ids().into_iter().find(|id| *id != new_id) else {
+                    return Err(Error::InvalidInput(
+                        "the old and the new key are the same key; nothing to rotate".into(),
+                    ));
+                };
+                (log, old_id, new_id, true)
+            }
+            Err(e) => return Err(e),
+        };
+
+        let mut reencrypted = 0u64;
+        let mut attempt = 1;
+        loop {
+            loop {
+                let step = log.reencrypt(options.batch_size)?;
+                reencrypted += step.reencrypted;
+                progress(reencrypted, reencrypted + step.remaining);
+                if step.done {
+                    break;
+                }
+            }
+            if !options.retire_old_key {
+                break;
+            }
+            // An application that still has the log open with the old key may have
+            // recorded more under it since: retire_key refuses then (it never retires a
+            // key in use, and once it has, such an application's writes fail instead of
+            // being committed under it). Re-encrypt what arrived and try again.
+            match log.retire_key(old_id) {
+                Ok(()) => break,
+                Err(e)
+                    if e.kind() == ErrorKind::InvalidInput && attempt < options.retire_attempts =>
+                {
+                    attempt += 1;
+                }
+                Err(Error::InvalidInput(why)) => {
+                    return Err(Error::InvalidInput(format!(
+                        "key id {new_id} is current and every event was re-encrypted, but events keep arriving under key id {old_id} ({why}): an application still writes with the old key. Reopen it with the new key, then run the rotation again to retire the old one"
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        log.close()?;
+        Ok(RotationReport {
+            old_key_id: old_id,
+            new_key_id: new_id,
+            reencrypted,
+            old_key_retired: options.retire_old_key,
+            resumed,
+        })
     }
 }

@@ -22,7 +22,9 @@ pub struct BreachConfig {
     /// `User-Agent` sent with every request (the API asks for a descriptive one).
     /// Default `magnetar-breach-check/<version>`.
     pub user_agent: String,
-    /// Connect timeout of the built-in HTTPS transport. Default 5 s.
+    /// Connect timeout of the built-in HTTPS transport. Default 5 s. Never longer than
+    /// `timeout`: a shorter total timeout caps it (see
+    /// [`BreachConfig::effective_connect_timeout`]).
     pub connect_timeout: Duration,
     /// Total timeout of one request (connect, send, receive) of the built-in transport.
     /// Default 10 s.
@@ -89,6 +91,13 @@ const MAX_CACHE_SIZE: usize = 10_000_000;
 const MAX_WAIT: Duration = Duration::from_secs(300);
 
 impl BreachConfig {
+    /// The connect timeout the built-in transport uses: `connect_timeout`, capped by the
+    /// total `timeout` (connecting is part of the request, so a host that only shortens
+    /// `timeout` gets a connect timeout no longer than it).
+    pub fn effective_connect_timeout(&self) -> Duration {
+        self.connect_timeout.min(self.timeout)
+    }
+
     /// Checks every field; the error names the first one that is wrong.
     pub fn validate(&self) -> Result<()> {
         let bad = |msg: String| Err(Error::InvalidConfig(msg));
@@ -180,6 +189,17 @@ impl BreachConfig {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_shorter_total_timeout_caps_the_connect_timeout() {
+        let mut config = super::BreachConfig::default();
+        assert_eq!(config.effective_connect_timeout(), config.connect_timeout);
+        config.timeout = std::time::Duration::from_secs(2);
+        assert_eq!(
+            config.effective_connect_timeout(),
+            std::time::Duration::from_secs(2)
+        );
+    }
+
     use super::*;
     use crate::ErrorKind;
 

@@ -41,7 +41,7 @@ pub mod transport;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
 use sha2::Sha256;
 
@@ -55,7 +55,7 @@ pub use index::{BreachIndex, BuildPhase, BuildProgress, BuildStats, IndexBuilder
 pub use transport::HttpsTransport;
 pub use transport::{HttpResponse, Transport, TransportError, parse_retry_after, retry_after_now};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Whether a password is known to be breached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,7 +150,7 @@ impl BreachChecker {
         }
         #[cfg(feature = "https")]
         {
-            let transport = HttpsTransport::new(config.connect_timeout, config.timeout);
+            let transport = HttpsTransport::new(config.effective_connect_timeout(), config.timeout);
             Self::build(config, Some(Arc::new(transport)))
         }
         #[cfg(not(feature = "https"))]
@@ -178,8 +178,7 @@ impl BreachChecker {
         };
         let transport = if config.online { transport } else { None };
         let key = crate::random::bytes::<32>()?;
-        let cache_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
-            .map_err(|_| Error::Internal("HMAC rejected a 32-byte key".into()))?;
+        let cache_mac = crate::mac::hmac_sha256(&key);
         Ok(BreachChecker {
             cache: Mutex::new(LruCache::new(config.cache_size, config.cache_ttl)),
             cache_mac,

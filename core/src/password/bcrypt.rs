@@ -4,54 +4,19 @@
 //! bcrypt only reads the first 72 bytes of its input: longer passwords are truncated,
 //! exactly as OpenBSD and pyca/bcrypt < 5 did when the stored hashes were written.
 
-use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use super::b64;
-use super::legacy::{Hash, Kdf, Legacy, Mode, Prehash, hmac_sha256};
+use super::kdf::bcrypt::OUTPUT_LEN;
+use super::kdf::{Kdf, Prehash};
+use super::legacy::{Legacy, Mode};
 use super::policy::Limits;
 use super::scheme::Scheme;
 use crate::error::{Error, Result};
 
 /// Characters of the salt field; the digest (23 bytes) takes 31 more.
 const SALT_CHARS: usize = 22;
-/// Bytes of bcrypt's output that the hash keeps.
-pub(crate) const OUTPUT_LEN: usize = 23;
 const DIGEST_CHARS: usize = 31;
-
-/// bcrypt's 23-byte output for `password` after the scheme's pre-hash.
-pub(crate) fn derive(
-    cost: u32,
-    salt: &[u8; 16],
-    prehash: &Prehash,
-    password: &[u8],
-) -> Zeroizing<Vec<u8>> {
-    let b64 = |d: &[u8]| {
-        Zeroizing::new(
-            base64::engine::general_purpose::STANDARD
-                .encode(d)
-                .into_bytes(),
-        )
-    };
-    let input: Zeroizing<Vec<u8>> = match prehash {
-        Prehash::None => Zeroizing::new(password.to_vec()),
-        Prehash::PasslibV1 => b64(&Hash::Sha256.digest(&[password])),
-        Prehash::PasslibV2 { salt_text } => b64(&hmac_sha256(salt_text.as_bytes(), password)),
-        Prehash::DjangoHexSha256 => {
-            Zeroizing::new(hex::encode(Hash::Sha256.digest(&[password])).into_bytes())
-        }
-    };
-    // The key is the NUL-terminated password, cut at 72 bytes (losing the NUL when the
-    // password is 72 bytes or more): OpenBSD's behaviour.
-    let mut key = Zeroizing::new([0u8; 72]);
-    let n = input.len().min(72);
-    key[..n].copy_from_slice(&input[..n]);
-    let used = (n + 1).min(72);
-    // `bcrypt::bcrypt` asserts cost < 32 and 1..=72 key bytes: parse() rejected any
-    // cost above 31 and `used` is in 1..=72.
-    let out = Zeroizing::new(::bcrypt::bcrypt(cost, *salt, &key[..used]));
-    Zeroizing::new(out[..OUTPUT_LEN].to_vec())
-}
 
 fn check_cost(cost: u32, limits: &Limits, what: &str) -> Result<()> {
     if !(4..=31).contains(&cost) {
@@ -302,18 +267,6 @@ mod tests {
             assert!(parsed.verify(pw, &Limits::default()).unwrap(), "{h}");
             assert!(!parsed.verify(b"wrong", &Limits::default()).unwrap(), "{h}");
         }
-    }
-
-    #[test]
-    fn truncates_at_72_bytes() {
-        let l = Limits::default();
-        let salt = [7u8; 16];
-        let a = derive(4, &salt, &Prehash::None, &[b'x'; 72]);
-        let b = derive(4, &salt, &Prehash::None, &[b'x'; 100]);
-        let c = derive(4, &salt, &Prehash::None, &[b'x'; 71]);
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-        let _ = l;
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use zeroize::Zeroizing;
 
 use super::b64;
-use super::legacy::{Hash, Kdf, Legacy, Mode, check_len, digest_bytes, split_digest};
+use super::kdf::{Hash, Kdf};
+use super::legacy::{Legacy, Mode, check_len, digest_bytes, split_digest};
 use super::scheme::{LegacyDigest, Scheme};
 use crate::error::{Error, Result};
 
@@ -89,10 +90,34 @@ pub(crate) fn parse_django(s: &str, mode: Mode) -> Result<Legacy> {
     })
 }
 
+/// The hex digest Django's salted `SHA1PasswordHasher` stored (`sha1$salt$<this>`):
+/// SHA-1 of `salt` then `password`, lowercase hex. It is also the inner value of
+/// Django's documented `pbkdf2_wrapped_sha1` upgrade (PBKDF2-SHA256 over this digest),
+/// so a Django host verifies such a hash by passing this to
+/// [`super::PasswordHasher::verify`] against the `pbkdf2_sha256$...` form. Zeroized on
+/// drop: it is as good as the password against the old hash.
+pub fn django_sha1_digest(salt: &str, password: &str) -> Zeroizing<String> {
+    let digest = Hash::Sha1.digest(&[salt.as_bytes(), password.as_bytes()]);
+    Zeroizing::new(hex::encode(&*digest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::password::Limits;
+
+    #[test]
+    fn django_sha1_digest_is_what_django_stored() {
+        // Django: sha1$salt$<sha1("salt" + "password")>
+        let h = format!("sha1$salt${}", &*django_sha1_digest("salt", "password"));
+        let p = parse_django(&h, Mode::Full).unwrap();
+        assert_eq!(p.scheme, Scheme::DjangoSaltedSha1);
+        assert!(p.verify(b"password", &Limits::default()).unwrap());
+        assert_eq!(
+            &*django_sha1_digest("salt", "password"),
+            "59b3e8d637cf97edbe2384cf59cb7453dfe30789"
+        );
+    }
 
     #[test]
     fn shapes() {

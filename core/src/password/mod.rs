@@ -45,7 +45,9 @@ mod b64;
 mod bcrypt;
 mod crypt;
 mod digest;
+mod formats;
 mod identify;
+mod kdf;
 mod legacy;
 mod pbkdf2;
 mod phc;
@@ -55,6 +57,7 @@ mod scrypt;
 mod table;
 pub mod wrap;
 
+pub use digest::django_sha1_digest;
 pub use pbkdf2::WERKZEUG_DEFAULT_ITERATIONS;
 pub use policy::{Limits, Pepper, Policy};
 pub use scheme::{LegacyDigest, Scheme};

@@ -3,7 +3,8 @@
 //! salt) and Werkzeug (`pbkdf2:sha256[:iterations]$salt$hex`).
 
 use super::b64;
-use super::legacy::{Hash, Kdf, Legacy, Mode, check_len, digest_bytes, split_digest};
+use super::kdf::{Hash, Kdf};
+use super::legacy::{Legacy, Mode, check_len, digest_bytes, split_digest};
 use super::phc::parse_u32;
 use super::policy::Limits;
 use super::scheme::Scheme;

@@ -4,7 +4,8 @@
 //! salt.
 
 use super::b64;
-use super::legacy::{Kdf, Legacy, Mode, digest_bytes, split_digest};
+use super::kdf::Kdf;
+use super::legacy::{Legacy, Mode, digest_bytes, split_digest};
 use super::phc::parse_u32;
 use super::policy::Limits;
 use super::scheme::Scheme;

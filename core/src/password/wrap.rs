@@ -24,7 +24,7 @@
 
 use super::b64;
 use super::digest;
-use super::identify::{check_shape, parse_legacy};
+use super::formats::{check_shape, parse_legacy};
 use super::legacy::{Legacy, Mode};
 use super::phc::{Argon2Hash, parse_u32};
 use super::policy::Policy;

@@ -15,7 +15,10 @@
 //! - [`Pool::reader`] and [`Pool::writer`] return guards for longer use; the connection goes
 //!   back to the pool when the guard drops. [`Pool::begin_read`] and [`Pool::begin_write`]
 //!   return the same with the transaction already open, for hosts that cannot pass a
-//!   closure (a Python `with` block).
+//!   closure (a Python `with` block). [`Pool::write_transaction`] returns the writer's
+//!   transaction as a `Send + Sync` [`WriteTransaction`] handle ended by an explicit
+//!   commit or rollback (rolled back when dropped open), for hosts whose closures cannot
+//!   cross the FFI (Swift's `pool.write { tx in ... }`).
 //! - The thread holding the writer cannot check it out again: that would only wait for
 //!   itself, so it is refused at once with `InvalidInput`.
 //! - [`Pool::shared`] returns the process-wide pool for a file, so two components never
@@ -46,6 +49,7 @@ mod migrate;
 mod side;
 pub mod statement;
 mod stats;
+mod transaction;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -64,6 +68,7 @@ pub use config::{Checkpoint, ConnectionInit, PoolConfig, Role, Synchronous};
 pub use migrate::{MigrationOutcome, Migrations, SchemaObjects};
 pub use statement::{Params, QueryResult, Value};
 pub use stats::PoolStats;
+pub use transaction::WriteTransaction;
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
@@ -251,6 +256,31 @@ impl Pool {
         statement::run(&conn, sql, params).inspect_err(|e| conn.note_error(e))
     }
 
+    /// Runs one statement on a reader and returns the first column of its first row
+    /// (`None` when there is no row): the cheapest point read for a binding, with no
+    /// column names or row vectors built; see [`statement::run_value`].
+    #[track_caller]
+    pub fn query_value(&self, sql: &str, params: &Params) -> Result<Option<Value>> {
+        let mut conn = self.acquire_reader(Location::caller())?;
+        statement::run_value(&conn, sql, params).inspect_err(|e| conn.note_error(e))
+    }
+
+    /// Runs one statement on the writer in its own `BEGIN IMMEDIATE` transaction
+    /// (committed on success, rolled back on error) and returns its result: the
+    /// one-call write every binding offers, next to [`Pool::query`]. Statements SQLite
+    /// refuses inside a transaction (`VACUUM`, `BEGIN`/`COMMIT`) fail with `Database`.
+    #[track_caller]
+    pub fn execute(&self, sql: &str, params: &Params) -> Result<QueryResult> {
+        self.write(|tx| statement::run(tx, sql, params))
+    }
+
+    /// Runs one statement once per parameter set, all in one write transaction (all or
+    /// nothing; the error names the failing set); returns the total of rows affected.
+    #[track_caller]
+    pub fn execute_many(&self, sql: &str, param_sets: &[Params]) -> Result<u64> {
+        self.write(|tx| statement::run_many(tx, sql, param_sets))
+    }
+
     /// Checks out a reader and opens a read transaction on it (one snapshot) until the
     /// guard is committed, rolled back or dropped. For hosts that cannot pass a closure
     /// (a Python `with` block); prefer [`Pool::read`] otherwise.
@@ -305,6 +335,10 @@ impl Pool {
     }
 
     fn acquire_writer(&self, location: &'static Location<'static>) -> Result<PooledConnection> {
+        // A closed pool says so first, even to the thread still holding the writer.
+        if self.is_closed() {
+            return Err(side::closed_error(&self.inner.path));
+        }
         let me = std::thread::current().id();
         if *self.inner.writer_holder.lock() == Some(me) {
             return Err(Error::InvalidInput(format!(

@@ -107,6 +107,26 @@ pub fn run(conn: &Connection, sql: &str, params: &Params) -> Result<QueryResult>
     })
 }
 
+/// Runs one statement on `conn` and returns the first column of its first row, or
+/// `None` when it returns no row: the point read (`SELECT v FROM t WHERE id = ?`,
+/// `SELECT count(*) ...`) without materialising column names and rows. Further rows and
+/// columns are ignored; a statement that returns no columns is refused with
+/// `InvalidInput` (use [`run`] for writes).
+pub fn run_value(conn: &Connection, sql: &str, params: &Params) -> Result<Option<Value>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    if stmt.column_count() == 0 {
+        return Err(Error::InvalidInput(
+            "a single-value query needs a statement that returns a column (a SELECT)".into(),
+        ));
+    }
+    bind(&mut stmt, params)?;
+    let mut cursor = stmt.raw_query();
+    match cursor.next()? {
+        Some(row) => Ok(Some(Value::from_ref(row.get_ref(0)?))),
+        None => Ok(None),
+    }
+}
+
 /// Runs one statement once per parameter set (DB-API `executemany`); returns the total
 /// of rows affected. Stops at the first error, naming which parameter set failed.
 pub fn run_many(conn: &Connection, sql: &str, param_sets: &[Params]) -> Result<u64> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -167,11 +167,7 @@ impl RequestContext {
     /// compared on their own (a subnet or browser-version comparison needs the
     /// values, not a hash), and a change in them must not be counted twice.
     pub fn fingerprint(&self, key: &FingerprintKey) -> Fingerprint {
-        // The key is exactly 32 bytes and HMAC accepts any key length: infallible.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&key.0) {
-            Ok(mac) => mac,
-            Err(_) => unreachable!("HMAC accepts keys of any length"),
-        };
+        let mut mac = crate::mac::hmac_sha256(&key.0);
         mac.update(b"magnetar.session.fingerprint.v1");
         for (name, value) in &self.headers {
             // Length-prefixed so that no two header sets share an encoding.

@@ -1,29 +1,14 @@
 //! Helpers shared by the audit integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use magnetar_core::audit::{AuditConfig, AuditKey, AuditLog, BatchConfig, NewEvent, WriteMode};
+use magnetar_core::audit::{AuditConfig, AuditLog, BatchConfig, NewEvent, WriteMode};
 use magnetar_core::clock::ManualClock;
-use magnetar_core::pool::{Pool, PoolConfig};
+use magnetar_core::pool::Pool;
 
-pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.db");
-    (dir, path)
-}
-
-pub fn key(seed: u8) -> AuditKey {
-    let bytes: Vec<u8> = (0..32u8)
-        .map(|i| i.wrapping_mul(73).wrapping_add(seed))
-        .collect();
-    AuditKey::from_bytes(&bytes).unwrap()
-}
-
-pub fn pool(path: &Path) -> Pool {
-    Pool::open(path, PoolConfig::default()).unwrap()
-}
+pub use magnetar_testkit::{audit_key as key, open_pool as pool, raw, temp_db};
 
 pub fn open(pool: &Pool) -> AuditLog {
     AuditLog::open(pool, key(1), AuditConfig::default()).unwrap()
@@ -48,6 +33,21 @@ pub fn open_with_clock(pool: &Pool) -> (AuditLog, Arc<ManualClock>) {
     (AuditLog::open(pool, key(1), config).unwrap(), clock)
 }
 
+/// A temporary database holding a synchronous log (key 1) of `n` events ([`event`]),
+/// recorded one second apart on a manual clock.
+pub fn log_of_events_a_second_apart(
+    n: usize,
+) -> (tempfile::TempDir, std::path::PathBuf, Pool, AuditLog) {
+    let (dir, path) = temp_db();
+    let pool = pool(&path);
+    let (log, clock) = open_with_clock(&pool);
+    for i in 0..n {
+        log.record(&event(i)).unwrap();
+        clock.advance(std::time::Duration::from_secs(1));
+    }
+    (dir, path, pool, log)
+}
+
 pub fn event(i: usize) -> NewEvent {
     NewEvent::new(if i.is_multiple_of(3) {
         "login"
@@ -59,11 +59,6 @@ pub fn event(i: usize) -> NewEvent {
     .status("success")
     .client("192.0.2.7", "Mozilla/5.0")
     .details(serde_json::json!({ "i": i, "note": "x".repeat(i % 7) }))
-}
-
-/// A direct connection to the database file, as an attacker with file access has.
-pub fn raw(path: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).unwrap()
 }
 
 /// Field positions in the `fields` column (the order of `magnetar_core::audit::FIELDS`).

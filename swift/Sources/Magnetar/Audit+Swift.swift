@@ -36,6 +36,21 @@ extension AuditLog {
         try auditLogExists(pool: pool)
     }
 
+    /// The whole, resumable key rotation of the log in `pool`'s database: makes `newKey`
+    /// current, re-encrypts every event and (unless `retireOldKey` is false) retires
+    /// `oldKey`; calling it again after an interruption finishes the earlier run. Runs off
+    /// the caller's thread (long on a large log).
+    public static func rotateAndReencrypt(
+        pool: Pool, oldKey: AuditKey, newKey: AuditKey, batchSize: UInt32 = 1000,
+        retireOldKey: Bool = true
+    ) async throws -> AuditRotationReport {
+        try await Blocking.run {
+            try auditRotateAndReencrypt(
+                pool: pool, oldKey: oldKey, newKey: newKey, batchSize: batchSize,
+                retireOldKey: retireOldKey)
+        }
+    }
+
     /// Opens the log with synchronous writes and no previous keys.
     public convenience init(pool: Pool, key: AuditKey) throws {
         try self.init(pool: pool, key: key, mode: .synchronous, previousKeys: [])
@@ -81,6 +96,11 @@ extension AuditLog {
     /// `exportJsonl(path:filter:)` off the caller's thread.
     public func exportJsonl(path: String, filter: AuditFilter) async throws -> UInt64 {
         try await Blocking.run { try self.exportJsonl(path: path, filter: filter) }
+    }
+
+    /// `exportJsonlReplacing(path:filter:)` off the caller's thread.
+    public func exportJsonlReplacing(path: String, filter: AuditFilter) async throws -> UInt64 {
+        try await Blocking.run { try self.exportJsonlReplacing(path: path, filter: filter) }
     }
 
     /// `purgeBefore(cutoffMs:)` off the caller's thread.

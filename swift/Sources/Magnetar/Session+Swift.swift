@@ -24,6 +24,21 @@ extension RequestContext {
     }
 }
 
+extension RiskScorer {
+    /// A scorer with core's default weights and thresholds.
+    public convenience init() throws {
+        try self.init(policy: ScoringPolicy())
+    }
+}
+
+extension PreparedRequestContext {
+    /// Validates and normalises a context with no fingerprinted headers besides the
+    /// User-Agent.
+    public convenience init(ip: String, userAgent: String, headers: [String: String] = [:]) throws {
+        try self.init(context: RequestContext(ip: ip, userAgent: userAgent, headers: headers))
+    }
+}
+
 /// Scores `current` against `previous` with core's default policy.
 public func scoreRequest(previous: RequestContext, current: RequestContext) throws -> Assessment {
     try scoreRequest(previous: previous, current: current, policy: ScoringPolicy())

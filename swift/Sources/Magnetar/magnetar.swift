@@ -869,6 +869,12 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
     func exportJsonl(path: String, filter: AuditFilter) throws  -> UInt64
     
     /**
+     * Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+     * renamed over it once complete, so `path` never holds a partial export).
+     */
+    func exportJsonlReplacing(path: String, filter: AuditFilter) throws  -> UInt64
+    
+    /**
      * Waits until every event recorded before this call is committed.
      */
     func flush() throws 
@@ -882,6 +888,12 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
      * Whether this log writes through the background writer.
      */
     func isBatched()  -> Bool
+    
+    /**
+     * The ids of the keys this instance holds (the current one and the previous keys
+     * it was opened with), ascending.
+     */
+    func keyIds()  -> [UInt32]
     
     /**
      * The key a passphrase gives for this database, to rotate to it.
@@ -1068,6 +1080,21 @@ open func exportJsonl(path: String, filter: AuditFilter)throws  -> UInt64  {
 }
     
     /**
+     * Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
+     * renamed over it once complete, so `path` never holds a partial export).
+     */
+open func exportJsonlReplacing(path: String, filter: AuditFilter)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl_replacing(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterTypeAuditFilter_lower(filter),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Waits until every event recorded before this call is committed.
      */
 open func flush()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
@@ -1097,6 +1124,19 @@ open func isBatched() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_method_auditlog_is_batched(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The ids of the keys this instance holds (the current one and the previous keys
+     * it was opened with), ascending.
+     */
+open func keyIds() -> [UInt32]  {
+    return try!  FfiConverterSequenceUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_key_ids(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1284,6 +1324,11 @@ public protocol BreachCheckerProtocol: AnyObject, Sendable {
      */
     func config()  -> BreachConfig
     
+    /**
+     * The offline index this checker answers from, or nil when it has none.
+     */
+    func indexStats()  -> BreachIndexInfo?
+    
 }
 /**
  * Checks passwords against the offline index and/or the range API, with a cache and a
@@ -1377,6 +1422,18 @@ open func config() -> BreachConfig  {
     return try!  FfiConverterTypeBreachConfig_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_method_breachchecker_config(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The offline index this checker answers from, or nil when it has none.
+     */
+open func indexStats() -> BreachIndexInfo?  {
+    return try!  FfiConverterOptionTypeBreachIndexInfo.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_breachchecker_index_stats(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -2243,6 +2300,16 @@ public func FfiConverterTypePepper_lower(_ value: Pepper) -> UInt64 {
 public protocol PoolProtocol: AnyObject, Sendable {
     
     /**
+     * Checks out the writer and opens a `BEGIN IMMEDIATE` transaction on it. Prefer
+     * `pool.write { tx in ... }`, which commits when the closure returns and rolls back
+     * when it throws. Other writers wait (up to `acquireTimeout`) until this one is
+     * committed or rolled back; released without either, it rolls back. From the
+     * thread that began it, a second write on this pool fails at once with
+     * `invalidInput`.
+     */
+    func beginWriteTransaction() throws  -> WriteTransaction
+    
+    /**
      * Closes the pool, waiting up to `timeout` for connections in use; later calls
      * fail with `poolClosed`. Closing twice is harmless.
      */
@@ -2301,6 +2368,13 @@ public protocol PoolProtocol: AnyObject, Sendable {
      * Like `read`, binding values by name.
      */
     func readNamed(sql: String, params: [String: SqlValue]) throws  -> QueryResult
+    
+    /**
+     * Runs one statement with values bound in order on a reader and returns the first
+     * column of its first row (`nil` when there is no row): the cheap point read, with
+     * no column names or row arrays to carry back.
+     */
+    func readValue(sql: String, params: [SqlValue]) throws  -> SqlValue?
     
     /**
      * A snapshot of the pool's gauges and counters.
@@ -2397,6 +2471,23 @@ public static func `open`(path: String, config: PoolConfig)throws  -> Pool  {
 }
     
 
+    
+    /**
+     * Checks out the writer and opens a `BEGIN IMMEDIATE` transaction on it. Prefer
+     * `pool.write { tx in ... }`, which commits when the closure returns and rolls back
+     * when it throws. Other writers wait (up to `acquireTimeout`) until this one is
+     * committed or rolled back; released without either, it rolls back. From the
+     * thread that began it, a second write on this pool fails at once with
+     * `invalidInput`.
+     */
+open func beginWriteTransaction()throws  -> WriteTransaction  {
+    return try  FfiConverterTypeWriteTransaction_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_pool_begin_write_transaction(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * Closes the pool, waiting up to `timeout` for connections in use; later calls
@@ -2548,6 +2639,22 @@ open func readNamed(sql: String, params: [String: SqlValue])throws  -> QueryResu
 }
     
     /**
+     * Runs one statement with values bound in order on a reader and returns the first
+     * column of its first row (`nil` when there is no row): the cheap point read, with
+     * no column names or row arrays to carry back.
+     */
+open func readValue(sql: String, params: [SqlValue])throws  -> SqlValue?  {
+    return try  FfiConverterOptionTypeSqlValue.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_pool_read_value(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A snapshot of the pool's gauges and counters.
      */
 open func stats() -> PoolStats  {
@@ -2616,6 +2723,305 @@ public func FfiConverterTypePool_lift(_ handle: UInt64) throws -> Pool {
 #endif
 public func FfiConverterTypePool_lower(_ value: Pool) -> UInt64 {
     return FfiConverterTypePool.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A [`RequestContext`] validated and normalised once, held by Rust: build one per
+ * request and pass it to `RiskScorer.score` (or score it against several sessions)
+ * without converting the record's strings and headers again on every call.
+ */
+public protocol PreparedRequestContextProtocol: AnyObject, Sendable {
+    
+}
+/**
+ * A [`RequestContext`] validated and normalised once, held by Rust: build one per
+ * request and pass it to `RiskScorer.score` (or score it against several sessions)
+ * without converting the record's strings and headers again on every call.
+ */
+open class PreparedRequestContext: PreparedRequestContextProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_preparedrequestcontext(self.handle, $0) }
+    }
+    /**
+     * Validates and normalises `context` (`invalidInput` for a bad IP, an over-long
+     * header, ...), as every call taking a `RequestContext` does.
+     */
+public convenience init(context: RequestContext)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_preparedrequestcontext_new(
+        FfiConverterTypeRequestContext_lower(context),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_preparedrequestcontext(handle, $0) }
+    }
+
+    
+
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePreparedRequestContext: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PreparedRequestContext
+
+    public static func lift(_ handle: UInt64) throws -> PreparedRequestContext {
+        return PreparedRequestContext(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PreparedRequestContext) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PreparedRequestContext {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PreparedRequestContext, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreparedRequestContext_lift(_ handle: UInt64) throws -> PreparedRequestContext {
+    return try FfiConverterTypePreparedRequestContext.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePreparedRequestContext_lower(_ value: PreparedRequestContext) -> UInt64 {
+    return FfiConverterTypePreparedRequestContext.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A scoring policy validated once, for scoring many requests: the cheap form of
+ * `scoreRequest` when contexts are `PreparedRequestContext`s.
+ */
+public protocol RiskScorerProtocol: AnyObject, Sendable {
+    
+    /**
+     * Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+     * (one small enum comes back instead of an assessment with its reasons); call
+     * `score` when the decision is not `allow` and the reasons are wanted.
+     */
+    func decide(previous: PreparedRequestContext, current: PreparedRequestContext)  -> Decision
+    
+    /**
+     * Scores `current` against `previous`: the same result as `scoreRequest` with this
+     * scorer's policy.
+     */
+    func score(previous: PreparedRequestContext, current: PreparedRequestContext)  -> Assessment
+    
+}
+/**
+ * A scoring policy validated once, for scoring many requests: the cheap form of
+ * `scoreRequest` when contexts are `PreparedRequestContext`s.
+ */
+open class RiskScorer: RiskScorerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_riskscorer(self.handle, $0) }
+    }
+    /**
+     * A scorer for `policy` (`invalidConfig` when a weight or threshold is out of range).
+     */
+public convenience init(policy: ScoringPolicy)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_riskscorer_new(
+        FfiConverterTypeScoringPolicy_lower(policy),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_riskscorer(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Only the decision of `score(previous:current:)`: the cheapest call for a hot path
+     * (one small enum comes back instead of an assessment with its reasons); call
+     * `score` when the decision is not `allow` and the reasons are wanted.
+     */
+open func decide(previous: PreparedRequestContext, current: PreparedRequestContext) -> Decision  {
+    return try!  FfiConverterTypeDecision_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_riskscorer_decide(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePreparedRequestContext_lower(previous),
+        FfiConverterTypePreparedRequestContext_lower(current),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Scores `current` against `previous`: the same result as `scoreRequest` with this
+     * scorer's policy.
+     */
+open func score(previous: PreparedRequestContext, current: PreparedRequestContext) -> Assessment  {
+    return try!  FfiConverterTypeAssessment_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_riskscorer_score(
+            self.uniffiCloneHandle(),
+        FfiConverterTypePreparedRequestContext_lower(previous),
+        FfiConverterTypePreparedRequestContext_lower(current),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRiskScorer: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = RiskScorer
+
+    public static func lift(_ handle: UInt64) throws -> RiskScorer {
+        return RiskScorer(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: RiskScorer) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RiskScorer {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: RiskScorer, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskScorer_lift(_ handle: UInt64) throws -> RiskScorer {
+    return try FfiConverterTypeRiskScorer.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskScorer_lower(_ value: RiskScorer) -> UInt64 {
+    return FfiConverterTypeRiskScorer.lower(value)
 }
 
 
@@ -3085,6 +3491,272 @@ public func FfiConverterTypeTableUpgradeObserver_lift(_ handle: UInt64) throws -
 #endif
 public func FfiConverterTypeTableUpgradeObserver_lower(_ value: TableUpgradeObserver) -> UInt64 {
     return FfiConverterTypeTableUpgradeObserver.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The pool writer's open `BEGIN IMMEDIATE` transaction (core's `WriteTransaction`).
+ *
+ * Statements run inside it; `commit` or `rollback` ends it, once: any later call fails
+ * with `invalidInput`. Released while still open, it rolls back and returns the writer.
+ * A failing statement does not end it (SQLite undoes that statement only).
+ */
+public protocol WriteTransactionProtocol: AnyObject, Sendable {
+    
+    /**
+     * Commits and returns the writer to the pool.
+     */
+    func commit() throws 
+    
+    /**
+     * Runs one statement with values bound in order inside the transaction.
+     */
+    func execute(sql: String, params: [SqlValue]) throws  -> QueryResult
+    
+    /**
+     * Runs one statement once per parameter set; returns the total of rows affected.
+     */
+    func executeMany(sql: String, paramSets: [[SqlValue]]) throws  -> UInt64
+    
+    /**
+     * Like `execute`, binding values by name.
+     */
+    func executeNamed(sql: String, params: [String: SqlValue]) throws  -> QueryResult
+    
+    /**
+     * Whether neither `commit` nor `rollback` has ended it yet.
+     */
+    func isOpen()  -> Bool
+    
+    /**
+     * Runs a query inside the transaction (it sees the transaction's own writes).
+     */
+    func query(sql: String, params: [SqlValue]) throws  -> QueryResult
+    
+    /**
+     * The first column of the first row of a query inside the transaction (`nil`
+     * when there is no row).
+     */
+    func queryValue(sql: String, params: [SqlValue]) throws  -> SqlValue?
+    
+    /**
+     * Rolls back and returns the writer to the pool.
+     */
+    func rollback() throws 
+    
+}
+/**
+ * The pool writer's open `BEGIN IMMEDIATE` transaction (core's `WriteTransaction`).
+ *
+ * Statements run inside it; `commit` or `rollback` ends it, once: any later call fails
+ * with `invalidInput`. Released while still open, it rolls back and returns the writer.
+ * A failing statement does not end it (SQLite undoes that statement only).
+ */
+open class WriteTransaction: WriteTransactionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_writetransaction(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_writetransaction(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Commits and returns the writer to the pool.
+     */
+open func commit()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_commit(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Runs one statement with values bound in order inside the transaction.
+     */
+open func execute(sql: String, params: [SqlValue])throws  -> QueryResult  {
+    return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_execute(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Runs one statement once per parameter set; returns the total of rows affected.
+     */
+open func executeMany(sql: String, paramSets: [[SqlValue]])throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_execute_many(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceSequenceTypeSqlValue.lower(paramSets),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Like `execute`, binding values by name.
+     */
+open func executeNamed(sql: String, params: [String: SqlValue])throws  -> QueryResult  {
+    return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_execute_named(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterDictionaryStringTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether neither `commit` nor `rollback` has ended it yet.
+     */
+open func isOpen() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_is_open(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Runs a query inside the transaction (it sees the transaction's own writes).
+     */
+open func query(sql: String, params: [SqlValue])throws  -> QueryResult  {
+    return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_query(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The first column of the first row of a query inside the transaction (`nil`
+     * when there is no row).
+     */
+open func queryValue(sql: String, params: [SqlValue])throws  -> SqlValue?  {
+    return try  FfiConverterOptionTypeSqlValue.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_query_value(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(sql),
+        FfiConverterSequenceTypeSqlValue.lower(params),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Rolls back and returns the writer to the pool.
+     */
+open func rollback()throws   {try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_writetransaction_rollback(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWriteTransaction: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = WriteTransaction
+
+    public static func lift(_ handle: UInt64) throws -> WriteTransaction {
+        return WriteTransaction(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: WriteTransaction) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WriteTransaction {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: WriteTransaction, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWriteTransaction_lift(_ handle: UInt64) throws -> WriteTransaction {
+    return try FfiConverterTypeWriteTransaction.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWriteTransaction_lower(_ value: WriteTransaction) -> UInt64 {
+    return FfiConverterTypeWriteTransaction.lower(value)
 }
 
 
@@ -3617,6 +4289,105 @@ public func FfiConverterTypeAuditProblem_lower(_ value: AuditProblem) -> RustBuf
 
 
 /**
+ * What `auditRotateAndReencrypt` did.
+ */
+public struct AuditRotationReport: Equatable, Hashable {
+    /**
+     * The key id rotated away from.
+     */
+    public var oldKeyId: UInt32
+    /**
+     * The key id now current.
+     */
+    public var newKeyId: UInt32
+    /**
+     * Events re-encrypted by this call.
+     */
+    public var reencrypted: UInt64
+    /**
+     * Whether the old key was retired (it no longer opens the log).
+     */
+    public var oldKeyRetired: Bool
+    /**
+     * Whether this call finished a rotation an earlier, interrupted call had begun.
+     */
+    public var resumed: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The key id rotated away from.
+         */oldKeyId: UInt32, 
+        /**
+         * The key id now current.
+         */newKeyId: UInt32, 
+        /**
+         * Events re-encrypted by this call.
+         */reencrypted: UInt64, 
+        /**
+         * Whether the old key was retired (it no longer opens the log).
+         */oldKeyRetired: Bool, 
+        /**
+         * Whether this call finished a rotation an earlier, interrupted call had begun.
+         */resumed: Bool) {
+        self.oldKeyId = oldKeyId
+        self.newKeyId = newKeyId
+        self.reencrypted = reencrypted
+        self.oldKeyRetired = oldKeyRetired
+        self.resumed = resumed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditRotationReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditRotationReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditRotationReport {
+        return
+            try AuditRotationReport(
+                oldKeyId: FfiConverterUInt32.read(from: &buf), 
+                newKeyId: FfiConverterUInt32.read(from: &buf), 
+                reencrypted: FfiConverterUInt64.read(from: &buf), 
+                oldKeyRetired: FfiConverterBool.read(from: &buf), 
+                resumed: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditRotationReport, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.oldKeyId, into: &buf)
+        FfiConverterUInt32.write(value.newKeyId, into: &buf)
+        FfiConverterUInt64.write(value.reencrypted, into: &buf)
+        FfiConverterBool.write(value.oldKeyRetired, into: &buf)
+        FfiConverterBool.write(value.resumed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditRotationReport_lift(_ buf: RustBuffer) throws -> AuditRotationReport {
+    return try FfiConverterTypeAuditRotationReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditRotationReport_lower(_ value: AuditRotationReport) -> RustBuffer {
+    return FfiConverterTypeAuditRotationReport.lower(value)
+}
+
+
+/**
  * The outcome of `verify`.
  */
 public struct AuditVerifyReport: Equatable, Hashable {
@@ -3892,6 +4663,105 @@ public func FfiConverterTypeBreachConfig_lift(_ buf: RustBuffer) throws -> Breac
 #endif
 public func FfiConverterTypeBreachConfig_lower(_ value: BreachConfig) -> RustBuffer {
     return FfiConverterTypeBreachConfig.lower(value)
+}
+
+
+/**
+ * The offline index a checker answers from.
+ */
+public struct BreachIndexInfo: Equatable, Hashable {
+    /**
+     * The index file.
+     */
+    public var path: String
+    /**
+     * Whether it is keyed by NTLM (otherwise SHA-1).
+     */
+    public var ntlm: Bool
+    /**
+     * Entries in the index.
+     */
+    public var entries: UInt64
+    /**
+     * Distinct corpus hashes it was built from.
+     */
+    public var distinctHashes: UInt64
+    /**
+     * Size of the file in bytes.
+     */
+    public var fileBytes: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The index file.
+         */path: String, 
+        /**
+         * Whether it is keyed by NTLM (otherwise SHA-1).
+         */ntlm: Bool, 
+        /**
+         * Entries in the index.
+         */entries: UInt64, 
+        /**
+         * Distinct corpus hashes it was built from.
+         */distinctHashes: UInt64, 
+        /**
+         * Size of the file in bytes.
+         */fileBytes: UInt64) {
+        self.path = path
+        self.ntlm = ntlm
+        self.entries = entries
+        self.distinctHashes = distinctHashes
+        self.fileBytes = fileBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BreachIndexInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBreachIndexInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachIndexInfo {
+        return
+            try BreachIndexInfo(
+                path: FfiConverterString.read(from: &buf), 
+                ntlm: FfiConverterBool.read(from: &buf), 
+                entries: FfiConverterUInt64.read(from: &buf), 
+                distinctHashes: FfiConverterUInt64.read(from: &buf), 
+                fileBytes: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BreachIndexInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.path, into: &buf)
+        FfiConverterBool.write(value.ntlm, into: &buf)
+        FfiConverterUInt64.write(value.entries, into: &buf)
+        FfiConverterUInt64.write(value.distinctHashes, into: &buf)
+        FfiConverterUInt64.write(value.fileBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachIndexInfo_lift(_ buf: RustBuffer) throws -> BreachIndexInfo {
+    return try FfiConverterTypeBreachIndexInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBreachIndexInfo_lower(_ value: BreachIndexInfo) -> RustBuffer {
+    return FfiConverterTypeBreachIndexInfo.lower(value)
 }
 
 
@@ -6124,6 +6994,106 @@ public func FfiConverterTypeThresholds_lower(_ value: Thresholds) -> RustBuffer 
 
 
 /**
+ * What a User-Agent string says, the way session scoring reads it. Strings are empty
+ * when unknown.
+ */
+public struct UserAgentInfo: Equatable, Hashable {
+    /**
+     * Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+     */
+    public var family: String
+    /**
+     * Browser or app version.
+     */
+    public var version: String
+    /**
+     * Operating system.
+     */
+    public var os: String
+    /**
+     * OS version.
+     */
+    public var osVersion: String
+    /**
+     * `browser`, `native_app`, `crawler` or `unknown`.
+     */
+    public var kind: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+         */family: String, 
+        /**
+         * Browser or app version.
+         */version: String, 
+        /**
+         * Operating system.
+         */os: String, 
+        /**
+         * OS version.
+         */osVersion: String, 
+        /**
+         * `browser`, `native_app`, `crawler` or `unknown`.
+         */kind: String) {
+        self.family = family
+        self.version = version
+        self.os = os
+        self.osVersion = osVersion
+        self.kind = kind
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserAgentInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserAgentInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserAgentInfo {
+        return
+            try UserAgentInfo(
+                family: FfiConverterString.read(from: &buf), 
+                version: FfiConverterString.read(from: &buf), 
+                os: FfiConverterString.read(from: &buf), 
+                osVersion: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserAgentInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.family, into: &buf)
+        FfiConverterString.write(value.version, into: &buf)
+        FfiConverterString.write(value.os, into: &buf)
+        FfiConverterString.write(value.osVersion, into: &buf)
+        FfiConverterString.write(value.kind, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserAgentInfo_lift(_ buf: RustBuffer) throws -> UserAgentInfo {
+    return try FfiConverterTypeUserAgentInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserAgentInfo_lower(_ value: UserAgentInfo) -> RustBuffer {
+    return FfiConverterTypeUserAgentInfo.lower(value)
+}
+
+
+/**
  * The outcome of `validate`.
  */
 public struct Validation: Equatable, Hashable {
@@ -8166,6 +9136,79 @@ fileprivate struct FfiConverterOptionTypeAuditProblem: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeBreachIndexInfo: FfiConverterRustBuffer {
+    typealias SwiftType = BreachIndexInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBreachIndexInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBreachIndexInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSqlValue: FfiConverterRustBuffer {
+    typealias SwiftType = SqlValue?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSqlValue.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSqlValue.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -8487,6 +9530,24 @@ public func auditLogExists(pool: Pool)throws  -> Bool  {
 })
 }
 /**
+ * The whole key rotation of the audit log in `pool`'s database, resumable: opens it
+ * with `old_key`, makes `new_key` current, re-encrypts every event (`batch_size` per
+ * transaction) and, when `retire_old_key`, retires the old key. Calling it again after
+ * an interruption finishes the earlier run. Long on a large log: use the async variant.
+ */
+public func auditRotateAndReencrypt(pool: Pool, oldKey: AuditKey, newKey: AuditKey, batchSize: UInt32, retireOldKey: Bool)throws  -> AuditRotationReport  {
+    return try  FfiConverterTypeAuditRotationReport_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt(
+        FfiConverterTypePool_lower(pool),
+        FfiConverterTypeAuditKey_lower(oldKey),
+        FfiConverterTypeAuditKey_lower(newKey),
+        FfiConverterUInt32.lower(batchSize),
+        FfiConverterBool.lower(retireOldKey),uniffiCallStatus
+    )
+})
+}
+/**
  * Core's default filter: every event, oldest first.
  */
 public func defaultAuditFilter() -> AuditFilter  {
@@ -8635,6 +9696,17 @@ public func defaultSessionConfig() -> SessionConfig  {
 })
 }
 /**
+ * Parses a User-Agent string the way session scoring reads it.
+ */
+public func parseUserAgent(userAgent: String) -> UserAgentInfo  {
+    return try!  FfiConverterTypeUserAgentInfo_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_parse_user_agent(
+        FfiConverterString.lower(userAgent),uniffiCallStatus
+    )
+})
+}
+/**
  * Scores `current` against `previous` with `policy` (no registry, no storage).
  */
 public func scoreRequest(previous: RequestContext, current: RequestContext, policy: ScoringPolicy)throws  -> Assessment  {
@@ -8667,6 +9739,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_audit_log_exists() != 37016) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt() != 31431) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_audit_filter() != 46749) {
@@ -8708,6 +9783,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_default_session_config() != 80) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_func_parse_user_agent() != 12291) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_func_score_request() != 5791) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8723,6 +9801,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 20113) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing() != 53914) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_flush() != 28410) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8730,6 +9811,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_is_batched() != 17173) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_key_ids() != 23292) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_passphrase_key() != 26137) {
@@ -8765,6 +9849,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_breachchecker_config() != 36549) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_breachchecker_index_stats() != 18896) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_httptransport_get() != 49754) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8796,6 +9883,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_tableupgradeobserver_progress() != 46013) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_pool_begin_write_transaction() != 64495) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_close() != 117) {
@@ -8831,10 +9921,43 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_pool_read_named() != 7664) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_pool_read_value() != 19470) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_pool_stats() != 49703) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_write() != 65265) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_commit() != 40841) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute() != 4912) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_many() != 39394) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_named() != 36738) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_is_open() != 63815) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query() != 874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query_value() != 49358) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_rollback() != 29865) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_decide() != 30254) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_score() != 6907) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_create() != 31040) {
@@ -8898,6 +10021,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_generate() != 61639) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_preparedrequestcontext_new() != 62162) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_riskscorer_new() != 51806) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 57060) {

@@ -346,6 +346,11 @@ uint32_t uniffi_magnetar_uniffi_fn_method_auditlog_current_key_id(uint64_t ptr, 
 uint64_t uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl(uint64_t ptr, RustBuffer path, RustBuffer filter, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+uint64_t uniffi_magnetar_uniffi_fn_method_auditlog_export_jsonl_replacing(uint64_t ptr, RustBuffer path, RustBuffer filter, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_FLUSH
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_FLUSH
 void uniffi_magnetar_uniffi_fn_method_auditlog_flush(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -359,6 +364,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_auditlog_head(uint64_t ptr, RustCall
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_IS_BATCHED
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_IS_BATCHED
 int8_t uniffi_magnetar_uniffi_fn_method_auditlog_is_batched(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_KEY_IDS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_KEY_IDS
+RustBuffer uniffi_magnetar_uniffi_fn_method_auditlog_key_ids(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_PASSPHRASE_KEY
@@ -429,6 +439,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_check(uint64_t ptr, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_CONFIG
 RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_config(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_INDEX_STATS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_BREACHCHECKER_INDEX_STATS
+RustBuffer uniffi_magnetar_uniffi_fn_method_breachchecker_index_stats(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_HTTPTRANSPORT
@@ -566,6 +581,11 @@ uint64_t uniffi_magnetar_uniffi_fn_constructor_pool_new(RustBuffer path, RustBuf
 uint64_t uniffi_magnetar_uniffi_fn_constructor_pool_open(RustBuffer path, RustBuffer config, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_BEGIN_WRITE_TRANSACTION
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_BEGIN_WRITE_TRANSACTION
+uint64_t uniffi_magnetar_uniffi_fn_method_pool_begin_write_transaction(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_CLOSE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_CLOSE
 void uniffi_magnetar_uniffi_fn_method_pool_close(uint64_t ptr, RustBuffer timeout, RustCallStatus *_Nonnull out_status
@@ -621,6 +641,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_pool_read_batch(uint64_t ptr, RustBu
 RustBuffer uniffi_magnetar_uniffi_fn_method_pool_read_named(uint64_t ptr, RustBuffer sql, RustBuffer params, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_READ_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_READ_VALUE
+RustBuffer uniffi_magnetar_uniffi_fn_method_pool_read_value(uint64_t ptr, RustBuffer sql, RustBuffer params, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_STATS
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_STATS
 RustBuffer uniffi_magnetar_uniffi_fn_method_pool_stats(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -629,6 +654,56 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_pool_stats(uint64_t ptr, RustCallSta
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_WRITE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POOL_WRITE
 RustBuffer uniffi_magnetar_uniffi_fn_method_pool_write(uint64_t ptr, RustBuffer statements, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_WRITETRANSACTION
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_WRITETRANSACTION
+uint64_t uniffi_magnetar_uniffi_fn_clone_writetransaction(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_WRITETRANSACTION
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_WRITETRANSACTION
+void uniffi_magnetar_uniffi_fn_free_writetransaction(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_COMMIT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_COMMIT
+void uniffi_magnetar_uniffi_fn_method_writetransaction_commit(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_EXECUTE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_EXECUTE
+RustBuffer uniffi_magnetar_uniffi_fn_method_writetransaction_execute(uint64_t ptr, RustBuffer sql, RustBuffer params, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_EXECUTE_MANY
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_EXECUTE_MANY
+uint64_t uniffi_magnetar_uniffi_fn_method_writetransaction_execute_many(uint64_t ptr, RustBuffer sql, RustBuffer param_sets, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_EXECUTE_NAMED
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_EXECUTE_NAMED
+RustBuffer uniffi_magnetar_uniffi_fn_method_writetransaction_execute_named(uint64_t ptr, RustBuffer sql, RustBuffer params, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_IS_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_IS_OPEN
+int8_t uniffi_magnetar_uniffi_fn_method_writetransaction_is_open(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_QUERY
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_QUERY
+RustBuffer uniffi_magnetar_uniffi_fn_method_writetransaction_query(uint64_t ptr, RustBuffer sql, RustBuffer params, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_QUERY_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_QUERY_VALUE
+RustBuffer uniffi_magnetar_uniffi_fn_method_writetransaction_query_value(uint64_t ptr, RustBuffer sql, RustBuffer params, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_ROLLBACK
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_WRITETRANSACTION_ROLLBACK
+void uniffi_magnetar_uniffi_fn_method_writetransaction_rollback(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_FINGERPRINTKEY
@@ -655,6 +730,46 @@ uint64_t uniffi_magnetar_uniffi_fn_constructor_fingerprintkey_from_bytes(RustBuf
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_FINGERPRINTKEY_GENERATE
 uint64_t uniffi_magnetar_uniffi_fn_constructor_fingerprintkey_generate(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_PREPAREDREQUESTCONTEXT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_PREPAREDREQUESTCONTEXT
+uint64_t uniffi_magnetar_uniffi_fn_clone_preparedrequestcontext(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_PREPAREDREQUESTCONTEXT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_PREPAREDREQUESTCONTEXT
+void uniffi_magnetar_uniffi_fn_free_preparedrequestcontext(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_PREPAREDREQUESTCONTEXT_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_PREPAREDREQUESTCONTEXT_NEW
+uint64_t uniffi_magnetar_uniffi_fn_constructor_preparedrequestcontext_new(RustBuffer context, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_RISKSCORER
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_RISKSCORER
+uint64_t uniffi_magnetar_uniffi_fn_clone_riskscorer(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_RISKSCORER
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_RISKSCORER
+void uniffi_magnetar_uniffi_fn_free_riskscorer(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_RISKSCORER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_RISKSCORER_NEW
+uint64_t uniffi_magnetar_uniffi_fn_constructor_riskscorer_new(RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_DECIDE
+RustBuffer uniffi_magnetar_uniffi_fn_method_riskscorer_decide(uint64_t ptr, uint64_t previous, uint64_t current, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_SCORE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_RISKSCORER_SCORE
+RustBuffer uniffi_magnetar_uniffi_fn_method_riskscorer_score(uint64_t ptr, uint64_t previous, uint64_t current, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_SESSIONREGISTRY
@@ -733,6 +848,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_magnetar_version(RustCallStatus *_Nonn
 int8_t uniffi_magnetar_uniffi_fn_func_audit_log_exists(uint64_t pool, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+RustBuffer uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt(uint64_t pool, uint64_t old_key, uint64_t new_key, uint32_t batch_size, int8_t retire_old_key, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_audit_filter(RustCallStatus *_Nonnull out_status
@@ -806,6 +926,11 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_default_scoring_policy(RustCallStatus 
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_SESSION_CONFIG
 RustBuffer uniffi_magnetar_uniffi_fn_func_default_session_config(RustCallStatus *_Nonnull out_status
     
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_PARSE_USER_AGENT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_PARSE_USER_AGENT
+RustBuffer uniffi_magnetar_uniffi_fn_func_parse_user_agent(RustBuffer user_agent, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_SCORE_REQUEST
@@ -1085,6 +1210,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_audit_log_exists(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
+uint16_t uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_AUDIT_FILTER
 uint16_t uniffi_magnetar_uniffi_checksum_func_default_audit_filter(void
@@ -1163,6 +1294,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_default_session_config(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_PARSE_USER_AGENT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_PARSE_USER_AGENT
+uint16_t uniffi_magnetar_uniffi_checksum_func_parse_user_agent(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 uint16_t uniffi_magnetar_uniffi_checksum_func_score_request(void
@@ -1193,6 +1330,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_EXPORT_JSONL_REPLACING
+uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_FLUSH
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_FLUSH
 uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_flush(void
@@ -1208,6 +1351,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_head(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_IS_BATCHED
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_IS_BATCHED
 uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_is_batched(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_KEY_IDS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_AUDITLOG_KEY_IDS
+uint16_t uniffi_magnetar_uniffi_checksum_method_auditlog_key_ids(void
     
 );
 #endif
@@ -1277,6 +1426,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_config(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_INDEX_STATS
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_BREACHCHECKER_INDEX_STATS
+uint16_t uniffi_magnetar_uniffi_checksum_method_breachchecker_index_stats(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_GET
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_HTTPTRANSPORT_GET
 uint16_t uniffi_magnetar_uniffi_checksum_method_httptransport_get(void
@@ -1340,6 +1495,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_pepper_id(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_TABLEUPGRADEOBSERVER_PROGRESS
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_TABLEUPGRADEOBSERVER_PROGRESS
 uint16_t uniffi_magnetar_uniffi_checksum_method_tableupgradeobserver_progress(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_BEGIN_WRITE_TRANSACTION
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_BEGIN_WRITE_TRANSACTION
+uint16_t uniffi_magnetar_uniffi_checksum_method_pool_begin_write_transaction(void
     
 );
 #endif
@@ -1409,6 +1570,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_pool_read_named(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_READ_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_READ_VALUE
+uint16_t uniffi_magnetar_uniffi_checksum_method_pool_read_value(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_STATS
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_STATS
 uint16_t uniffi_magnetar_uniffi_checksum_method_pool_stats(void
@@ -1418,6 +1585,66 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_pool_stats(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_WRITE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POOL_WRITE
 uint16_t uniffi_magnetar_uniffi_checksum_method_pool_write(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_COMMIT
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_COMMIT
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_commit(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_EXECUTE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_EXECUTE
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_execute(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_EXECUTE_MANY
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_EXECUTE_MANY
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_many(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_EXECUTE_NAMED
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_EXECUTE_NAMED
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_named(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_IS_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_IS_OPEN
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_is_open(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_QUERY
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_QUERY
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_query(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_QUERY_VALUE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_QUERY_VALUE
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_query_value(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_ROLLBACK
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_WRITETRANSACTION_ROLLBACK
+uint16_t uniffi_magnetar_uniffi_checksum_method_writetransaction_rollback(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_RISKSCORER_DECIDE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_RISKSCORER_DECIDE
+uint16_t uniffi_magnetar_uniffi_checksum_method_riskscorer_decide(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_RISKSCORER_SCORE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_RISKSCORER_SCORE
+uint16_t uniffi_magnetar_uniffi_checksum_method_riskscorer_score(void
     
 );
 #endif
@@ -1544,6 +1771,18 @@ uint16_t uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_from_bytes(v
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_FINGERPRINTKEY_GENERATE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_FINGERPRINTKEY_GENERATE
 uint16_t uniffi_magnetar_uniffi_checksum_constructor_fingerprintkey_generate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_PREPAREDREQUESTCONTEXT_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_PREPAREDREQUESTCONTEXT_NEW
+uint16_t uniffi_magnetar_uniffi_checksum_constructor_preparedrequestcontext_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_RISKSCORER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_RISKSCORER_NEW
+uint16_t uniffi_magnetar_uniffi_checksum_constructor_riskscorer_new(void
     
 );
 #endif

@@ -53,6 +53,8 @@ final class AuditTests: XCTestCase {
         XCTAssertTrue(against.ok)
 
         let exported = try await log.exportJsonl(path: dir.path("audit.jsonl"), filter: AuditFilter())
+        let replaced = try await log.exportJsonlReplacing(path: dir.path("audit.jsonl"), filter: AuditFilter())
+        XCTAssertEqual(replaced, exported)
         XCTAssertEqual(exported, 2)
     }
 
@@ -99,6 +101,28 @@ final class AuditTests: XCTestCase {
         try await log.close()
         let report = try await log.verify()
         XCTAssertTrue(report.ok)
+    }
+
+    func testTheRotationWorkflowAndKeyIds() async throws {
+        let first = try AuditKey.generate()
+        let log = try AuditLog(pool: pool, key: first)
+        XCTAssertEqual(log.keyIds(), [1])
+        for i in 0..<5 {
+            try await log.record(event: NewAuditEvent(action: "e", userId: "u\(i)"))
+        }
+        try await log.close()
+        let second = try AuditKey.generate()
+        let report = try await AuditLog.rotateAndReencrypt(
+            pool: pool, oldKey: first, newKey: second, batchSize: 2)
+        XCTAssertEqual(report.oldKeyId, 1)
+        XCTAssertEqual(report.newKeyId, 2)
+        XCTAssertEqual(report.reencrypted, 5)
+        XCTAssertTrue(report.oldKeyRetired)
+        XCTAssertFalse(report.resumed)
+        let reopened = try AuditLog(pool: pool, key: second)
+        XCTAssertEqual(reopened.keyIds(), [2])
+        let verified = try await reopened.verify()
+        XCTAssertTrue(verified.ok)
     }
 
     func testSessionDecisionsAreAudited() async throws {

@@ -62,6 +62,15 @@ final class BreachOfflineTests: XCTestCase {
         }
     }
 
+    func testIndexStatsDescribeTheIndex() throws {
+        let checker = try BreachChecker(config: offlineConfig(), transport: nil)
+        let info = try XCTUnwrap(checker.indexStats())
+        XCTAssertTrue(info.path.hasSuffix("sample.idx"), info.path)
+        XCTAssertFalse(info.ntlm)
+        XCTAssertEqual(info.distinctHashes, UInt64(corpus.count))
+        XCTAssertGreaterThan(info.fileBytes, 0)
+    }
+
     func testPasswordsNotInTheCorpusAreNotFound() async throws {
         let checker = try BreachChecker(config: offlineConfig(), transport: nil)
         for password in ["Passw0rd!x", "password ", "a passphrase nobody ever used 4f1c", "", "пароль"] {

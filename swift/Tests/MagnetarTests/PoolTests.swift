@@ -2,20 +2,9 @@ import Foundation
 import Magnetar
 import XCTest
 
-final class PoolTests: XCTestCase {
-    private var dir: TempDir!
-    private var pool: Pool!
-
+final class PoolTests: PoolTestCase {
     override func setUpWithError() throws {
-        dir = try TempDir()
-        pool = try Pool.open(path: dir.path("app.db"), config: PoolConfig())
-        _ = try pool.execute(sql: "CREATE TABLE t (i INTEGER, r REAL, s TEXT NOT NULL, b BLOB)")
-    }
-
-    override func tearDownWithError() throws {
-        try pool?.close(timeout: 1)
-        pool = nil
-        dir = nil
+        try openPool("app.db", schema: "CREATE TABLE t (i INTEGER, r REAL, s TEXT NOT NULL, b BLOB)")
     }
 
     func testDefaultConfigComesFromCore() {

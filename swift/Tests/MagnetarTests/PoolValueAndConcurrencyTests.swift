@@ -4,20 +4,9 @@ import XCTest
 
 /// The pool from Swift: every SQLite storage class, many tasks at once, rollback, and
 /// what a closed pool does.
-final class PoolValueAndConcurrencyTests: XCTestCase {
-    private var dir: TempDir!
-    private var pool: Pool!
-
+final class PoolValueAndConcurrencyTests: PoolTestCase {
     override func setUpWithError() throws {
-        dir = try TempDir()
-        pool = try Pool.open(path: dir.path("values.db"), config: PoolConfig())
-        _ = try pool.execute(sql: "CREATE TABLE v (id INTEGER PRIMARY KEY, x ANY) STRICT")
-    }
-
-    override func tearDownWithError() throws {
-        try pool?.close(timeout: 1)
-        pool = nil
-        dir = nil
+        try openPool("values.db", schema: "CREATE TABLE v (id INTEGER PRIMARY KEY, x ANY) STRICT")
     }
 
     /// Stores `value`, reads it back with SQLite's own idea of its storage class.
@@ -132,25 +121,17 @@ final class PoolValueAndConcurrencyTests: XCTestCase {
 
     func testConcurrentReadModifyWriteLosesNoUpdate() async throws {
         let pool = self.pool!
-        _ = try await pool.execute(sql: "CREATE TABLE counter (n INTEGER NOT NULL)")
-        _ = try await pool.execute(sql: "INSERT INTO counter VALUES (0)")
+        try await createCounter()
         let tasks = 12, increments = 10
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<tasks {
-                group.addTask {
-                    for _ in 0..<increments {
-                        // A read then a write inside one IMMEDIATE transaction: no
-                        // "database is locked", no lost update.
-                        _ = try await pool.write(statements: [
-                            Statement("CREATE TEMP TABLE IF NOT EXISTS seen (n INTEGER)"),
-                            Statement("DELETE FROM seen"),
-                            Statement("INSERT INTO seen SELECT n FROM counter"),
-                            Statement("UPDATE counter SET n = (SELECT n FROM seen) + 1"),
-                        ])
-                    }
-                }
-            }
-            try await group.waitForAll()
+        try await concurrently(tasks: tasks, rounds: increments) { _, _ in
+            // A read then a write inside one IMMEDIATE transaction: no "database is
+            // locked", no lost update.
+            _ = try await pool.write(statements: [
+                Statement("CREATE TEMP TABLE IF NOT EXISTS seen (n INTEGER)"),
+                Statement("DELETE FROM seen"),
+                Statement("INSERT INTO seen SELECT n FROM counter"),
+                Statement("UPDATE counter SET n = (SELECT n FROM seen) + 1"),
+            ])
         }
         let result = try await pool.read(sql: "SELECT n FROM counter")
         XCTAssertEqual(result.rows, [[.integer(Int64(tasks * increments))]])

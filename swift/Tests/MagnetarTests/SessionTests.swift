@@ -30,6 +30,33 @@ final class SessionTests: XCTestCase {
         }
     }
 
+    func testPreparedContextsScoreAsScoreRequestDoes() throws {
+        let scorer = try RiskScorer()
+        let base = context("203.0.113.7", firefox)
+        let prepared = try PreparedRequestContext(context: base)
+        for current in [base, context("198.51.100.2", safari), context("203.0.113.9", firefox)] {
+            let expected = try scoreRequest(previous: base, current: current)
+            // Built once per request, then passed by reference as often as needed.
+            let preparedCurrent = try PreparedRequestContext(context: current)
+            XCTAssertEqual(scorer.score(previous: prepared, current: preparedCurrent), expected)
+            XCTAssertEqual(scorer.decide(previous: prepared, current: preparedCurrent), expected.decision)
+        }
+        let moved = try PreparedRequestContext(ip: "198.51.100.2", userAgent: safari, headers: ["Accept-Language": "en-GB,en;q=0.9"])
+        XCTAssertEqual(scorer.score(previous: prepared, current: moved).decision, .stepUp)
+        // Bad input fails when the context is prepared; a bad policy when the scorer is made.
+        assertMagnetarError("invalid_input") { try PreparedRequestContext(ip: "not-an-ip", userAgent: firefox) }
+        var policy = ScoringPolicy()
+        policy.weights.ipChange = 2
+        assertMagnetarError("invalid_config") { try RiskScorer(policy: policy) }
+    }
+
+    func testUserAgentsParseAsScoringReadsThem() {
+        let info = parseUserAgent(userAgent: firefox)
+        XCTAssertEqual(info.family, "Firefox")
+        XCTAssertEqual(info.kind, "browser")
+        XCTAssertEqual(parseUserAgent(userAgent: "").kind, "unknown")
+    }
+
     func testRegistryLifecycle() async throws {
         let dir = try TempDir()
         let pool = try Pool.open(path: dir.path("s.db"), config: PoolConfig())

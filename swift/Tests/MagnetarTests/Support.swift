@@ -21,6 +21,35 @@ final class TempDir {
     }
 }
 
+/// A test case with a fresh pool in a temporary directory for each test: subclasses call
+/// `openPool(_:schema:)` from `setUpWithError`; the pool is closed and the directory
+/// removed after each test.
+class PoolTestCase: XCTestCase {
+    var dir: TempDir!
+    var pool: Pool!
+
+    /// Opens an independent pool on `name` in a fresh directory and runs `schema` on it.
+    func openPool(_ name: String, schema: String) throws {
+        dir = try TempDir()
+        pool = try Pool.open(path: dir.path(name), config: PoolConfig())
+        _ = try pool.execute(sql: schema)
+    }
+
+    /// Creates `counter`, one row holding 0, for read-modify-write tests.
+    func createCounter() async throws {
+        _ = try await pool.write(statements: [
+            Statement("CREATE TABLE counter (n INTEGER NOT NULL)"),
+            Statement("INSERT INTO counter VALUES (0)"),
+        ])
+    }
+
+    override func tearDownWithError() throws {
+        try pool?.close(timeout: 1)
+        pool = nil
+        dir = nil
+    }
+}
+
 /// The repository root: MAGNETAR_REPO_ROOT (set by run-tests.sh), else found from this
 /// file's location (swift/Tests/MagnetarTests/Support.swift).
 func repoRoot() -> URL {
@@ -68,5 +97,24 @@ extension NSLock {
         lock()
         defer { unlock() }
         return try body()
+    }
+}
+
+/// Runs `body(task, round)` in `tasks` concurrent tasks of `rounds` rounds each, and
+/// waits for all of them (the first error thrown fails the call).
+func concurrently(
+    tasks: Int,
+    rounds: Int,
+    _ body: @escaping @Sendable (_ task: Int, _ round: Int) async throws -> Void
+) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for task in 0..<tasks {
+            group.addTask {
+                for round in 0..<rounds {
+                    try await body(task, round)
+                }
+            }
+        }
+        try await group.waitForAll()
     }
 }

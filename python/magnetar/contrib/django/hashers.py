@@ -17,7 +17,6 @@ the ``MAGNETAR_PASSWORD_HASHER`` setting (a dict).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Optional, Union
 
 from django import conf as django_conf  # type: ignore[import-untyped]
@@ -248,7 +247,7 @@ class PBKDF2WrappedSHA1PasswordHasher(_ReadOnlyHasher, django_hashers.PBKDF2Pass
             password = password.decode()
         # The inner digest is what Django's SHA1PasswordHasher stored; Magnetar then
         # checks the outer PBKDF2 in constant time.
-        inner = hashlib.sha1((salt + password).encode()).hexdigest()
+        inner = magnetar.PasswordHasher.django_sha1_digest(salt, password)
         return magnetar_hasher().verify(inner, f"pbkdf2_sha256${iterations}${salt}${hash}")
 
 

@@ -86,6 +86,27 @@ struct CrossingBench {
                 sink.scores += try scoreRequest(previous: previous, current: current, policy: policy).score
             }
         })
+        // The cheap form: contexts prepared once per request (passed by pointer), a
+        // scorer made once.
+        let scorer = try RiskScorer(policy: policy)
+        let preparedPrevious = try PreparedRequestContext(context: previous)
+        let preparedCurrent = try PreparedRequestContext(context: current)
+        figures.append(measure("score, prepared contexts, sync", n: 50_000) { n in
+            for _ in 0..<n {
+                sink.scores += scorer.score(previous: preparedPrevious, current: preparedCurrent).score
+            }
+        })
+        figures.append(measure("decide, prepared contexts, sync", n: 50_000) { n in
+            for _ in 0..<n {
+                sink.bytes += scorer.decide(previous: preparedPrevious, current: preparedCurrent) == .allow ? 0 : 1
+            }
+        })
+        // What preparing a context costs (once per request).
+        figures.append(try measure("prepare a context, sync", n: 20_000) { n in
+            for _ in 0..<n {
+                sink.bytes += try PreparedRequestContext(context: current) === preparedCurrent ? 1 : 0
+            }
+        })
         // `scoreRequest` has no async variant (it is CPU-cheap and meant to be called
         // inline). Called from async code it costs the same as above; hopped to a
         // background queue the way Magnetar's async variants run their calls, it costs:
@@ -118,6 +139,20 @@ struct CrossingBench {
                 sink.bytes += result.rows[0][0].textValue?.utf8.count ?? 0
             }
         })
+        figures.append(try measure("pool point read, readValue, sync", n: 20_000) { n in
+            for _ in 0..<n {
+                id = (id + 7919) % rows
+                let value = try pool.readValue(sql: pointRead, params: [.integer(id)])
+                sink.bytes += value?.textValue?.utf8.count ?? 0
+            }
+        })
+        figures.append(try await measureAsync("pool point read, readValue, async", n: 5_000) { n in
+            for _ in 0..<n {
+                id = (id + 7919) % rows
+                let value = try await pool.readValue(sql: pointRead, params: [.integer(id)])
+                sink.bytes += value?.textValue?.utf8.count ?? 0
+            }
+        })
         figures.append(try await measureAsync("pool point read, async", n: 5_000) { n in
             for _ in 0..<n {
                 id = (id + 7919) % rows
@@ -131,7 +166,7 @@ struct CrossingBench {
         for figure in figures {
             let median = String(format: "%8.0f", figure.medianNs)
             let min = String(format: "%8.0f", figure.minNs)
-            print("  \(figure.name.padding(toLength: 36, withPad: " ", startingAt: 0)) median \(median)   min \(min)")
+            print("  \(figure.name.padding(toLength: 40, withPad: " ", startingAt: 0)) median \(median)   min \(min)")
         }
         // Printed so that the work cannot be optimised away.
         print("  (checksum \(Int(sink.scores)) \(sink.bytes))")

@@ -341,6 +341,10 @@ static void test_export_and_purge(void) {
     /* An existing file is never replaced. */
     CHECK_STATUS(mgn_audit_export_jsonl(audit, NULL, path, NULL), MGN_IO);
     CHECK_MESSAGE("already exists");
+    /* ...unless asked: then all three events replace the two. */
+    CHECK_OK(mgn_audit_export_jsonl_replacing(audit, NULL, path, &n));
+    CHECK(n == 3);
+    CHECK_STATUS(mgn_audit_export_jsonl_replacing(NULL, NULL, path, &n), MGN_INVALID_ARGUMENT);
     CHECK(remove(path) == 0);
     CHECK_OK(mgn_audit_export_jsonl(audit, NULL, path, NULL));
     scratch_path(missing, sizeof missing, "no-such-dir/all.jsonl");
@@ -472,9 +476,70 @@ static void test_lookup_and_unconfirmable_head(void) {
     mgn_pool_free(pool);
 }
 
+/* exists, is_batched, key ids, the passphrase key and the whole rotation workflow. */
+static void test_rotation_workflow(void) {
+    mgn_pool *pool = open_pool("workflow.db");
+    mgn_audit_options o;
+    mgn_audit *audit = NULL;
+    mgn_audit_event e = event("login", "alice");
+    mgn_audit_rotation_report r;
+    uint32_t ids[4] = {0, 0, 0, 0};
+    size_t n = 99;
+    bool flag = true;
+    uint8_t derived[32];
+    int i;
+
+    CHECK_OK(mgn_audit_exists(pool, &flag));
+    CHECK(!flag);
+    CHECK_STATUS(mgn_audit_exists(NULL, &flag), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_audit_exists(pool, NULL), MGN_INVALID_ARGUMENT);
+    mgn_audit_options_default(&o);
+    o.batched = true;
+    CHECK_OK(mgn_audit_open(pool, KEY, 32, &o, &audit));
+    CHECK_OK(mgn_audit_exists(pool, &flag));
+    CHECK(flag);
+    CHECK_OK(mgn_audit_is_batched(audit, &flag));
+    CHECK(flag);
+    CHECK_STATUS(mgn_audit_is_batched(NULL, &flag), MGN_INVALID_ARGUMENT);
+    for (i = 0; i < 5; i++) {
+        CHECK_OK(mgn_audit_record(audit, &e, NULL));
+    }
+    CHECK_OK(mgn_audit_key_ids(audit, ids, 4, &n));
+    CHECK(n == 1 && ids[0] == 1);
+    CHECK_OK(mgn_audit_key_ids(audit, NULL, 0, &n));
+    CHECK(n == 1);
+    CHECK_STATUS(mgn_audit_key_ids(audit, NULL, 4, &n), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_audit_key_ids(audit, ids, 4, NULL), MGN_INVALID_ARGUMENT);
+    mgn_audit_free(audit);
+    audit = NULL;
+
+    CHECK_STATUS(mgn_audit_rotate_and_reencrypt(pool, KEY, 32, OTHER_KEY, 32, 0, true, &r),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_audit_rotate_and_reencrypt(pool, NULL, 32, OTHER_KEY, 32, 2, true, &r),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_audit_rotate_and_reencrypt(pool, OTHER_KEY, 32, KEY, 16, 2, true, &r),
+                 MGN_INVALID_KEY);
+    CHECK_OK(mgn_audit_rotate_and_reencrypt(pool, KEY, 32, OTHER_KEY, 32, 2, true, &r));
+    CHECK(r.old_key_id == 1 && r.new_key_id == 2 && r.reencrypted == 5 && r.old_key_retired &&
+          !r.resumed);
+    CHECK_STATUS(mgn_audit_open(pool, KEY, 32, NULL, &audit), MGN_WRONG_KEY);
+    CHECK_OK(mgn_audit_open(pool, OTHER_KEY, 32, NULL, &audit));
+    CHECK_OK(mgn_audit_key_ids(audit, ids, 4, &n));
+    CHECK(n == 1 && ids[0] == 2);
+    mgn_audit_free(audit);
+
+    CHECK_STATUS(mgn_audit_key_for_passphrase(pool, "short", derived), MGN_INVALID_KEY);
+    CHECK_STATUS(mgn_audit_key_for_passphrase(pool, "correct horse battery staple", NULL),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_audit_key_for_passphrase(NULL, "correct horse battery staple", derived),
+                 MGN_INVALID_ARGUMENT);
+    mgn_pool_free(pool);
+}
+
 int main(void) {
     scratch_make();
     test_key_rotation();
+    test_rotation_workflow();
     test_record_query_verify();
     test_batched();
     test_passphrase();

@@ -272,6 +272,7 @@ static void test_offline(void) {
     char corpus[1024], index[512], small[512], bad[512], missing[512], junk[512];
     const char *root = getenv("MGN_REPO_ROOT");
     mgn_breach_index_stats stats;
+    mgn_breach_index_info info;
     mgn_breach_options o;
     mgn_breach *breach = NULL;
     mgn_breach_result r;
@@ -307,6 +308,11 @@ static void test_offline(void) {
     CHECK(r.verdict == MGN_BREACH_BREACHED && near(r.count, 9747029));
     CHECK_OK(mgn_breach_check(breach, CLEAN_PASSWORD, &r));
     CHECK(r.verdict == MGN_BREACH_NOT_FOUND && r.source == MGN_SOURCE_OFFLINE && r.reason == NULL);
+    CHECK_OK(mgn_breach_index_info_get(breach, &info));
+    CHECK(info.present && !info.ntlm && info.entries == stats.entries &&
+          info.distinct_hashes == stats.distinct_hashes && info.file_bytes == stats.file_bytes);
+    CHECK_STATUS(mgn_breach_index_info_get(breach, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_breach_index_info_get(NULL, &info), MGN_INVALID_ARGUMENT);
     mgn_breach_free(breach);
     breach = NULL;
 

@@ -318,6 +318,54 @@ static void test_audited(mgn_pool *pool) {
     mgn_request_free(moved);
 }
 
+/* The device list and the User-Agent parser. */
+static void test_list_and_user_agent(mgn_pool *pool) {
+    mgn_sessions *s = NULL;
+    mgn_request *login = request("203.0.113.7", FIREFOX, NULL);
+    mgn_session_info *list = (mgn_session_info *)0x1;
+    mgn_user_agent ua;
+    char *t1 = NULL, *t2 = NULL;
+    size_t n = 99;
+
+    CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, NULL, &s));
+    CHECK_OK(mgn_sessions_list(s, "heidi", &list, &n));
+    CHECK(n == 0 && list == NULL);
+    CHECK_OK(mgn_sessions_create(s, "heidi", login, &t1, NULL));
+    CHECK_OK(mgn_sessions_create(s, "heidi", login, &t2, NULL));
+    CHECK_OK(mgn_sessions_revoke(s, t1));
+    CHECK_OK(mgn_sessions_list(s, "heidi", &list, &n));
+    CHECK(n == 1 && list != NULL);
+    if (n == 1 && list != NULL) {
+        CHECK(strcmp(list[0].user_id, "heidi") == 0 && !list[0].revoked &&
+              strcmp(list[0].ip, "203.0.113.7") == 0);
+    }
+    mgn_session_list_free(list, n);
+    mgn_session_list_free(NULL, 0);
+    CHECK_STATUS(mgn_sessions_list(s, "", &list, &n), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_list(s, NULL, &list, &n), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_list(NULL, "heidi", &list, &n), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_list(s, "heidi", NULL, &n), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_list(s, "heidi", &list, NULL), MGN_INVALID_ARGUMENT);
+    mgn_string_free(t1);
+    mgn_string_free(t2);
+    mgn_sessions_free(s);
+    mgn_request_free(login);
+
+    CHECK_OK(mgn_user_agent_parse(FIREFOX, &ua));
+    CHECK(strcmp(ua.family, "Firefox") == 0 && strncmp(ua.version, "120", 3) == 0 &&
+          strcmp(ua.kind, "browser") == 0);
+    mgn_user_agent_clear(&ua);
+    CHECK(ua.family == NULL && ua.kind == NULL);
+    mgn_user_agent_clear(&ua);
+    mgn_user_agent_clear(NULL);
+    CHECK_OK(mgn_user_agent_parse("", &ua));
+    CHECK(strcmp(ua.kind, "unknown") == 0 && strcmp(ua.family, "") == 0);
+    mgn_user_agent_clear(&ua);
+    CHECK_STATUS(mgn_user_agent_parse(NULL, &ua), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_user_agent_parse("\xff", &ua), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_user_agent_parse(FIREFOX, NULL), MGN_INVALID_ARGUMENT);
+}
+
 int main(void) {
     char path[512];
     mgn_pool *pool = NULL;
@@ -333,6 +381,7 @@ int main(void) {
         CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, NULL, &s));
         test_registry(pool);
         test_audited(pool);
+        test_list_and_user_agent(pool);
         mgn_pool_free(pool);
         CHECK_OK(mgn_sessions_create(s, "frank", r, &token, NULL));
         mgn_string_free(token);

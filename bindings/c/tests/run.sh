@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Magnetar's C API tests: the entry point the project's test command calls.
 #
-#   tests/c/run.sh            (from anywhere; honours CARGO_TARGET_DIR)
+#   bindings/c/tests/run.sh            (from anywhere; honours CARGO_TARGET_DIR)
 #
 # 1. builds libmagnetar (cargo build -p magnetar, debug: valgrind reads it best), and
 #    fails if the committed include/magnetar.h differs from a fresh generation;
 # 2. checks that libmagnetar.so exports only mgn_ functions and the uniffi scaffolding, and
 #    every function the header declares;
 # 3. writes target/<profile>/magnetar.pc for the build tree and checks it with pkg-config;
-# 4. compiles every tests/c/test_*.c twice (static libmagnetar.a, shared libmagnetar.so)
+# 4. compiles every bindings/c/tests/test_*.c twice (static libmagnetar.a, shared libmagnetar.so)
 #    with -std=c11 -Wall -Wextra -Werror -pedantic, runs both, then runs both under
 #    valgrind --leak-check=full --error-exitcode=1;
 # 5. prints "c: N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 cd "$root" || exit 2
 target="${CARGO_TARGET_DIR:-$root/target}"
 profile=debug
@@ -147,9 +147,9 @@ fi
 
 export MGN_REPO_ROOT="$root"
 shopt -s nullglob
-sources=(tests/c/test_*.c)
+sources=(bindings/c/tests/test_*.c)
 if ((${#sources[@]} == 0)); then
-    fail "no tests/c/test_*.c found"
+    fail "no bindings/c/tests/test_*.c found"
 fi
 for src in "${sources[@]}"; do
     name="$(basename "$src" .c)"
@@ -183,7 +183,7 @@ for src in "${sources[@]}"; do
         fi
         if ((valgrind_ok)); then
             if MGN_UNDER_VALGRIND=1 LD_LIBRARY_PATH="$libdir" valgrind -q --leak-check=full \
-                --error-exitcode=1 --suppressions="$root/tests/c/valgrind.supp" "$bin"; then
+                --error-exitcode=1 --suppressions="$root/bindings/c/tests/valgrind.supp" "$bin"; then
                 pass "$name ($kind, valgrind)"
             else
                 fail "$name ($kind, valgrind)"

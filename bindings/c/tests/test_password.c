@@ -368,11 +368,65 @@ static void test_vectors(void) {
     json_free(doc);
 }
 
+/* Wrapping a whole table of legacy hashes. */
+static void test_upgrade_table(void) {
+    char path[512];
+    const char *digests[1] = {"sha256"};
+    /* sha256("password") */
+    const char *legacy = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+    mgn_password_policy p = fast_policy();
+    mgn_hasher *h;
+    mgn_pool *pool = NULL;
+    mgn_table_upgrade r;
+    mgn_result *result = NULL;
+    const mgn_value *row;
+    mgn_value v = text_value(legacy);
+    bool valid = false;
+    char stored[256];
+
+    p.legacy_digests = digests;
+    p.n_legacy_digests = 1;
+    h = new_hasher(&p);
+    scratch_make();
+    CHECK_OK(mgn_pool_open(scratch_path(path, sizeof path, "users.db"), NULL, &pool));
+    CHECK_OK(mgn_pool_execute(pool, "CREATE TABLE users (id INTEGER PRIMARY KEY, pw TEXT)", NULL,
+                              NULL, 0, NULL));
+    CHECK_OK(mgn_pool_execute(pool, "INSERT INTO users (pw) VALUES (?)", &v, NULL, 1, NULL));
+    CHECK_OK(mgn_pool_execute(pool, "INSERT INTO users (pw) VALUES (NULL)", NULL, NULL, 0, NULL));
+    CHECK_OK(mgn_hasher_upgrade_table(h, pool, "users", "pw", NULL, 10, &r));
+    CHECK(r.total == 2 && r.wrapped == 1 && r.empty == 1 && r.unrecognised == 0);
+    CHECK_OK(mgn_pool_query(pool, "SELECT pw FROM users WHERE id = 1", NULL, NULL, 0, &result));
+    CHECK_OK(mgn_result_row(result, 0, &row));
+    if (row != NULL && row[0].kind == MGN_TEXT && row[0].len < sizeof stored) {
+        memcpy(stored, row[0].data, row[0].len);
+        stored[row[0].len] = '\0';
+        CHECK(strncmp(stored, "$magnetar-wrap$", 15) == 0);
+        CHECK_OK(mgn_hasher_verify(h, "password", stored, &valid));
+        CHECK(valid);
+    }
+    mgn_result_free(result);
+    CHECK_OK(mgn_hasher_upgrade_table(h, pool, "users", "pw", "id", 10, NULL));
+    CHECK_STATUS(mgn_hasher_upgrade_table(h, pool, "nope", "pw", NULL, 10, &r),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_hasher_upgrade_table(h, pool, "users", "pw", NULL, 0, &r),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_hasher_upgrade_table(NULL, pool, "users", "pw", NULL, 10, &r),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_hasher_upgrade_table(h, NULL, "users", "pw", NULL, 10, &r),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_hasher_upgrade_table(h, pool, NULL, "pw", NULL, 10, &r),
+                 MGN_INVALID_ARGUMENT);
+    mgn_pool_free(pool);
+    mgn_hasher_free(h);
+    scratch_cleanup();
+}
+
 int main(void) {
     test_defaults();
     test_round_trips();
     test_peppers();
     test_errors();
+    test_upgrade_table();
     test_vectors();
     return test_summary("test_password");
 }

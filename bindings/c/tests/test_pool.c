@@ -281,6 +281,96 @@ static void test_stats_path_shared_close(mgn_pool *pool) {
     mgn_pool_free(other);
 }
 
+/* Transactions of several statements, migrations and is_closed. */
+static void test_batches_migrate_closed(void) {
+    char path[512];
+    mgn_pool *pool = NULL;
+    mgn_result *results[3] = {NULL, NULL, NULL};
+    mgn_value v[2];
+    mgn_statement st[3];
+    const mgn_value *row;
+    const char *steps[2] = {"CREATE TABLE t (x INTEGER NOT NULL)", "ALTER TABLE t ADD COLUMN y TEXT"};
+    const char *bad_steps[1] = {NULL};
+    int64_t from = -1, to = -1;
+    bool closed = true;
+    mgn_pool_options options;
+
+    CHECK_OK(mgn_pool_open(scratch_path(path, sizeof path, "batch.db"), NULL, &pool));
+    if (pool == NULL) {
+        return;
+    }
+    CHECK_OK(mgn_pool_is_closed(pool, &closed));
+    CHECK(!closed);
+    memset(&options, 0, sizeof options);
+    CHECK_OK(mgn_pool_get_options(pool, &options));
+    CHECK(options.max_readers == 5 && options.acquire_timeout_ms == 5000 &&
+          !options.synchronous_full);
+    CHECK_STATUS(mgn_pool_get_options(NULL, &options), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_pool_get_options(pool, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_pool_is_closed(NULL, &closed), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_pool_is_closed(pool, NULL), MGN_INVALID_ARGUMENT);
+
+    CHECK_OK(mgn_pool_migrate(pool, steps, 2, &from, &to));
+    CHECK(from == 0 && to == 2);
+    CHECK_OK(mgn_pool_migrate(pool, steps, 2, &from, NULL));
+    CHECK(from == 2);
+    CHECK_STATUS(mgn_pool_migrate(pool, steps, 1, &from, &to), MGN_SCHEMA_TOO_NEW);
+    CHECK_STATUS(mgn_pool_migrate(pool, NULL, 1, NULL, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_pool_migrate(pool, bad_steps, 1, NULL, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_MESSAGE("steps[0] is NULL");
+    CHECK_STATUS(mgn_pool_migrate(NULL, steps, 2, NULL, NULL), MGN_INVALID_ARGUMENT);
+
+    /* A write batch is all or nothing. */
+    memset(st, 0, sizeof st);
+    v[0] = int_value(1);
+    v[1] = text_value("one");
+    st[0].sql = "INSERT INTO t (x, y) VALUES (?, ?)";
+    st[0].params = v;
+    st[0].n_params = 2;
+    st[1].sql = "INSERT INTO t (x) VALUES (2)";
+    st[2].sql = "SELECT count(*) FROM t";
+    CHECK_OK(mgn_pool_write(pool, st, 3, results));
+    CHECK(results[0] != NULL && results[2] != NULL);
+    if (results[2] != NULL) {
+        CHECK_OK(mgn_result_row(results[2], 0, &row));
+        CHECK(row[0].integer == 2);
+    }
+    mgn_result_free(results[0]);
+    mgn_result_free(results[1]);
+    mgn_result_free(results[2]);
+    st[1].sql = "INSERT INTO t (x) VALUES (NULL)"; /* NOT NULL: the batch rolls back */
+    CHECK_STATUS(mgn_pool_write(pool, st, 2, NULL), MGN_DATABASE);
+    CHECK_MESSAGE("statement 1");
+    st[0].sql = NULL;
+    CHECK_STATUS(mgn_pool_write(pool, st, 1, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_MESSAGE("statements[0].sql is NULL");
+    CHECK_STATUS(mgn_pool_write(pool, NULL, 1, NULL), MGN_INVALID_ARGUMENT);
+    CHECK_OK(mgn_pool_write(pool, NULL, 0, NULL));
+
+    /* A read batch sees one snapshot and refuses writes. */
+    memset(st, 0, sizeof st);
+    st[0].sql = "SELECT count(*) FROM t";
+    st[1].sql = "SELECT y FROM t WHERE x = 1";
+    results[0] = results[1] = NULL;
+    CHECK_OK(mgn_pool_read(pool, st, 2, results));
+    if (results[0] != NULL && results[1] != NULL) {
+        CHECK_OK(mgn_result_row(results[0], 0, &row));
+        CHECK(row[0].integer == 2);
+        CHECK_OK(mgn_result_row(results[1], 0, &row));
+        CHECK(row[0].kind == MGN_TEXT && row[0].len == 3 && memcmp(row[0].data, "one", 3) == 0);
+    }
+    mgn_result_free(results[0]);
+    mgn_result_free(results[1]);
+    st[0].sql = "DELETE FROM t";
+    CHECK_STATUS(mgn_pool_read(pool, st, 1, NULL), MGN_READ_ONLY);
+    CHECK_STATUS(mgn_pool_read(NULL, st, 1, NULL), MGN_INVALID_ARGUMENT);
+
+    CHECK_OK(mgn_pool_close(pool, 1000));
+    CHECK_OK(mgn_pool_is_closed(pool, &closed));
+    CHECK(closed);
+    mgn_pool_free(pool);
+}
+
 int main(void) {
     mgn_pool_options options;
     mgn_pool *pool = NULL;
@@ -288,6 +378,7 @@ int main(void) {
     scratch_make();
     scratch_path(db_path, sizeof db_path, "pool.db");
     test_options_and_open_errors();
+    test_batches_migrate_closed();
 
     CHECK_OK(mgn_pool_options_default(&options));
     options.max_readers = 2;
