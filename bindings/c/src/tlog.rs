@@ -44,6 +44,17 @@ pub struct mgn_checkpoint_signer {
     signer: NoteSigner,
 }
 
+/// Checks `out`, makes the signer and hands it to the host through `out`.
+fn new_signer(
+    out: *mut *mut mgn_checkpoint_signer,
+    make: impl FnOnce() -> Result<NoteSigner>,
+) -> Result<()> {
+    let out = Out::new(out, "out")?;
+    let signer = make()?;
+    out.write(handle::into_raw(mgn_checkpoint_signer { signer }));
+    Ok(())
+}
+
 /// Creates a signer named `name` (NUL-terminated UTF-8, for example
 /// "example.com/audit": no spaces or '+') with a fresh key from the OS, and writes it to
 /// `*out`. The name is the checkpoint's origin line when this signer signs first.
@@ -59,10 +70,7 @@ pub unsafe extern "C" fn mgn_checkpoint_signer_generate(
     boundary::call("mgn_checkpoint_signer_generate", || {
         // SAFETY: NULL or NUL-terminated.
         let name = unsafe { str_arg(name, "name") }?;
-        let out = Out::new(out, "out")?;
-        let signer = NoteSigner::generate(name)?;
-        out.write(handle::into_raw(mgn_checkpoint_signer { signer }));
-        Ok(())
+        new_signer(out, || NoteSigner::generate(name))
     })
 }
 
@@ -87,10 +95,7 @@ pub unsafe extern "C" fn mgn_checkpoint_signer_from_seed(
         }
         // SAFETY: `seed_len` readable bytes per the contract.
         let seed = unsafe { bytes_arg(seed, seed_len, limits::MAX_SECRET_BYTES, "seed") }?;
-        let out = Out::new(out, "out")?;
-        let signer = NoteSigner::from_seed(name, seed)?;
-        out.write(handle::into_raw(mgn_checkpoint_signer { signer }));
-        Ok(())
+        new_signer(out, || NoteSigner::from_seed(name, seed))
     })
 }
 
@@ -108,10 +113,7 @@ pub unsafe extern "C" fn mgn_checkpoint_signer_parse(
     boundary::call("mgn_checkpoint_signer_parse", || {
         // SAFETY: NULL or NUL-terminated.
         let text = unsafe { str_arg(private_key, "private_key") }?;
-        let out = Out::new(out, "out")?;
-        let signer = NoteSigner::parse(text)?;
-        out.write(handle::into_raw(mgn_checkpoint_signer { signer }));
-        Ok(())
+        new_signer(out, || NoteSigner::parse(text))
     })
 }
 
