@@ -6,8 +6,9 @@
  *
  * Conventions (every function below follows them; see bindings/c/README.md):
  * - Handles (mgn_pool, mgn_hasher, mgn_breach, mgn_sessions, mgn_audit, mgn_request,
- *   mgn_result, mgn_audit_events) are opaque, created by *_new / *_open and released by
- *   the matching *_free, which accepts NULL.
+ *   mgn_result, mgn_audit_events, mgn_checkpoint_signer) are opaque, created by *_new /
+ *   *_open (signers: *_generate, *_from_seed, *_parse) and released by the matching
+ *   *_free, which accepts NULL.
  * - Every fallible function returns an mgn_status (MGN_OK == 0) and writes its results
  *   through out-parameters only on success. mgn_last_error_message() describes the last
  *   failure on the calling thread until the next mgn_ call on that thread.
@@ -38,6 +39,23 @@
  * Merging sorted runs into the index: `done` counts records out of `total`.
  */
 #define MGN_INDEX_PHASE_MERGING 1
+
+/**
+ * Bytes of one audit leaf (`mgn_audit_leaf`): version, sequence number, time and a
+ * commitment to the event (see core/src/audit/tree.rs for the encoding).
+ */
+#define MGN_AUDIT_LEAF_LEN 49
+
+/**
+ * Bytes of one SHA-256 hash: tree roots and proof hashes.
+ */
+#define MGN_HASH_LEN 32
+
+/**
+ * Most hashes in an inclusion or consistency proof of a tree of up to 2^63 events: a
+ * buffer of this many always suffices, and proofs passed in may not be longer.
+ */
+#define MGN_MAX_PROOF_HASHES 64
 
 /**
  * The result of every fallible `mgn_` function. `MGN_OK` (0) is success; anything else is
@@ -331,6 +349,11 @@ enum mgn_audit_problem
    * The recorded head is older than the purge anchor: it can no longer be confirmed.
    */
   MGN_AUDIT_HEAD_UNCONFIRMABLE = 9,
+  /**
+   * The log disagrees with a signed checkpoint it issued: `problem_seq` is the first
+   * event rewritten after it (0 when the tree data itself was replaced).
+   */
+  MGN_AUDIT_CHECKPOINT_MISMATCH = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -364,6 +387,16 @@ typedef struct mgn_audit_events mgn_audit_events;
  * once (its cache and circuit breaker are shared); share one per process.
  */
 typedef struct mgn_breach mgn_breach;
+
+/**
+ * An Ed25519 key that signs audit checkpoints (C2SP signed notes). Created by
+ * `mgn_checkpoint_signer_generate`, `mgn_checkpoint_signer_from_seed` or
+ * `mgn_checkpoint_signer_parse`, released with `mgn_checkpoint_signer_free` (which wipes
+ * the key).
+ *
+ * Thread safety: immutable; any number of threads may use one signer at once.
+ */
+typedef struct mgn_checkpoint_signer mgn_checkpoint_signer;
 
 /**
  * Hashes and verifies passwords under one policy. Created by `mgn_hasher_new`, released
@@ -568,29 +601,6 @@ typedef struct mgn_pool_stats {
 } mgn_pool_stats;
 
 /**
- * One statement of a `mgn_pool_write` or `mgn_pool_read` batch: `sql` and its
- * parameters, as for `mgn_pool_execute`.
- */
-typedef struct mgn_statement {
-  /**
-   * One statement, NUL-terminated UTF-8.
-   */
-  const char *sql;
-  /**
-   * `n_params` values (may be NULL when `n_params` is 0).
-   */
-  const struct mgn_value *params;
-  /**
-   * NULL to bind by position, or `n_params` parameter names.
-   */
-  const char *const *names;
-  /**
-   * How many values `params` holds.
-   */
-  size_t n_params;
-} mgn_statement;
-
-/**
  * A pepper: an application-wide secret mixed into Argon2id, with an id recorded in each
  * hash so peppers can rotate.
  */
@@ -665,23 +675,6 @@ typedef struct mgn_password_policy {
    */
   size_t n_legacy_digests;
 } mgn_password_policy;
-
-/**
- * What `mgn_hasher_upgrade_table` did, counted for this call: `total` rows in the table
- * when it started, of which `scanned` were looked at; `wrapped` legacy hashes wrapped
- * into Argon2id; `current` ones needing nothing (Argon2 or already wrapped);
- * `unrecognised` values that are not a hash Magnetar reads and `empty` NULL or empty
- * ones (both left alone); `changed_meanwhile` hashes a login replaced during the run.
- */
-typedef struct mgn_table_upgrade {
-  uint64_t total;
-  uint64_t scanned;
-  uint64_t wrapped;
-  uint64_t current;
-  uint64_t unrecognised;
-  uint64_t empty;
-  uint64_t changed_meanwhile;
-} mgn_table_upgrade;
 
 /**
  * Breach checker settings. Fill with `mgn_breach_options_default`, then change what you
@@ -811,32 +804,6 @@ typedef struct mgn_breach_result {
    */
   char *reason;
 } mgn_breach_result;
-
-/**
- * The offline index a checker answers from (`mgn_breach_index_info_get`).
- */
-typedef struct mgn_breach_index_info {
-  /**
-   * Whether the checker has an offline index; the other fields are 0 otherwise.
-   */
-  bool present;
-  /**
-   * Whether it is keyed by NTLM (otherwise SHA-1).
-   */
-  bool ntlm;
-  /**
-   * Entries in the index.
-   */
-  uint64_t entries;
-  /**
-   * Distinct corpus hashes it was built from.
-   */
-  uint64_t distinct_hashes;
-  /**
-   * Size of the index file in bytes.
-   */
-  uint64_t file_bytes;
-} mgn_breach_index_info;
 
 /**
  * Progress of `mgn_breach_index_build`, called on the building thread every million rows
@@ -1047,33 +1014,6 @@ typedef struct mgn_session_info {
    */
   char *revoke_reason;
 } mgn_session_info;
-
-/**
- * What a User-Agent string says, as `mgn_user_agent_parse` reads it. The strings are
- * empty (never NULL) when unknown; release them with `mgn_user_agent_clear`.
- */
-typedef struct mgn_user_agent {
-  /**
-   * Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
-   */
-  char *family;
-  /**
-   * Browser or app version.
-   */
-  char *version;
-  /**
-   * Operating system.
-   */
-  char *os;
-  /**
-   * OS version.
-   */
-  char *os_version;
-  /**
-   * `"browser"`, `"native_app"`, `"crawler"` or `"unknown"` (static; do not free).
-   */
-  const char *kind;
-} mgn_user_agent;
 
 /**
  * Audit log settings. Fill with `mgn_audit_options_default`.
@@ -1291,32 +1231,6 @@ typedef struct mgn_audit_report {
 } mgn_audit_report;
 
 /**
- * What `mgn_audit_rotate_and_reencrypt` did.
- */
-typedef struct mgn_audit_rotation_report {
-  /**
-   * The key id rotated away from.
-   */
-  uint32_t old_key_id;
-  /**
-   * The key id now current.
-   */
-  uint32_t new_key_id;
-  /**
-   * Events re-encrypted by this call.
-   */
-  uint64_t reencrypted;
-  /**
-   * Whether the old key was retired (it no longer opens the log).
-   */
-  bool old_key_retired;
-  /**
-   * Whether this call finished a rotation an earlier, interrupted call had begun.
-   */
-  bool resumed;
-} mgn_audit_rotation_report;
-
-/**
  * SQL NULL.
  */
 #define MGN_NULL 0
@@ -1448,14 +1362,6 @@ void mgn_result_free(struct mgn_result *result);
 mgn_status mgn_pool_options_default(struct mgn_pool_options *out);
 
 /**
- * Writes the settings `pool` runs with to `*out`: with `mgn_pool_shared` they are those
- * of whoever opened the file's pool first, which need not be the caller's.
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
- */
-mgn_status mgn_pool_get_options(const struct mgn_pool *pool, struct mgn_pool_options *out);
-
-/**
  * Opens a new, independent pool on the database file `path` (NUL-terminated UTF-8),
  * creating the file if needed, and writes its handle to `*out`.
  *
@@ -1576,54 +1482,6 @@ mgn_status mgn_pool_close(const struct mgn_pool *pool, uint64_t timeout_ms);
 void mgn_pool_free(struct mgn_pool *pool);
 
 /**
- * Whether `mgn_pool_close` was called on `pool`; writes it to `*out`.
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
- */
-mgn_status mgn_pool_is_closed(const struct mgn_pool *pool, bool *out);
-
-/**
- * Brings the host's schema, versioned in `PRAGMA user_version`, up to date: `steps` holds
- * `n_steps` NUL-terminated SQL scripts, and step *i* (from 1) brings the schema to version
- * *i*, each in its own transaction. Writes the version found to `*out_from` and the
- * version reached to `*out_to` (either may be NULL). Running it again is a no-op.
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_SCHEMA_TOO_NEW`
- * (the database is at a version above `n_steps`: written by a newer program),
- * `MGN_DATABASE` (a step failed; the message names it), pool errors. Thread-safe.
- */
-mgn_status mgn_pool_migrate(const struct mgn_pool *pool,
-                            const char *const *steps,
-                            size_t n_steps,
-                            int64_t *out_from,
-                            int64_t *out_to);
-
-/**
- * Runs `n_statements` statements in order on the writer in one `BEGIN IMMEDIATE`
- * transaction: committed when all succeed, rolled back when one fails (the message names
- * which, from 0). When `out_results` is not NULL it must have room for `n_statements`
- * pointers and receives, on success only, one new `mgn_result` per statement (release
- * each with `mgn_result_free`).
- *
- * Errors: as `mgn_pool_execute`. Thread-safe.
- */
-mgn_status mgn_pool_write(const struct mgn_pool *pool,
-                          const struct mgn_statement *statements,
-                          size_t n_statements,
-                          struct mgn_result **out_results);
-
-/**
- * Runs `n_statements` read-only statements in order on one reader inside one read
- * transaction, so they all see the same snapshot. `out_results` as in `mgn_pool_write`.
- *
- * Errors: as `mgn_pool_query`. Thread-safe.
- */
-mgn_status mgn_pool_read(const struct mgn_pool *pool,
-                         const struct mgn_statement *statements,
-                         size_t n_statements,
-                         struct mgn_result **out_results);
-
-/**
  * Writes core's default password policy (OWASP Argon2id, no pepper, no bare digests) to
  * `*out`.
  *
@@ -1724,25 +1582,6 @@ mgn_status mgn_hasher_wrap_legacy(const struct mgn_hasher *hasher,
 void mgn_hasher_free(struct mgn_hasher *hasher);
 
 /**
- * Wraps every legacy hash in column `hash_column` of `table` (in `pool`'s database) into
- * Argon2id under `hasher`'s policy, without passwords, `batch_size` rows per transaction;
- * rows are walked by `key_column` (NULL for `rowid`; otherwise a NOT NULL column with a
- * unique index of its own). Resumable: running again skips rows already done. Writes the
- * counts to `*out` (may be NULL).
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, `batch_size` 0, a table or
- * column that does not exist, an unsuitable key column), pool and database errors.
- * Thread-safe; CPU-bound (Argon2 on all cores) and long on a large table.
- */
-mgn_status mgn_hasher_upgrade_table(const struct mgn_hasher *hasher,
-                                    const struct mgn_pool *pool,
-                                    const char *table,
-                                    const char *hash_column,
-                                    const char *key_column,
-                                    size_t batch_size,
-                                    struct mgn_table_upgrade *out);
-
-/**
  * Writes core's default breach settings to `*out` (online, public API, no index; string
  * fields NULL).
  *
@@ -1834,16 +1673,6 @@ mgn_status mgn_breach_check(const struct mgn_breach *breach,
  * returned; the transport callback is not called afterwards.
  */
 void mgn_breach_free(struct mgn_breach *breach);
-
-/**
- * Describes the offline index `breach` answers from (its path is the one the host put in
- * `options.offline_index`) and writes it to `*out`; `out->present` is false when the
- * checker has none.
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
- */
-mgn_status mgn_breach_index_info_get(const struct mgn_breach *breach,
-                                     struct mgn_breach_index_info *out);
 
 /**
  * Builds an offline index at `index_path` from the Pwned Passwords corpus file
@@ -2050,39 +1879,6 @@ mgn_status mgn_sessions_sweep_expired(const struct mgn_sessions *sessions, size_
 void mgn_sessions_free(struct mgn_sessions *sessions);
 
 /**
- * Writes the sessions of `user_id` that are neither revoked nor expired, newest first, to
- * `*out_sessions` (an array of `*out_count` entries; NULL when there are none) for a
- * device list. Release the array with `mgn_session_list_free(*out_sessions, *out_count)`.
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, user id empty or over 256
- * bytes), pool and database errors. Thread-safe.
- */
-mgn_status mgn_sessions_list(const struct mgn_sessions *sessions,
-                             const char *user_id,
-                             struct mgn_session_info **out_sessions,
-                             size_t *out_count);
-
-/**
- * Releases an array made by `mgn_sessions_list` (with the count it wrote) and every
- * string in it. NULL is a no-op.
- */
-void mgn_session_list_free(struct mgn_session_info *sessions, size_t count);
-
-/**
- * Parses a User-Agent string (NUL-terminated UTF-8) the way session scoring reads it and
- * writes the result to `*out` (release with `mgn_user_agent_clear`).
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8). Thread-safe.
- */
-mgn_status mgn_user_agent_parse(const char *user_agent, struct mgn_user_agent *out);
-
-/**
- * Releases the strings of a `mgn_user_agent` filled by `mgn_user_agent_parse` and resets
- * it. NULL, and clearing twice, are no-ops.
- */
-void mgn_user_agent_clear(struct mgn_user_agent *user_agent);
-
-/**
  * Writes core's default audit settings to `*out`.
  *
  * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
@@ -2233,19 +2029,6 @@ mgn_status mgn_audit_export_jsonl(const struct mgn_audit *audit,
                                   uint64_t *out_count);
 
 /**
- * As `mgn_audit_export_jsonl`, but replaces the file at `path` if it exists: the export
- * is written to a new owner-only file beside it and renamed over it once complete, so
- * `path` holds either the old file or the whole export.
- *
- * Errors: as `mgn_audit_export_jsonl`, without the error for an existing file.
- * Thread-safe.
- */
-mgn_status mgn_audit_export_jsonl_replacing(const struct mgn_audit *audit,
-                                            const struct mgn_audit_filter *filter,
-                                            const char *path,
-                                            uint64_t *out_count);
-
-/**
  * Deletes the events recorded before `cutoff_ms` (Unix ms), for retention, and writes
  * how many to `*out_deleted` (may be NULL). Deletion stops at the first event at or
  * after the cutoff in sequence order, and a signed anchor keeps the remaining chain
@@ -2330,70 +2113,241 @@ void mgn_audit_report_clear(struct mgn_audit_report *report);
 void mgn_audit_free(struct mgn_audit *audit);
 
 /**
- * Whether the database in `pool` holds an audit log (without opening it); writes it to
- * `*out`.
+ * Creates a signer named `name` (NUL-terminated UTF-8, for example
+ * "example.com/audit": no spaces or '+') with a fresh key from the OS, and writes it to
+ * `*out`. The name is the checkpoint's origin line when this signer signs first.
  *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (an
+ * empty name, or one with spaces, '+' or control characters), `MGN_INTERNAL` (no OS
+ * randomness). Thread-safe.
  */
-mgn_status mgn_audit_exists(const struct mgn_pool *pool, bool *out);
+mgn_status mgn_checkpoint_signer_generate(const char *name, struct mgn_checkpoint_signer **out);
 
 /**
- * Whether `audit` writes through a background writer (`options.batched`); writes it to
- * `*out`.
+ * Creates the signer named `name` with the Ed25519 seed at `seed` (`seed_len` must be 32;
+ * the bytes are copied, wipe yours when done), and writes it to `*out`. The same name and
+ * seed always give the same key.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (a
+ * seed that is not 32 bytes, a malformed name). Thread-safe.
+ */
+mgn_status mgn_checkpoint_signer_from_seed(const char *name,
+                                           const uint8_t *seed,
+                                           size_t seed_len,
+                                           struct mgn_checkpoint_signer **out);
+
+/**
+ * Creates a signer from its private key text, `PRIVATE+KEY+<name>+<key id>+<base64>`
+ * (as `mgn_checkpoint_signer_private_key` and Go's `golang.org/x/mod/sumdb/note` write
+ * it; NUL-terminated, a trailing newline is accepted), and writes it to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (not a
+ * signer key, or its key id does not match its name and key). Thread-safe.
+ */
+mgn_status mgn_checkpoint_signer_parse(const char *private_key, struct mgn_checkpoint_signer **out);
+
+/**
+ * Writes the signer's verifier key, `<name>+<key id>+<base64>` (public: give it to
+ * auditors), to `*out` (free with `mgn_string_free`).
  *
  * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
  */
-mgn_status mgn_audit_is_batched(const struct mgn_audit *audit, bool *out);
+mgn_status mgn_checkpoint_signer_verifier_key(const struct mgn_checkpoint_signer *signer,
+                                              char **out);
 
 /**
- * Derives the 32-byte key a passphrase (NUL-terminated UTF-8) gives the audit log in
- * `pool`'s database (PBKDF2 with the database's salt, created on first use) and writes it
- * to `out_key` (32 bytes; wipe it when done): what `mgn_audit_rotate_key` takes to rotate
- * to a passphrase.
+ * Writes the signer's private key text (the form `mgn_checkpoint_signer_parse` reads) to
+ * `*out` (free with `mgn_string_free`, which wipes it). A secret: store it like one.
  *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (a
- * weak passphrase), pool and database errors. Thread-safe; takes a noticeable fraction
- * of a second by design.
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
  */
-mgn_status mgn_audit_key_for_passphrase(const struct mgn_pool *pool,
-                                        const char *passphrase,
-                                        uint8_t *out_key);
+mgn_status mgn_checkpoint_signer_private_key(const struct mgn_checkpoint_signer *signer,
+                                             char **out);
 
 /**
- * The ids of the keys `audit` holds (the current key and the previous keys it was opened
- * with), ascending: writes up to `capacity` of them to `out_ids` (may be NULL when
- * `capacity` is 0) and how many there are to `*out_count`. When `*out_count >
- * capacity`, call again with more room.
- *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit` or `out_count`, NULL `out_ids` with a
- * non-zero `capacity`). Thread-safe.
+ * Releases a signer, wiping its key. NULL is a no-op. Call once, after every other call
+ * using it returned.
  */
-mgn_status mgn_audit_key_ids(const struct mgn_audit *audit,
-                             uint32_t *out_ids,
-                             size_t capacity,
-                             size_t *out_count);
+void mgn_checkpoint_signer_free(struct mgn_checkpoint_signer *signer);
 
 /**
- * The whole key rotation of the audit log in `pool`'s database, resumable: opens it with
- * `old_key`, makes `new_key` current, re-encrypts every event `batch_size` at a time and,
- * when `retire_old_key`, retires the old key (each key 32 bytes; `*_len` must be 32).
- * When an earlier call was interrupted after switching keys, calling again with the same
- * two keys finishes it. Writes what happened to `*out_report` (may be NULL). Do not hold
- * an `mgn_audit` open on the same log with the old key meanwhile.
+ * Signs a checkpoint of every committed event (batched mode: waits for a flush) with
+ * the `signers_count` signers at `signers` (the first names the checkpoint's origin; the
+ * others act as witnesses), stores it with the log, and writes the signed note (C2SP
+ * tlog-checkpoint in a C2SP signed note) to `*out_note` (free with `mgn_string_free`).
  *
- * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `batch_size` 0, or events keep arriving
- * under the old key from another program: reopen it with the new key and call again),
- * `MGN_INVALID_KEY`, `MGN_WRONG_KEY` (neither key opens the log), `MGN_TAMPERED`, pool
- * and database errors. Thread-safe; can take long on a large log.
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument or signer, no signer, more than 100),
+ * `MGN_TAMPERED` (the stored tree does not extend the last checkpoint the log issued: it
+ * refuses to sign a contradicting history), pool and database errors. Thread-safe.
  */
-mgn_status mgn_audit_rotate_and_reencrypt(const struct mgn_pool *pool,
-                                          const uint8_t *old_key,
-                                          size_t old_key_len,
-                                          const uint8_t *new_key,
-                                          size_t new_key_len,
-                                          size_t batch_size,
-                                          bool retire_old_key,
-                                          struct mgn_audit_rotation_report *out_report);
+mgn_status mgn_audit_checkpoint(const struct mgn_audit *audit,
+                                const struct mgn_checkpoint_signer *const *signers,
+                                size_t signers_count,
+                                char **out_note);
+
+/**
+ * Writes the leaf data of event `seq` (`MGN_AUDIT_LEAF_LEN` bytes: the input of the RFC
+ * 9162 leaf hash of leaf `seq - 1`) to `out_leaf` (room for `MGN_AUDIT_LEAF_LEN` bytes). The leaf reveals the sequence number
+ * and time, and a commitment to the event; nothing else.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, no event `seq`), `MGN_TAMPERED`, pool
+ * and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_leaf(const struct mgn_audit *audit,
+                          uint64_t seq,
+                          uint8_t *out_leaf);
+
+/**
+ * Writes the RFC 9162 root hash of the tree of the first `tree_size` events to
+ * `out_root` (room for `MGN_HASH_LEN` bytes; size 0 gives the root of the empty tree,
+ * SHA-256 of nothing).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, fewer than `tree_size` events),
+ * `MGN_TAMPERED`, pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_tree_root(const struct mgn_audit *audit,
+                               uint64_t tree_size,
+                               uint8_t *out_root);
+
+/**
+ * Writes the RFC 9162 inclusion proof of event `seq` (leaf `seq - 1`) in the tree of the
+ * first `tree_size` events: its hashes, from the leaf up and `MGN_HASH_LEN` bytes each,
+ * back to back to `out_hashes` (room for `out_capacity` hashes, that is `out_capacity *
+ * MGN_HASH_LEN` bytes; `MGN_MAX_PROOF_HASHES` hashes always suffice) and their number
+ * to `*out_count`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, unless `1 <= seq <= tree_size <=` the
+ * number of events, or the proof does not fit: nothing is written then), `MGN_TAMPERED`,
+ * pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_inclusion_proof(const struct mgn_audit *audit,
+                                     uint64_t seq,
+                                     uint64_t tree_size,
+                                     uint8_t *out_hashes,
+                                     size_t out_capacity,
+                                     size_t *out_count);
+
+/**
+ * Writes the RFC 9162 consistency proof that the tree of the first `new_size` events
+ * extends the tree of the first `old_size`: its hashes, `MGN_HASH_LEN` bytes each, back
+ * to back to `out_hashes` (room for `out_capacity` hashes; `MGN_MAX_PROOF_HASHES` hashes
+ * always suffice) and their number to `*out_count`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, unless `1 <= old_size <= new_size <=`
+ * the number of events, or the proof does not fit: nothing is written then),
+ * `MGN_TAMPERED`, pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_consistency_proof(const struct mgn_audit *audit,
+                                       uint64_t old_size,
+                                       uint64_t new_size,
+                                       uint8_t *out_hashes,
+                                       size_t out_capacity,
+                                       size_t *out_count);
+
+/**
+ * Checks the log against a checkpoint it issued (`note`, NUL-terminated) and writes the
+ * report to `*out` (release with `mgn_audit_report_clear`). The note must carry a valid
+ * signature by `verifier_key` (`<name>+<key id>+<base64>`); then every event the
+ * checkpoint covers is recomputed and compared with it, and the whole chain verified as
+ * by `mgn_audit_verify`. This catches a key holder who rewrote events and rebuilt the
+ * chain: `MGN_AUDIT_CHECKPOINT_MISMATCH` with `problem_seq` the first event rewritten
+ * (0 when the tree data itself was replaced); `MGN_AUDIT_TRUNCATED` when events the
+ * checkpoint covers were removed from the end.
+ *
+ * Errors (verification could not run): `MGN_INVALID_ARGUMENT` (NULL argument, invalid
+ * UTF-8, a malformed checkpoint), `MGN_INVALID_KEY` (a malformed verifier key, or events
+ * under a key not supplied), `MGN_TAMPERED` (the note's signature does not verify), pool
+ * and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_verify_checkpoint(const struct mgn_audit *audit,
+                                       const char *note,
+                                       const char *verifier_key,
+                                       struct mgn_audit_report *out);
+
+/**
+ * Writes the sealed export to the file at `path` (NUL-terminated UTF-8): one JSON line
+ * per event from seq 1, `{"seq":N,"leaf":"<standard base64 of the leaf>"}`, revealing no
+ * plaintext; writes the number of lines to `*out_count` (may be NULL). The file is
+ * created readable by its owner only (0600) and synced; an existing file is replaced only
+ * when `replace` is true (else `MGN_IO`). Anyone can check it against a checkpoint with
+ * `mgn_verify_sealed_export`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_IO` (the file
+ * exists and `replace` is false, or cannot be written), `MGN_TAMPERED`, pool and
+ * database errors. Thread-safe.
+ */
+mgn_status mgn_audit_export_sealed(const struct mgn_audit *audit,
+                                   const char *path,
+                                   bool replace,
+                                   uint64_t *out_count);
+
+/**
+ * Checks the signature of a signed checkpoint without the log or the audit key: writes
+ * true to `*out_valid` when `note` (NUL-terminated) is a well-formed checkpoint carrying
+ * a valid signature by `verifier_key`, false when the signature does not verify (or the
+ * note carries none by that key, or its signature block is malformed).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, a validly signed note
+ * whose text is not a checkpoint), `MGN_INVALID_KEY` (a malformed verifier key).
+ * Thread-safe.
+ */
+mgn_status mgn_verify_checkpoint(const char *note, const char *verifier_key, bool *out_valid);
+
+/**
+ * Checks a sealed export (the file at `path`, written by `mgn_audit_export_sealed`)
+ * against a signed checkpoint from public data only, and writes the report to `*out`
+ * (release with `mgn_audit_report_clear`): every line's form, sequence numbers 1, 2, 3,
+ * ... matching their leaves, and the RFC 9162 root over the leaves the checkpoint covers
+ * equal to its root (`MGN_AUDIT_CHECKPOINT_MISMATCH` otherwise; `MGN_AUDIT_TRUNCATED`
+ * when the export is shorter). `checked` is the number of lines read.
+ *
+ * Errors (verification could not run): `MGN_INVALID_ARGUMENT` (NULL argument, invalid
+ * UTF-8, a malformed checkpoint), `MGN_INVALID_KEY` (a malformed verifier key),
+ * `MGN_TAMPERED` (the note's signature does not verify), `MGN_IO` (the file cannot be
+ * read). Thread-safe.
+ */
+mgn_status mgn_verify_sealed_export(const char *path,
+                                    const char *note,
+                                    const char *verifier_key,
+                                    struct mgn_audit_report *out);
+
+/**
+ * Checks an RFC 9162 inclusion proof without the log: writes true to `*out_valid` when
+ * the leaf data `leaf` (`leaf_len` bytes, for example from `mgn_audit_leaf`) is leaf
+ * `seq - 1` of the tree of `tree_size` leaves whose root is `root` (`MGN_HASH_LEN`
+ * bytes), given the `proof_count` hashes at `proof` (`MGN_HASH_LEN` bytes each, back to
+ * back, as `mgn_audit_inclusion_proof` writes them); false when it is not (or the proof
+ * has the wrong length).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `seq` 0 or above `tree_size`, more than
+ * `MGN_MAX_PROOF_HASHES` hashes, a leaf over 64 KiB). Thread-safe.
+ */
+mgn_status mgn_verify_inclusion(const uint8_t *leaf,
+                                size_t leaf_len,
+                                uint64_t seq,
+                                uint64_t tree_size,
+                                const uint8_t *proof,
+                                size_t proof_count,
+                                const uint8_t *root,
+                                bool *out_valid);
+
+/**
+ * Checks an RFC 9162 consistency proof without the log: writes true to `*out_valid` when
+ * the tree of `old_size` leaves with root `old_root` is a prefix of the tree of
+ * `new_size` leaves with root `new_root` (`MGN_HASH_LEN` bytes each), given the
+ * `proof_count` hashes at `proof` (`MGN_HASH_LEN` bytes each, back to back, as
+ * `mgn_audit_consistency_proof` writes them); false when it is not.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `old_size` above `new_size`, more than
+ * `MGN_MAX_PROOF_HASHES` hashes). Thread-safe.
+ */
+mgn_status mgn_verify_consistency(uint64_t old_size,
+                                  uint64_t new_size,
+                                  const uint8_t *old_root,
+                                  const uint8_t *new_root,
+                                  const uint8_t *proof,
+                                  size_t proof_count,
+                                  bool *out_valid);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -826,7 +826,7 @@ pub struct mgn_audit_report {
     pub problem_detail: *mut c_char,
 }
 
-fn report_out(r: VerifyReport) -> Result<mgn_audit_report> {
+pub(crate) fn report_out(r: VerifyReport) -> Result<mgn_audit_report> {
     let mut out = mgn_audit_report {
         ok: r.ok,
         checked: r.checked,

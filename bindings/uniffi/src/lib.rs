@@ -19,6 +19,7 @@ pub mod password;
 pub mod pool;
 pub mod session;
 pub mod sql;
+pub mod tlog;
 
 pub use audit::{
     AuditEvent, AuditFilter, AuditHead, AuditKey, AuditLog, AuditOrder, AuditProblem,
@@ -49,6 +50,9 @@ pub use session::{
     score_request,
 };
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};
+pub use tlog::{
+    CheckpointSigner, verify_checkpoint, verify_consistency, verify_inclusion, verify_sealed_export,
+};
 
 /// Magnetar's version, for example "1.0.0".
 #[uniffi::export]

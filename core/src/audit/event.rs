@@ -269,7 +269,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, in declaration order: bindings walk it to map each kind once.
-    pub const ALL: [ProblemKind; 9] = [
+    pub const ALL: [ProblemKind; 10] = [
         ProblemKind::FieldTampered,
         ProblemKind::MissingEvents,
         ProblemKind::ChainBroken,
@@ -279,6 +279,7 @@ impl ProblemKind {
         ProblemKind::MalformedRow,
         ProblemKind::LookupMismatch,
         ProblemKind::HeadUnconfirmable,
+        ProblemKind::CheckpointMismatch,
     ];
 
     /// The kind's stable snake_case name (also its serde name), e.g. `"chain_broken"`.
@@ -293,6 +294,7 @@ impl ProblemKind {
             ProblemKind::MalformedRow => "malformed_row",
             ProblemKind::LookupMismatch => "lookup_mismatch",
             ProblemKind::HeadUnconfirmable => "head_unconfirmable",
+            ProblemKind::CheckpointMismatch => "checkpoint_mismatch",
         }
     }
 

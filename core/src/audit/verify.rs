@@ -485,7 +485,7 @@ impl Walk<'_, '_> {
 pub(super) fn run(
     shared: &Shared,
     head: Option<(u64, ChainValue)>,
-    mut leaves: Option<&mut Leaves<'_>>,
+    leaves: Option<&mut Leaves<'_>>,
 ) -> Result<VerifyReport> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     shared.pool.read(|conn| {
@@ -516,7 +516,7 @@ pub(super) fn run(
         let keyring: &Keyring = &keyring;
         let mut walk = Walk {
             conn,
-            leaves: leaves.as_deref_mut(),
+            leaves,
             head,
             prev: start,
             checked: 0,
