@@ -601,6 +601,29 @@ typedef struct mgn_pool_stats {
 } mgn_pool_stats;
 
 /**
+ * One statement of a `mgn_pool_write` or `mgn_pool_read` batch: `sql` and its
+ * parameters, as for `mgn_pool_execute`.
+ */
+typedef struct mgn_statement {
+  /**
+   * One statement, NUL-terminated UTF-8.
+   */
+  const char *sql;
+  /**
+   * `n_params` values (may be NULL when `n_params` is 0).
+   */
+  const struct mgn_value *params;
+  /**
+   * NULL to bind by position, or `n_params` parameter names.
+   */
+  const char *const *names;
+  /**
+   * How many values `params` holds.
+   */
+  size_t n_params;
+} mgn_statement;
+
+/**
  * A pepper: an application-wide secret mixed into Argon2id, with an id recorded in each
  * hash so peppers can rotate.
  */
@@ -675,6 +698,23 @@ typedef struct mgn_password_policy {
    */
   size_t n_legacy_digests;
 } mgn_password_policy;
+
+/**
+ * What `mgn_hasher_upgrade_table` did, counted for this call: `total` rows in the table
+ * when it started, of which `scanned` were looked at; `wrapped` legacy hashes wrapped
+ * into Argon2id; `current` ones needing nothing (Argon2 or already wrapped);
+ * `unrecognised` values that are not a hash Magnetar reads and `empty` NULL or empty
+ * ones (both left alone); `changed_meanwhile` hashes a login replaced during the run.
+ */
+typedef struct mgn_table_upgrade {
+  uint64_t total;
+  uint64_t scanned;
+  uint64_t wrapped;
+  uint64_t current;
+  uint64_t unrecognised;
+  uint64_t empty;
+  uint64_t changed_meanwhile;
+} mgn_table_upgrade;
 
 /**
  * Breach checker settings. Fill with `mgn_breach_options_default`, then change what you
@@ -804,6 +844,32 @@ typedef struct mgn_breach_result {
    */
   char *reason;
 } mgn_breach_result;
+
+/**
+ * The offline index a checker answers from (`mgn_breach_index_info_get`).
+ */
+typedef struct mgn_breach_index_info {
+  /**
+   * Whether the checker has an offline index; the other fields are 0 otherwise.
+   */
+  bool present;
+  /**
+   * Whether it is keyed by NTLM (otherwise SHA-1).
+   */
+  bool ntlm;
+  /**
+   * Entries in the index.
+   */
+  uint64_t entries;
+  /**
+   * Distinct corpus hashes it was built from.
+   */
+  uint64_t distinct_hashes;
+  /**
+   * Size of the index file in bytes.
+   */
+  uint64_t file_bytes;
+} mgn_breach_index_info;
 
 /**
  * Progress of `mgn_breach_index_build`, called on the building thread every million rows
@@ -1014,6 +1080,33 @@ typedef struct mgn_session_info {
    */
   char *revoke_reason;
 } mgn_session_info;
+
+/**
+ * What a User-Agent string says, as `mgn_user_agent_parse` reads it. The strings are
+ * empty (never NULL) when unknown; release them with `mgn_user_agent_clear`.
+ */
+typedef struct mgn_user_agent {
+  /**
+   * Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
+   */
+  char *family;
+  /**
+   * Browser or app version.
+   */
+  char *version;
+  /**
+   * Operating system.
+   */
+  char *os;
+  /**
+   * OS version.
+   */
+  char *os_version;
+  /**
+   * `"browser"`, `"native_app"`, `"crawler"` or `"unknown"` (static; do not free).
+   */
+  const char *kind;
+} mgn_user_agent;
 
 /**
  * Audit log settings. Fill with `mgn_audit_options_default`.
@@ -1231,6 +1324,32 @@ typedef struct mgn_audit_report {
 } mgn_audit_report;
 
 /**
+ * What `mgn_audit_rotate_and_reencrypt` did.
+ */
+typedef struct mgn_audit_rotation_report {
+  /**
+   * The key id rotated away from.
+   */
+  uint32_t old_key_id;
+  /**
+   * The key id now current.
+   */
+  uint32_t new_key_id;
+  /**
+   * Events re-encrypted by this call.
+   */
+  uint64_t reencrypted;
+  /**
+   * Whether the old key was retired (it no longer opens the log).
+   */
+  bool old_key_retired;
+  /**
+   * Whether this call finished a rotation an earlier, interrupted call had begun.
+   */
+  bool resumed;
+} mgn_audit_rotation_report;
+
+/**
  * SQL NULL.
  */
 #define MGN_NULL 0
@@ -1362,6 +1481,14 @@ void mgn_result_free(struct mgn_result *result);
 mgn_status mgn_pool_options_default(struct mgn_pool_options *out);
 
 /**
+ * Writes the settings `pool` runs with to `*out`: with `mgn_pool_shared` they are those
+ * of whoever opened the file's pool first, which need not be the caller's.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_pool_get_options(const struct mgn_pool *pool, struct mgn_pool_options *out);
+
+/**
  * Opens a new, independent pool on the database file `path` (NUL-terminated UTF-8),
  * creating the file if needed, and writes its handle to `*out`.
  *
@@ -1482,6 +1609,54 @@ mgn_status mgn_pool_close(const struct mgn_pool *pool, uint64_t timeout_ms);
 void mgn_pool_free(struct mgn_pool *pool);
 
 /**
+ * Whether `mgn_pool_close` was called on `pool`; writes it to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_pool_is_closed(const struct mgn_pool *pool, bool *out);
+
+/**
+ * Brings the host's schema, versioned in `PRAGMA user_version`, up to date: `steps` holds
+ * `n_steps` NUL-terminated SQL scripts, and step *i* (from 1) brings the schema to version
+ * *i*, each in its own transaction. Writes the version found to `*out_from` and the
+ * version reached to `*out_to` (either may be NULL). Running it again is a no-op.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_SCHEMA_TOO_NEW`
+ * (the database is at a version above `n_steps`: written by a newer program),
+ * `MGN_DATABASE` (a step failed; the message names it), pool errors. Thread-safe.
+ */
+mgn_status mgn_pool_migrate(const struct mgn_pool *pool,
+                            const char *const *steps,
+                            size_t n_steps,
+                            int64_t *out_from,
+                            int64_t *out_to);
+
+/**
+ * Runs `n_statements` statements in order on the writer in one `BEGIN IMMEDIATE`
+ * transaction: committed when all succeed, rolled back when one fails (the message names
+ * which, from 0). When `out_results` is not NULL it must have room for `n_statements`
+ * pointers and receives, on success only, one new `mgn_result` per statement (release
+ * each with `mgn_result_free`).
+ *
+ * Errors: as `mgn_pool_execute`. Thread-safe.
+ */
+mgn_status mgn_pool_write(const struct mgn_pool *pool,
+                          const struct mgn_statement *statements,
+                          size_t n_statements,
+                          struct mgn_result **out_results);
+
+/**
+ * Runs `n_statements` read-only statements in order on one reader inside one read
+ * transaction, so they all see the same snapshot. `out_results` as in `mgn_pool_write`.
+ *
+ * Errors: as `mgn_pool_query`. Thread-safe.
+ */
+mgn_status mgn_pool_read(const struct mgn_pool *pool,
+                         const struct mgn_statement *statements,
+                         size_t n_statements,
+                         struct mgn_result **out_results);
+
+/**
  * Writes core's default password policy (OWASP Argon2id, no pepper, no bare digests) to
  * `*out`.
  *
@@ -1582,6 +1757,25 @@ mgn_status mgn_hasher_wrap_legacy(const struct mgn_hasher *hasher,
 void mgn_hasher_free(struct mgn_hasher *hasher);
 
 /**
+ * Wraps every legacy hash in column `hash_column` of `table` (in `pool`'s database) into
+ * Argon2id under `hasher`'s policy, without passwords, `batch_size` rows per transaction;
+ * rows are walked by `key_column` (NULL for `rowid`; otherwise a NOT NULL column with a
+ * unique index of its own). Resumable: running again skips rows already done. Writes the
+ * counts to `*out` (may be NULL).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, `batch_size` 0, a table or
+ * column that does not exist, an unsuitable key column), pool and database errors.
+ * Thread-safe; CPU-bound (Argon2 on all cores) and long on a large table.
+ */
+mgn_status mgn_hasher_upgrade_table(const struct mgn_hasher *hasher,
+                                    const struct mgn_pool *pool,
+                                    const char *table,
+                                    const char *hash_column,
+                                    const char *key_column,
+                                    size_t batch_size,
+                                    struct mgn_table_upgrade *out);
+
+/**
  * Writes core's default breach settings to `*out` (online, public API, no index; string
  * fields NULL).
  *
@@ -1673,6 +1867,16 @@ mgn_status mgn_breach_check(const struct mgn_breach *breach,
  * returned; the transport callback is not called afterwards.
  */
 void mgn_breach_free(struct mgn_breach *breach);
+
+/**
+ * Describes the offline index `breach` answers from (its path is the one the host put in
+ * `options.offline_index`) and writes it to `*out`; `out->present` is false when the
+ * checker has none.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_breach_index_info_get(const struct mgn_breach *breach,
+                                     struct mgn_breach_index_info *out);
 
 /**
  * Builds an offline index at `index_path` from the Pwned Passwords corpus file
@@ -1879,6 +2083,39 @@ mgn_status mgn_sessions_sweep_expired(const struct mgn_sessions *sessions, size_
 void mgn_sessions_free(struct mgn_sessions *sessions);
 
 /**
+ * Writes the sessions of `user_id` that are neither revoked nor expired, newest first, to
+ * `*out_sessions` (an array of `*out_count` entries; NULL when there are none) for a
+ * device list. Release the array with `mgn_session_list_free(*out_sessions, *out_count)`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, user id empty or over 256
+ * bytes), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_sessions_list(const struct mgn_sessions *sessions,
+                             const char *user_id,
+                             struct mgn_session_info **out_sessions,
+                             size_t *out_count);
+
+/**
+ * Releases an array made by `mgn_sessions_list` (with the count it wrote) and every
+ * string in it. NULL is a no-op.
+ */
+void mgn_session_list_free(struct mgn_session_info *sessions, size_t count);
+
+/**
+ * Parses a User-Agent string (NUL-terminated UTF-8) the way session scoring reads it and
+ * writes the result to `*out` (release with `mgn_user_agent_clear`).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8). Thread-safe.
+ */
+mgn_status mgn_user_agent_parse(const char *user_agent, struct mgn_user_agent *out);
+
+/**
+ * Releases the strings of a `mgn_user_agent` filled by `mgn_user_agent_parse` and resets
+ * it. NULL, and clearing twice, are no-ops.
+ */
+void mgn_user_agent_clear(struct mgn_user_agent *user_agent);
+
+/**
  * Writes core's default audit settings to `*out`.
  *
  * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
@@ -2029,6 +2266,19 @@ mgn_status mgn_audit_export_jsonl(const struct mgn_audit *audit,
                                   uint64_t *out_count);
 
 /**
+ * As `mgn_audit_export_jsonl`, but replaces the file at `path` if it exists: the export
+ * is written to a new owner-only file beside it and renamed over it once complete, so
+ * `path` holds either the old file or the whole export.
+ *
+ * Errors: as `mgn_audit_export_jsonl`, without the error for an existing file.
+ * Thread-safe.
+ */
+mgn_status mgn_audit_export_jsonl_replacing(const struct mgn_audit *audit,
+                                            const struct mgn_audit_filter *filter,
+                                            const char *path,
+                                            uint64_t *out_count);
+
+/**
  * Deletes the events recorded before `cutoff_ms` (Unix ms), for retention, and writes
  * how many to `*out_deleted` (may be NULL). Deletion stops at the first event at or
  * after the cutoff in sequence order, and a signed anchor keeps the remaining chain
@@ -2111,6 +2361,72 @@ void mgn_audit_report_clear(struct mgn_audit_report *report);
  * until they are freed.
  */
 void mgn_audit_free(struct mgn_audit *audit);
+
+/**
+ * Whether the database in `pool` holds an audit log (without opening it); writes it to
+ * `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_exists(const struct mgn_pool *pool, bool *out);
+
+/**
+ * Whether `audit` writes through a background writer (`options.batched`); writes it to
+ * `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_audit_is_batched(const struct mgn_audit *audit, bool *out);
+
+/**
+ * Derives the 32-byte key a passphrase (NUL-terminated UTF-8) gives the audit log in
+ * `pool`'s database (PBKDF2 with the database's salt, created on first use) and writes it
+ * to `out_key` (32 bytes; wipe it when done): what `mgn_audit_rotate_key` takes to rotate
+ * to a passphrase.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (a
+ * weak passphrase), pool and database errors. Thread-safe; takes a noticeable fraction
+ * of a second by design.
+ */
+mgn_status mgn_audit_key_for_passphrase(const struct mgn_pool *pool,
+                                        const char *passphrase,
+                                        uint8_t *out_key);
+
+/**
+ * The ids of the keys `audit` holds (the current key and the previous keys it was opened
+ * with), ascending: writes up to `capacity` of them to `out_ids` (may be NULL when
+ * `capacity` is 0) and how many there are to `*out_count`. When `*out_count >
+ * capacity`, call again with more room.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `audit` or `out_count`, NULL `out_ids` with a
+ * non-zero `capacity`). Thread-safe.
+ */
+mgn_status mgn_audit_key_ids(const struct mgn_audit *audit,
+                             uint32_t *out_ids,
+                             size_t capacity,
+                             size_t *out_count);
+
+/**
+ * The whole key rotation of the audit log in `pool`'s database, resumable: opens it with
+ * `old_key`, makes `new_key` current, re-encrypts every event `batch_size` at a time and,
+ * when `retire_old_key`, retires the old key (each key 32 bytes; `*_len` must be 32).
+ * When an earlier call was interrupted after switching keys, calling again with the same
+ * two keys finishes it. Writes what happened to `*out_report` (may be NULL). Do not hold
+ * an `mgn_audit` open on the same log with the old key meanwhile.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `batch_size` 0, or events keep arriving
+ * under the old key from another program: reopen it with the new key and call again),
+ * `MGN_INVALID_KEY`, `MGN_WRONG_KEY` (neither key opens the log), `MGN_TAMPERED`, pool
+ * and database errors. Thread-safe; can take long on a large log.
+ */
+mgn_status mgn_audit_rotate_and_reencrypt(const struct mgn_pool *pool,
+                                          const uint8_t *old_key,
+                                          size_t old_key_len,
+                                          const uint8_t *new_key,
+                                          size_t new_key_len,
+                                          size_t batch_size,
+                                          bool retire_old_key,
+                                          struct mgn_audit_rotation_report *out_report);
 
 /**
  * Creates a signer named `name` (NUL-terminated UTF-8, for example
