@@ -46,8 +46,7 @@ pub use session::{
     Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, PreparedRequestContext,
     Reason, RequestContext, RiskScorer, ScoringPolicy, Session, SessionConfig, SessionRegistry,
     Signal, Thresholds, UserAgentInfo, Validation, Weights, default_scoring_policy,
-    default_session_config, parse_user_agent,
-    score_request,
+    default_session_config, parse_user_agent, score_request,
 };
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};
 pub use tlog::{

@@ -33,10 +33,12 @@
 //! it, by a verify run over the new events (which authenticates every field and chain
 //! link before a leaf is made), in rounds of [`ROUND`] events so that the write lock is
 //! held briefly: `record` pays nothing. `audit_leaves` keeps every leaf's data, purged
-//! events' included; `audit_tree` the hash of every complete subtree, keyed by the order
-//! in which appends create them (leaf `n`'s hash is the `2n - popcount(n)`-th written,
-//! followed by the parents it completes), so both tables only grow at their end and a
-//! proof reads O(log n) rows by rowid. The end of the tree (size and root) is stored in
+//! events' included; `audit_tree` the hash of every complete subtree of two leaves or
+//! more, keyed by the order in which appends would create them counting leaves (leaf
+//! `n`'s position is `2n - popcount(n)`, followed by the parents it completes), so both
+//! tables only grow at their end and a proof reads O(log n) rows by rowid. A leaf's own
+//! hash is not stored: a proof that needs it hashes the leaf's row (one read either way),
+//! and each append writes one row fewer. The end of the tree (size and root) is stored in
 //! `audit_meta` with a MAC under the chain key, so the edge an extension starts from is
 //! authenticated: someone who can write the file but lacks the key cannot make the next
 //! checkpoint commit to hashes of their choosing.
@@ -125,6 +127,11 @@ impl NodeSource for StoredNodes<'_> {
             .prepare_cached("SELECT hash FROM audit_tree WHERE id = ?1")?;
         ids.iter()
             .map(|&id| {
+                if id.level == 0 {
+                    let seq = id.index + 1;
+                    let leaf = stored_leaves(self.0, seq, seq)?;
+                    return Ok(leaf_hash(&leaf[0]));
+                }
                 let missing = || {
                     Error::Tampered(format!(
                         "the audit tree lacks the hash of leaves {}..{} (deleted or edited)",
@@ -209,7 +216,8 @@ pub(crate) fn append(
         // edited, and the constraint error rolls the whole extension back.
         let n = insert_leaf.execute(params![seq as i64, leaf.as_slice()])?;
         expect_changes(n, 1, "storing an audit tree leaf")?;
-        for (id, hash) in frontier.append(leaf_hash(leaf)) {
+        // The first hash is the leaf's own, not stored (see the module docs).
+        for (id, hash) in frontier.append(leaf_hash(leaf)).into_iter().skip(1) {
             let n = insert_node.execute(params![stored_index(id), hash.as_slice()])?;
             expect_changes(n, 1, "storing an audit tree hash")?;
         }
@@ -410,10 +418,15 @@ mod tests {
         .unwrap();
         let err = frontier(&conn, &chain).unwrap_err();
         assert!(err.to_string().contains("edge were edited"), "{err}");
-        conn.execute("DELETE FROM audit_tree WHERE id = 3", [])
+        // The node over leaves 2 and 3 (id 5), then the leaf row of event 3.
+        conn.execute("DELETE FROM audit_tree WHERE id = 5", [])
+            .unwrap();
+        let err = merkle::prove_inclusion(&StoredNodes(&conn), 0, 4).unwrap_err();
+        assert!(err.to_string().contains("lacks the hash"), "{err}");
+        conn.execute("DELETE FROM audit_leaves WHERE seq = 3", [])
             .unwrap();
         let err = merkle::root(&StoredNodes(&conn), 3).unwrap_err();
-        assert!(err.to_string().contains("lacks the hash"), "{err}");
+        assert!(err.to_string().contains("leaf for event seq 3"), "{err}");
         // An end forged without the chain key.
         let other = self::chain();
         store_end(&conn, &other, &f).unwrap();
