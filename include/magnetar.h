@@ -6,8 +6,9 @@
  *
  * Conventions (every function below follows them; see bindings/c/README.md):
  * - Handles (mgn_pool, mgn_hasher, mgn_breach, mgn_sessions, mgn_audit, mgn_request,
- *   mgn_result, mgn_audit_events) are opaque, created by *_new / *_open and released by
- *   the matching *_free, which accepts NULL.
+ *   mgn_result, mgn_audit_events, mgn_checkpoint_signer) are opaque, created by *_new /
+ *   *_open (signers: *_generate, *_from_seed, *_parse) and released by the matching
+ *   *_free, which accepts NULL.
  * - Every fallible function returns an mgn_status (MGN_OK == 0) and writes its results
  *   through out-parameters only on success. mgn_last_error_message() describes the last
  *   failure on the calling thread until the next mgn_ call on that thread.
@@ -38,6 +39,23 @@
  * Merging sorted runs into the index: `done` counts records out of `total`.
  */
 #define MGN_INDEX_PHASE_MERGING 1
+
+/**
+ * Bytes of one audit leaf (`mgn_audit_leaf`): version, sequence number, time and a
+ * commitment to the event (see core/src/audit/tree.rs for the encoding).
+ */
+#define MGN_AUDIT_LEAF_LEN 49
+
+/**
+ * Bytes of one SHA-256 hash: tree roots and proof hashes.
+ */
+#define MGN_HASH_LEN 32
+
+/**
+ * Most hashes in an inclusion or consistency proof of a tree of up to 2^63 events: a
+ * buffer of this many always suffices, and proofs passed in may not be longer.
+ */
+#define MGN_MAX_PROOF_HASHES 64
 
 /**
  * The result of every fallible `mgn_` function. `MGN_OK` (0) is success; anything else is
@@ -331,6 +349,11 @@ enum mgn_audit_problem
    * The recorded head is older than the purge anchor: it can no longer be confirmed.
    */
   MGN_AUDIT_HEAD_UNCONFIRMABLE = 9,
+  /**
+   * The log disagrees with a signed checkpoint it issued: `problem_seq` is the first
+   * event rewritten after it (0 when the tree data itself was replaced).
+   */
+  MGN_AUDIT_CHECKPOINT_MISMATCH = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -364,6 +387,16 @@ typedef struct mgn_audit_events mgn_audit_events;
  * once (its cache and circuit breaker are shared); share one per process.
  */
 typedef struct mgn_breach mgn_breach;
+
+/**
+ * An Ed25519 key that signs audit checkpoints (C2SP signed notes). Created by
+ * `mgn_checkpoint_signer_generate`, `mgn_checkpoint_signer_from_seed` or
+ * `mgn_checkpoint_signer_parse`, released with `mgn_checkpoint_signer_free` (which wipes
+ * the key).
+ *
+ * Thread safety: immutable; any number of threads may use one signer at once.
+ */
+typedef struct mgn_checkpoint_signer mgn_checkpoint_signer;
 
 /**
  * Hashes and verifies passwords under one policy. Created by `mgn_hasher_new`, released
@@ -2394,6 +2427,243 @@ mgn_status mgn_audit_rotate_and_reencrypt(const struct mgn_pool *pool,
                                           size_t batch_size,
                                           bool retire_old_key,
                                           struct mgn_audit_rotation_report *out_report);
+
+/**
+ * Creates a signer named `name` (NUL-terminated UTF-8, for example
+ * "example.com/audit": no spaces or '+') with a fresh key from the OS, and writes it to
+ * `*out`. The name is the checkpoint's origin line when this signer signs first.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (an
+ * empty name, or one with spaces, '+' or control characters), `MGN_INTERNAL` (no OS
+ * randomness). Thread-safe.
+ */
+mgn_status mgn_checkpoint_signer_generate(const char *name, struct mgn_checkpoint_signer **out);
+
+/**
+ * Creates the signer named `name` with the Ed25519 seed at `seed` (`seed_len` must be 32;
+ * the bytes are copied, wipe yours when done), and writes it to `*out`. The same name and
+ * seed always give the same key.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (a
+ * seed that is not 32 bytes, a malformed name). Thread-safe.
+ */
+mgn_status mgn_checkpoint_signer_from_seed(const char *name,
+                                           const uint8_t *seed,
+                                           size_t seed_len,
+                                           struct mgn_checkpoint_signer **out);
+
+/**
+ * Creates a signer from its private key text, `PRIVATE+KEY+<name>+<key id>+<base64>`
+ * (as `mgn_checkpoint_signer_private_key` and Go's `golang.org/x/mod/sumdb/note` write
+ * it; NUL-terminated, a trailing newline is accepted), and writes it to `*out`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_INVALID_KEY` (not a
+ * signer key, or its key id does not match its name and key). Thread-safe.
+ */
+mgn_status mgn_checkpoint_signer_parse(const char *private_key, struct mgn_checkpoint_signer **out);
+
+/**
+ * Writes the signer's verifier key, `<name>+<key id>+<base64>` (public: give it to
+ * auditors), to `*out` (free with `mgn_string_free`).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_checkpoint_signer_verifier_key(const struct mgn_checkpoint_signer *signer,
+                                              char **out);
+
+/**
+ * Writes the signer's private key text (the form `mgn_checkpoint_signer_parse` reads) to
+ * `*out` (free with `mgn_string_free`, which wipes it). A secret: store it like one.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_checkpoint_signer_private_key(const struct mgn_checkpoint_signer *signer,
+                                             char **out);
+
+/**
+ * Releases a signer, wiping its key. NULL is a no-op. Call once, after every other call
+ * using it returned.
+ */
+void mgn_checkpoint_signer_free(struct mgn_checkpoint_signer *signer);
+
+/**
+ * Signs a checkpoint of every committed event (batched mode: waits for a flush) with
+ * the `signers_count` signers at `signers` (the first names the checkpoint's origin; the
+ * others act as witnesses), stores it with the log, and writes the signed note (C2SP
+ * tlog-checkpoint in a C2SP signed note) to `*out_note` (free with `mgn_string_free`).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument or signer, no signer, more than 100),
+ * `MGN_TAMPERED` (the stored tree does not extend the last checkpoint the log issued: it
+ * refuses to sign a contradicting history), pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_checkpoint(const struct mgn_audit *audit,
+                                const struct mgn_checkpoint_signer *const *signers,
+                                size_t signers_count,
+                                char **out_note);
+
+/**
+ * Writes the leaf data of event `seq` (`MGN_AUDIT_LEAF_LEN` bytes: the input of the RFC
+ * 9162 leaf hash of leaf `seq - 1`) to `out_leaf` (room for `MGN_AUDIT_LEAF_LEN` bytes). The leaf reveals the sequence number
+ * and time, and a commitment to the event; nothing else.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, no event `seq`), `MGN_TAMPERED`, pool
+ * and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_leaf(const struct mgn_audit *audit,
+                          uint64_t seq,
+                          uint8_t *out_leaf);
+
+/**
+ * Writes the RFC 9162 root hash of the tree of the first `tree_size` events to
+ * `out_root` (room for `MGN_HASH_LEN` bytes; size 0 gives the root of the empty tree,
+ * SHA-256 of nothing).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, fewer than `tree_size` events),
+ * `MGN_TAMPERED`, pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_tree_root(const struct mgn_audit *audit,
+                               uint64_t tree_size,
+                               uint8_t *out_root);
+
+/**
+ * Writes the RFC 9162 inclusion proof of event `seq` (leaf `seq - 1`) in the tree of the
+ * first `tree_size` events: its hashes, from the leaf up and `MGN_HASH_LEN` bytes each,
+ * back to back to `out_hashes` (room for `out_capacity` hashes, that is `out_capacity *
+ * MGN_HASH_LEN` bytes; `MGN_MAX_PROOF_HASHES` hashes always suffice) and their number
+ * to `*out_count`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, unless `1 <= seq <= tree_size <=` the
+ * number of events, or the proof does not fit: nothing is written then), `MGN_TAMPERED`,
+ * pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_inclusion_proof(const struct mgn_audit *audit,
+                                     uint64_t seq,
+                                     uint64_t tree_size,
+                                     uint8_t *out_hashes,
+                                     size_t out_capacity,
+                                     size_t *out_count);
+
+/**
+ * Writes the RFC 9162 consistency proof that the tree of the first `new_size` events
+ * extends the tree of the first `old_size`: its hashes, `MGN_HASH_LEN` bytes each, back
+ * to back to `out_hashes` (room for `out_capacity` hashes; `MGN_MAX_PROOF_HASHES` hashes
+ * always suffice) and their number to `*out_count`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, unless `1 <= old_size <= new_size <=`
+ * the number of events, or the proof does not fit: nothing is written then),
+ * `MGN_TAMPERED`, pool and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_consistency_proof(const struct mgn_audit *audit,
+                                       uint64_t old_size,
+                                       uint64_t new_size,
+                                       uint8_t *out_hashes,
+                                       size_t out_capacity,
+                                       size_t *out_count);
+
+/**
+ * Checks the log against a checkpoint it issued (`note`, NUL-terminated) and writes the
+ * report to `*out` (release with `mgn_audit_report_clear`). The note must carry a valid
+ * signature by `verifier_key` (`<name>+<key id>+<base64>`); then every event the
+ * checkpoint covers is recomputed and compared with it, and the whole chain verified as
+ * by `mgn_audit_verify`. This catches a key holder who rewrote events and rebuilt the
+ * chain: `MGN_AUDIT_CHECKPOINT_MISMATCH` with `problem_seq` the first event rewritten
+ * (0 when the tree data itself was replaced); `MGN_AUDIT_TRUNCATED` when events the
+ * checkpoint covers were removed from the end.
+ *
+ * Errors (verification could not run): `MGN_INVALID_ARGUMENT` (NULL argument, invalid
+ * UTF-8, a malformed checkpoint), `MGN_INVALID_KEY` (a malformed verifier key, or events
+ * under a key not supplied), `MGN_TAMPERED` (the note's signature does not verify), pool
+ * and database errors. Thread-safe.
+ */
+mgn_status mgn_audit_verify_checkpoint(const struct mgn_audit *audit,
+                                       const char *note,
+                                       const char *verifier_key,
+                                       struct mgn_audit_report *out);
+
+/**
+ * Writes the sealed export to the file at `path` (NUL-terminated UTF-8): one JSON line
+ * per event from seq 1, `{"seq":N,"leaf":"<standard base64 of the leaf>"}`, revealing no
+ * plaintext; writes the number of lines to `*out_count` (may be NULL). The file is
+ * created readable by its owner only (0600) and synced; an existing file is replaced only
+ * when `replace` is true (else `MGN_IO`). Anyone can check it against a checkpoint with
+ * `mgn_verify_sealed_export`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), `MGN_IO` (the file
+ * exists and `replace` is false, or cannot be written), `MGN_TAMPERED`, pool and
+ * database errors. Thread-safe.
+ */
+mgn_status mgn_audit_export_sealed(const struct mgn_audit *audit,
+                                   const char *path,
+                                   bool replace,
+                                   uint64_t *out_count);
+
+/**
+ * Checks the signature of a signed checkpoint without the log or the audit key: writes
+ * true to `*out_valid` when `note` (NUL-terminated) is a well-formed checkpoint carrying
+ * a valid signature by `verifier_key`, false when the signature does not verify (or the
+ * note carries none by that key, or its signature block is malformed).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8, a validly signed note
+ * whose text is not a checkpoint), `MGN_INVALID_KEY` (a malformed verifier key).
+ * Thread-safe.
+ */
+mgn_status mgn_verify_checkpoint(const char *note, const char *verifier_key, bool *out_valid);
+
+/**
+ * Checks a sealed export (the file at `path`, written by `mgn_audit_export_sealed`)
+ * against a signed checkpoint from public data only, and writes the report to `*out`
+ * (release with `mgn_audit_report_clear`): every line's form, sequence numbers 1, 2, 3,
+ * ... matching their leaves, and the RFC 9162 root over the leaves the checkpoint covers
+ * equal to its root (`MGN_AUDIT_CHECKPOINT_MISMATCH` otherwise; `MGN_AUDIT_TRUNCATED`
+ * when the export is shorter). `checked` is the number of lines read.
+ *
+ * Errors (verification could not run): `MGN_INVALID_ARGUMENT` (NULL argument, invalid
+ * UTF-8, a malformed checkpoint), `MGN_INVALID_KEY` (a malformed verifier key),
+ * `MGN_TAMPERED` (the note's signature does not verify), `MGN_IO` (the file cannot be
+ * read). Thread-safe.
+ */
+mgn_status mgn_verify_sealed_export(const char *path,
+                                    const char *note,
+                                    const char *verifier_key,
+                                    struct mgn_audit_report *out);
+
+/**
+ * Checks an RFC 9162 inclusion proof without the log: writes true to `*out_valid` when
+ * the leaf data `leaf` (`leaf_len` bytes, for example from `mgn_audit_leaf`) is leaf
+ * `seq - 1` of the tree of `tree_size` leaves whose root is `root` (`MGN_HASH_LEN`
+ * bytes), given the `proof_count` hashes at `proof` (`MGN_HASH_LEN` bytes each, back to
+ * back, as `mgn_audit_inclusion_proof` writes them); false when it is not (or the proof
+ * has the wrong length).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `seq` 0 or above `tree_size`, more than
+ * `MGN_MAX_PROOF_HASHES` hashes, a leaf over 64 KiB). Thread-safe.
+ */
+mgn_status mgn_verify_inclusion(const uint8_t *leaf,
+                                size_t leaf_len,
+                                uint64_t seq,
+                                uint64_t tree_size,
+                                const uint8_t *proof,
+                                size_t proof_count,
+                                const uint8_t *root,
+                                bool *out_valid);
+
+/**
+ * Checks an RFC 9162 consistency proof without the log: writes true to `*out_valid` when
+ * the tree of `old_size` leaves with root `old_root` is a prefix of the tree of
+ * `new_size` leaves with root `new_root` (`MGN_HASH_LEN` bytes each), given the
+ * `proof_count` hashes at `proof` (`MGN_HASH_LEN` bytes each, back to back, as
+ * `mgn_audit_consistency_proof` writes them); false when it is not.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, `old_size` above `new_size`, more than
+ * `MGN_MAX_PROOF_HASHES` hashes). Thread-safe.
+ */
+mgn_status mgn_verify_consistency(uint64_t old_size,
+                                  uint64_t new_size,
+                                  const uint8_t *old_root,
+                                  const uint8_t *new_root,
+                                  const uint8_t *proof,
+                                  size_t proof_count,
+                                  bool *out_valid);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -8,12 +8,13 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use magnetar_core::Error;
 use magnetar_core::audit::{
-    AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order, RotationOptions,
+    AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order, Problem, RotationOptions,
     RotationReport, escape_json_controls,
 };
 use magnetar_core::pool::Pool;
 use serde_json::json;
 
+use crate::checkpoint_cmd;
 use crate::open_existing_db;
 use crate::output::{CliError, CmdResult, Report, escape_text, plural, thousands};
 use crate::secrets::read_secret;
@@ -35,7 +36,7 @@ pub const NEW_KEY_ENV: &str = "MAGNETAR_AUDIT_NEW_KEY";
 pub struct DbArg {
     /// The SQLite database holding the audit log (it must exist).
     #[arg(long, value_name = "PATH")]
-    db: PathBuf,
+    pub db: PathBuf,
 }
 
 /// Which events to return (all conditions combined).
@@ -92,8 +93,16 @@ pub enum AuditCommand {
         db: DbArg,
         /// Also check that the log still reaches a head recorded earlier with
         /// `magnetar audit head` (detects a truncated tail), given as SEQ:CHAIN_HEX.
-        #[arg(long, value_name = "SEQ:CHAIN_HEX")]
+        #[arg(long, value_name = "SEQ:CHAIN_HEX", conflicts_with = "checkpoint")]
         head: Option<String>,
+        /// Instead, check the log against a checkpoint it signed earlier (a file holding
+        /// the note): catches events rewritten since, even by the key holder, and names
+        /// the first one.
+        #[arg(long, value_name = "NOTE_FILE", requires = "verifier_key")]
+        checkpoint: Option<PathBuf>,
+        /// The checkpoint's verifier key, `name+keyid+base64key`.
+        #[arg(long = "verifier-key", value_name = "VKEY", requires = "checkpoint")]
+        verifier_key: Option<String>,
     },
     /// Print events matching a filter (decrypted).
     Query {
@@ -113,6 +122,11 @@ pub enum AuditCommand {
         /// Replace FILE if it exists.
         #[arg(long, requires = "output")]
         force: bool,
+        /// Write the sealed export instead: one line per event with only its sequence
+        /// number and Merkle leaf (`{"seq":N,"leaf":"<base64>"}`), nothing that
+        /// reveals plaintext; check it with `verify-export`. Needs -o.
+        #[arg(long, requires = "output", conflicts_with_all = ["user", "action", "since", "until", "limit", "newest_first"])]
+        sealed: bool,
         #[command(flatten)]
         filter: FilterArgs,
     },
@@ -139,6 +153,18 @@ pub enum AuditCommand {
         #[arg(long)]
         keep_old_key: bool,
     },
+    /// Generate a checkpoint signer key (Ed25519, in the signed-note key format) and
+    /// print its verifier key.
+    NewSigner(checkpoint_cmd::NewSignerArgs),
+    /// Sign a checkpoint of every event (C2SP tlog-checkpoint in a signed note) and print
+    /// it. It is stored with the log; hand it to auditors with the verifier key.
+    Checkpoint(checkpoint_cmd::CheckpointArgs),
+    /// Print an RFC 9162 inclusion proof (--seq, --size) or consistency proof
+    /// (--old-size, --size), one base64 hash per line.
+    Prove(checkpoint_cmd::ProveArgs),
+    /// Check a sealed export against a signed checkpoint from public data only (no key):
+    /// exit 0 when it verifies, 1 when it does not, 2 on usage or I/O errors.
+    VerifyExport(checkpoint_cmd::VerifyExportArgs),
     /// Delete events recorded before a time (retention); the rest stays verifiable.
     Purge {
         #[command(flatten)]
@@ -152,14 +178,24 @@ pub enum AuditCommand {
 /// Runs an audit subcommand.
 pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
     match cmd {
-        AuditCommand::Verify { db, head } => verify(&db.db, head.as_deref()),
+        AuditCommand::Verify {
+            db,
+            checkpoint: Some(note),
+            verifier_key: Some(vkey),
+            ..
+        } => verify_checkpoint(&db.db, &note, &vkey),
+        AuditCommand::Verify { db, head, .. } => verify(&db.db, head.as_deref()),
         AuditCommand::Query { db, filter } => query(&db.db, &filter),
         AuditCommand::Export {
             db,
             output,
             force,
+            sealed,
             filter,
-        } => export(&db.db, output.as_deref(), force, &filter),
+        } => match (sealed, output) {
+            (true, Some(file)) => export_sealed(&db.db, &file, force),
+            (_, output) => export(&db.db, output.as_deref(), force, &filter),
+        },
         AuditCommand::Head { db } => head(&db.db),
         AuditCommand::RotateKey {
             db,
@@ -167,12 +203,16 @@ pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
             keep_old_key,
         } => rotate_key(&db.db, batch, keep_old_key, json),
         AuditCommand::Purge { db, before } => purge(&db.db, &before),
+        AuditCommand::NewSigner(args) => checkpoint_cmd::new_signer(args),
+        AuditCommand::Checkpoint(args) => checkpoint_cmd::checkpoint(args),
+        AuditCommand::Prove(args) => checkpoint_cmd::prove(args),
+        AuditCommand::VerifyExport(args) => checkpoint_cmd::verify_export(args),
     }
 }
 
 /// Opens the existing audit log in `path` with the key from the environment or a
 /// passphrase.
-fn open_log(path: &Path) -> Result<AuditLog, CliError> {
+pub(crate) fn open_log(path: &Path) -> Result<AuditLog, CliError> {
     let pool = open_audit_db(path)?;
     let key = read_key(&pool)?;
     Ok(AuditLog::open(&pool, key, AuditConfig::default())?)
@@ -235,18 +275,56 @@ fn verify(path: &Path, head: Option<&str>) -> CmdResult {
             }
         ),
         Some(p) => format!(
-            "TAMPERED: {} {} verified before the first problem, at seq {}{}: {}",
+            "TAMPERED: {} {} verified before the first problem, {}",
             thousands(report.checked),
             plural(report.checked, "event"),
-            p.seq,
-            p.event_id
-                .as_deref()
-                .map(|id| format!(" (event {id})"))
-                .unwrap_or_default(),
-            p.detail
+            problem_line(p)
         ),
     };
     Ok(Report::new(json!(report), human).negative_if(!report.ok))
+}
+
+/// Where and what a verification problem is, for humans.
+pub(crate) fn problem_line(p: &Problem) -> String {
+    format!(
+        "at seq {}{}: {}",
+        p.seq,
+        p.event_id
+            .as_deref()
+            .map(|id| format!(" (event {id})"))
+            .unwrap_or_default(),
+        escape_text(&p.detail)
+    )
+}
+
+fn verify_checkpoint(path: &Path, note: &Path, vkey: &str) -> CmdResult {
+    let verifier = checkpoint_cmd::parse_verifier(vkey)?;
+    let note = checkpoint_cmd::read_small(note, "checkpoint")?;
+    let log = open_log(path)?;
+    let report = log.verify_checkpoint(&note, &verifier)?;
+    let human = match &report.first_problem {
+        None => format!(
+            "OK: the log holds exactly the events the checkpoint covers; {} {} verified.",
+            thousands(report.checked),
+            plural(report.checked, "event"),
+        ),
+        Some(p) => format!("TAMPERED: {}", problem_line(p)),
+    };
+    Ok(Report::new(json!(report), human).negative_if(!report.ok))
+}
+
+fn export_sealed(path: &Path, file: &Path, force: bool) -> CmdResult {
+    let log = open_log(path)?;
+    let n = log.export_sealed_to_path(file, force)?;
+    Ok(Report::new(
+        json!({ "ok": true, "exported": n, "path": file.display().to_string() }),
+        format!(
+            "Exported the leaves of {} {} to {}.",
+            thousands(n),
+            plural(n, "event"),
+            file.display()
+        ),
+    ))
 }
 
 fn parse_head(text: &str) -> Result<Head, CliError> {

@@ -7,6 +7,7 @@
 
 mod audit_cmd;
 mod breach_cmd;
+mod checkpoint_cmd;
 mod output;
 mod password_cmd;
 mod secrets;

@@ -25,6 +25,9 @@ fn tour_walks_through_every_section_and_exits_0() {
         .stdout(contains("6. Audit trail"))
         .stdout(contains("OK, no tampering"))
         .stdout(contains("verify on the copy: TAMPERED"))
+        .stdout(contains("7. Transparency"))
+        .stdout(contains("hashes to the signed root: OK"))
+        .stdout(contains("Against the checkpoint: CAUGHT"))
         .stdout(contains("Tour finished"));
 }
 
@@ -93,6 +96,19 @@ fn tour_keeps_its_database_with_db_and_refuses_an_existing_file() {
         .clone();
     let verify: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(verify["checked"], doc["audit"]["events"]);
+    let t = &doc["transparency"];
+    assert!(
+        t["checkpoint"]
+            .as_str()
+            .unwrap()
+            .contains("tour.magnetar.example/audit")
+    );
+    assert_eq!(t["sealed_export"]["ok"], Value::Bool(true));
+    assert_eq!(t["inclusion_proof_ok"], Value::Bool(true));
+    assert_eq!(t["rewrite"]["verify"]["ok"], Value::Bool(true));
+    let caught = &t["rewrite"]["verify_checkpoint"]["first_problem"];
+    assert_eq!(caught["kind"], "checkpoint_mismatch");
+    assert_eq!(caught["seq"], t["rewrite"]["from_seq"]);
     magnetar()
         .args(["tour", "--db", db_arg])
         .assert()

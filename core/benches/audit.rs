@@ -9,6 +9,13 @@
 //! - `audit/record_sync`: one synchronous `record` (one committed transaction).
 //! - `audit/query_user_100`: newest 100 events of one user in a 1,000,000-event log.
 //! - `audit/verify_1m`: `verify()` over the 1,000,000-event log.
+//! - `audit/record_batched_checkpointed`: `record_batched_sustained` plus a signed
+//!   checkpoint after every 100,000 events, which extends the Merkle tree over them:
+//!   the record rate with the transparency log kept up to date.
+//! - `audit/checkpoint_sign`: a checkpoint of the 1,000,000-event log when no event is
+//!   new (authenticate the tree's edge, consistency with the last checkpoint, Ed25519).
+//! - `audit/inclusion_proof_1m`, `audit/verify_inclusion_1m`,
+//!   `audit/consistency_proof_1m`: RFC 9162 proofs over the 1,000,000-event tree.
 //!
 //! The 1,000,000-event database is built once per run (batched) in a temporary directory.
 //! With `AUDIT_PEER_PYTHON=/path/to/python` the Python peer (scripts/bench_audit.py) runs in
@@ -25,6 +32,8 @@ use magnetar_core::audit::{
     AuditConfig, AuditKey, AuditLog, BatchConfig, Filter, NewEvent, Order, WriteMode,
 };
 use magnetar_core::pool::{Checkpoint, Pool, PoolConfig};
+use magnetar_core::tlog::merkle::{leaf_hash, verify_inclusion};
+use magnetar_core::tlog::{NoteSigner, checkpoint};
 
 const BIG: usize = 1_000_000;
 const USERS: usize = 10_000;
@@ -154,9 +163,11 @@ fn writes(c: &mut Criterion) {
     const PER_ITER: usize = 10_000;
     let events: Vec<NewEvent> = (0..PER_ITER).map(bench_event).collect();
     g.sample_size(10);
-    for (name, per_flush) in [
-        ("record_batched", PER_ITER),
-        ("record_batched_sustained", 100_000),
+    let signer = NoteSigner::generate("bench.example/audit").unwrap();
+    for (name, per_flush, checkpointed) in [
+        ("record_batched", PER_ITER, false),
+        ("record_batched_sustained", 100_000, false),
+        ("record_batched_checkpointed", 100_000, true),
     ] {
         let log = open(&dir.path().join(format!("{name}.db")), batched());
         g.throughput(Throughput::Elements(per_flush as u64));
@@ -168,6 +179,9 @@ fn writes(c: &mut Criterion) {
                         black_box(log.record(e).unwrap());
                     }
                     log.flush().unwrap();
+                    if checkpointed {
+                        black_box(log.checkpoint(&[&signer]).unwrap());
+                    }
                 }
                 start.elapsed()
             })
@@ -234,6 +248,8 @@ fn big_log(c: &mut Criterion) {
         })
     });
 
+    transparency(&mut g, &log, big as u64);
+
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(20));
     g.bench_function("verify_1m", |b| {
@@ -244,6 +260,53 @@ fn big_log(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+/// Checkpoints and proofs over the big log.
+fn transparency(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    log: &AuditLog,
+    big: u64,
+) {
+    let signer = NoteSigner::generate("bench.example/audit").unwrap();
+    let (wall, cpu) = timed(|| {
+        log.checkpoint(&[&signer]).unwrap();
+    });
+    println!(
+        "first checkpoint of the {big}-event log (Merkle tree built over every event): wall {wall:.2?} ({:.2} µs per event), process CPU {cpu:.2?}",
+        wall.as_secs_f64() * 1e6 / big as f64
+    );
+    let note = log.checkpoint(&[&signer]).unwrap();
+    let (cp, _) = checkpoint::open(&note, &[signer.verifier()]).unwrap();
+    g.bench_function("checkpoint_sign", |b| {
+        b.iter(|| black_box(log.checkpoint(&[&signer]).unwrap()))
+    });
+    let mut seq = 0u64;
+    let mut next = move || {
+        seq = (seq + 7_919) % big + 1;
+        seq
+    };
+    g.bench_function("inclusion_proof_1m", |b| {
+        b.iter(|| black_box(log.inclusion_proof(next(), big).unwrap()))
+    });
+    let proofs: Vec<_> = (0..1000)
+        .map(|_| {
+            let seq = next();
+            let leaf = leaf_hash(&log.leaf(seq).unwrap());
+            (seq, leaf, log.inclusion_proof(seq, big).unwrap())
+        })
+        .collect();
+    let mut i = 0;
+    g.bench_function("verify_inclusion_1m", |b| {
+        b.iter(|| {
+            i = (i + 1) % proofs.len();
+            let (seq, leaf, proof) = &proofs[i];
+            verify_inclusion(seq - 1, big, leaf, proof, &cp.root).unwrap();
+        })
+    });
+    g.bench_function("consistency_proof_1m", |b| {
+        b.iter(|| black_box(log.consistency_proof(next(), big).unwrap()))
+    });
 }
 
 /// Process CPU time (user + system) from /proc/self/stat, in clock ticks of 10 ms.

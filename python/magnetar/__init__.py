@@ -31,6 +31,7 @@ from magnetar._native import (
     AuditProblem,
     BreachChecker,
     BreachResult,
+    CheckpointSigner,
     Connection,
     Cursor,
     DatabaseCorrupt,
@@ -70,6 +71,8 @@ from magnetar._native import (
     parse_retry_after,
     parse_user_agent,
     score,
+    verify_checkpoint,
+    verify_sealed_export,
 )
 
 __all__ = [
@@ -80,6 +83,7 @@ __all__ = [
     "AuditProblem",
     "BreachChecker",
     "BreachResult",
+    "CheckpointSigner",
     "Connection",
     "Cursor",
     "DatabaseCorrupt",
@@ -119,4 +123,6 @@ __all__ = [
     "parse_retry_after",
     "parse_user_agent",
     "score",
+    "verify_checkpoint",
+    "verify_sealed_export",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "AuditProblem",
     "BreachChecker",
     "BreachResult",
+    "CheckpointSigner",
     "Connection",
     "Cursor",
     "DatabaseCorrupt",
@@ -56,6 +57,8 @@ __all__ = [
     "parse_retry_after",
     "parse_user_agent",
     "score",
+    "verify_checkpoint",
+    "verify_sealed_export",
 ]
 
 _SqlValue = Union[None, int, float, str, bytes]
@@ -599,12 +602,56 @@ class AuditLog:
         """The whole, resumable key rotation: rotate, re-encrypt every event, retire."""
     def purge_before(self, cutoff: Union[datetime.datetime, float]) -> int:
         """Deletes events recorded before `cutoff`; returns how many."""
+    def checkpoint(self, signer: CheckpointSigner, *witnesses: CheckpointSigner) -> str:
+        """Signs a checkpoint of every committed event; returns the C2SP signed note."""
+    def checkpoints(self) -> list[str]:
+        """Every checkpoint this log issued, oldest first."""
+    def leaf(self, seq: int) -> bytes:
+        """The 49-byte Merkle leaf of event `seq`."""
+    def inclusion_proof(self, seq: int, tree_size: int) -> list[bytes]:
+        """The RFC 9162 inclusion proof of event `seq` in the tree of `tree_size` events."""
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """The RFC 9162 consistency proof from the tree of `old_size` events to `new_size`."""
+    def tree_root(self, tree_size: int) -> bytes:
+        """The root hash of the tree of the first `tree_size` events."""
+    def verify_checkpoint(self, note: str, verifier_key: str) -> VerifyReport:
+        """Checks the log against a checkpoint it issued; names the first rewritten event."""
+    def export_sealed(self, path: _StrPath, *, overwrite: bool = False) -> int:
+        """Writes one `{"seq", "leaf"}` JSON line per event to `path`; returns how many."""
     @property
     def current_key_id(self) -> int:
         """The key id new events are encrypted under."""
     def __len__(self) -> int: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *_exc: object) -> bool: ...
+
+@final
+class CheckpointSigner:
+    """An Ed25519 key that signs audit checkpoints (C2SP signed notes)."""
+
+    @staticmethod
+    def generate(name: str) -> CheckpointSigner:
+        """A new random signer; `name` is the checkpoints' origin."""
+    @staticmethod
+    def from_bytes(name: str, key: bytes) -> CheckpointSigner:
+        """The signer with the 32-byte Ed25519 private key (seed) `key`."""
+    @staticmethod
+    def from_private_key(text: str) -> CheckpointSigner:
+        """The signer from its private key text (`PRIVATE+KEY+name+keyid+base64`)."""
+    @property
+    def name(self) -> str:
+        """The key's name: the origin of the checkpoints it signs."""
+    @property
+    def verifier_key(self) -> str:
+        """The verifier key, `name+keyid+base64(0x01 || public key)`."""
+    def private_key(self) -> str:
+        """The private key text, to store securely."""
+
+def verify_checkpoint(note: str, verifier_key: str) -> bool:
+    """Whether `note` is a checkpoint with a valid signature by `verifier_key`."""
+
+def verify_sealed_export(path: _StrPath, note: str, verifier_key: str) -> VerifyReport:
+    """Checks a sealed export against a signed checkpoint from public data only."""
 
 # ---------------------------------------------------------------- sessions
 

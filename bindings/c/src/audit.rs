@@ -802,6 +802,9 @@ pub enum mgn_audit_problem {
     MGN_AUDIT_LOOKUP_MISMATCH = 8,
     /// The recorded head is older than the purge anchor: it can no longer be confirmed.
     MGN_AUDIT_HEAD_UNCONFIRMABLE = 9,
+    /// The log disagrees with a signed checkpoint it issued: `problem_seq` is the first
+    /// event rewritten after it (0 when the tree data itself was replaced).
+    MGN_AUDIT_CHECKPOINT_MISMATCH = 10,
 }
 
 /// The result of `mgn_audit_verify`. Release its strings with `mgn_audit_report_clear`.
@@ -823,7 +826,7 @@ pub struct mgn_audit_report {
     pub problem_detail: *mut c_char,
 }
 
-fn report_out(r: VerifyReport) -> Result<mgn_audit_report> {
+pub(crate) fn report_out(r: VerifyReport) -> Result<mgn_audit_report> {
     let mut out = mgn_audit_report {
         ok: r.ok,
         checked: r.checked,
@@ -843,6 +846,7 @@ fn report_out(r: VerifyReport) -> Result<mgn_audit_report> {
             ProblemKind::MalformedRow => mgn_audit_problem::MGN_AUDIT_MALFORMED_ROW,
             ProblemKind::LookupMismatch => mgn_audit_problem::MGN_AUDIT_LOOKUP_MISMATCH,
             ProblemKind::HeadUnconfirmable => mgn_audit_problem::MGN_AUDIT_HEAD_UNCONFIRMABLE,
+            ProblemKind::CheckpointMismatch => mgn_audit_problem::MGN_AUDIT_CHECKPOINT_MISMATCH,
         };
         out.problem_seq = p.seq;
         out.problem_detail = alloc_string(p.detail)?;

@@ -34,6 +34,13 @@ pub(crate) mod limits {
     /// Events a batched audit writer queues, writes per transaction or re-encrypts per
     /// call (its queue is allocated up front).
     pub(crate) const MAX_AUDIT_BATCH: usize = 1 << 20;
+    /// Signers of one audit checkpoint: the signature lines core reads in a note.
+    pub(crate) const MAX_CHECKPOINT_SIGNERS: usize = magnetar_core::tlog::note::MAX_SIGNATURES;
+    /// Hashes of an inclusion or consistency proof: no proof over a tree of up to 2^63
+    /// leaves is longer (one hash per level, and one more for a consistency proof).
+    pub(crate) const MAX_PROOF_HASHES: usize = crate::tlog::MGN_MAX_PROOF_HASHES;
+    /// Bytes of one leaf given to a proof verifier (an audit leaf is 49).
+    pub(crate) const MAX_LEAF_BYTES: usize = 1 << 16;
 }
 
 /// Checks a count or length the host passed against its ceiling.

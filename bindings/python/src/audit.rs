@@ -13,6 +13,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyTuple};
 
 use crate::aio::in_executor;
+use crate::checkpoint::{self, PyCheckpointSigner};
 use crate::conversions::type_name;
 use crate::errors::invalid_input;
 use crate::errors::{IntoPyResult, to_py};
@@ -208,7 +209,7 @@ impl PyVerifyReport {
     }
 }
 
-fn report_to_py(py: Python<'_>, r: VerifyReport) -> PyResult<PyVerifyReport> {
+pub(crate) fn report_to_py(py: Python<'_>, r: VerifyReport) -> PyResult<PyVerifyReport> {
     Ok(PyVerifyReport {
         ok: r.ok,
         checked: r.checked,
@@ -484,6 +485,82 @@ impl PyAuditLog {
             }
         })
         .py_err()
+    }
+
+    /// Signs a checkpoint of every committed event and returns it (a C2SP signed note:
+    /// origin = `signer.name`, tree size, base64 root). Each witness adds a signature.
+    #[pyo3(signature = (signer, *witnesses))]
+    fn checkpoint(
+        &self,
+        py: Python<'_>,
+        signer: PyRef<'_, PyCheckpointSigner>,
+        witnesses: Vec<PyRef<'_, PyCheckpointSigner>>,
+    ) -> PyResult<String> {
+        checkpoint::checkpoint(py, &self.inner, &signer, &witnesses)
+    }
+
+    /// Every checkpoint this log issued, oldest first.
+    fn checkpoints(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        py.detach(|| self.inner.checkpoints()).py_err()
+    }
+
+    /// The 49-byte Merkle leaf of event `seq`.
+    fn leaf<'py>(&self, py: Python<'py>, seq: u64) -> PyResult<Bound<'py, PyBytes>> {
+        let leaf = py.detach(|| self.inner.leaf(seq)).py_err()?;
+        Ok(PyBytes::new(py, &leaf))
+    }
+
+    /// The RFC 9162 inclusion proof of event `seq` (leaf `seq - 1`) in the tree of the
+    /// first `tree_size` events: 32-byte hashes from the leaf up.
+    fn inclusion_proof<'py>(
+        &self,
+        py: Python<'py>,
+        seq: u64,
+        tree_size: u64,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let proof = py
+            .detach(|| self.inner.inclusion_proof(seq, tree_size))
+            .py_err()?;
+        Ok(checkpoint::hashes(py, &proof))
+    }
+
+    /// The RFC 9162 consistency proof from the tree of `old_size` events to the tree of
+    /// `new_size`.
+    fn consistency_proof<'py>(
+        &self,
+        py: Python<'py>,
+        old_size: u64,
+        new_size: u64,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let proof = py
+            .detach(|| self.inner.consistency_proof(old_size, new_size))
+            .py_err()?;
+        Ok(checkpoint::hashes(py, &proof))
+    }
+
+    /// The root hash of the tree of the first `tree_size` events.
+    fn tree_root<'py>(&self, py: Python<'py>, tree_size: u64) -> PyResult<Bound<'py, PyBytes>> {
+        let root = py.detach(|| self.inner.tree_root(tree_size)).py_err()?;
+        Ok(PyBytes::new(py, &root))
+    }
+
+    /// Checks the log against a checkpoint it issued earlier: a falsy report names the
+    /// first event rewritten since (even by the key holder).
+    fn verify_checkpoint(
+        &self,
+        py: Python<'_>,
+        note: &str,
+        verifier_key: &str,
+    ) -> PyResult<PyVerifyReport> {
+        checkpoint::verify_log(py, &self.inner, note, verifier_key)
+    }
+
+    /// Writes the sealed export (one `{"seq", "leaf"}` JSON line per event, nothing that
+    /// reveals plaintext) to `path`; returns the number of lines.
+    #[pyo3(signature = (path, *, overwrite = false))]
+    fn export_sealed(&self, py: Python<'_>, path: PathBuf, overwrite: bool) -> PyResult<u64> {
+        py.detach(|| self.inner.export_sealed_to_path(&path, overwrite))
+            .py_err()
     }
 
     /// `record` for asyncio: a coroutine that runs it on the loop's default executor.

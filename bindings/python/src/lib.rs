@@ -7,6 +7,7 @@
 mod aio;
 mod audit;
 mod breach;
+mod checkpoint;
 mod conversions;
 mod errors;
 mod logging;
@@ -37,6 +38,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<audit::PyAuditProblem>()?;
     m.add_class::<audit::PyVerifyReport>()?;
     m.add_class::<audit::PyAuditHead>()?;
+    m.add_class::<checkpoint::PyCheckpointSigner>()?;
+    m.add_function(wrap_pyfunction!(checkpoint::verify_checkpoint, m)?)?;
+    m.add_function(wrap_pyfunction!(checkpoint::verify_sealed_export, m)?)?;
     m.add_class::<session::PySessionRegistry>()?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PyAssessment>()?;

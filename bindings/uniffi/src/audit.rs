@@ -299,6 +299,8 @@ pub enum AuditProblemKind {
     LookupMismatch,
     /// The recorded head is older than the purge anchor: it can no longer be confirmed.
     HeadUnconfirmable,
+    /// The log disagrees with a signed checkpoint it issued earlier.
+    CheckpointMismatch,
 }
 
 /// The first problem `verify` found.
@@ -344,6 +346,9 @@ impl From<core_audit::VerifyReport> for AuditVerifyReport {
                     core_audit::ProblemKind::LookupMismatch => AuditProblemKind::LookupMismatch,
                     core_audit::ProblemKind::HeadUnconfirmable => {
                         AuditProblemKind::HeadUnconfirmable
+                    }
+                    core_audit::ProblemKind::CheckpointMismatch => {
+                        AuditProblemKind::CheckpointMismatch
                     }
                 },
                 detail: p.detail,

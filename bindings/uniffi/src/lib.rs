@@ -19,6 +19,7 @@ pub mod password;
 pub mod pool;
 pub mod session;
 pub mod sql;
+pub mod tlog;
 
 pub use audit::{
     AuditEvent, AuditFilter, AuditHead, AuditKey, AuditLog, AuditOrder, AuditProblem,
@@ -45,10 +46,12 @@ pub use session::{
     Assessment, CreatedSession, Decision, FingerprintKey, LimitPolicy, PreparedRequestContext,
     Reason, RequestContext, RiskScorer, ScoringPolicy, Session, SessionConfig, SessionRegistry,
     Signal, Thresholds, UserAgentInfo, Validation, Weights, default_scoring_policy,
-    default_session_config, parse_user_agent,
-    score_request,
+    default_session_config, parse_user_agent, score_request,
 };
 pub use sql::{QueryResult, SqlParams, SqlValue, Statement};
+pub use tlog::{
+    CheckpointSigner, verify_checkpoint, verify_consistency, verify_inclusion, verify_sealed_export,
+};
 
 /// Magnetar's version, for example "1.0.0".
 #[uniffi::export]

@@ -77,6 +77,11 @@ impl Chain {
         self.mac(&[b"bound-from", &seq.to_be_bytes()])
     }
 
+    /// The MAC protecting the end of the Merkle tree (see `super::tree::end`).
+    pub fn tree_end_mac(&self, size: u64, root: &[u8; 32]) -> [u8; 32] {
+        self.mac(&[b"tree-end", &size.to_be_bytes(), root])
+    }
+
     /// The MAC protecting a purge anchor.
     pub fn anchor_mac(&self, seq: u64, chain: &ChainValue) -> [u8; 32] {
         self.mac(&[b"anchor", &seq.to_be_bytes(), chain])

@@ -261,11 +261,15 @@ pub enum ProblemKind {
     /// The recorded head is older than the purge anchor: the events that would confirm
     /// it were purged, so the log can neither confirm nor refute it.
     HeadUnconfirmable,
+    /// The log disagrees with a signed checkpoint it issued earlier: an event was
+    /// rewritten after the checkpoint (the problem's `seq` names the first one that
+    /// differs), or the tree data the checkpoint covers was replaced.
+    CheckpointMismatch,
 }
 
 impl ProblemKind {
     /// Every kind, in declaration order: bindings walk it to map each kind once.
-    pub const ALL: [ProblemKind; 9] = [
+    pub const ALL: [ProblemKind; 10] = [
         ProblemKind::FieldTampered,
         ProblemKind::MissingEvents,
         ProblemKind::ChainBroken,
@@ -275,6 +279,7 @@ impl ProblemKind {
         ProblemKind::MalformedRow,
         ProblemKind::LookupMismatch,
         ProblemKind::HeadUnconfirmable,
+        ProblemKind::CheckpointMismatch,
     ];
 
     /// The kind's stable snake_case name (also its serde name), e.g. `"chain_broken"`.
@@ -289,6 +294,7 @@ impl ProblemKind {
             ProblemKind::MalformedRow => "malformed_row",
             ProblemKind::LookupMismatch => "lookup_mismatch",
             ProblemKind::HeadUnconfirmable => "head_unconfirmable",
+            ProblemKind::CheckpointMismatch => "checkpoint_mismatch",
         }
     }
 

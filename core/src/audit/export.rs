@@ -35,13 +35,7 @@ impl AuditLog {
     /// decrypted events. It is written in full and synced before this returns; on
     /// error it is removed.
     pub fn export_jsonl_to_path(&self, path: &Path, filter: &Filter) -> Result<u64> {
-        let file = create_private(path)?;
-        let written = self.export_to_file(file, path, filter);
-        if written.is_err() {
-            // Ours (created exclusively above): never leave half an export behind.
-            let _ = std::fs::remove_file(path);
-        }
-        written
+        write_private(path, false, &mut |out| self.export_jsonl(out, filter))
     }
 
     /// [`AuditLog::export_jsonl_to_path`], replacing `path` if it exists. The export
@@ -49,6 +43,22 @@ impl AuditLog {
     /// so `path` holds either the old file or the whole export, and the new file never
     /// takes the old one's permissions.
     pub fn export_jsonl_to_path_replacing(&self, path: &Path, filter: &Filter) -> Result<u64> {
+        write_private(path, true, &mut |out| self.export_jsonl(out, filter))
+    }
+}
+
+/// Writes an export into `path` through `body`: a new file created readable and
+/// writable by its owner only (mode 0600 on Unix), written in full and synced before
+/// this returns, removed on error. Without `replace`, `path` must not exist (`Io` with
+/// kind `AlreadyExists`). With it, the export goes to a new file beside `path` that is
+/// renamed over it once complete, so `path` holds either the old file or the whole
+/// export, and the new file never takes the old one's permissions.
+pub(super) fn write_private(
+    path: &Path,
+    replace: bool,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<u64>,
+) -> Result<u64> {
+    let target = if replace {
         let name = path.file_name().ok_or_else(|| {
             Error::InvalidInput(format!("{} does not name a file", path.display()))
         })?;
@@ -56,33 +66,42 @@ impl AuditLog {
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!(".{suffix}.tmp"));
-        let temp = path.with_file_name(temp_name);
-        let file = create_private(&temp)?;
-        let written = self.export_to_file(file, &temp, filter).and_then(|n| {
-            std::fs::rename(&temp, path).map_err(|e| {
+        path.with_file_name(temp_name)
+    } else {
+        path.to_path_buf()
+    };
+    let file = create_private(&target)?;
+    let written = write_synced(file, &target, body).and_then(|n| {
+        if replace {
+            std::fs::rename(&target, path).map_err(|e| {
                 Error::io(
                     format!("replacing {} with the audit export", path.display()),
                     e,
                 )
             })?;
-            Ok(n)
-        });
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
         }
-        written
-    }
-
-    fn export_to_file(&self, file: std::fs::File, path: &Path, filter: &Filter) -> Result<u64> {
-        let ctx = || format!("writing the audit export to {}", path.display());
-        let mut buf = std::io::BufWriter::new(file);
-        let n = self.export_jsonl(&mut buf, filter)?;
-        let file = buf
-            .into_inner()
-            .map_err(|e| Error::io(ctx(), e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(ctx(), e))?;
         Ok(n)
+    });
+    if written.is_err() {
+        // Ours (created exclusively above): never leave half an export behind.
+        let _ = std::fs::remove_file(&target);
     }
+    written
+}
+
+fn write_synced(
+    file: std::fs::File,
+    path: &Path,
+    body: &mut dyn FnMut(&mut dyn Write) -> Result<u64>,
+) -> Result<u64> {
+    let ctx = || format!("writing the audit export to {}", path.display());
+    let mut buf = std::io::BufWriter::new(file);
+    let n = body(&mut buf)?;
+    let file = buf
+        .into_inner()
+        .map_err(|e| Error::io(ctx(), e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(ctx(), e))?;
+    Ok(n)
 }
 
 /// Whether `c` must not be printed as is: a control character (C0, DEL, C1: ESC and

@@ -326,6 +326,12 @@ impl LogSecret {
         derive(&self.bytes, &info)
     }
 
+    /// The key of the per-event salts in the Merkle tree's leaves (see
+    /// `super::tree::salt`).
+    pub fn leaf_salt_key(&self) -> Zeroizing<[u8; KEY_LEN]> {
+        derive(&self.bytes, b"leaf salt")
+    }
+
     /// The chain key.
     pub fn chain_key(&self) -> Zeroizing<[u8; KEY_LEN]> {
         derive(&self.bytes, b"chain")

@@ -31,6 +31,7 @@ pub mod key;
 
 pub(crate) mod blind_index;
 pub(crate) mod chain;
+mod checkpoints;
 mod codec;
 mod entropy;
 mod export;
@@ -39,6 +40,7 @@ mod retention;
 mod rotate;
 mod schema;
 mod store;
+mod tree;
 mod verify;
 mod writer;
 
@@ -49,6 +51,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use parking_lot::RwLock;
 use rusqlite::{OptionalExtension, params};
 
+pub use checkpoints::{open_checkpoint, verify_sealed_export};
 pub use event::{
     AuditEvent, FIELDS, Filter, Head, MAX_FIELD_BYTES, NewEvent, Order, Problem, ProblemKind,
     ReencryptProgress, VerifyReport,
@@ -57,6 +60,7 @@ pub use export::{escape_json_controls, is_unsafe_to_print};
 pub use key::AuditKey;
 pub use rotate::{DEFAULT_RETIRE_ATTEMPTS, RotationOptions, RotationReport};
 pub use schema::{EPOCH_BITS, LOOKUP_LAG, MAX_EVENTS_PER_KEY};
+pub use tree::{LEAF_LEN, leaf_seq};
 pub use writer::BatchConfig;
 
 use blind_index::BlindIndex;
@@ -104,6 +108,11 @@ pub(crate) struct Shared {
     pub users: BlindIndex,
     pub actions: BlindIndex,
     pub chain: Chain,
+    /// Keys the per-event salts of the Merkle tree's leaves (see [`tree`]).
+    pub leaf_salt: hmac::Hmac<sha2::Sha256>,
+    /// Serializes extensions of the Merkle tree within this process (see
+    /// [`tree::extend`]; other processes are caught by its write transaction).
+    pub tree_lock: parking_lot::Mutex<()>,
     /// Held (shared) by `record` from encrypting an event until it is queued or
     /// written, and (exclusive) by `retire_key`: no event sealed under a key can still
     /// be on its way when that key is retired.
@@ -353,6 +362,8 @@ impl AuditLog {
             users: BlindIndex::new(&opened.secret, "user_id"),
             actions: BlindIndex::new(&opened.secret, "action"),
             chain: Chain::new(&opened.secret),
+            leaf_salt: key::new_hmac(opened.secret.leaf_salt_key().as_ref()),
+            tree_lock: Default::default(),
             keyring: RwLock::new(opened.keyring),
             secret: opened.secret,
             log_id: opened.log_id,

@@ -17,6 +17,7 @@ use super::chain::{EventDigest, mac_eq};
 use super::codec::{RawRow, open_fields};
 use super::schema::{EVENT_COLUMNS, expect_changes, meta, set_meta};
 use super::store::{Tail, anchor, encode_anchor};
+use super::tree::{self, LEAF_LEN};
 use crate::error::{Error, Result};
 
 impl AuditLog {
@@ -45,6 +46,11 @@ impl AuditLog {
                     "refusing to purge: audit event seq {seq} {what}; run verify() for details"
                 ))
             };
+            // The tree keeps the leaves of purged events (so every checkpoint stays
+            // provable): the events about to go that it does not cover yet get theirs
+            // now, from the digests this walk computes anyway.
+            let mut frontier = tree::frontier(tx, &shared.chain)?;
+            let mut leaves: Vec<[u8; LEAF_LEN]> = Vec::new();
             let mut purged = 0u64;
             let mut stmt = tx.prepare(&format!(
                 "SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq"
@@ -65,7 +71,8 @@ impl AuditLog {
                     digest.field(p)
                 })
                 .map_err(|e| e.into_error(&raw))?;
-                let link = shared.chain.link(&last.chain, raw.seq, &digest.finish());
+                let digest = digest.finish();
+                let link = shared.chain.link(&last.chain, raw.seq, &digest);
                 let stored: Option<Vec<u8>> = row.get(4).unwrap_or(None);
                 if !mac_eq(stored.as_deref().unwrap_or_default(), &link) {
                     return Err(refuse(raw.seq, "does not follow the chain"));
@@ -73,6 +80,10 @@ impl AuditLog {
                 // `raw.ts` is authenticated now (it is in every field's AAD).
                 if raw.ts >= cutoff_ms {
                     break;
+                }
+                if raw.seq > frontier.size() {
+                    let c = tree::commitment(&shared.leaf_salt, &id, &digest);
+                    leaves.push(tree::leaf_data(raw.seq, raw.ts, &c));
                 }
                 last = Tail {
                     seq: raw.seq,
@@ -85,6 +96,7 @@ impl AuditLog {
             if purged == 0 {
                 return Ok(0);
             }
+            tree::append_purged(tx, &shared.chain, &mut frontier, &leaves)?;
             set_meta(tx, meta::ANCHOR, &encode_anchor(&shared.chain, &last))?;
             let n = tx.execute(
                 "DELETE FROM audit_events WHERE seq <= ?1",

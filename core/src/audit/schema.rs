@@ -70,6 +70,33 @@ ALTER TABLE audit_keys ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE audit_keys ADD COLUMN reencrypted INTEGER NOT NULL DEFAULT 0;
 ";
 
+/// Version 3: the transparency log over the events (see [`super::tree`]).
+///
+/// - `audit_leaves`: the leaf data of every event in the tree (49 bytes, documented
+///   in [`super::tree`]); kept when the event is purged, so old checkpoints stay
+///   provable.
+/// - `audit_tree`: the hash of every complete subtree, at the position in which
+///   appends create it (leaves included), so a proof reads O(log n) rows by rowid.
+/// - `audit_checkpoints`: every signed checkpoint the log has issued.
+///
+/// The tree's end (size, root, MAC under the chain key) is in `audit_meta`.
+const V3: &str = "
+CREATE TABLE audit_leaves (
+    seq  INTEGER PRIMARY KEY,
+    leaf BLOB NOT NULL
+);
+CREATE TABLE audit_tree (
+    id   INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+    id         INTEGER PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    note       TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+";
+
 /// Most events one master key may seal. Each event draws eight random 96-bit nonces;
 /// NIST SP 800-38D caps random nonces at 2^32 encryptions per key (collision
 /// probability below 2^-32). 2^28 events are 2^31 encryptions, half the cap, and the
@@ -93,7 +120,7 @@ pub const LOOKUP_LAG: u64 = 4096;
 
 /// The audit log's migrations (component `audit` in `_magnetar_schema`).
 pub fn migrations() -> Migrations {
-    Migrations::new("audit", &[V1, V2])
+    Migrations::new("audit", &[V1, V2, V3])
 }
 
 /// The columns read for an event, in the order [`super::codec::RawRow::from_row`]
@@ -120,6 +147,8 @@ pub mod meta {
     pub const BOUND_FROM: &str = "bound_from";
     /// The last seq copied into `audit_lookup`: seq (8) ‖ MAC (32).
     pub const LOOKUP_END: &str = "lookup_end";
+    /// The end of the Merkle tree: size (8) ‖ root (32) ‖ MAC (32).
+    pub const TREE_END: &str = "tree_end";
     /// Re-encryption cursor: last seq re-encrypted (8-byte big-endian).
     pub const REENCRYPT_CURSOR: &str = "reencrypt_cursor";
 }

@@ -12,6 +12,7 @@ use super::codec::{
 use super::event::{Head, Problem, ProblemKind, VerifyReport, format_event_id};
 use super::schema::{EVENT_COLUMNS, LOOKUP_COLUMNS};
 use super::store::{Tail, anchor, lookup_end};
+use super::tree::{self, LEAF_LEN};
 use super::{AuditLog, Shared};
 use crate::error::{Error, Result};
 
@@ -26,7 +27,7 @@ impl AuditLog {
     /// Errors (rather than a report) only when verification cannot run: database errors,
     /// or events under a key the host did not supply (`InvalidKey`).
     pub fn verify(&self) -> Result<VerifyReport> {
-        run(&self.shared, None)
+        run(&self.shared, None, None)
     }
 
     /// [`AuditLog::verify`], and also checks that the log still reaches `head` (recorded
@@ -41,7 +42,7 @@ impl AuditLog {
             .ok_or_else(|| {
                 Error::InvalidInput("head.chain_hex is not 64 hexadecimal characters".into())
             })?;
-        run(&self.shared, Some((head.seq, chain)))
+        run(&self.shared, Some((head.seq, chain)), None)
     }
 }
 
@@ -56,6 +57,19 @@ fn problem(seq: u64, event_id: Option<String>, kind: ProblemKind, detail: String
             detail,
         }),
     }
+}
+
+/// A verify run that also yields every verified event's Merkle leaf (see
+/// [`super::tree`]), over the events `after + 1 ..= through`.
+pub(super) struct Leaves<'a> {
+    /// The run starts after this seq: at the purge anchor or genesis when it is the
+    /// anchor's seq (or 0), otherwise at the stored chain value of event `after`, which
+    /// the link of event `after + 1` then checks.
+    pub after: u64,
+    /// The last seq to read.
+    pub through: u64,
+    /// Receives `(seq, leaf data)` of each verified event, in order.
+    pub sink: &'a mut dyn FnMut(u64, [u8; LEAF_LEN]) -> Result<()>,
 }
 
 /// Rows per chunk handed to a worker.
@@ -160,8 +174,8 @@ impl Chunk {
 /// What a worker found for one row.
 enum Outcome {
     /// Every field authenticated and the stored chain value is the link from the
-    /// previous row's stored value.
-    Ok,
+    /// previous row's stored value; with the event's leaf commitment when asked for.
+    Ok(Option<[u8; 32]>),
     /// A field or the row's structure is bad, or its key is missing.
     Row(RowError),
     /// The stored chain value is not the link from the previous row's.
@@ -181,7 +195,15 @@ enum Outcome {
 /// Then it checks the row's search data against the authenticated event: its blind
 /// indexes recomputed from the decrypted user and action, and its copy in
 /// `audit_lookup`, which every event up to `lookup_end` must have.
-fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk, lookup_end: u64) -> Vec<Outcome> {
+///
+/// With `leaves`, it also computes each intact event's leaf commitment.
+fn check_chunk(
+    shared: &Shared,
+    keyring: &Keyring,
+    chunk: &Chunk,
+    lookup_end: u64,
+    leaves: bool,
+) -> Vec<Outcome> {
     let mut scratch = Vec::with_capacity(512);
     let mut prev = chunk.prev_chain;
     let mut out = Vec::with_capacity(chunk.rows.len());
@@ -211,11 +233,15 @@ fn check_chunk(shared: &Shared, keyring: &Keyring, chunk: &Chunk, lookup_end: u6
         let stored = chunk.bytes(row.chain).unwrap_or_default();
         out.push(match (opened, prev) {
             (Err(e), _) => Outcome::Row(e),
-            (Ok(_), Some(p))
-                if mac_eq(stored, &shared.chain.link(&p, row.seq, &digest.finish())) =>
-            {
-                lookup_problem(row, user_idx, action_idx, lookup_end)
-                    .map_or(Outcome::Ok, Outcome::Lookup)
+            (Ok(_), Some(p)) => {
+                let digest = digest.finish();
+                if !mac_eq(stored, &shared.chain.link(&p, row.seq, &digest)) {
+                    Outcome::ChainBroken
+                } else if let Some(detail) = lookup_problem(row, user_idx, action_idx, lookup_end) {
+                    Outcome::Lookup(detail)
+                } else {
+                    Outcome::Ok(leaves.then(|| tree::commitment(&shared.leaf_salt, &id, &digest)))
+                }
             }
             (Ok(_), _) => Outcome::ChainBroken,
         });
@@ -278,15 +304,16 @@ fn orphan_lookup_row(conn: &rusqlite::Connection) -> Result<Option<VerifyReport>
 }
 
 /// The sequential walk: gaps, row problems and chain links, in seq order.
-struct Walk<'a> {
+struct Walk<'a, 's> {
     conn: &'a rusqlite::Connection,
+    leaves: Option<&'a mut Leaves<'s>>,
     head: Option<(u64, ChainValue)>,
     prev: Tail,
     checked: u64,
     head_seen: bool,
 }
 
-impl Walk<'_> {
+impl Walk<'_, '_> {
     /// Checks one chunk; `Some(report)` at the first problem.
     fn chunk(&mut self, chunk: &Chunk, outcomes: Vec<Outcome>) -> Result<Option<VerifyReport>> {
         for (row, outcome) in chunk.rows.iter().zip(outcomes) {
@@ -331,7 +358,11 @@ impl Walk<'_> {
             )));
         }
         match outcome {
-            Outcome::Ok => {}
+            Outcome::Ok(commitment) => {
+                if let (Some(leaves), Some(c)) = (self.leaves.as_deref_mut(), commitment) {
+                    (leaves.sink)(row.seq, tree::leaf_data(row.seq, row.ts, &c))?;
+                }
+            }
             Outcome::Row(RowError::MissingKey(k)) => {
                 if key_exists(self.conn, k)? {
                     return Err(missing_key(k));
@@ -447,7 +478,15 @@ impl Walk<'_> {
 /// decrypt, digest and link the chunks read before: SQLite reading overlaps with
 /// AES-GCM, SHA-256 and HMAC, and the expensive part uses every core. Results are walked
 /// in seq order, so the first problem reported is the first in the log.
-fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport> {
+///
+/// With `leaves`, only the events in its range are read and each verified event's leaf
+/// goes to its sink; the checks for the whole log (orphan lookup rows) are skipped
+/// unless the range starts at the log's start.
+pub(super) fn run(
+    shared: &Shared,
+    head: Option<(u64, ChainValue)>,
+    leaves: Option<&mut Leaves<'_>>,
+) -> Result<VerifyReport> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     shared.pool.read(|conn| {
         shared.guard(conn)?;
@@ -462,10 +501,22 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
             }
             Err(e) => return Err(e),
         };
+        let (after, through) = leaves.as_ref().map_or((0, u64::MAX), |l| (l.after, l.through));
+        let whole_log = after <= start.seq;
+        let start = if whole_log {
+            start
+        } else {
+            Tail {
+                seq: after,
+                chain: stored_chain(conn, after)?,
+            }
+        };
+        let with_leaves = leaves.is_some();
         let keyring = shared.keyring.read().clone();
         let keyring: &Keyring = &keyring;
         let mut walk = Walk {
             conn,
+            leaves,
             head,
             prev: start,
             checked: 0,
@@ -481,9 +532,11 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
         };
         let mut stmt = conn.prepare(&format!(
             "SELECT {EVENT_COLUMNS}, {LOOKUP_COLUMNS} FROM audit_events e
-             LEFT JOIN audit_lookup l ON l.seq = e.seq ORDER BY e.seq"
+             LEFT JOIN audit_lookup l ON l.seq = e.seq
+             WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq"
         ))?;
-        let mut rows = stmt.query([])?;
+        let bound = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let mut rows = stmt.query([bound(start.seq), bound(through)])?;
         std::thread::scope(|scope| -> Result<VerifyReport> {
             let mut in_flight = VecDeque::with_capacity(workers);
             let mut prev_chain = Some(start.chain);
@@ -507,7 +560,8 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                     prev_chain = chunk.rows.last().and_then(|r| chunk.chain(r));
                     if !chunk.rows.is_empty() {
                         in_flight.push_back(scope.spawn(move || {
-                            let outcomes = check_chunk(shared, keyring, &chunk, lookup_end);
+                            let outcomes =
+                                check_chunk(shared, keyring, &chunk, lookup_end, with_leaves);
                             (chunk, outcomes)
                         }));
                     }
@@ -524,7 +578,7 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                 }
             }
             let report = walk.finish(start);
-            if !report.ok {
+            if !report.ok || !whole_log {
                 return Ok(report);
             }
             Ok(orphan_lookup_row(conn)?
@@ -535,6 +589,22 @@ fn run(shared: &Shared, head: Option<(u64, ChainValue)>) -> Result<VerifyReport>
                 .unwrap_or(report))
         })
     })
+}
+
+/// The stored chain value of event `seq`, where a partial run starts (the next event's
+/// link authenticates it).
+fn stored_chain(conn: &rusqlite::Connection, seq: u64) -> Result<ChainValue> {
+    let stored: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT chain FROM audit_events WHERE seq = ?1")?
+        .query_row([seq as i64], |r| r.get(0))
+        .optional()?;
+    stored
+        .and_then(|v| ChainValue::try_from(v.as_slice()).ok())
+        .ok_or_else(|| {
+            Error::Tampered(format!(
+                "audit event seq {seq}, where the Merkle tree ends, is missing or has a malformed chain value"
+            ))
+        })
 }
 
 /// Most worker threads a verify starts (beyond this, SQLite reading on one thread is the

@@ -940,6 +940,55 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
      */
     func verifyAgainst(head: AuditHead) throws  -> AuditVerifyReport
     
+    /**
+     * Signs a checkpoint of every committed event with `signers` (the first names the
+     * origin; the others act as witnesses), stores it with the log and returns the
+     * signed note. Fails with `tampered` when the stored tree does not extend the last
+     * checkpoint the log issued.
+     */
+    func checkpoint(signers: [CheckpointSigner]) throws  -> String
+    
+    /**
+     * Every checkpoint the log issued, oldest first.
+     */
+    func checkpoints() throws  -> [String]
+    
+    /**
+     * The RFC 9162 consistency proof that the tree of the first `new_size` events
+     * extends the tree of the first `old_size`.
+     */
+    func consistencyProof(oldSize: UInt64, newSize: UInt64) throws  -> [Data]
+    
+    /**
+     * Writes the sealed export (one JSON line per event: `seq` and base64 `leaf`, no
+     * plaintext) to a file at `path`, readable by its owner only, replacing an existing
+     * file only when `replace`; returns the number of lines.
+     */
+    func exportSealed(path: String, replace: Bool) throws  -> UInt64
+    
+    /**
+     * The RFC 9162 inclusion proof of event `seq` in the tree of the first `tree_size`
+     * events, from the leaf up.
+     */
+    func inclusionProof(seq: UInt64, treeSize: UInt64) throws  -> [Data]
+    
+    /**
+     * The 49-byte leaf data of event `seq` (leaf `seq - 1` of the tree).
+     */
+    func leaf(seq: UInt64) throws  -> Data
+    
+    /**
+     * The RFC 9162 root hash of the tree of the first `size` events.
+     */
+    func treeRoot(size: UInt64) throws  -> Data
+    
+    /**
+     * Checks the log against a checkpoint it issued, signed by `verifier_key`: names
+     * the first event rewritten since (`checkpointMismatch`), and verifies the chain.
+     * Fails with `tampered` when the signature does not verify.
+     */
+    func verifyCheckpoint(note: String, verifierKey: String) throws  -> AuditVerifyReport
+    
 }
 /**
  * An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
@@ -1257,6 +1306,122 @@ open func verifyAgainst(head: AuditHead)throws  -> AuditVerifyReport  {
 })
 }
     
+    /**
+     * Signs a checkpoint of every committed event with `signers` (the first names the
+     * origin; the others act as witnesses), stores it with the log and returns the
+     * signed note. Fails with `tampered` when the stored tree does not extend the last
+     * checkpoint the log issued.
+     */
+open func checkpoint(signers: [CheckpointSigner])throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_checkpoint(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeCheckpointSigner.lower(signers),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every checkpoint the log issued, oldest first.
+     */
+open func checkpoints()throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_checkpoints(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The RFC 9162 consistency proof that the tree of the first `new_size` events
+     * extends the tree of the first `old_size`.
+     */
+open func consistencyProof(oldSize: UInt64, newSize: UInt64)throws  -> [Data]  {
+    return try  FfiConverterSequenceData.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_consistency_proof(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(oldSize),
+        FfiConverterUInt64.lower(newSize),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes the sealed export (one JSON line per event: `seq` and base64 `leaf`, no
+     * plaintext) to a file at `path`, readable by its owner only, replacing an existing
+     * file only when `replace`; returns the number of lines.
+     */
+open func exportSealed(path: String, replace: Bool)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_export_sealed(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterBool.lower(replace),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The RFC 9162 inclusion proof of event `seq` in the tree of the first `tree_size`
+     * events, from the leaf up.
+     */
+open func inclusionProof(seq: UInt64, treeSize: UInt64)throws  -> [Data]  {
+    return try  FfiConverterSequenceData.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_inclusion_proof(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(seq),
+        FfiConverterUInt64.lower(treeSize),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The 49-byte leaf data of event `seq` (leaf `seq - 1` of the tree).
+     */
+open func leaf(seq: UInt64)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_leaf(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(seq),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The RFC 9162 root hash of the tree of the first `size` events.
+     */
+open func treeRoot(size: UInt64)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_tree_root(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(size),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Checks the log against a checkpoint it issued, signed by `verifier_key`: names
+     * the first event rewritten since (`checkpointMismatch`), and verifies the chain.
+     * Fails with `tampered` when the signature does not verify.
+     */
+open func verifyCheckpoint(note: String, verifierKey: String)throws  -> AuditVerifyReport  {
+    return try  FfiConverterTypeAuditVerifyReport_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_auditlog_verify_checkpoint(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(note),
+        FfiConverterString.lower(verifierKey),uniffiCallStatus
+    )
+})
+}
+    
 
     
 }
@@ -1482,6 +1647,212 @@ public func FfiConverterTypeBreachChecker_lift(_ handle: UInt64) throws -> Breac
 #endif
 public func FfiConverterTypeBreachChecker_lower(_ value: BreachChecker) -> UInt64 {
     return FfiConverterTypeBreachChecker.lower(value)
+}
+
+
+
+
+
+
+/**
+ * An Ed25519 key that signs audit checkpoints (C2SP signed notes). Its key is zeroized
+ * on drop and never printed.
+ */
+public protocol CheckpointSignerProtocol: AnyObject, Sendable {
+    
+    /**
+     * The key's name: a checkpoint's origin when this signer signs first.
+     */
+    func name()  -> String
+    
+    /**
+     * The private key text, the form `from_private_key` reads. A secret: keep it in
+     * the Keychain.
+     */
+    func privateKeyText()  -> String
+    
+    /**
+     * The verifier key, `name+keyid+base64` (public: give it to auditors).
+     */
+    func verifierKeyText()  -> String
+    
+}
+/**
+ * An Ed25519 key that signs audit checkpoints (C2SP signed notes). Its key is zeroized
+ * on drop and never printed.
+ */
+open class CheckpointSigner: CheckpointSignerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_checkpointsigner(self.handle, $0) }
+    }
+    /**
+     * The signer named `name` (for example `example.com/audit`: no spaces or `+`) with
+     * the 32-byte Ed25519 seed `seed`; the same name and seed always give the same key.
+     */
+public convenience init(name: String, seed: Data)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_checkpointsigner_new(
+        FfiConverterString.lower(name),
+        FfiConverterData.lower(seed),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_checkpointsigner(handle, $0) }
+    }
+
+    
+    /**
+     * The signer whose private key text (`PRIVATE+KEY+name+keyid+base64`, as
+     * `private_key_text` and Go's `note` package write it) is `private_key`.
+     */
+public static func fromPrivateKey(privateKey: String)throws  -> CheckpointSigner  {
+    return try  FfiConverterTypeCheckpointSigner_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_checkpointsigner_from_private_key(
+        FfiConverterString.lower(privateKey),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A signer named `name` with a fresh key from the OS.
+     */
+public static func generate(name: String)throws  -> CheckpointSigner  {
+    return try  FfiConverterTypeCheckpointSigner_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_checkpointsigner_generate(
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The key's name: a checkpoint's origin when this signer signs first.
+     */
+open func name() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_checkpointsigner_name(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The private key text, the form `from_private_key` reads. A secret: keep it in
+     * the Keychain.
+     */
+open func privateKeyText() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_checkpointsigner_private_key_text(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The verifier key, `name+keyid+base64` (public: give it to auditors).
+     */
+open func verifierKeyText() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_checkpointsigner_verifier_key_text(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCheckpointSigner: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CheckpointSigner
+
+    public static func lift(_ handle: UInt64) throws -> CheckpointSigner {
+        return CheckpointSigner(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CheckpointSigner) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CheckpointSigner {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CheckpointSigner, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckpointSigner_lift(_ handle: UInt64) throws -> CheckpointSigner {
+    return try FfiConverterTypeCheckpointSigner.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCheckpointSigner_lower(_ value: CheckpointSigner) -> UInt64 {
+    return FfiConverterTypeCheckpointSigner.lower(value)
 }
 
 
@@ -7449,6 +7820,10 @@ public enum AuditProblemKind: Equatable, Hashable {
      * The recorded head is older than the purge anchor: it can no longer be confirmed.
      */
     case headUnconfirmable
+    /**
+     * The log disagrees with a signed checkpoint it issued earlier.
+     */
+    case checkpointMismatch
 
 
 
@@ -7487,6 +7862,8 @@ public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
         case 8: return .lookupMismatch
         
         case 9: return .headUnconfirmable
+        
+        case 10: return .checkpointMismatch
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7530,6 +7907,10 @@ public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
         
         case .headUnconfirmable:
             writeInt(&buf, Int32(9))
+        
+        
+        case .checkpointMismatch:
+            writeInt(&buf, Int32(10))
         
         }
     }
@@ -9234,6 +9615,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
+    typealias SwiftType = [Data]
+
+    public static func write(_ value: [Data], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterData.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Data] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Data]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterData.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeAuditKey: FfiConverterRustBuffer {
     typealias SwiftType = [AuditKey]
 
@@ -9251,6 +9657,31 @@ fileprivate struct FfiConverterSequenceTypeAuditKey: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeAuditKey.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCheckpointSigner: FfiConverterRustBuffer {
+    typealias SwiftType = [CheckpointSigner]
+
+    public static func write(_ value: [CheckpointSigner], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCheckpointSigner.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CheckpointSigner] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CheckpointSigner]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCheckpointSigner.read(from: &buf))
         }
         return seq
     }
@@ -9719,6 +10150,66 @@ public func scoreRequest(previous: RequestContext, current: RequestContext, poli
     )
 })
 }
+/**
+ * Whether `note` is a checkpoint carrying a valid signature by `verifier_key`: false when
+ * the signature does not verify; fails with `invalidKey` for a malformed verifier key.
+ */
+public func verifyCheckpoint(note: String, verifierKey: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_verify_checkpoint(
+        FfiConverterString.lower(note),
+        FfiConverterString.lower(verifierKey),uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether the tree of `old_size` leaves with root `old_root` is a prefix of the tree of
+ * `new_size` leaves with root `new_root`, given the RFC 9162 consistency proof `proof`.
+ */
+public func verifyConsistency(oldSize: UInt64, newSize: UInt64, oldRoot: Data, newRoot: Data, proof: [Data])throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_verify_consistency(
+        FfiConverterUInt64.lower(oldSize),
+        FfiConverterUInt64.lower(newSize),
+        FfiConverterData.lower(oldRoot),
+        FfiConverterData.lower(newRoot),
+        FfiConverterSequenceData.lower(proof),uniffiCallStatus
+    )
+})
+}
+/**
+ * Whether `leaf` (leaf data, as `AuditLog.leaf` returns) is leaf `seq - 1` of the tree of
+ * `tree_size` leaves with root `root`, given the RFC 9162 inclusion proof `proof`.
+ */
+public func verifyInclusion(leaf: Data, seq: UInt64, treeSize: UInt64, proof: [Data], root: Data)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_verify_inclusion(
+        FfiConverterData.lower(leaf),
+        FfiConverterUInt64.lower(seq),
+        FfiConverterUInt64.lower(treeSize),
+        FfiConverterSequenceData.lower(proof),
+        FfiConverterData.lower(root),uniffiCallStatus
+    )
+})
+}
+/**
+ * Checks the sealed export at `path` against the checkpoint `note` signed by
+ * `verifier_key`, from public data only. Fails with `tampered` when the signature does
+ * not verify, `io` when the file cannot be read.
+ */
+public func verifySealedExport(path: String, note: String, verifierKey: String)throws  -> AuditVerifyReport  {
+    return try  FfiConverterTypeAuditVerifyReport_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_verify_sealed_export(
+        FfiConverterString.lower(path),
+        FfiConverterString.lower(note),
+        FfiConverterString.lower(verifierKey),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -9789,6 +10280,18 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_score_request() != 5791) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_func_verify_checkpoint() != 8545) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_verify_consistency() != 22901) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_verify_inclusion() != 39472) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_verify_sealed_export() != 7075) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_close() != 13584) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9841,6 +10344,30 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify_against() != 6046) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_checkpoint() != 7721) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_checkpoints() != 19426) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_consistency_proof() != 52614) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_sealed() != 39628) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_inclusion_proof() != 18966) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_leaf() != 65297) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_tree_root() != 46194) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify_checkpoint() != 668) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_breachchecker_check() != 46060) {
@@ -9981,6 +10508,15 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate() != 62647) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_checkpointsigner_name() != 5413) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_checkpointsigner_private_key_text() != 60584) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_checkpointsigner_verifier_key_text() != 52085) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_constructor_auditkey_from_bytes() != 25707) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10030,6 +10566,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 57060) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_checkpointsigner_from_private_key() != 39442) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_checkpointsigner_generate() != 32705) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_checkpointsigner_new() != 25420) {
         return InitializationResult.apiChecksumMismatch
     }
 
