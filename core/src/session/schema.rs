@@ -45,9 +45,9 @@ CREATE TABLE {schema}.session (
     revoked_at    BIGINT,
     revoke_reason TEXT
 );
-CREATE INDEX session_user ON {schema}.session (user_id, created_at);
-CREATE INDEX session_expiry ON {schema}.session (expires_at);
-CREATE INDEX session_last_seen ON {schema}.session (last_seen);
+CREATE INDEX session_by_user ON {schema}.session (user_id, created_at);
+CREATE INDEX session_by_expiry ON {schema}.session (expires_at);
+CREATE INDEX session_by_last_seen ON {schema}.session (last_seen);
 ";
 
 /// PostgreSQL versions, oldest first.

@@ -127,15 +127,29 @@ fn pg_error(err: &postgres::Error, target: &str) -> Error {
     if retryable(err) && code.is_none_or(|c| !c.code().starts_with("40")) {
         return unavailable(target, &err.to_string());
     }
-    let detail = match err.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => err.to_string(),
-    };
+    let detail = describe(err);
     Error::Database {
         kind: ErrorKind::Database,
         code: None,
         message: format!("PostgreSQL {target}: {detail}"),
     }
+}
+
+/// A client error with its causes (the client's `Display` says only "db error" or
+/// "error performing TLS handshake"). Never includes the password: the client does
+/// not put it in any message.
+fn describe(err: &postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The error for a server that cannot be reached (refused, down, restarting, timed
@@ -149,6 +163,8 @@ fn unavailable(target: &str, why: &str) -> Error {
 
 struct Inner {
     pool: r2d2::Pool<Manager>,
+    /// What the last failed connection attempt reported (r2d2 keeps only a string).
+    last_error: Arc<parking_lot::Mutex<Option<String>>>,
     schema: String,
     /// host:port/database user=... sslmode=... (never the password).
     target: String,
@@ -242,18 +258,20 @@ impl PgStore {
             parsed.mode,
             parsed.root_cert.as_deref(),
         )?);
+        let last_error = Arc::new(parking_lot::Mutex::new(None));
         let pool = r2d2::Pool::builder()
             .max_size(config.max_connections)
             .min_idle(Some(0))
             .connection_timeout(config.connect_timeout)
             .test_on_check_out(true)
-            .error_handler(Box::new(QuietErrors))
+            .error_handler(Box::new(LastError(last_error.clone())))
             .build(PostgresConnectionManager::new(pg, tls))
             .map_err(|e| unavailable(&target, &e.to_string()))?;
         let clock = config.clock.clone().unwrap_or_else(system_clock);
         let store = PgStore {
             inner: Arc::new(Inner {
                 pool,
+                last_error,
                 schema: config.schema.clone(),
                 target,
                 config,
@@ -292,13 +310,9 @@ impl PgStore {
     }
 
     fn client(&self) -> Result<Client> {
-        self.inner.pool.get().map_err(|e| {
-            let why = e.to_string();
-            let why = if why.is_empty() {
-                "timed out".to_string()
-            } else {
-                why
-            };
+        self.inner.pool.get().map_err(|_| {
+            let why = self.inner.last_error.lock().take();
+            let why = why.unwrap_or_else(|| "no connection became free in time".into());
             unavailable(&self.inner.target, &why)
         })
     }
@@ -440,14 +454,16 @@ fn target_of(pg: &postgres::Config, mode: SslMode) -> String {
     )
 }
 
-/// r2d2's default handler logs every failed connection attempt at error level; the
-/// store reports them itself (as a PoolTimeout naming the last cause).
+/// Keeps the last failed connection attempt's full cause for the store's error (r2d2
+/// reports only its `Display`), instead of r2d2's default of logging each at error level.
 #[derive(Debug)]
-struct QuietErrors;
+struct LastError(Arc<parking_lot::Mutex<Option<String>>>);
 
-impl r2d2::HandleError<postgres::Error> for QuietErrors {
+impl r2d2::HandleError<postgres::Error> for LastError {
     fn handle_error(&self, error: postgres::Error) {
-        log::debug!("PostgreSQL connection attempt failed: {error}");
+        let text = describe(&error);
+        log::debug!("PostgreSQL connection attempt failed: {text}");
+        *self.0.lock() = Some(text);
     }
 }
 
