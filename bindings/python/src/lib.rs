@@ -13,6 +13,7 @@ mod logging;
 mod password;
 mod pool;
 mod session;
+mod store;
 
 use pyo3::prelude::*;
 
@@ -36,6 +37,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<audit::PyAuditProblem>()?;
     m.add_class::<audit::PyVerifyReport>()?;
     m.add_class::<audit::PyAuditHead>()?;
+    m.add_class::<store::PyPostgresStore>()?;
     m.add_class::<session::PySessionRegistry>()?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PyAssessment>()?;
