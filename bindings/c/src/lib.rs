@@ -41,6 +41,8 @@ pub mod session;
 
 pub mod audit;
 
+pub mod store;
+
 use std::ffi::c_char;
 
 /// Magnetar's version as a static NUL-terminated string (for example "1.0.0").
