@@ -47,6 +47,7 @@ struct Sql {
     by_id_revoked: String,
     active: String,
     lock_user: &'static str,
+    lock_user_and_own: String,
     insert: String,
     revoke: String,
     revoke_user: String,
@@ -76,10 +77,17 @@ impl PgSessions {
                  WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_seen > $3
                  ORDER BY created_at, id"),
             lock_user: "SELECT pg_advisory_xact_lock(hashtextextended('magnetar.session.user:' || $1, 0))",
+            // The lock, and whether this session id is already stored (a retry whose
+            // first commit went through), in one round trip; the id is only ever
+            // written by this create, so the statement's snapshot is fine for it.
+            lock_user_and_own: s(
+                "SELECT pg_advisory_xact_lock(hashtextextended('magnetar.session.user:' || $1, 0)),
+                        (SELECT ARRAY[coalesce(revoked_at, -1)] FROM {schema}.session WHERE id = $2)",
+            ),
             insert: s(
                 "INSERT INTO {schema}.session (id, token_hash, user_id, created_at, last_seen,
                      expires_at, ip, user_agent, fingerprint)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             ),
             revoke: s(
                 "UPDATE {schema}.session SET revoked_at = $2, revoke_reason = $3
@@ -165,11 +173,17 @@ impl SessionStore for PgSessions {
     fn insert_limited(&self, row: &Row, token_hash: &[u8; 32], limit: Limit) -> Result<Created> {
         let now = row.created_at;
         let since = now.saturating_sub(limit.idle_ms);
+        // Typed queries: one round trip each (no separate prepare).
         self.pg.transaction(|tx| {
-            tx.execute(self.sql.lock_user, &[&row.user_id])?;
+            let own: Option<Vec<i64>> = tx
+                .query_typed_one(
+                    &self.sql.lock_user_and_own,
+                    &[(&row.user_id, Type::TEXT), (&row.id, Type::TEXT)],
+                )?
+                .try_get(1)?;
             // A retry after a commit whose acknowledgement was lost: already stored.
-            if let Some(stored) = self.revoked_at(tx, &row.id)? {
-                if stored.is_some() {
+            if let Some(own) = own {
+                if own.first() != Some(&-1) {
                     return Err(did_not_stick(format!("session {} was revoked", row.id)).into());
                 }
                 return Ok(Created::Stored {
@@ -177,7 +191,14 @@ impl SessionStore for PgSessions {
                 });
             }
             let active = tx
-                .query(&self.sql.active, &[&row.user_id, &now, &since])?
+                .query_typed(
+                    &self.sql.active,
+                    &[
+                        (&row.user_id, Type::TEXT),
+                        (&now, Type::INT8),
+                        (&since, Type::INT8),
+                    ],
+                )?
                 .iter()
                 .map(read_row)
                 .collect::<PgResult<Vec<_>>>()?;
@@ -192,21 +213,29 @@ impl SessionStore for PgSessions {
                     }
                 }
             }
-            let inserted = tx.execute(
-                &self.sql.insert,
-                &[
-                    &row.id,
-                    &&token_hash[..],
-                    &row.user_id,
-                    &row.created_at,
-                    &row.last_seen,
-                    &row.expires_at,
-                    &row.ip,
-                    &row.user_agent,
-                    &row.fingerprint,
-                ],
-            )?;
-            let stored = self.by_token(tx, token_hash)?;
+            let inserted = tx
+                .query_typed(
+                    &self.sql.insert,
+                    &[
+                        (&row.id, Type::TEXT),
+                        (&&token_hash[..], Type::BYTEA),
+                        (&row.user_id, Type::TEXT),
+                        (&row.created_at, Type::INT8),
+                        (&row.last_seen, Type::INT8),
+                        (&row.expires_at, Type::INT8),
+                        (&row.ip, Type::TEXT),
+                        (&row.user_agent, Type::TEXT),
+                        (&row.fingerprint, Type::BYTEA),
+                    ],
+                )?
+                .len();
+            // Read back too: an AFTER trigger can delete or revoke the row while the
+            // INSERT still reports it.
+            let stored = tx
+                .query_typed_opt(&self.sql.by_token, &[(&&token_hash[..], Type::BYTEA)])?
+                .as_ref()
+                .map(read_row)
+                .transpose()?;
             if inserted != 1
                 || stored.as_ref().map(|r| (r.id.as_str(), r.revoked_at))
                     != Some((row.id.as_str(), None))
