@@ -189,16 +189,24 @@ pub(crate) fn client_config(mode: SslMode, root_cert: Option<&str>) -> Result<Cl
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Internal(format!("rustls: {e}")))?;
     let verifier: Arc<dyn ServerCertVerifier> = match mode {
-        SslMode::Disable | SslMode::Prefer | SslMode::Require => Arc::new(EncryptOnly { provider }),
+        SslMode::Disable | SslMode::Prefer | SslMode::Require => Arc::new(Relaxed {
+            chain: None,
+            provider,
+        }),
         SslMode::VerifyCa | SslMode::VerifyFull => {
-            let inner =
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots(root_cert)?), provider)
-                    .build()
-                    .map_err(|e| Error::InvalidConfig(format!("TLS roots: {e}")))?;
+            let chain = WebPkiServerVerifier::builder_with_provider(
+                Arc::new(roots(root_cert)?),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|e| Error::InvalidConfig(format!("TLS roots: {e}")))?;
             if mode == SslMode::VerifyCa {
-                Arc::new(ChainOnly { inner })
+                Arc::new(Relaxed {
+                    chain: Some(chain),
+                    provider,
+                })
             } else {
-                inner
+                chain
             }
         }
     };
@@ -208,24 +216,38 @@ pub(crate) fn client_config(mode: SslMode, root_cert: Option<&str>) -> Result<Cl
         .with_no_client_auth())
 }
 
-/// `prefer` / `require`: encryption without authentication of the server, as libpq.
-/// The handshake signatures are still checked (the key exchange is bound to the
-/// certificate's key), the certificate itself is not.
+/// The two modes libpq verifies less than fully:
+/// - `prefer` / `require` (`chain: None`): encryption without authenticating the server.
+/// - `verify-ca` (`chain: Some`): the chain must lead to a trusted root; the host name is
+///   not checked. rustls checks the chain before the name, so a name error means the
+///   chain passed.
+///
+/// The handshake signatures are checked in both (the key exchange is bound to the
+/// certificate's key).
 #[derive(Debug)]
-struct EncryptOnly {
+struct Relaxed {
+    chain: Option<Arc<WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for EncryptOnly {
+impl ServerCertVerifier for Relaxed {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
     fn verify_tls12_signature(
@@ -260,59 +282,6 @@ impl ServerCertVerifier for EncryptOnly {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
-    }
-}
-
-/// `verify-ca`: the chain must lead to a trusted root; the host name is not checked.
-/// rustls checks the chain before the name, so a name error means the chain passed.
-#[derive(Debug)]
-struct ChainOnly {
-    inner: Arc<WebPkiServerVerifier>,
-}
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
     }
 }
 
