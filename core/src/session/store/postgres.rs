@@ -355,3 +355,56 @@ impl SessionStore for PgSessions {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::LimitPolicy;
+    use crate::store::PgConfig;
+
+    /// A create run again after its commit went through (the acknowledgement lost)
+    /// stores nothing twice. Needs MAGNETAR_TEST_PG_URL (scripts/with-postgres.sh).
+    #[test]
+    fn insert_limited_is_idempotent_for_a_retried_create() {
+        let Ok(url) = std::env::var("MAGNETAR_TEST_PG_URL") else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED insert_limited_is_idempotent_for_a_retried_create: MAGNETAR_TEST_PG_URL is unset"
+            );
+            return;
+        };
+        let pg = PgStore::open(&url, PgConfig::default()).unwrap();
+        let sessions = PgSessions::open(pg).unwrap();
+        let id = hex::encode(crate::random::bytes::<16>().unwrap());
+        let row = Row {
+            id: id.clone(),
+            user_id: format!("idem-{id}"),
+            created_at: 1_000,
+            last_seen: 1_000,
+            expires_at: i64::MAX,
+            ip: "203.0.113.7".into(),
+            user_agent: "curl/8.0".into(),
+            fingerprint: vec![0; 32],
+            revoked_at: None,
+            revoke_reason: None,
+        };
+        let hash = crate::random::bytes::<32>().unwrap();
+        let limit = Limit {
+            max_sessions: 1,
+            policy: LimitPolicy::Reject,
+            idle_ms: i64::MAX / 4,
+        };
+        for _ in 0..2 {
+            match sessions.insert_limited(&row, &hash, limit).unwrap() {
+                Created::Stored { evicted } => assert!(evicted.is_empty()),
+                Created::Rejected(_) => panic!("the retry was refused at the limit"),
+            }
+        }
+        let live = sessions
+            .active_for_user(&row.user_id, 2_000, i64::MAX / 4)
+            .unwrap();
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].id, id);
+    }
+}
