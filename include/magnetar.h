@@ -415,6 +415,14 @@ typedef struct mgn_hasher mgn_hasher;
 typedef struct mgn_http_response mgn_http_response;
 
 /**
+ * A connection pool to a PostgreSQL server, the schema holding Magnetar's tables and
+ * the retry policy. Created by `mgn_pg_store_open`, released with `mgn_pg_store_free`.
+ *
+ * Thread safety: any number of threads may use one store at once.
+ */
+typedef struct mgn_pg_store mgn_pg_store;
+
+/**
  * A pool of SQLite connections to one database file: one writer, up to `max_readers`
  * readers, WAL. Created by `mgn_pool_open` or `mgn_pool_shared`, released with
  * `mgn_pool_free`.
@@ -443,7 +451,8 @@ typedef struct mgn_request mgn_request;
 typedef struct mgn_result mgn_result;
 
 /**
- * The session registry: sessions stored through a pool (only a hash of each token),
+ * The session registry: sessions stored through a pool or a PostgreSQL store (only a
+ * hash of each token),
  * per-user limits, idle and absolute timeouts, and risk scoring of every request.
  * Created by `mgn_sessions_open`, released with `mgn_sessions_free`.
  *
@@ -1350,6 +1359,34 @@ typedef struct mgn_audit_rotation_report {
 } mgn_audit_rotation_report;
 
 /**
+ * PostgreSQL store settings. Fill with `mgn_pg_options_default`. Durations in ms.
+ */
+typedef struct mgn_pg_options {
+  /**
+   * Most connections this process keeps open (default 10, at most 1000).
+   */
+  uint32_t max_connections;
+  /**
+   * How long to wait for a connection, new or pooled (default 5000).
+   */
+  uint64_t connect_timeout_ms;
+  /**
+   * `statement_timeout` of every connection (default 30000).
+   */
+  uint64_t statement_timeout_ms;
+  /**
+   * Attempts of an operation interrupted by a lost connection or a server restart,
+   * the first included (default 5, at least 1).
+   */
+  uint32_t attempts;
+  /**
+   * The schema holding Magnetar's tables (NUL-terminated; NULL for "magnetar").
+   * Lowercase letters, digits and `_`. Only read during `mgn_pg_store_open`.
+   */
+  const char *schema;
+} mgn_pg_options;
+
+/**
  * SQL NULL.
  */
 #define MGN_NULL 0
@@ -1986,6 +2023,24 @@ mgn_status mgn_sessions_open(const struct mgn_pool *pool,
                              struct mgn_sessions **out);
 
 /**
+ * `mgn_sessions_open` on a PostgreSQL store: the registry's table is created in the
+ * store's schema on first use (a role with DML rights only works once it exists), and
+ * the per-user limit, revocations and sweeps hold across every process and host that
+ * opens a registry on the same server and schema. The store may be freed afterwards:
+ * the registry keeps its own reference.
+ *
+ * Errors: as `mgn_sessions_open`, plus `MGN_POOL_TIMEOUT` (server unreachable after
+ * the store's retries) and `MGN_DATABASE` (e.g. permission denied creating the table).
+ * Thread-safe.
+ */
+mgn_status mgn_sessions_open_store(const struct mgn_pg_store *store,
+                                   const uint8_t *fingerprint_key,
+                                   size_t key_len,
+                                   const struct mgn_session_options *options,
+                                   const struct mgn_audit *audit,
+                                   struct mgn_sessions **out);
+
+/**
  * Releases the strings a session info holds and resets it. NULL, and clearing twice,
  * are no-ops. Only pass structs filled by this library.
  */
@@ -2427,6 +2482,41 @@ mgn_status mgn_audit_rotate_and_reencrypt(const struct mgn_pool *pool,
                                           size_t batch_size,
                                           bool retire_old_key,
                                           struct mgn_audit_rotation_report *out_report);
+
+/**
+ * Writes the default PostgreSQL store settings to `*out` (`schema` NULL: "magnetar").
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
+ */
+mgn_status mgn_pg_options_default(struct mgn_pg_options *out);
+
+/**
+ * Connects to the PostgreSQL server at `url` (NUL-terminated: a
+ * `postgresql://user:password@host:port/database` URL or a libpq `key=value` string)
+ * and writes the store to `*out`. `options` may be NULL for the defaults.
+ *
+ * TLS follows libpq's `sslmode` in the URL: `disable`, `prefer` (the default),
+ * `require` (encrypted, server not verified), `verify-ca` (chain verified),
+ * `verify-full` (chain and host name verified: use this in production); roots from
+ * `sslrootcert=/path/ca.pem`, otherwise the system's. Tables are created on first use
+ * by a component (see `mgn_sessions_open_store`); a role with DML rights only works
+ * once they exist. No message ever contains the password.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL `url`/`out`, invalid UTF-8),
+ * `MGN_INVALID_CONFIG` (malformed URL, unknown sslmode, bad schema name, unreadable
+ * CA file, an option out of range), `MGN_POOL_TIMEOUT` (server unreachable, refused,
+ * TLS or authentication failure within `connect_timeout_ms`; the message says which).
+ * Thread-safe.
+ */
+mgn_status mgn_pg_store_open(const char *url,
+                             const struct mgn_pg_options *options,
+                             struct mgn_pg_store **out);
+
+/**
+ * Releases a store handle. NULL is a no-op. Components opened on it keep their own
+ * reference; the connections close when the last of them is released.
+ */
+void mgn_pg_store_free(struct mgn_pg_store *store);
 
 /**
  * Creates a signer named `name` (NUL-terminated UTF-8, for example

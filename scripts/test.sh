@@ -90,6 +90,21 @@ run_suite "cargo test (workspace)" cargo test --workspace
 run_suite "C API (static, dynamic, valgrind, header, exports)" bash "${root}/bindings/c/tests/run.sh"
 run_suite "Python wheel + pytest" bash "${root}/python/run-tests.sh"
 
+# PostgreSQL: a throwaway PostgreSQL 15 server started (and removed) by
+# scripts/with-postgres.sh, which installs the Debian package when the binaries are
+# missing and fails the suite when the server cannot start; then the Rust and Python
+# and C tests that need it (they skip themselves, with a message, when run without it).
+postgres_suite() {
+    bash "${root}/scripts/with-postgres.sh" bash -c '
+        set -e
+        cargo test -p magnetar-core --test session_postgres
+        cargo test -p magnetar-core --lib session::store::postgres
+        MGN_C_TESTS=test_pg_store bash "$1/tests/c/run.sh"
+        bash "$1/python/run-tests.sh" -k postgres
+    ' postgres-suite "${root}"
+}
+run_suite "PostgreSQL (throwaway server: Rust, C and Python tests against it)" postgres_suite
+
 # Swift: the script checks the committed generated bindings everywhere, and runs
 # `swift build` and `swift test` where a Swift toolchain exists; without one it parses
 # the hand-written Swift and exits 77, so the suite counts as skipped.

@@ -22,6 +22,7 @@ pub mod password;
 pub mod pool;
 pub mod random;
 pub mod session;
+pub mod store;
 pub mod tlog;
 
 pub use error::{Error, ErrorKind, Result};

@@ -7,7 +7,8 @@
 - :class:`AuditLog`: an encrypted (AES-256-GCM), searchable, tamper-evident audit log.
 - :class:`BreachChecker` / :func:`build_breach_index`: HaveIBeenPwned k-anonymity
   checks, online or from a local index.
-- :class:`SessionRegistry` / :func:`score`: session risk scoring and limits.
+- :class:`SessionRegistry` / :func:`score`: session risk scoring and limits, stored in
+  a :class:`Pool` or, shared by many app servers, a :class:`PostgresStore`.
 - Exceptions: :class:`MagnetarError` and one subclass per error kind.
 - :mod:`magnetar.dbapi`: a PEP 249 (DB-API 2.0) interface over a pool.
 - :mod:`magnetar.contrib`: Django password hashers and session-risk middleware for
@@ -49,6 +50,7 @@ from magnetar._native import (
     PoolClosed,
     PoolError,
     PoolTimeout,
+    PostgresStore,
     ReadOnlyDatabase,
     RiskReason,
     SchemaTooNew,
@@ -101,6 +103,7 @@ __all__ = [
     "PoolClosed",
     "PoolError",
     "PoolTimeout",
+    "PostgresStore",
     "ReadOnlyDatabase",
     "RiskReason",
     "SchemaTooNew",

@@ -35,6 +35,7 @@ __all__ = [
     "PoolClosed",
     "PoolError",
     "PoolTimeout",
+    "PostgresStore",
     "ReadOnlyDatabase",
     "RiskReason",
     "SchemaTooNew",
@@ -724,12 +725,32 @@ class Assessment:
         """The session after this request (`None` from `magnetar.score`)."""
 
 @final
+class PostgresStore:
+    """A PostgreSQL server as the store of a `SessionRegistry` (many app servers)."""
+
+    def __new__(
+        cls,
+        url: str,
+        *,
+        max_connections: int = 10,
+        connect_timeout: Optional[_Seconds] = None,
+        schema: str = "magnetar",
+        statement_timeout: Optional[_Seconds] = None,
+    ) -> PostgresStore: ...
+    @property
+    def schema(self) -> str:
+        """The schema holding Magnetar's tables."""
+    @property
+    def target(self) -> str:
+        """Server, database, user and sslmode (never the password)."""
+
+@final
 class SessionRegistry:
     """Sessions with per-user limits, timeouts, risk scoring and audit."""
 
     def __new__(
         cls,
-        pool: Pool,
+        pool: Union[Pool, PostgresStore],
         *,
         fingerprint_key: Optional[bytes] = None,
         audit: Optional[AuditLog] = None,

@@ -41,6 +41,7 @@ pub mod session;
 
 pub mod audit;
 
+pub mod store;
 pub mod tlog;
 
 use std::ffi::c_char;

@@ -11,12 +11,14 @@ use magnetar_core::session::{
     Assessment, Decision, FingerprintKey, LimitPolicy, RequestContext, Scorer, ScoringPolicy,
     Session, SessionConfig, SessionRegistry, Signal, Thresholds, Weights, score,
 };
+use magnetar_core::store::Store;
 
 use crate::audit::mgn_audit;
 use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::pool::mgn_pool;
 use crate::status::mgn_status;
+use crate::store::mgn_pg_store;
 use crate::strings::{alloc_string, bytes_arg, limits, str_arg};
 
 /// The context of one HTTP request: client IP, User-Agent and other fingerprinted
@@ -368,7 +370,8 @@ pub unsafe extern "C" fn mgn_session_options_default(out: *mut mgn_session_optio
     })
 }
 
-/// The session registry: sessions stored through a pool (only a hash of each token),
+/// The session registry: sessions stored through a pool or a PostgreSQL store (only a
+/// hash of each token),
 /// per-user limits, idle and absolute timeouts, and risk scoring of every request.
 /// Created by `mgn_sessions_open`, released with `mgn_sessions_free`.
 ///
@@ -404,41 +407,98 @@ pub unsafe extern "C" fn mgn_sessions_open(
     boundary::call("mgn_sessions_open", || {
         // SAFETY: NULL or live.
         let pool = unsafe { handle::borrow(pool, "pool") }?;
-        if fingerprint_key.is_null() {
-            return Err(handle::null("fingerprint_key"));
-        }
-        // SAFETY: `key_len` readable bytes per the contract.
-        let key = unsafe {
-            bytes_arg(
+        // SAFETY: forwarded contract.
+        unsafe {
+            open_on(
+                Store::sqlite(pool.pool.clone()),
                 fingerprint_key,
                 key_len,
-                limits::MAX_SECRET_BYTES,
-                "fingerprint_key",
+                options,
+                audit,
+                out,
             )
-        }?;
-        let out = Out::new(out, "out")?;
-        let mut config = SessionConfig::new(FingerprintKey::from_slice(key)?);
-        // SAFETY: NULL or a pointer to an `mgn_session_options`.
-        if let Some(o) = unsafe { options.as_ref() } {
-            config.max_sessions_per_user = o.max_sessions_per_user;
-            config.limit_policy = if o.reject_at_limit {
-                LimitPolicy::Reject
-            } else {
-                LimitPolicy::EvictOldest
-            };
-            config.idle_timeout = Duration::from_millis(o.idle_timeout_ms);
-            config.absolute_timeout = Duration::from_millis(o.absolute_timeout_ms);
-            config.touch_interval = Duration::from_millis(o.touch_interval_ms);
-            config.scoring = o.scoring.to_core();
         }
-        let mut registry = SessionRegistry::open(pool.pool.clone(), config)?;
-        // SAFETY: NULL or a live audit log.
-        if let Some(audit) = unsafe { audit.as_ref() } {
-            registry = registry.with_audit(audit.log.clone());
-        }
-        out.write(handle::into_raw(mgn_sessions { registry }));
-        Ok(())
     })
+}
+
+/// `mgn_sessions_open` on a PostgreSQL store: the registry's table is created in the
+/// store's schema on first use (a role with DML rights only works once it exists), and
+/// the per-user limit, revocations and sweeps hold across every process and host that
+/// opens a registry on the same server and schema. The store may be freed afterwards:
+/// the registry keeps its own reference.
+///
+/// Errors: as `mgn_sessions_open`, plus `MGN_POOL_TIMEOUT` (server unreachable after
+/// the store's retries) and `MGN_DATABASE` (e.g. permission denied creating the table).
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_sessions_open_store(
+    store: *const mgn_pg_store,
+    fingerprint_key: *const u8,
+    key_len: usize,
+    options: *const mgn_session_options,
+    audit: *const mgn_audit,
+    out: *mut *mut mgn_sessions,
+) -> mgn_status {
+    boundary::call("mgn_sessions_open_store", || {
+        // SAFETY: NULL or live.
+        let store = unsafe { handle::borrow(store, "store") }?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            open_on(
+                Store::Postgres(store.store.clone()),
+                fingerprint_key,
+                key_len,
+                options,
+                audit,
+                out,
+            )
+        }
+    })
+}
+
+/// The body of both constructors.
+unsafe fn open_on(
+    store: Store,
+    fingerprint_key: *const u8,
+    key_len: usize,
+    options: *const mgn_session_options,
+    audit: *const mgn_audit,
+    out: *mut *mut mgn_sessions,
+) -> Result<()> {
+    if fingerprint_key.is_null() {
+        return Err(handle::null("fingerprint_key"));
+    }
+    // SAFETY: `key_len` readable bytes per the contract.
+    let key = unsafe {
+        bytes_arg(
+            fingerprint_key,
+            key_len,
+            limits::MAX_SECRET_BYTES,
+            "fingerprint_key",
+        )
+    }?;
+    let out = Out::new(out, "out")?;
+    let mut config = SessionConfig::new(FingerprintKey::from_slice(key)?);
+    // SAFETY: NULL or a pointer to an `mgn_session_options`.
+    if let Some(o) = unsafe { options.as_ref() } {
+        config.max_sessions_per_user = o.max_sessions_per_user;
+        config.limit_policy = if o.reject_at_limit {
+            LimitPolicy::Reject
+        } else {
+            LimitPolicy::EvictOldest
+        };
+        config.idle_timeout = Duration::from_millis(o.idle_timeout_ms);
+        config.absolute_timeout = Duration::from_millis(o.absolute_timeout_ms);
+        config.touch_interval = Duration::from_millis(o.touch_interval_ms);
+        config.scoring = o.scoring.to_core();
+    }
+    let mut registry = SessionRegistry::open(store, config)?;
+    // SAFETY: NULL or a live audit log.
+    if let Some(audit) = unsafe { audit.as_ref() } {
+        registry = registry.with_audit(audit.log.clone());
+    }
+    out.write(handle::into_raw(mgn_sessions { registry }));
+    Ok(())
 }
 
 /// A session as the host sees it (never its token). Strings are owned by the struct:

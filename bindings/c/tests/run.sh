@@ -2,6 +2,7 @@
 # Magnetar's C API tests: the entry point the project's test command calls.
 #
 #   bindings/c/tests/run.sh            (from anywhere; honours CARGO_TARGET_DIR)
+#   MGN_C_TESTS=test_pg_store bindings/c/tests/run.sh   (only the tests matching that glob)
 #
 # 1. builds libmagnetar (cargo build -p magnetar, debug: valgrind reads it best), and
 #    fails if the committed include/magnetar.h differs from a fresh generation;
@@ -147,7 +148,10 @@ fi
 
 export MGN_REPO_ROOT="$root"
 shopt -s nullglob
-sources=(bindings/c/tests/test_*.c)
+# MGN_C_TESTS=test_pg_store (a glob of names) runs only those tests (the PostgreSQL suite
+# of scripts/test.sh does, with a server).
+# shellcheck disable=SC2206 # the glob is meant to expand
+sources=(bindings/c/tests/${MGN_C_TESTS:-test_*}.c)
 if ((${#sources[@]} == 0)); then
     fail "no bindings/c/tests/test_*.c found"
 fi

@@ -14,6 +14,7 @@ mod logging;
 mod password;
 mod pool;
 mod session;
+mod store;
 
 use pyo3::prelude::*;
 
@@ -41,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<checkpoint::PyCheckpointSigner>()?;
     m.add_function(wrap_pyfunction!(checkpoint::verify_checkpoint, m)?)?;
     m.add_function(wrap_pyfunction!(checkpoint::verify_sealed_export, m)?)?;
+    m.add_class::<store::PyPostgresStore>()?;
     m.add_class::<session::PySessionRegistry>()?;
     m.add_class::<session::PySession>()?;
     m.add_class::<session::PyAssessment>()?;

@@ -14,7 +14,7 @@ use crate::aio::in_executor;
 use crate::audit::PyAuditLog;
 use crate::conversions::{duration_from_py, type_name};
 use crate::errors::{IntoPyResult, invalid_input, to_py};
-use crate::pool::PyPool;
+use crate::store::store_from_py;
 
 /// A request context from an IP, a User-Agent and optional fingerprinted headers
 /// (a mapping of header name to value).
@@ -249,8 +249,10 @@ pub fn score(
     assessment_to_py(py, a, None)
 }
 
-/// Sessions stored in a pool's database: per-user limits, idle and absolute timeouts,
-/// risk scoring of every request, and (with `audit`) every decision in the audit log.
+/// Sessions stored in a pool's database, or in PostgreSQL when `pool` is a
+/// `PostgresStore` (many app servers sharing the sessions, limits and revocations):
+/// per-user limits, idle and absolute timeouts, risk scoring of every request, and
+/// (with `audit`) every decision in the audit log.
 ///
 /// `fingerprint_key` (32 bytes, required: there is no default key) keys the HMAC of
 /// the fingerprinted headers; keep it stable across restarts. Durations are seconds.
@@ -271,7 +273,7 @@ impl PySessionRegistry {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        pool: PyRef<'_, PyPool>,
+        pool: &Bound<'_, PyAny>,
         fingerprint_key: Option<&Bound<'_, PyAny>>,
         audit: Option<PyRef<'_, PyAuditLog>>,
         max_sessions: Option<u32>,
@@ -314,11 +316,11 @@ impl PySessionRegistry {
         if reject_at_limit {
             config.limit_policy = LimitPolicy::Reject;
         }
-        let pool = pool.inner.clone();
+        let store = store_from_py(pool)?;
         let sink = audit.map(|a| a.inner.clone());
         let registry = py
             .detach(|| {
-                let registry = SessionRegistry::open(pool, config)?;
+                let registry = SessionRegistry::open(store, config)?;
                 Ok::<_, magnetar_core::Error>(match sink {
                     Some(log) => registry.with_audit(log),
                     None => registry,

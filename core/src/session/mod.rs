@@ -11,12 +11,14 @@
 //! User-Agent are never counted twice). The sum is clamped to 1.0. Decisions:
 //! below 0.5 allow, from 0.5 monitor, from 0.7 step-up, from 0.9 terminate.
 //!
-//! [`SessionRegistry`] stores sessions through the [pool](crate::pool), enforces the
+//! [`SessionRegistry`] stores sessions through a [`Store`](crate::store::Store) (the
+//! SQLite [pool](crate::pool) or PostgreSQL), enforces the
 //! per-user limit, the idle and absolute timeouts, scores every request, revokes
 //! sessions that score Terminate and reports to a [`SessionAuditSink`]. Its module
 //! documentation says what is stored and why.
 
 mod audit;
+mod config;
 mod context;
 mod registry;
 pub mod schema;
@@ -26,13 +28,12 @@ pub mod user_agent;
 
 pub use audit::{SessionAction, SessionAuditEvent, SessionAuditSink};
 
+pub use config::{LimitPolicy, SessionConfig};
 pub use context::{
     Fingerprint, FingerprintKey, MAX_HEADER_VALUE_LEN, MAX_HEADERS, MAX_USER_AGENT_LEN,
     RequestContext, parse_ip,
 };
-pub use registry::{
-    LimitPolicy, MAX_USER_ID_LEN, Session, SessionConfig, SessionRegistry, SessionToken, Validation,
-};
+pub use registry::{MAX_USER_ID_LEN, Session, SessionRegistry, SessionToken, Validation};
 pub use score::{
     Assessment, Decision, Reason, Scorer, ScoringPolicy, Signal, Thresholds, Weights, score,
 };

@@ -1,4 +1,4 @@
-//! The session registry: sessions stored through the pool, per-user limits, timeouts,
+//! The session registry: sessions stored through a [`Store`], per-user limits, timeouts,
 //! scoring of every request and the audit trail.
 //!
 //! # What is stored
@@ -26,9 +26,10 @@
 //! step-up requests do not (the request is not trusted until the second factor).
 //!
 //! # Concurrency
-//! Creation counts and evicts inside one write transaction (`BEGIN IMMEDIATE` on the
-//! pool's single writer), so concurrent logins from threads or processes sharing the
-//! file never exceed the limit.
+//! Creation counts and evicts inside one transaction under a per-user lock (SQLite:
+//! `BEGIN IMMEDIATE` on the pool's single writer; PostgreSQL: an advisory lock on the
+//! user), so concurrent logins from threads, processes or hosts sharing the store never
+//! exceed the limit.
 //!
 //! # Audit
 //! With a [`SessionAuditSink`] attached, every creation, rejection at the limit,
@@ -50,66 +51,18 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::audit::{SessionAction, SessionAuditEvent, SessionAuditSink};
+use super::config::{LimitPolicy, SessionConfig};
 use super::context::{Fingerprint, FingerprintKey, RequestContext, parse_ip};
-use super::schema;
-use super::score::{Assessment, Baseline, Decision, Scorer, ScoringPolicy};
-use super::store::{self, Row};
+use super::score::{Assessment, Baseline, Decision, Scorer};
+use super::store::postgres::PgSessions;
+use super::store::sqlite::SqliteSessions;
+use super::store::{self, Created, Limit, Row, SessionStore};
 use crate::clock::SharedClock;
 use crate::error::{Error, ErrorKind, Result};
-use crate::pool::{Migrations, Pool};
+use crate::store::Store;
 
 /// Longest accepted user id, in bytes.
 pub const MAX_USER_ID_LEN: usize = 256;
-
-/// What `create` does when the user already has the maximum number of sessions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LimitPolicy {
-    /// Revoke the oldest sessions to make room (default).
-    #[default]
-    EvictOldest,
-    /// Refuse the new session with `SessionLimit`.
-    Reject,
-}
-
-/// Configuration of a [`SessionRegistry`]. There is no `Default`: the fingerprint key
-/// must come from the host ([`SessionConfig::new`]).
-#[derive(Debug, Clone)]
-pub struct SessionConfig {
-    /// Key of the fingerprint HMAC (required; see [`FingerprintKey::derive`]).
-    pub fingerprint_key: FingerprintKey,
-    /// Concurrent sessions per user (default 3, at least 1).
-    pub max_sessions_per_user: u32,
-    /// What happens at the limit (default evict the oldest).
-    pub limit_policy: LimitPolicy,
-    /// A session unused this long expires (default 30 minutes).
-    pub idle_timeout: Duration,
-    /// A session expires this long after creation, used or not (default 24 hours).
-    pub absolute_timeout: Duration,
-    /// Last-seen is written only when it moved by at least this much (default 60 s;
-    /// at most the idle timeout). See the module docs.
-    pub touch_interval: Duration,
-    /// Weights and thresholds.
-    pub scoring: ScoringPolicy,
-    /// Time source; `None` uses the pool's clock.
-    pub clock: Option<SharedClock>,
-}
-
-impl SessionConfig {
-    /// Defaults, with the host's fingerprint key.
-    pub fn new(fingerprint_key: FingerprintKey) -> Self {
-        SessionConfig {
-            fingerprint_key,
-            max_sessions_per_user: 3,
-            limit_policy: LimitPolicy::EvictOldest,
-            idle_timeout: Duration::from_secs(30 * 60),
-            absolute_timeout: Duration::from_secs(24 * 60 * 60),
-            touch_interval: Duration::from_secs(60),
-            scoring: ScoringPolicy::default(),
-            clock: None,
-        }
-    }
-}
 
 /// A session token: 256 random bits, URL-safe base64 without padding (43 characters).
 /// Shown to the client once; only its SHA-256 is stored. Zeroized on drop; `Debug`
@@ -166,9 +119,11 @@ pub struct Validation {
     pub session: Session,
 }
 
-/// Sessions stored through the pool. `Send + Sync`; clone the `Arc` you keep it in.
+/// Sessions stored through a [`Store`] (an SQLite pool or PostgreSQL). `Send + Sync`;
+/// clone the `Arc` you keep it in.
 pub struct SessionRegistry {
-    pool: Pool,
+    store: Box<dyn SessionStore>,
+    backend: &'static str,
     key: FingerprintKey,
     scorer: Scorer,
     clock: SharedClock,
@@ -183,6 +138,7 @@ pub struct SessionRegistry {
 impl fmt::Debug for SessionRegistry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionRegistry")
+            .field("backend", &self.backend)
             .field("max_sessions", &self.max_sessions)
             .field("limit_policy", &self.limit_policy)
             .field("idle_ms", &self.idle_ms)
@@ -228,17 +184,14 @@ fn corrupt(what: String) -> Error {
     }
 }
 
-enum Created {
-    Rejected(usize),
-    Stored { evicted: Vec<Row> },
-}
-
 impl SessionRegistry {
-    /// Opens the registry on a pool, creating or upgrading its table.
+    /// Opens the registry on a store (a [`Pool`](crate::pool::Pool) converts into one),
+    /// creating or upgrading its table.
     ///
     /// Fails with `InvalidConfig` when a limit or timeout is out of range, and with
-    /// `SchemaTooNew` when the file was written by a newer Magnetar.
-    pub fn open(pool: Pool, config: SessionConfig) -> Result<Self> {
+    /// `SchemaTooNew` when the database was written by a newer Magnetar.
+    pub fn open(store: impl Into<Store>, config: SessionConfig) -> Result<Self> {
+        let store = store.into();
         if config.max_sessions_per_user == 0 {
             return Err(Error::InvalidConfig(
                 "max_sessions_per_user must be at least 1".into(),
@@ -254,10 +207,18 @@ impl SessionRegistry {
             )));
         }
         let scorer = Scorer::new(config.scoring)?;
-        pool.migrate(&Migrations::new("session", schema::MIGRATIONS))?;
-        let clock = config.clock.clone().unwrap_or_else(|| pool.clock().clone());
+        let clock = config
+            .clock
+            .clone()
+            .unwrap_or_else(|| store.clock().clone());
+        let backend = store.backend();
+        let store: Box<dyn SessionStore> = match store {
+            Store::Sqlite(pool) => Box::new(SqliteSessions::open(pool)?),
+            Store::Postgres(pg) => Box::new(PgSessions::open(pg)?),
+        };
         Ok(SessionRegistry {
-            pool,
+            store,
+            backend,
             key: config.fingerprint_key.clone(),
             scorer,
             clock,
@@ -299,23 +260,15 @@ impl SessionRegistry {
             revoked_at: None,
             revoke_reason: None,
         };
-        let outcome = self.pool.write(|tx| {
-            let active = store::active_for_user(tx, user_id, now, self.idle_ms)?;
-            let mut evicted = Vec::new();
-            if active.len() >= self.max_sessions {
-                if self.limit_policy == LimitPolicy::Reject {
-                    return Ok(Created::Rejected(active.len()));
-                }
-                let excess = active.len() + 1 - self.max_sessions;
-                for old in active.into_iter().take(excess) {
-                    if store::revoke(tx, &old.id, now, "evicted")? {
-                        evicted.push(old);
-                    }
-                }
-            }
-            store::insert(tx, &row, &hash)?;
-            Ok(Created::Stored { evicted })
-        })?;
+        let outcome = self.store.insert_limited(
+            &row,
+            &hash,
+            Limit {
+                max_sessions: self.max_sessions,
+                policy: self.limit_policy,
+                idle_ms: self.idle_ms,
+            },
+        )?;
         let evicted = match outcome {
             Created::Rejected(count) => {
                 self.record(SessionAuditEvent {
@@ -338,10 +291,7 @@ impl SessionRegistry {
         let session = self.session_of(&row);
         if let Err(err) = self.record_creation(&row, &evicted, now) {
             // Best effort: the error being reported is the audit failure.
-            if let Err(revoke_err) = self
-                .pool
-                .write(|tx| store::revoke(tx, &row.id, now, "audit_failed"))
-            {
+            if let Err(revoke_err) = self.store.revoke(&row.id, now, "audit_failed") {
                 log::error!("could not revoke session after audit failure: {revoke_err}");
             }
             return Err(err);
@@ -384,8 +334,8 @@ impl SessionRegistry {
         let hash = token_hash(token)?;
         let now = self.clock.unix_millis();
         let mut row = self
-            .pool
-            .read(|conn| store::by_token_hash(conn, &hash))?
+            .store
+            .by_token_hash(&hash)?
             .ok_or(Error::SessionNotFound)?;
         self.check_live(&row, now)?;
 
@@ -406,9 +356,7 @@ impl SessionRegistry {
 
         match assessment.decision {
             Decision::Terminate => {
-                let revoked = self
-                    .pool
-                    .write(|tx| store::revoke(tx, &row.id, now, "terminated"))?;
+                let revoked = self.store.revoke(&row.id, now, "terminated")?;
                 if !revoked {
                     return Err(Error::SessionRevoked("revoked by another request".into()));
                 }
@@ -416,7 +364,7 @@ impl SessionRegistry {
                 row.revoke_reason = Some("terminated".into());
             }
             Decision::Allow | Decision::Monitor if now - row.last_seen >= self.touch_ms => {
-                if !self.pool.write(|tx| store::touch(tx, &row.id, now))? {
+                if !self.store.touch(&row.id, now)? {
                     return Err(Error::SessionRevoked("revoked by another request".into()));
                 }
                 row.last_seen = row.last_seen.max(now);
@@ -455,19 +403,16 @@ impl SessionRegistry {
         let now = self.clock.unix_millis();
         let ip = ctx.ip().to_string();
         let fingerprint = ctx.fingerprint(&self.key);
-        let mut row = self.pool.write(|tx| {
-            let row = store::by_token_hash(tx, &hash)?.ok_or(Error::SessionNotFound)?;
-            self.check_live(&row, now)?;
-            store::rebaseline(
-                tx,
-                &row.id,
-                now,
-                &ip,
-                ctx.user_agent(),
-                fingerprint.as_bytes(),
-            )?;
-            Ok(row)
-        })?;
+        let mut row = self.store.rebaseline(
+            &hash,
+            now,
+            &|row| self.check_live(row, now),
+            store::Baseline {
+                ip: &ip,
+                user_agent: ctx.user_agent(),
+                fingerprint: fingerprint.as_bytes(),
+            },
+        )?;
         let previous = json!({ "ip": row.ip, "user_agent": row.user_agent });
         row.ip = ip;
         row.user_agent = ctx.user_agent().to_string();
@@ -490,11 +435,8 @@ impl SessionRegistry {
     pub fn revoke(&self, token: &str) -> Result<()> {
         let hash = token_hash(token)?;
         let now = self.clock.unix_millis();
-        let revoked = self.pool.write(|tx| {
-            let row = store::by_token_hash(tx, &hash)?.ok_or(Error::SessionNotFound)?;
-            Ok(store::revoke(tx, &row.id, now, "revoked")?.then_some(row))
-        })?;
-        if let Some(row) = revoked {
+        let (row, revoked) = self.store.revoke_token(&hash, now, "revoked")?;
+        if revoked {
             self.record(SessionAuditEvent {
                 action: SessionAction::Revoke,
                 user_id: row.user_id.clone(),
@@ -520,9 +462,7 @@ impl SessionRegistry {
             ));
         }
         let now = self.clock.unix_millis();
-        let ids = self
-            .pool
-            .write(|tx| store::revoke_user(tx, user_id, now, reason))?;
+        let ids = self.store.revoke_user(user_id, now, reason)?;
         self.record(SessionAuditEvent {
             action: SessionAction::RevokeAll,
             user_id: user_id.to_string(),
@@ -540,9 +480,7 @@ impl SessionRegistry {
     pub fn list(&self, user_id: &str) -> Result<Vec<Session>> {
         check_user_id(user_id)?;
         let now = self.clock.unix_millis();
-        let rows = self
-            .pool
-            .read(|conn| store::active_for_user(conn, user_id, now, self.idle_ms))?;
+        let rows = self.store.active_for_user(user_id, now, self.idle_ms)?;
         Ok(rows.iter().map(|r| self.session_of(r)).collect())
     }
 
@@ -550,8 +488,7 @@ impl SessionRegistry {
     /// which are kept until then so they report as revoked). Returns how many.
     pub fn sweep_expired(&self) -> Result<usize> {
         let now = self.clock.unix_millis();
-        self.pool
-            .write(|tx| store::delete_expired(tx, now, self.idle_ms))
+        self.store.delete_expired(now, self.idle_ms)
     }
 
     fn check_live(&self, row: &Row, now: i64) -> Result<()> {

@@ -28,3 +28,27 @@ CREATE INDEX magnetar_session_expiry ON magnetar_session (expires_at);
 
 /// All versions, oldest first.
 pub const MIGRATIONS: &[&str] = &[V1];
+
+/// PostgreSQL, version 1: the same table in the store's schema (`{schema}` is replaced
+/// by the quoted schema name). Sessions of one user are ordered by `created_at, id`.
+pub const PG_V1: &str = "
+CREATE TABLE {schema}.session (
+    id            TEXT    PRIMARY KEY NOT NULL,
+    token_hash    BYTEA   NOT NULL UNIQUE,
+    user_id       TEXT    NOT NULL,
+    created_at    BIGINT  NOT NULL,
+    last_seen     BIGINT  NOT NULL,
+    expires_at    BIGINT  NOT NULL,
+    ip            TEXT    NOT NULL,
+    user_agent    TEXT    NOT NULL,
+    fingerprint   BYTEA   NOT NULL,
+    revoked_at    BIGINT,
+    revoke_reason TEXT
+);
+CREATE INDEX session_by_user ON {schema}.session (user_id, created_at);
+CREATE INDEX session_by_expiry ON {schema}.session (expires_at);
+CREATE INDEX session_by_last_seen ON {schema}.session (last_seen);
+";
+
+/// PostgreSQL versions, oldest first.
+pub const PG_MIGRATIONS: &[&str] = &[PG_V1];

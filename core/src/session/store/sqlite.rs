@@ -1,5 +1,7 @@
-//! SQL on the session table. Every function takes a connection (or a transaction,
-//! which derefs to one) so the registry decides the transaction boundaries.
+//! The session table in SQLite, through the pool. The functions take a connection
+//! (or a transaction, which derefs to one); [`SqliteSessions`] runs each trait method
+//! in one write transaction (`BEGIN IMMEDIATE` on the pool's single writer), which is
+//! what serializes creates per user here.
 //!
 //! Every write checks, in its transaction, that it changed the rows it meant to: the
 //! database file is not trusted, and a trigger placed in it can make an INSERT store
@@ -8,14 +10,10 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::{Baseline, Created, Limit, Plan, Row, SessionStore, did_not_stick};
 use crate::error::{Error, Result};
-
-/// The error for a write that did not take effect as intended.
-fn did_not_stick(what: String) -> Error {
-    Error::Tampered(format!(
-        "session table: {what}; an object in the database file (a trigger?) is interfering"
-    ))
-}
+use crate::pool::{Migrations, Pool};
+use crate::session::schema;
 
 /// The session's `revoked_at`: `None` when there is no such row.
 fn revoked_at(conn: &Connection, id: &str) -> Result<Option<Option<i64>>> {
@@ -37,21 +35,6 @@ fn live_update(conn: &Connection, id: &str, changed: usize, what: &str) -> Resul
     Ok(false)
 }
 
-/// One stored session, as in the table.
-#[derive(Debug, Clone)]
-pub(crate) struct Row {
-    pub id: String,
-    pub user_id: String,
-    pub created_at: i64,
-    pub last_seen: i64,
-    pub expires_at: i64,
-    pub ip: String,
-    pub user_agent: String,
-    pub fingerprint: Vec<u8>,
-    pub revoked_at: Option<i64>,
-    pub revoke_reason: Option<String>,
-}
-
 const COLUMNS: &str = "id, user_id, created_at, last_seen, expires_at, ip, user_agent, \
                        fingerprint, revoked_at, revoke_reason";
 
@@ -71,7 +54,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 /// The session with this token hash, whatever its state.
-pub(crate) fn by_token_hash(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<Row>> {
+fn by_token_hash(conn: &Connection, token_hash: &[u8; 32]) -> Result<Option<Row>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM magnetar_session WHERE token_hash = ?1"
     ))?;
@@ -79,12 +62,7 @@ pub(crate) fn by_token_hash(conn: &Connection, token_hash: &[u8; 32]) -> Result<
 }
 
 /// The user's live sessions (not revoked, not past either timeout), oldest first.
-pub(crate) fn active_for_user(
-    conn: &Connection,
-    user_id: &str,
-    now: i64,
-    idle_ms: i64,
-) -> Result<Vec<Row>> {
+fn active_for_user(conn: &Connection, user_id: &str, now: i64, idle_ms: i64) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM magnetar_session
          WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 AND last_seen > ?3
@@ -95,7 +73,7 @@ pub(crate) fn active_for_user(
 }
 
 /// Stores a new session.
-pub(crate) fn insert(conn: &Connection, row: &Row, token_hash: &[u8; 32]) -> Result<()> {
+fn insert(conn: &Connection, row: &Row, token_hash: &[u8; 32]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO magnetar_session (id, token_hash, user_id, created_at, last_seen,
              expires_at, ip, user_agent, fingerprint)
@@ -128,7 +106,7 @@ pub(crate) fn insert(conn: &Connection, row: &Row, token_hash: &[u8; 32]) -> Res
 }
 
 /// Revokes one session unless it already is; whether this call revoked it.
-pub(crate) fn revoke(conn: &Connection, id: &str, now: i64, reason: &str) -> Result<bool> {
+fn revoke(conn: &Connection, id: &str, now: i64, reason: &str) -> Result<bool> {
     let mut stmt = conn.prepare_cached(
         "UPDATE magnetar_session SET revoked_at = ?2, revoke_reason = ?3
          WHERE id = ?1 AND revoked_at IS NULL",
@@ -146,12 +124,7 @@ pub(crate) fn revoke(conn: &Connection, id: &str, now: i64, reason: &str) -> Res
 }
 
 /// Revokes every unrevoked session of a user; the ids revoked.
-pub(crate) fn revoke_user(
-    conn: &Connection,
-    user_id: &str,
-    now: i64,
-    reason: &str,
-) -> Result<Vec<String>> {
+fn revoke_user(conn: &Connection, user_id: &str, now: i64, reason: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "UPDATE magnetar_session SET revoked_at = ?2, revoke_reason = ?3
          WHERE user_id = ?1 AND revoked_at IS NULL RETURNING id",
@@ -174,7 +147,7 @@ pub(crate) fn revoke_user(
 }
 
 /// Moves last-seen forward on a live session; false when it was revoked meanwhile.
-pub(crate) fn touch(conn: &Connection, id: &str, now: i64) -> Result<bool> {
+fn touch(conn: &Connection, id: &str, now: i64) -> Result<bool> {
     let mut stmt = conn.prepare_cached(
         "UPDATE magnetar_session SET last_seen = max(last_seen, ?2)
          WHERE id = ?1 AND revoked_at IS NULL",
@@ -183,7 +156,7 @@ pub(crate) fn touch(conn: &Connection, id: &str, now: i64) -> Result<bool> {
 }
 
 /// Replaces the baseline context of a live session and touches it.
-pub(crate) fn rebaseline(
+fn rebaseline(
     conn: &Connection,
     id: &str,
     now: i64,
@@ -201,7 +174,7 @@ pub(crate) fn rebaseline(
 }
 
 /// Deletes every session past its absolute or idle timeout (revoked or not).
-pub(crate) fn delete_expired(conn: &Connection, now: i64, idle_ms: i64) -> Result<usize> {
+fn delete_expired(conn: &Connection, now: i64, idle_ms: i64) -> Result<usize> {
     let idle_since = now.saturating_sub(idle_ms);
     let mut stmt = conn
         .prepare_cached("DELETE FROM magnetar_session WHERE expires_at <= ?1 OR last_seen <= ?2")?;
@@ -217,4 +190,94 @@ pub(crate) fn delete_expired(conn: &Connection, now: i64, idle_ms: i64) -> Resul
         )));
     }
     Ok(deleted)
+}
+
+/// The SQLite backend of the session registry.
+#[derive(Debug)]
+pub(crate) struct SqliteSessions {
+    pool: Pool,
+}
+
+impl SqliteSessions {
+    /// Creates or upgrades the session table in the pool's database.
+    pub(crate) fn open(pool: Pool) -> Result<Self> {
+        pool.migrate(&Migrations::new("session", schema::MIGRATIONS))?;
+        Ok(SqliteSessions { pool })
+    }
+}
+
+impl SessionStore for SqliteSessions {
+    fn insert_limited(&self, row: &Row, token_hash: &[u8; 32], limit: Limit) -> Result<Created> {
+        self.pool.write(|tx| {
+            let active = active_for_user(tx, &row.user_id, row.created_at, limit.idle_ms)?;
+            let mut evicted = Vec::new();
+            match limit.plan(active.len()) {
+                Plan::Reject(count) => return Ok(Created::Rejected(count)),
+                Plan::Evict(excess) => {
+                    for old in active.into_iter().take(excess) {
+                        if revoke(tx, &old.id, row.created_at, "evicted")? {
+                            evicted.push(old);
+                        }
+                    }
+                }
+            }
+            insert(tx, row, token_hash)?;
+            Ok(Created::Stored { evicted })
+        })
+    }
+
+    fn by_token_hash(&self, token_hash: &[u8; 32]) -> Result<Option<Row>> {
+        self.pool.read(|conn| by_token_hash(conn, token_hash))
+    }
+
+    fn active_for_user(&self, user_id: &str, now: i64, idle_ms: i64) -> Result<Vec<Row>> {
+        self.pool
+            .read(|conn| active_for_user(conn, user_id, now, idle_ms))
+    }
+
+    fn revoke(&self, id: &str, now: i64, reason: &str) -> Result<bool> {
+        self.pool.write(|tx| revoke(tx, id, now, reason))
+    }
+
+    fn revoke_token(&self, token_hash: &[u8; 32], now: i64, reason: &str) -> Result<(Row, bool)> {
+        self.pool.write(|tx| {
+            let row = by_token_hash(tx, token_hash)?.ok_or(Error::SessionNotFound)?;
+            let revoked = revoke(tx, &row.id, now, reason)?;
+            Ok((row, revoked))
+        })
+    }
+
+    fn revoke_user(&self, user_id: &str, now: i64, reason: &str) -> Result<Vec<String>> {
+        self.pool.write(|tx| revoke_user(tx, user_id, now, reason))
+    }
+
+    fn touch(&self, id: &str, now: i64) -> Result<bool> {
+        self.pool.write(|tx| touch(tx, id, now))
+    }
+
+    fn rebaseline(
+        &self,
+        token_hash: &[u8; 32],
+        now: i64,
+        check: &dyn Fn(&Row) -> Result<()>,
+        baseline: Baseline<'_>,
+    ) -> Result<Row> {
+        self.pool.write(|tx| {
+            let row = by_token_hash(tx, token_hash)?.ok_or(Error::SessionNotFound)?;
+            check(&row)?;
+            rebaseline(
+                tx,
+                &row.id,
+                now,
+                baseline.ip,
+                baseline.user_agent,
+                baseline.fingerprint,
+            )?;
+            Ok(row)
+        })
+    }
+
+    fn delete_expired(&self, now: i64, idle_ms: i64) -> Result<usize> {
+        self.pool.write(|tx| delete_expired(tx, now, idle_ms))
+    }
 }

@@ -1,0 +1,510 @@
+//! The PostgreSQL backend: one server shared by many application processes and hosts.
+//!
+//! [`PgStore`] holds an r2d2 pool of blocking `postgres` clients (TLS through rustls,
+//! see [`tls`]), the schema name and the retry policy. Components (the session
+//! registry today, the audit log next) keep their own tables and migrations and run
+//! their SQL through [`PgStore::transaction`], which retries a transaction that failed
+//! because the connection was lost, the server restarted or failed over, or the server
+//! asked for a retry (serialization failure, deadlock). A component's closure must
+//! therefore be safe to run again after a commit whose acknowledgement was lost: each
+//! one checks for its own earlier effect (an insert looks for its id first).
+//!
+//! Every connection starts with `statement_timeout`, `lock_timeout` and
+//! `idle_in_transaction_session_timeout` set (startup options), so a stuck server or a
+//! forgotten lock cannot hang a request thread forever.
+
+pub mod tls;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postgres::error::SqlState;
+use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use crate::clock::{SharedClock, system_clock};
+use crate::error::{Error, ErrorKind, Result};
+
+pub use tls::SslMode;
+
+type Manager = PostgresConnectionManager<MakeRustlsConnect>;
+/// A pooled client.
+pub(crate) type Client = r2d2::PooledConnection<Manager>;
+
+/// Configuration of a [`PgStore`]. The connection itself (host, port, user, password,
+/// database, `sslmode`, `sslrootcert`) comes from the URL.
+#[derive(Debug, Clone)]
+pub struct PgConfig {
+    /// Most connections this process keeps open (default 10).
+    pub max_connections: u32,
+    /// How long to wait for a connection, new or pooled (default 5 s).
+    pub connect_timeout: Duration,
+    /// The schema holding Magnetar's tables (default `magnetar`): lowercase letters,
+    /// digits and `_`, at most 63 bytes, not starting with a digit.
+    pub schema: String,
+    /// `statement_timeout` of every connection (default 30 s).
+    pub statement_timeout: Duration,
+    /// `lock_timeout` of every connection (default 10 s).
+    pub lock_timeout: Duration,
+    /// Attempts of a transaction that failed for a retryable reason (connection lost,
+    /// server restarting, serialization failure, deadlock), the first included
+    /// (default 5, at least 1).
+    pub attempts: u32,
+    /// Time source; `None` uses the system clock.
+    pub clock: Option<SharedClock>,
+}
+
+impl Default for PgConfig {
+    fn default() -> Self {
+        PgConfig {
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(5),
+            schema: "magnetar".into(),
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(10),
+            attempts: 5,
+            clock: None,
+        }
+    }
+}
+
+/// A failure inside a PostgreSQL transaction: a client error (which may be retried) or
+/// one of Magnetar's errors (never retried).
+#[derive(Debug)]
+pub(crate) enum PgFail {
+    Pg(postgres::Error),
+    Core(Error),
+}
+
+impl From<postgres::Error> for PgFail {
+    fn from(e: postgres::Error) -> Self {
+        PgFail::Pg(e)
+    }
+}
+
+impl From<Error> for PgFail {
+    fn from(e: Error) -> Self {
+        PgFail::Core(e)
+    }
+}
+
+pub(crate) type PgResult<T> = std::result::Result<T, PgFail>;
+
+/// Whether a transaction that failed with this error may be run again.
+fn retryable(err: &postgres::Error) -> bool {
+    if err.is_closed() {
+        return true;
+    }
+    match err.code() {
+        None => {
+            // No SQLSTATE: an I/O or protocol failure on the connection.
+            err.as_db_error().is_none()
+        }
+        Some(code) => {
+            code.code().starts_with("08") // connection exception
+                || *code == SqlState::ADMIN_SHUTDOWN
+                || *code == SqlState::CRASH_SHUTDOWN
+                || *code == SqlState::CANNOT_CONNECT_NOW
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED
+        }
+    }
+}
+
+/// Magnetar's error for a client error. Never includes the URL (the client's messages
+/// do not carry the password either).
+fn pg_error(err: &postgres::Error, target: &str) -> Error {
+    let code = err.code();
+    if code == Some(&SqlState::QUERY_CANCELED) {
+        return Error::Database {
+            kind: ErrorKind::Database,
+            code: None,
+            message: format!("PostgreSQL {target}: statement timeout or cancel: {err}"),
+        };
+    }
+    if retryable(err) && code.is_none_or(|c| !c.code().starts_with("40")) {
+        return unavailable(target, &err.to_string());
+    }
+    let detail = describe(err);
+    Error::Database {
+        kind: ErrorKind::Database,
+        code: None,
+        message: format!("PostgreSQL {target}: {detail}"),
+    }
+}
+
+/// A client error with its causes (the client's `Display` says only "db error" or
+/// "error performing TLS handshake"). Never includes the password: the client does
+/// not put it in any message.
+fn describe(err: &postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The error for a server that cannot be reached (refused, down, restarting, timed
+/// out): the pool's timeout kind, with what the last attempt reported.
+fn unavailable(target: &str, why: &str) -> Error {
+    Error::PoolTimeout {
+        waited: Duration::ZERO,
+        what: format!("a connection to PostgreSQL at {target} (server unavailable: {why})"),
+    }
+}
+
+struct Inner {
+    pool: r2d2::Pool<Manager>,
+    /// What the last failed connection attempt reported (r2d2 keeps only a string).
+    last_error: Arc<parking_lot::Mutex<Option<String>>>,
+    schema: String,
+    /// host:port/database user=... sslmode=... (never the password).
+    target: String,
+    config: PgConfig,
+    clock: SharedClock,
+}
+
+/// A PostgreSQL store: a connection pool, a schema and a retry policy, shared by the
+/// components opened on it. Cheap to clone. `Debug` never shows the password.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore")
+            .field("target", &self.inner.target)
+            .field("schema", &self.inner.schema)
+            .field("max_connections", &self.inner.config.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_schema_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && !name.as_bytes()[0].is_ascii_digit()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.starts_with("pg_");
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig(format!(
+            "schema must be 1 to 63 lowercase letters, digits or _, not starting with a digit or pg_, got {name:?}"
+        )))
+    }
+}
+
+fn millis(d: Duration) -> u128 {
+    d.as_millis().max(1)
+}
+
+impl PgStore {
+    /// Connects to the server at `url` (a `postgresql://` URL or a libpq key=value
+    /// string, with libpq's `sslmode` and `sslrootcert`) and checks that it answers.
+    ///
+    /// Fails with `InvalidConfig` for a malformed URL or configuration and with
+    /// `PoolTimeout` (server unavailable) when no connection could be made within
+    /// `connect_timeout`.
+    pub fn open(url: &str, config: PgConfig) -> Result<PgStore> {
+        check_schema_name(&config.schema)?;
+        if config.max_connections == 0 || config.max_connections > 1000 {
+            return Err(Error::InvalidConfig(
+                "max_connections must be between 1 and 1000".into(),
+            ));
+        }
+        if config.attempts == 0 {
+            return Err(Error::InvalidConfig("attempts must be at least 1".into()));
+        }
+        if config.connect_timeout.is_zero() {
+            return Err(Error::InvalidConfig(
+                "connect_timeout must be positive".into(),
+            ));
+        }
+        let parsed = tls::split_tls_params(url)?;
+        // The parser's messages name the option, never the value.
+        let mut pg = postgres::Config::from_str(&parsed.rest)
+            .map_err(|e| Error::InvalidConfig(format!("invalid PostgreSQL URL: {e}")))?;
+        pg.ssl_mode(match parsed.mode {
+            SslMode::Disable => postgres::config::SslMode::Disable,
+            SslMode::Prefer => postgres::config::SslMode::Prefer,
+            _ => postgres::config::SslMode::Require,
+        });
+        if pg.get_connect_timeout().is_none() {
+            pg.connect_timeout(config.connect_timeout);
+        }
+        if pg.get_application_name().is_none() {
+            pg.application_name("magnetar");
+        }
+        pg.options(&format!(
+            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
+            millis(config.statement_timeout),
+            millis(config.lock_timeout),
+            millis(config.statement_timeout) * 2
+        ));
+        let target = target_of(&pg, parsed.mode);
+        let tls = MakeRustlsConnect::new(tls::client_config(
+            parsed.mode,
+            parsed.root_cert.as_deref(),
+        )?);
+        let last_error = Arc::new(parking_lot::Mutex::new(None));
+        let pool = r2d2::Pool::builder()
+            .max_size(config.max_connections)
+            .min_idle(Some(0))
+            .connection_timeout(config.connect_timeout)
+            .test_on_check_out(true)
+            .error_handler(Box::new(LastError(last_error.clone())))
+            .build(PostgresConnectionManager::new(pg, tls))
+            .map_err(|e| unavailable(&target, &e.to_string()))?;
+        let clock = config.clock.clone().unwrap_or_else(system_clock);
+        let store = PgStore {
+            inner: Arc::new(Inner {
+                pool,
+                last_error,
+                schema: config.schema.clone(),
+                target,
+                config,
+                clock,
+            }),
+        };
+        // Fail at open, with a clear error, when the server cannot be reached.
+        store.client()?;
+        Ok(store)
+    }
+
+    /// The schema holding Magnetar's tables.
+    pub fn schema(&self) -> &str {
+        &self.inner.schema
+    }
+
+    /// The server, database, user and sslmode, for messages (never the password).
+    pub fn target(&self) -> &str {
+        &self.inner.target
+    }
+
+    /// The store's clock.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    /// Connections open and idle in the pool.
+    pub fn connections(&self) -> (u32, u32) {
+        let state = self.inner.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
+    /// `sql` with every `{schema}` replaced by the quoted schema name.
+    pub(crate) fn sql(&self, sql: &str) -> String {
+        sql.replace("{schema}", &format!("\"{}\"", self.inner.schema))
+    }
+
+    fn client(&self) -> Result<Client> {
+        self.inner.pool.get().map_err(|_| {
+            let why = self.inner.last_error.lock().take();
+            let why = why.unwrap_or_else(|| "no connection became free in time".into());
+            unavailable(&self.inner.target, &why)
+        })
+    }
+
+    /// Maps a client error to Magnetar's error.
+    pub(crate) fn error(&self, err: &postgres::Error) -> Error {
+        pg_error(err, &self.inner.target)
+    }
+
+    /// Runs `f` in a transaction and commits, retrying the whole transaction when it
+    /// failed for a retryable reason (see the module docs: `f` must be idempotent).
+    pub(crate) fn transaction<T>(
+        &self,
+        mut f: impl FnMut(&mut postgres::Transaction<'_>) -> PgResult<T>,
+    ) -> Result<T> {
+        self.run(|client| {
+            let mut tx = client.transaction()?;
+            let value = f(&mut tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+    }
+
+    /// Runs `f` on a pooled client (autocommit: for single statements), retrying it
+    /// when it failed for a retryable reason (`f` must be idempotent).
+    pub(crate) fn run<T>(
+        &self,
+        mut f: impl FnMut(&mut postgres::Client) -> PgResult<T>,
+    ) -> Result<T> {
+        let attempts = self.inner.config.attempts;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self
+                .client()
+                .map_err(PgFail::Core)
+                .and_then(|mut client| f(&mut client));
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err(PgFail::Core(err)) => {
+                    // An unreachable server is retried like a lost connection.
+                    if err.kind() != ErrorKind::PoolTimeout || attempt >= attempts {
+                        return Err(err);
+                    }
+                }
+                Err(PgFail::Pg(err)) => {
+                    if !retryable(&err) || attempt >= attempts {
+                        return Err(self.error(&err));
+                    }
+                    log::warn!(
+                        "PostgreSQL operation failed (attempt {attempt} of {attempts}), retrying: {}",
+                        self.error(&err)
+                    );
+                }
+            }
+            std::thread::sleep(Duration::from_millis(25 << attempt.min(6)));
+        }
+    }
+
+    /// Creates or upgrades `component`'s tables to the newest of `migrations` (SQL with
+    /// `{schema}` placeholders, oldest first), each version in its own transaction with
+    /// the version row, under a transaction-level advisory lock so that processes
+    /// opening at once do not race. When the component is already current this only
+    /// reads the version table, so a role with DML rights only can open it. Fails with
+    /// `SchemaTooNew` when the database was written by a newer Magnetar.
+    pub fn migrate(&self, component: &str, migrations: &[&str]) -> Result<()> {
+        let latest = migrations.len() as i64;
+        let read_sql =
+            self.sql("SELECT version FROM {schema}.magnetar_schema WHERE component = $1");
+        let current = self.transaction(|tx| match tx.query_opt(&read_sql, &[&component]) {
+            Ok(row) => Ok(Some(row.map_or(0, |r| r.get::<_, i32>(0) as i64))),
+            Err(e)
+                if e.code() == Some(&SqlState::UNDEFINED_TABLE)
+                    || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        })?;
+        let too_new = |found: i64| Error::SchemaTooNew {
+            component: format!("{component} (PostgreSQL schema {})", self.inner.schema),
+            found,
+            supported: latest,
+        };
+        match current {
+            Some(v) if v == latest => return Ok(()),
+            Some(v) if v > latest => return Err(too_new(v)),
+            _ => {}
+        }
+        let create = self.sql(
+            "CREATE SCHEMA IF NOT EXISTS {schema};
+             CREATE TABLE IF NOT EXISTS {schema}.magnetar_schema (
+                 component TEXT PRIMARY KEY,
+                 version   INTEGER NOT NULL
+             );",
+        );
+        let lock_key = format!("magnetar.migrate.{}", self.inner.schema);
+        self.transaction(|tx| {
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&lock_key],
+            )?;
+            tx.batch_execute(&create)?;
+            let found: i64 = tx
+                .query_opt(&read_sql, &[&component])?
+                .map_or(0, |r| r.get::<_, i32>(0) as i64);
+            if found > latest {
+                return Err(too_new(found).into());
+            }
+            for (index, step) in migrations.iter().enumerate().skip(found as usize) {
+                tx.batch_execute(&self.sql(step))?;
+                let version = index as i32 + 1;
+                tx.execute(
+                    &self.sql(
+                        "INSERT INTO {schema}.magnetar_schema (component, version) VALUES ($1, $2)
+                         ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
+                    ),
+                    &[&component, &version],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn target_of(pg: &postgres::Config, mode: SslMode) -> String {
+    use postgres::config::Host;
+    let host = match pg.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = pg.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "{host}:{port}/{} user={} sslmode={}",
+        pg.get_dbname().unwrap_or("(default)"),
+        pg.get_user().unwrap_or("(default)"),
+        mode.as_str()
+    )
+}
+
+/// Keeps the last failed connection attempt's full cause for the store's error (r2d2
+/// reports only its `Display`), instead of r2d2's default of logging each at error level.
+#[derive(Debug)]
+struct LastError(Arc<parking_lot::Mutex<Option<String>>>);
+
+impl r2d2::HandleError<postgres::Error> for LastError {
+    fn handle_error(&self, error: postgres::Error) {
+        let text = describe(&error);
+        log::debug!("PostgreSQL connection attempt failed: {text}");
+        *self.0.lock() = Some(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_checked() {
+        for ok in ["magnetar", "app_1", "_x"] {
+            check_schema_name(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "1x",
+            "Upper",
+            "a-b",
+            "a\"b",
+            "pg_catalog",
+            &"a".repeat(64),
+        ] {
+            assert!(check_schema_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn refused_connection_is_a_clear_error_without_the_password() {
+        // Port 1 on loopback: nothing listens there.
+        let config = PgConfig {
+            connect_timeout: Duration::from_millis(300),
+            ..PgConfig::default()
+        };
+        let err = PgStore::open(
+            "postgresql://u:hunter2-secret@127.0.0.1:1/db?sslmode=disable",
+            config,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PoolTimeout, "{err}");
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("unavailable"), "{text}");
+        assert!(text.contains("127.0.0.1:1/db"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}
