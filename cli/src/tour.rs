@@ -589,13 +589,7 @@ fn audit_trail_section(
     ));
 
     // A consistent copy of the live database, then an "attacker" edits one row with SQL.
-    let copy = scratch.join("tampered-copy.db");
-    {
-        let writer = pool.writer()?;
-        writer
-            .execute("VACUUM INTO ?1", [copy.display().to_string()])
-            .map_err(Error::from)?;
-    }
+    let copy = copy_database(pool, &scratch.join("tampered-copy.db"))?;
     let failed = log
         .query(&Filter {
             action: Some("login".into()),
@@ -664,6 +658,16 @@ fn audit_trail_section(
     Ok(())
 }
 
+/// A consistent copy of the live database at `copy` (`VACUUM INTO`, on the writer so that
+/// no transaction is half in it).
+fn copy_database(pool: &Pool, copy: &Path) -> Result<PathBuf, CliError> {
+    let writer = pool.writer()?;
+    writer
+        .execute("VACUUM INTO ?1", [copy.display().to_string()])
+        .map_err(Error::from)?;
+    Ok(copy.to_path_buf())
+}
+
 /// A signed checkpoint of the trail, checked from public data; then a rewrite by someone
 /// holding the key (which `verify()` cannot see) caught against it.
 fn transparency_section(
@@ -712,13 +716,7 @@ fn transparency_section(
 
     // A copy in which someone holding the key rewrites history from `from` on: the
     // library rebuilds the chain for them, so the log's own verify() passes.
-    let copy = scratch.join("rewritten-copy.db");
-    {
-        let writer = pool.writer()?;
-        writer
-            .execute("VACUUM INTO ?1", [copy.display().to_string()])
-            .map_err(Error::from)?;
-    }
+    let copy = copy_database(pool, &scratch.join("rewritten-copy.db"))?;
     let from = cp.size.saturating_sub(2).max(1);
     let copy_pool = Pool::open(&copy, PoolConfig::default())?;
     copy_pool.write(|tx| {

@@ -186,8 +186,8 @@ fn verify_against_a_checkpoint_names_the_rewritten_event() {
     let s = setup();
     let db = s.db.to_str().unwrap();
     let note = s.note.to_str().unwrap();
-    run(
-        &[
+    let against_checkpoint = |code| {
+        let args = [
             "verify",
             "--db",
             db,
@@ -195,9 +195,10 @@ fn verify_against_a_checkpoint_names_the_rewritten_event() {
             note,
             "--verifier-key",
             &s.vkey,
-        ],
-        0,
-    );
+        ];
+        run(&args, code)
+    };
+    against_checkpoint(0);
     // The key holder deletes the tail from seq 7 and records other events in its place.
     rusqlite::Connection::open(&s.db)
         .unwrap()
@@ -214,18 +215,7 @@ fn verify_against_a_checkpoint_names_the_rewritten_event() {
         }
     }
     run(&["verify", "--db", db], 0);
-    let r = run(
-        &[
-            "verify",
-            "--db",
-            db,
-            "--checkpoint",
-            note,
-            "--verifier-key",
-            &s.vkey,
-        ],
-        1,
-    );
+    let r = against_checkpoint(1);
     assert_eq!(r["first_problem"]["seq"], 7);
     assert_eq!(r["first_problem"]["kind"], "checkpoint_mismatch");
 }

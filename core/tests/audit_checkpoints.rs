@@ -15,6 +15,20 @@ use magnetar_core::audit::{
 use magnetar_core::tlog::merkle::{self, leaf_hash};
 use magnetar_core::tlog::{Checkpoint, NoteSigner, NoteVerifier};
 
+/// A log (key 1) on a clock the test moves, its file and its pool.
+fn setup() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    magnetar_core::pool::Pool,
+    AuditLog,
+    std::sync::Arc<magnetar_core::clock::ManualClock>,
+) {
+    let (dir, path) = temp_db();
+    let pool = pool(&path);
+    let (log, clock) = open_with_clock(&pool);
+    (dir, path, pool, log, clock)
+}
+
 fn signer() -> NoteSigner {
     NoteSigner::generate("magnetar.test/audit").unwrap()
 }
@@ -47,9 +61,7 @@ fn check_export(export: &[u8], note: &str, verifier: &NoteVerifier) -> (bool, Op
 
 #[test]
 fn proofs_from_the_log_verify_with_the_rfc_algorithms() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, _path, _pool, log, clock) = setup();
     let s = signer();
     record(&log, &clock, 0..100);
     let c100 = opened(&log.checkpoint(&[&s]).unwrap(), &s.verifier());
@@ -91,9 +103,7 @@ fn proofs_from_the_log_verify_with_the_rfc_algorithms() {
 
 #[test]
 fn a_witness_cosigns_and_the_wrong_key_is_refused() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, _path, _pool, log, clock) = setup();
     record(&log, &clock, 0..5);
     let (s, witness) = (signer(), NoteSigner::generate("witness.example").unwrap());
     let note = log.checkpoint(&[&s, &witness]).unwrap();
@@ -139,9 +149,7 @@ fn rewrite_from(
 
 #[test]
 fn a_rewrite_by_the_key_holder_is_caught_against_an_earlier_checkpoint() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, path, _pool, log, clock) = setup();
     let s = signer();
     record(&log, &clock, 0..40);
     let note = log.checkpoint(&[&s]).unwrap();
@@ -167,9 +175,7 @@ fn a_rewrite_by_the_key_holder_is_caught_against_an_earlier_checkpoint() {
 
 #[test]
 fn rebuilding_the_tree_too_is_caught_by_the_checkpoint_and_the_export() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, path, _pool, log, clock) = setup();
     let s = signer();
     record(&log, &clock, 0..40);
     let note = log.checkpoint(&[&s]).unwrap();
@@ -196,9 +202,7 @@ fn rebuilding_the_tree_too_is_caught_by_the_checkpoint_and_the_export() {
 
 #[test]
 fn sealed_exports_are_checked_line_by_line() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, path, _pool, log, clock) = setup();
     let s = signer();
     record(&log, &clock, 0..10);
     let note = log.checkpoint(&[&s]).unwrap();
@@ -266,9 +270,7 @@ fn sealed_exports_are_checked_line_by_line() {
 
 #[test]
 fn purges_rotation_and_reencryption_keep_every_checkpoint_provable() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, _path, pool, log, clock) = setup();
     let s = signer();
     record(&log, &clock, 0..50);
     let c50 = log.checkpoint(&[&s]).unwrap();
@@ -300,9 +302,7 @@ fn purges_rotation_and_reencryption_keep_every_checkpoint_provable() {
 
 #[test]
 fn tree_data_edited_without_the_key_is_refused() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, path, _pool, log, clock) = setup();
     let s = signer();
     record(&log, &clock, 0..9);
     log.checkpoint(&[&s]).unwrap();
@@ -329,9 +329,7 @@ fn tree_data_edited_without_the_key_is_refused() {
 
 #[test]
 fn events_purged_before_the_tree_existed_get_placeholder_leaves() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
+    let (_d, path, _pool, log, clock) = setup();
     record(&log, &clock, 0..10);
     let cutoff = log.query(&Filter::default()).unwrap()[4].timestamp_ms;
     log.purge_before(cutoff).unwrap();

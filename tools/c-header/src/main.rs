@@ -35,8 +35,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // tools/c-header → the workspace root.
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // tools/c-header → the workspace root. `cargo run` sets CARGO_MANIFEST_DIR for the
+    // checkout it runs in; the compiled-in path is only the fallback, since a binary built
+    // in another checkout (a copied target directory, a second worktree) would otherwise
+    // read and write that other checkout's files.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let root = manifest_dir.join("../..");
     let header = root.join("include/magnetar.h");
     let fresh = match generate(&root) {
         Ok(h) => h,
