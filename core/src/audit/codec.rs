@@ -21,10 +21,10 @@ use std::sync::Arc;
 
 use rusqlite::Row;
 
-use super::Shared;
 use super::chain::EventDigest;
 use super::cipher::{FieldCipher, NONCE_LEN, OVERHEAD};
 use super::event::{AuditEvent, FIELDS, NewEvent, ProblemKind, format_event_id, new_event_id};
+use super::shared::Shared;
 use crate::error::{Error, Result};
 
 /// The master keys a log instance can use: the current one (new events, re-encryption

@@ -39,9 +39,11 @@ mod query;
 mod retention;
 mod rotate;
 mod schema;
+mod shared;
 mod store;
 mod tree;
 mod verify;
+mod wrap;
 mod writer;
 
 use std::collections::HashMap;
@@ -49,7 +51,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::RwLock;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 pub use checkpoints::{open_checkpoint, verify_sealed_export};
 pub use event::{
@@ -65,10 +67,12 @@ pub use writer::BatchConfig;
 
 use blind_index::BlindIndex;
 use chain::Chain;
-use cipher::{FieldCipher, LOG_ID_LEN, NONCE_LEN};
+use cipher::{FieldCipher, LOG_ID_LEN};
 use codec::Keyring;
 use key::{LogSecret, MasterSubkeys};
 use schema::{get_meta, get_meta_u64, meta, set_meta};
+use shared::Shared;
+use wrap::{find_key, unwrap_secret, wrap_secret, wrong_key};
 use writer::BatchWriter;
 
 use crate::clock::SharedClock;
@@ -98,40 +102,6 @@ pub struct AuditConfig {
     pub clock: Option<SharedClock>,
 }
 
-/// State shared with the background writer.
-pub(crate) struct Shared {
-    pub pool: Pool,
-    pub clock: SharedClock,
-    pub keyring: RwLock<Keyring>,
-    pub secret: LogSecret,
-    pub log_id: Vec<u8>,
-    pub users: BlindIndex,
-    pub actions: BlindIndex,
-    pub chain: Chain,
-    /// Keys the per-event salts of the Merkle tree's leaves (see [`tree`]).
-    pub leaf_salt: hmac::Hmac<sha2::Sha256>,
-    /// Serializes extensions of the Merkle tree within this process (see
-    /// [`tree::extend`]; other processes are caught by its write transaction).
-    pub tree_lock: parking_lot::Mutex<()>,
-    /// Held (shared) by `record` from encrypting an event until it is queued or
-    /// written, and (exclusive) by `retire_key`: no event sealed under a key can still
-    /// be on its way when that key is retired.
-    pub key_lock: RwLock<()>,
-    /// The last seq in `audit_lookup` as last read, a hint (see `store::append`).
-    pub lookup_hint: std::sync::atomic::AtomicU64,
-    /// The audit tables' schema objects, as Magnetar creates them.
-    pub objects: crate::pool::SchemaObjects,
-    /// The `schema_version` at which `objects` was last checked (see [`schema::guard`]).
-    pub schema_seen: std::sync::atomic::AtomicI64,
-}
-
-impl Shared {
-    /// [`schema::guard`] for this log.
-    pub(crate) fn guard(&self, conn: &rusqlite::Connection) -> Result<()> {
-        schema::guard(conn, &self.objects, &self.schema_seen)
-    }
-}
-
 /// An encrypted, tamper-evident audit log. `Send + Sync`: share it between threads by
 /// reference or in an `Arc`.
 pub struct AuditLog {
@@ -149,54 +119,6 @@ impl std::fmt::Debug for AuditLog {
             .field("current_key_id", &self.current_key_id())
             .finish_non_exhaustive()
     }
-}
-
-const WRAP_AAD_DOMAIN: &[u8] = b"magnetar-audit-log-secret-v1";
-
-fn wrap_aad(log_id: &[u8], key_id: u32) -> Vec<u8> {
-    [WRAP_AAD_DOMAIN, log_id, &key_id.to_be_bytes()].concat()
-}
-
-/// Wraps the log secret under a master key's wrapping subkey.
-fn wrap_secret(
-    secret: &LogSecret,
-    sub: &MasterSubkeys,
-    log_id: &[u8],
-    key_id: u32,
-) -> Result<Vec<u8>> {
-    let nonce = crate::random::bytes::<NONCE_LEN>()?;
-    let sealed = FieldCipher::new(&sub.wrapping, key_id).seal_raw(
-        &nonce,
-        &wrap_aad(log_id, key_id),
-        secret.as_bytes(),
-    )?;
-    Ok([nonce.as_slice(), &sealed].concat())
-}
-
-/// Unwraps the log secret; `Tampered` when it fails authentication (the key-check value
-/// matched, so the key is right and the stored wrap was edited).
-fn unwrap_secret(
-    wrapped: &[u8],
-    sub: &MasterSubkeys,
-    log_id: &[u8],
-    key_id: u32,
-) -> Result<LogSecret> {
-    let tampered = || {
-        Error::Tampered(format!(
-            "the audit log secret wrapped under key id {key_id} failed authentication"
-        ))
-    };
-    if wrapped.len() < NONCE_LEN {
-        return Err(tampered());
-    }
-    let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
-    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| tampered())?;
-    let plain = zeroize::Zeroizing::new(
-        FieldCipher::new(&sub.wrapping, key_id)
-            .open_raw(&nonce, &wrap_aad(log_id, key_id), sealed)
-            .ok_or_else(tampered)?,
-    );
-    LogSecret::from_slice(&plain).ok_or_else(tampered)
 }
 
 /// The first seq whose fields are sealed for this log (see [`codec::Keyring`]), set the
@@ -230,38 +152,6 @@ fn bound_from(tx: &rusqlite::Connection, chain: &Chain) -> Result<u64> {
         &[from.to_be_bytes().as_slice(), &chain.bound_from_mac(from)].concat(),
     )?;
     Ok(from)
-}
-
-/// Finds the key id whose check value matches, with its wrapped secret. A retired key
-/// fails with `WrongKey` saying so.
-fn find_key(conn: &rusqlite::Connection, sub: &MasterSubkeys) -> Result<Option<(u32, Vec<u8>)>> {
-    let found = conn
-        .query_row(
-            "SELECT key_id, wrapped_secret, retired_ms FROM audit_keys WHERE check_value = ?1",
-            [sub.check_value.as_slice()],
-            |r| {
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                ))
-            },
-        )
-        .optional()?;
-    match found {
-        Some((id, _, Some(_))) => Err(Error::WrongKey(format!(
-            "this audit key is key id {id}, which was retired: it no longer opens the log"
-        ))),
-        Some((id, wrapped, None)) => Ok(Some((id, wrapped))),
-        None => Ok(None),
-    }
-}
-
-fn wrong_key() -> Error {
-    Error::WrongKey(
-        "the audit key does not match this log's key-check value (the log was created with another key or passphrase)"
-            .into(),
-    )
 }
 
 struct Opened {

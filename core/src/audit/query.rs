@@ -5,11 +5,12 @@ use rusqlite::types::Value;
 
 use rusqlite::Connection;
 
+use super::AuditLog;
 use super::codec::{Keyring, RawRow, RowError, key_exists, open_row, unknown_key_detail};
 use super::event::{AuditEvent, Filter, Order, ProblemKind};
 use super::schema::{EPOCH_BITS, EVENT_COLUMNS};
+use super::shared::Shared;
 use super::store::lookup_end;
-use super::{AuditLog, Shared};
 use crate::error::Result;
 
 impl AuditLog {

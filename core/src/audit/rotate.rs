@@ -19,8 +19,8 @@ use super::event::ReencryptProgress;
 use super::key::AuditKey;
 use super::schema::{EVENT_COLUMNS, expect_changes, get_meta_u64, meta, set_meta};
 use super::store::check_key_usable;
+use super::wrap::{find_key, wrap_secret};
 use super::{AuditConfig, AuditLog};
-use super::{find_key, wrap_secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::Pool;
 

@@ -7,10 +7,10 @@ use std::sync::atomic::Ordering;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::Shared;
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
 use super::schema::{LOOKUP_LAG, MAX_EVENTS_PER_KEY, expect_changes, get_meta, meta, set_meta};
+use super::shared::Shared;
 use crate::error::{Error, Result};
 
 /// Where the chain currently ends.

@@ -47,9 +47,9 @@ use hmac::{Hmac, Mac};
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
-use super::Shared;
 use super::chain::{Chain, mac_eq};
 use super::schema::{expect_changes, get_meta, meta, set_meta};
+use super::shared::Shared;
 use super::store::anchor;
 use super::verify::{self, Leaves};
 use crate::error::{Error, Result};

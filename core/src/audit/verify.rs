@@ -5,15 +5,16 @@ use std::collections::VecDeque;
 use rusqlite::OptionalExtension;
 use rusqlite::types::ValueRef;
 
+use super::AuditLog;
 use super::chain::{ChainValue, EventDigest, mac_eq};
 use super::codec::{
     Keyring, RowError, RowRef, key_exists, missing_key, open_fields, unknown_key_detail,
 };
 use super::event::{Head, Problem, ProblemKind, VerifyReport, format_event_id};
 use super::schema::{EVENT_COLUMNS, LOOKUP_COLUMNS};
+use super::shared::Shared;
 use super::store::{Tail, anchor, lookup_end};
 use super::tree::{self, LEAF_LEN};
-use super::{AuditLog, Shared};
 use crate::error::{Error, Result};
 
 impl AuditLog {

@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::Shared;
 use super::codec::Prepared;
+use super::shared::Shared;
 use super::store;
 use crate::error::{Error, Result};
 
