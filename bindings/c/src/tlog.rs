@@ -12,8 +12,9 @@ use std::path::Path;
 
 use magnetar_core::audit::{self as core_audit, LEAF_LEN};
 use magnetar_core::tlog::merkle::{self, Hash};
+use magnetar_core::tlog::verified;
 use magnetar_core::tlog::{NoteSigner, NoteVerifier};
-use magnetar_core::{Error, ErrorKind, Result};
+use magnetar_core::{Error, Result};
 
 use crate::audit::{mgn_audit, mgn_audit_report, report_out};
 use crate::boundary;
@@ -237,16 +238,6 @@ impl ProofOut {
     }
 }
 
-/// `Tampered` (a proof or signature that does not verify) becomes `false`; every other
-/// error stays an error.
-fn verified(result: Result<()>) -> Result<bool> {
-    match result {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::Tampered => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 /// Signs a checkpoint of every committed event (batched mode: waits for a flush) with
 /// the `signers_count` signers at `signers` (the first names the checkpoint's origin; the
 /// others act as witnesses), stores it with the log, and writes the signed note (C2SP
@@ -467,9 +458,7 @@ pub unsafe extern "C" fn mgn_verify_checkpoint(
         // SAFETY: NULL or NUL-terminated.
         let verifier = unsafe { verifier_arg(verifier_key) }?;
         let out = Out::new(out_valid, "out_valid")?;
-        out.write(verified(
-            core_audit::open_checkpoint(note, &verifier).map(|_| ()),
-        )?);
+        out.write(verified(core_audit::open_checkpoint(note, &verifier))?);
         Ok(())
     })
 }

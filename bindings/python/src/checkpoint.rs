@@ -6,14 +6,14 @@
 use std::io::BufReader;
 use std::path::PathBuf;
 
+use magnetar_core::Error;
 use magnetar_core::audit::{self, AuditLog};
-use magnetar_core::tlog::{NoteSigner, NoteVerifier};
-use magnetar_core::{Error, ErrorKind};
+use magnetar_core::tlog::{self, NoteSigner, NoteVerifier};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::audit::{PyVerifyReport, report_to_py};
-use crate::errors::{IntoPyResult, to_py};
+use crate::errors::IntoPyResult;
 
 /// An Ed25519 key that signs audit checkpoints (C2SP signed notes). Its `name` is the
 /// checkpoints' origin line; hand `verifier_key` to auditors. The private key never
@@ -84,11 +84,8 @@ fn verifier(text: &str) -> PyResult<NoteVerifier> {
 #[pyfunction]
 pub fn verify_checkpoint(py: Python<'_>, note: &str, verifier_key: &str) -> PyResult<bool> {
     let verifier = verifier(verifier_key)?;
-    match py.detach(|| audit::open_checkpoint(note, &verifier)) {
-        Ok(_) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::Tampered => Ok(false),
-        Err(e) => Err(to_py(e)),
-    }
+    py.detach(|| tlog::verified(audit::open_checkpoint(note, &verifier)))
+        .py_err()
 }
 
 /// Checks the sealed export at `path` against the signed checkpoint `note` from public

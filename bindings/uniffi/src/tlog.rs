@@ -10,10 +10,10 @@ use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
+use magnetar_core::Error;
 use magnetar_core::audit as core_audit;
 use magnetar_core::tlog::merkle::{self, Hash};
 use magnetar_core::tlog::{NoteSigner, NoteVerifier};
-use magnetar_core::{Error, ErrorKind};
 use zeroize::Zeroizing;
 
 use crate::audit::{AuditLog, AuditVerifyReport};
@@ -99,14 +99,9 @@ fn to_data(proof: Vec<Hash>) -> Vec<Vec<u8>> {
     proof.into_iter().map(|h| h.to_vec()).collect()
 }
 
-/// `Tampered` (a proof or signature that does not verify) becomes `false`; every other
-/// error stays an error.
-fn verified(result: magnetar_core::Result<()>) -> Result<bool> {
-    match result {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == ErrorKind::Tampered => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+/// Core's rule for a boolean verification answer, with uniffi's error type.
+fn verified<T>(result: magnetar_core::Result<T>) -> Result<bool> {
+    Ok(magnetar_core::tlog::verified(result)?)
 }
 
 #[uniffi::export]
@@ -174,7 +169,7 @@ impl AuditLog {
 #[uniffi::export]
 pub fn verify_checkpoint(note: String, verifier_key: String) -> Result<bool> {
     let verifier = NoteVerifier::parse(&verifier_key)?;
-    verified(core_audit::open_checkpoint(&note, &verifier).map(|_| ()))
+    verified(core_audit::open_checkpoint(&note, &verifier))
 }
 
 /// Checks the sealed export at `path` against the checkpoint `note` signed by
