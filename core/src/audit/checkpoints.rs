@@ -14,6 +14,7 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::AuditLog;
@@ -25,7 +26,7 @@ use super::verify::{self, Leaves};
 use crate::error::{Error, Result};
 use crate::tlog::checkpoint::{self, Checkpoint};
 use crate::tlog::merkle::{self, Frontier, Hash, leaf_hash};
-use crate::tlog::note::{NoteSigner, NoteVerifier};
+use crate::tlog::note::{self, NoteSigner, NoteVerifier};
 
 /// One line of a sealed export: an event's sequence number and its leaf data.
 #[derive(Debug, Serialize, Deserialize)]
@@ -78,11 +79,7 @@ impl AuditLog {
                     [],
                     |r| r.get(0),
                 )
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })?;
+                .optional()?;
             if let Some(note) = last {
                 extends(tx, &note, &frontier)?;
             }
@@ -302,8 +299,9 @@ impl AuditLog {
 /// Checks that the stored tree extends the checkpoint `note` the log issued before:
 /// a consistency proof from the stored hashes, verified as a client would.
 fn extends(conn: &rusqlite::Connection, note: &str, frontier: &Frontier) -> Result<()> {
-    let stored_text = note.split("\n\n").next().unwrap_or_default();
-    let old = Checkpoint::parse(&format!("{stored_text}\n"))?;
+    // The log's own note: the consistency proof below is the check that matters (an
+    // edited note's root fails it).
+    let old = Checkpoint::parse(note::unverified_text(note)?)?;
     let refuse = |why: &str| {
         Error::Tampered(format!(
             "the audit tree does not extend the last checkpoint the log issued (size {}): {why}; refusing to sign a contradicting history",

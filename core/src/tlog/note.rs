@@ -274,6 +274,13 @@ pub fn cosign(note: &str, verifiers: &[NoteVerifier], signers: &[&NoteSigner]) -
     Ok(out)
 }
 
+/// The text of `note` (up to and including its last newline before the signatures),
+/// **without** checking any signature: only for a note the caller stored itself and
+/// checks otherwise (see [`open`] for notes from anyone else).
+pub fn unverified_text(note: &str) -> Result<&str> {
+    Ok(&note[..split(note)?.0])
+}
+
 /// The byte length of the text and the signature block of `note`.
 fn split(note: &str) -> Result<(usize, &str)> {
     let bad = |why: &str| Error::Tampered(format!("malformed signed note: {why}"));
