@@ -2,14 +2,13 @@
 //! transparency log. Signing and proving need the audit key (the tree is extended over
 //! new events by decrypting them); `verify-export` needs only public data.
 
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use clap::Args;
 use magnetar_core::ErrorKind;
-use magnetar_core::audit::{VerifyReport, verify_sealed_export};
+use magnetar_core::audit::{VerifyReport, verify_sealed_export_file};
 use magnetar_core::tlog::{NoteSigner, NoteVerifier};
 use serde_json::json;
 
@@ -161,9 +160,7 @@ pub fn prove(args: ProveArgs) -> CmdResult {
 pub fn verify_export(args: VerifyExportArgs) -> CmdResult {
     let verifier = parse_verifier(&args.verifier_key)?;
     let note = read_small(&args.checkpoint, "checkpoint")?;
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| CliError::io(format!("opening {}", args.file.display()), e))?;
-    let report = match verify_sealed_export(&mut BufReader::new(file), &note, &verifier) {
+    let report = match verify_sealed_export_file(&args.file, &note, &verifier) {
         Ok(report) => report,
         // The checkpoint's signature or form: it does not verify (exit 1).
         Err(e) if e.kind() == ErrorKind::Tampered => {

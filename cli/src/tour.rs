@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use magnetar_core::audit::{
-    AuditConfig, AuditKey, AuditLog, Filter, NewEvent, ProblemKind, verify_sealed_export,
+    AuditConfig, AuditKey, AuditLog, Filter, NewEvent, ProblemKind, verify_sealed_export_file,
 };
 use magnetar_core::breach::{BreachChecker, BreachConfig, BreachStatus, IndexBuilder};
 use magnetar_core::password::{self, HashTable, PasswordHasher, Policy};
@@ -693,9 +693,7 @@ fn transparency_section(
 
     let sealed = scratch.join("sealed.jsonl");
     log.export_sealed_to_path(&sealed, false)?;
-    let file = std::fs::File::open(&sealed)
-        .map_err(|e| CliError::io(format!("opening {}", sealed.display()), e))?;
-    let export = verify_sealed_export(&mut std::io::BufReader::new(file), &note, &verifier)?;
+    let export = verify_sealed_export_file(&sealed, &note, &verifier)?;
     let seq = cp.size.div_ceil(2);
     let proof = log.inclusion_proof(seq, cp.size)?;
     let included = verify_inclusion(

@@ -7,7 +7,6 @@
 //! and notes as NUL-terminated text.
 
 use std::ffi::c_char;
-use std::io::BufReader;
 use std::path::Path;
 
 use magnetar_core::audit::{self as core_audit, LEAF_LEN};
@@ -489,9 +488,7 @@ pub unsafe extern "C" fn mgn_verify_sealed_export(
         // SAFETY: NULL or NUL-terminated.
         let verifier = unsafe { verifier_arg(verifier_key) }?;
         let out = Out::new(out, "out")?;
-        let file = std::fs::File::open(path)
-            .map_err(|e| Error::io(format!("opening the sealed export {path:?}"), e))?;
-        let report = core_audit::verify_sealed_export(&mut BufReader::new(file), note, &verifier)?;
+        let report = core_audit::verify_sealed_export_file(Path::new(path), note, &verifier)?;
         out.write(report_out(report)?);
         Ok(())
     })

@@ -3,10 +3,8 @@
 //! `audit::checkpoints`). The `AuditLog` methods that sign and prove are in
 //! [`crate::audit`] and call the helpers here.
 
-use std::io::BufReader;
 use std::path::PathBuf;
 
-use magnetar_core::Error;
 use magnetar_core::audit::{self, AuditLog};
 use magnetar_core::tlog::{self, NoteSigner, NoteVerifier};
 use pyo3::prelude::*;
@@ -100,11 +98,7 @@ pub fn verify_sealed_export(
 ) -> PyResult<PyVerifyReport> {
     let verifier = verifier(verifier_key)?;
     let report = py
-        .detach(|| {
-            let file = std::fs::File::open(&path)
-                .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-            audit::verify_sealed_export(&mut BufReader::new(file), note, &verifier)
-        })
+        .detach(|| audit::verify_sealed_export_file(&path, note, &verifier))
         .py_err()?;
     report_to_py(py, report)
 }

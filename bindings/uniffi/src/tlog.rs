@@ -6,7 +6,6 @@
 //! and checkpoints as text in the C2SP / Go `note` formats.
 
 use std::fmt;
-use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -182,9 +181,7 @@ pub fn verify_sealed_export(
     verifier_key: String,
 ) -> Result<AuditVerifyReport> {
     let verifier = NoteVerifier::parse(&verifier_key)?;
-    let file = std::fs::File::open(&path)
-        .map_err(|e| Error::io(format!("opening the sealed export {path:?}"), e))?;
-    Ok(core_audit::verify_sealed_export(&mut BufReader::new(file), &note, &verifier)?.into())
+    Ok(core_audit::verify_sealed_export_file(Path::new(&path), &note, &verifier)?.into())
 }
 
 /// Whether `leaf` (leaf data, as `AuditLog.leaf` returns) is leaf `seq - 1` of the tree of

@@ -431,6 +431,18 @@ pub fn verify_sealed_export(
     })
 }
 
+/// [`verify_sealed_export`] of the file at `path`; `Io` naming the file when it cannot be
+/// opened or read.
+pub fn verify_sealed_export_file(
+    path: &Path,
+    note: &str,
+    verifier: &NoteVerifier,
+) -> Result<VerifyReport> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("opening the sealed export {}", path.display()), e))?;
+    verify_sealed_export(&mut std::io::BufReader::new(file), note, verifier)
+}
+
 /// Whether `note` carries a valid signature by `verifier` and is a well-formed
 /// checkpoint; returns the checkpoint. `Tampered` when it does not verify.
 pub fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint> {

@@ -53,7 +53,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use parking_lot::RwLock;
 use rusqlite::params;
 
-pub use checkpoints::{open_checkpoint, verify_sealed_export};
+pub use checkpoints::{open_checkpoint, verify_sealed_export, verify_sealed_export_file};
 pub use event::{
     AuditEvent, FIELDS, Filter, Head, MAX_FIELD_BYTES, NewEvent, Order, Problem, ProblemKind,
     ReencryptProgress, VerifyReport,
