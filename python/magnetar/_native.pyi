@@ -619,6 +619,12 @@ class AuditLog:
         """Checks the log against a checkpoint it issued; names the first rewritten event."""
     def export_sealed(self, path: _StrPath, *, overwrite: bool = False) -> int:
         """Writes one `{"seq", "leaf"}` JSON line per event to `path`; returns how many."""
+    def checkpoint_async(self, signer: CheckpointSigner, *witnesses: CheckpointSigner) -> Coroutine[Any, Any, str]:
+        """`checkpoint` for asyncio: a coroutine run on the loop's default executor."""
+    def verify_checkpoint_async(self, note: str, verifier_key: str) -> Coroutine[Any, Any, VerifyReport]:
+        """`verify_checkpoint` for asyncio: a coroutine run on the loop's default executor."""
+    def export_sealed_async(self, path: _StrPath, *, overwrite: bool = False) -> Coroutine[Any, Any, int]:
+        """`export_sealed` for asyncio: a coroutine run on the loop's default executor."""
     @property
     def current_key_id(self) -> int:
         """The key id new events are encrypted under."""

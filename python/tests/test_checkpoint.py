@@ -261,3 +261,19 @@ def test_a_rewrite_by_the_key_holder_is_named(log, pool, db_path):
     report = log.verify_checkpoint(note, signer.verifier_key)
     assert not report
     assert (report.first_problem.kind, report.first_problem.seq) == ("checkpoint_mismatch", 20)
+
+
+def test_async_variants_run_off_the_event_loop(log, tmp_path):
+    import asyncio
+
+    signer = magnetar.CheckpointSigner.generate("example.com/audit")
+
+    async def main():
+        note = await log.checkpoint_async(signer)
+        report = await log.verify_checkpoint_async(note, signer.verifier_key)
+        lines = await log.export_sealed_async(tmp_path / "sealed.jsonl")
+        return note, report, lines
+
+    note, report, lines = asyncio.run(main())
+    assert parse_checkpoint(note)[1] == 37 == lines
+    assert report and report.checked == 37

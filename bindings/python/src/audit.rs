@@ -593,6 +593,36 @@ impl PyAuditLog {
         in_executor(slf.as_any(), "verify", args, kwargs)
     }
 
+    /// `checkpoint` for asyncio: a coroutine that runs it on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, signer, *witnesses)")]
+    fn checkpoint_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "checkpoint", args, kwargs)
+    }
+
+    /// `verify_checkpoint` for asyncio: a coroutine run on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, note, verifier_key)")]
+    fn verify_checkpoint_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "verify_checkpoint", args, kwargs)
+    }
+
+    /// `export_sealed` for asyncio: a coroutine run on the loop's default executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, path, *, overwrite=False)")]
+    fn export_sealed_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "export_sealed", args, kwargs)
+    }
+
     /// `flush` for asyncio: a coroutine that runs it on the loop's default executor.
     #[pyo3(signature = (*args, **kwargs), text_signature = "($self)")]
     fn flush_async<'py>(
