@@ -14,16 +14,17 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 use super::AuditLog;
 use super::event::{Problem, ProblemKind, VerifyReport};
 use super::export::write_private;
 use super::schema::expect_changes;
+use super::store::WRITE_LOCK;
 use super::tree::{self, LEAF_LEN, StoredNodes, leaf_seq};
 use super::verify::{self, Leaves};
 use crate::error::{Error, Result};
+use crate::store::sql::{Db, args};
 use crate::tlog::checkpoint::{self, Checkpoint};
 use crate::tlog::merkle::{self, Frontier, Hash, leaf_hash};
 use crate::tlog::note::{self, NoteSigner, NoteVerifier};
@@ -70,16 +71,14 @@ impl AuditLog {
         let shared = &self.shared;
         tree::extend(shared, u64::MAX)?;
         let now = shared.clock.unix_millis();
-        shared.pool.write(|tx| {
+        shared.store.write(WRITE_LOCK, |tx| {
             shared.guard(tx)?;
             let frontier = tree::frontier(tx, &shared.chain)?;
-            let last: Option<String> = tx
-                .query_row(
-                    "SELECT note FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let last = tx.opt(
+                "SELECT note FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+                &[],
+                |r| r.text(0),
+            )?;
             if let Some(note) = last {
                 extends(tx, &note, &frontier)?;
             }
@@ -90,9 +89,9 @@ impl AuditLog {
                 extensions: Vec::new(),
             }
             .sign(signers)?;
-            let n = tx.execute(
+            let n = tx.exec(
                 "INSERT INTO audit_checkpoints (size, note, created_ms) VALUES (?1, ?2, ?3)",
-                rusqlite::params![frontier.size() as i64, signed, now],
+                args![frontier.size() as i64, signed.as_str(), now],
             )?;
             expect_changes(n, 1, "storing an audit checkpoint")?;
             Ok(signed)
@@ -102,11 +101,11 @@ impl AuditLog {
     /// Every checkpoint the log issued, oldest first.
     pub fn checkpoints(&self) -> Result<Vec<String>> {
         let shared = &self.shared;
-        shared.pool.read(|conn| {
+        shared.store.read(|conn| {
             shared.guard(conn)?;
-            let mut stmt = conn.prepare("SELECT note FROM audit_checkpoints ORDER BY id")?;
-            let notes = stmt.query_map([], |r| r.get(0))?;
-            Ok(notes.collect::<rusqlite::Result<_>>()?)
+            conn.all("SELECT note FROM audit_checkpoints ORDER BY id", &[], |r| {
+                r.text(0)
+            })
         })
     }
 
@@ -116,7 +115,7 @@ impl AuditLog {
         self.tree_covering(seq)?;
         let shared = &self.shared;
         let mut leaves = shared
-            .pool
+            .store
             .read(|conn| tree::stored_leaves(conn, seq, seq))?;
         leaves
             .pop()
@@ -134,7 +133,7 @@ impl AuditLog {
         }
         self.tree_covering(tree_size)?;
         let shared = &self.shared;
-        shared.pool.read(|conn| {
+        shared.store.read(|conn| {
             shared.guard(conn)?;
             merkle::prove_inclusion(&StoredNodes(conn), seq - 1, tree_size)
         })
@@ -151,7 +150,7 @@ impl AuditLog {
         }
         self.tree_covering(new_size)?;
         let shared = &self.shared;
-        shared.pool.read(|conn| {
+        shared.store.read(|conn| {
             shared.guard(conn)?;
             merkle::prove_consistency(&StoredNodes(conn), old_size, new_size)
         })
@@ -163,7 +162,7 @@ impl AuditLog {
             self.tree_covering(tree_size)?;
         }
         let shared = &self.shared;
-        shared.pool.read(|conn| {
+        shared.store.read(|conn| {
             shared.guard(conn)?;
             merkle::root(&StoredNodes(conn), tree_size)
         })
@@ -207,7 +206,7 @@ impl AuditLog {
                 0,
             ));
         }
-        let stored = shared.pool.read(|conn| {
+        let stored = shared.store.read(|conn| {
             shared.guard(conn)?;
             tree::stored_leaves(conn, 1, cp.size)
         });
@@ -269,7 +268,7 @@ impl AuditLog {
         let mut from = 1;
         while from <= size {
             let to = size.min(from + tree::ROUND - 1);
-            let leaves = shared.pool.read(|conn| {
+            let leaves = shared.store.read(|conn| {
                 shared.guard(conn)?;
                 tree::stored_leaves(conn, from, to)
             })?;
@@ -298,7 +297,7 @@ impl AuditLog {
 
 /// Checks that the stored tree extends the checkpoint `note` the log issued before:
 /// a consistency proof from the stored hashes, verified as a client would.
-fn extends(conn: &rusqlite::Connection, note: &str, frontier: &Frontier) -> Result<()> {
+fn extends(conn: &dyn Db, note: &str, frontier: &Frontier) -> Result<()> {
     // The log's own note: the consistency proof below is the check that matters (an
     // edited note's root fails it).
     let old = Checkpoint::parse(note::unverified_text(note)?)?;

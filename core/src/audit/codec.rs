@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::Row;
+use crate::store::sql::{Db, Row, args};
 
 use super::chain::EventDigest;
 use super::cipher::{FieldCipher, NONCE_LEN, OVERHEAD};
@@ -202,19 +202,13 @@ impl RawRow {
     /// Reads the columns of [`super::schema::EVENT_COLUMNS`]. Types are read leniently
     /// (a NULL where a blob belongs becomes `None`) so an edited row is reported as a
     /// problem rather than a database error.
-    pub fn from_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    pub fn from_row(row: &dyn Row) -> Result<RawRow> {
         Ok(RawRow {
-            seq: row.get::<_, i64>(0)?.max(0) as u64,
-            event_id: row
-                .get::<_, Option<Vec<u8>>>(1)
-                .unwrap_or(None)
-                .unwrap_or_default(),
-            ts: row
-                .get::<_, Option<i64>>(2)
-                .unwrap_or(None)
-                .unwrap_or(i64::MIN),
-            key_id: row.get::<_, Option<i64>>(3).unwrap_or(None).unwrap_or(-1),
-            fields: row.get::<_, Option<Vec<u8>>>(5).unwrap_or(None),
+            seq: row.i64(0)?.max(0) as u64,
+            event_id: row.opt_bytes(1).ok().flatten().unwrap_or_default(),
+            ts: row.opt_i64(2).ok().flatten().unwrap_or(i64::MIN),
+            key_id: row.opt_i64(3).ok().flatten().unwrap_or(-1),
+            fields: row.opt_bytes(5).ok().flatten(),
         })
     }
 
@@ -251,12 +245,12 @@ impl RowError {
 
 /// Whether `key_id` is a key of this log in use (as opposed to an edited key id: no
 /// event stays under a retired key).
-pub(crate) fn key_exists(conn: &rusqlite::Connection, key_id: u32) -> Result<bool> {
-    Ok(conn.query_row(
+pub(crate) fn key_exists(conn: &dyn Db, key_id: u32) -> Result<bool> {
+    conn.one(
         "SELECT EXISTS (SELECT 1 FROM audit_keys WHERE key_id = ?1 AND retired_ms IS NULL)",
-        [key_id],
-        |r| r.get(0),
-    )?)
+        args![key_id],
+        |r| r.bool(0),
+    )
 }
 
 /// The detail for a row whose key id is not a key of this log.
@@ -484,8 +478,8 @@ mod tests {
                 let raw = c.query_row(
                     &format!("SELECT {EVENT_COLUMNS} FROM audit_events e WHERE seq = ?1"),
                     [seq],
-                    RawRow::from_row,
-                )?;
+                    |r| Ok(RawRow::from_row(r)),
+                )??;
                 let opened = open_row(&ring, &raw).map_err(|e| e.into_error(&raw))?;
                 let fields = reencrypt_fields(&v1, &opened, raw.ts)?;
                 assert_eq!(fields[0], BOUND);

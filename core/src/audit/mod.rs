@@ -51,7 +51,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::RwLock;
-use rusqlite::params;
 
 pub use checkpoints::{open_checkpoint, verify_sealed_export, verify_sealed_export_file};
 pub use event::{
@@ -77,7 +76,9 @@ use writer::BatchWriter;
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::pool::Pool;
+use crate::store::Store;
+use crate::store::sql::{Db, Dialect, args};
+use store::WRITE_LOCK;
 
 /// How `record` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,7 +115,7 @@ pub struct AuditLog {
 impl std::fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuditLog")
-            .field("path", &self.shared.pool.path())
+            .field("store", &self.shared.store.describe())
             .field("batched", &self.batched)
             .field("current_key_id", &self.current_key_id())
             .finish_non_exhaustive()
@@ -128,7 +129,7 @@ impl std::fmt::Debug for AuditLog {
 /// Rows written before stay readable below it. If the value is removed, the next open
 /// sets it again past the current end: that only widens where such old, unbound rows
 /// are accepted, and only logs written before this version have any.
-fn bound_from(tx: &rusqlite::Connection, chain: &Chain) -> Result<u64> {
+fn bound_from(tx: &dyn Db, chain: &Chain) -> Result<u64> {
     if let Some(raw) = get_meta(tx, meta::BOUND_FROM)? {
         return raw
             .split_at_checked(8)
@@ -140,18 +141,25 @@ fn bound_from(tx: &rusqlite::Connection, chain: &Chain) -> Result<u64> {
                 Error::Tampered("the audit log's bound-from marker failed authentication".into())
             });
     }
-    let last: i64 = tx.query_row(
-        "SELECT max(coalesce((SELECT max(seq) FROM audit_events), 0), ?1)",
-        [store::anchor(tx, chain)?.map_or(0, |a| a.seq as i64)],
-        |r| r.get(0),
-    )?;
-    let from = last.max(0) as u64 + 1;
+    let last = tx.one("SELECT coalesce(max(seq), 0) FROM audit_events", &[], |r| {
+        r.i64(0)
+    })?;
+    let anchored = store::anchor(tx, chain)?.map_or(0, |a| a.seq);
+    let from = (last.max(0) as u64).max(anchored) + 1;
     set_meta(
         tx,
         meta::BOUND_FROM,
         &[from.to_be_bytes().as_slice(), &chain.bound_from_mac(from)].concat(),
     )?;
     Ok(from)
+}
+
+/// Creates or upgrades the audit tables in `store`.
+fn migrate(store: &Store) -> Result<()> {
+    match store {
+        Store::Sqlite(pool) => pool.migrate(&schema::migrations()).map(drop),
+        Store::Postgres(pg) => pg.migrate("audit", schema::PG_MIGRATIONS),
+    }
 }
 
 struct Opened {
@@ -161,27 +169,34 @@ struct Opened {
 }
 
 impl AuditLog {
-    /// Opens (creating on first use) the audit log in `pool`'s database with master key
-    /// `key`.
+    /// Opens (creating on first use) the audit log in `store` (an SQLite [`Pool`](crate::pool::Pool)
+    /// or a [`PgStore`](crate::store::PgStore): one log per database file, or per
+    /// PostgreSQL schema) with master key `key`.
     ///
     /// Fails with `WrongKey` when the log exists and `key` is not its current key (or a
     /// previous key does not belong to it), `SchemaTooNew` when the file was written by a
     /// newer Magnetar, `Tampered` when the stored key material fails authentication.
-    pub fn open(pool: &Pool, key: AuditKey, config: AuditConfig) -> Result<AuditLog> {
+    pub fn open(store: impl Into<Store>, key: AuditKey, config: AuditConfig) -> Result<AuditLog> {
+        let store = store.into();
         if let WriteMode::Batched(b) = &config.mode {
             b.validate()?;
         }
         let migrations = schema::migrations();
-        pool.migrate(&migrations)?;
+        migrate(&store)?;
         let objects = migrations.objects()?;
-        let clock = config.clock.clone().unwrap_or_else(|| pool.clock().clone());
+        let clock = config
+            .clock
+            .clone()
+            .unwrap_or_else(|| store.clock().clone());
         let now = clock.unix_millis();
         let sub = key.subkeys();
         let previous: Vec<MasterSubkeys> =
             config.previous_keys.iter().map(AuditKey::subkeys).collect();
-        let opened = pool.write(|tx| {
+        let opened = store.write(WRITE_LOCK, |tx| {
             // Before anything is read or written through them.
-            objects.check(tx)?;
+            if let Some(conn) = tx.sqlite() {
+                objects.check(conn)?;
+            }
             let log_id = match get_meta(tx, meta::LOG_ID)? {
                 Some(id) => id,
                 None => {
@@ -190,13 +205,13 @@ impl AuditLog {
                     id
                 }
             };
-            let any_key: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM audit_keys)", [], |r| r.get(0))?;
+            let any_key = tx.one("SELECT EXISTS (SELECT 1 FROM audit_keys)", &[], |r| r.bool(0))?;
             let (secret, current_id) = if !any_key {
                 let secret = LogSecret::generate()?;
                 let wrapped = wrap_secret(&secret, &sub, &log_id, 1)?;
-                let n = tx.execute(
+                let n = tx.exec(
                     "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms) VALUES (1, ?1, ?2, ?3)",
-                    params![sub.check_value.as_slice(), wrapped, now],
+                    args![sub.check_value.as_slice(), &wrapped, now],
                 )?;
                 schema::expect_changes(n, 1, "storing the first audit key")?;
                 set_meta(tx, meta::CURRENT_KEY_ID, &1u64.to_be_bytes())?;
@@ -215,7 +230,7 @@ impl AuditLog {
             // end was removed or edited: rebuild the table from the events (once).
             let chain = Chain::new(&secret);
             if store::lookup_end(tx, &chain)?.is_none() {
-                let last: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_events", [], |r| r.get(0))?;
+                let last = tx.one("SELECT coalesce(max(seq), 0) FROM audit_events", &[], |r| r.i64(0))?;
                 store::copy_to_lookup(tx, &chain, 0, last.max(0) as u64)?;
             }
             let log: [u8; LOG_ID_LEN] = log_id.as_slice().try_into().map_err(|_| {
@@ -247,7 +262,7 @@ impl AuditLog {
             })
         })?;
         let shared = Arc::new(Shared {
-            pool: pool.clone(),
+            store,
             clock,
             users: BlindIndex::new(&opened.secret, "user_id"),
             actions: BlindIndex::new(&opened.secret, "action"),
@@ -275,20 +290,28 @@ impl AuditLog {
         })
     }
 
-    /// Whether `pool`'s database already holds an audit log (created by a first
+    /// Whether `store` already holds an audit log (created by a first
     /// [`AuditLog::open`]). Reads only: tools that inspect a log (verify, export) call this
     /// first so that pointing them at the wrong file never creates an empty log in it.
-    pub fn exists(pool: &Pool) -> Result<bool> {
-        pool.read(|conn| {
-            let has_table: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_keys')",
-                [],
-                |r| r.get(0),
-            )?;
+    pub fn exists(store: impl Into<Store>) -> Result<bool> {
+        store.into().read(|conn| {
+            let has_table = match conn.dialect() {
+                Dialect::Sqlite => conn.one(
+                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_keys')",
+                    &[],
+                    |r| r.bool(0),
+                )?,
+                // The schema is the session's search path (see `PgStore::open`).
+                Dialect::Postgres => conn.one(
+                    "SELECT to_regclass('audit_keys') IS NOT NULL",
+                    &[],
+                    |r| r.bool(0),
+                )?,
+            };
             if !has_table {
                 return Ok(false);
             }
-            Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM audit_keys)", [], |r| r.get(0))?)
+            conn.one("SELECT EXISTS (SELECT 1 FROM audit_keys)", &[], |r| r.bool(0))
         })
     }
 
@@ -296,20 +319,22 @@ impl AuditLog {
     /// iterations) of the passphrase with this database's random salt, created on first
     /// open. Takes a noticeable fraction of a second by design.
     pub fn open_with_passphrase(
-        pool: &Pool,
+        store: impl Into<Store>,
         passphrase: &str,
         config: AuditConfig,
     ) -> Result<AuditLog> {
-        let key = Self::key_for_passphrase(pool, passphrase)?;
-        Self::open(pool, key, config)
+        let store = store.into();
+        let key = Self::key_for_passphrase(&store, passphrase)?;
+        Self::open(store, key, config)
     }
 
     /// The key a passphrase gives for the log in `pool` (its stored salt, created on
     /// first use), without opening the log: for `previous_keys`, or to try a passphrase
     /// both ways.
-    pub fn key_for_passphrase(pool: &Pool, passphrase: &str) -> Result<AuditKey> {
-        pool.migrate(&schema::migrations())?;
-        let salt = pool.write(|tx| match get_meta(tx, meta::KDF_SALT)? {
+    pub fn key_for_passphrase(store: impl Into<Store>, passphrase: &str) -> Result<AuditKey> {
+        let store = store.into();
+        migrate(&store)?;
+        let salt = store.write(WRITE_LOCK, |tx| match get_meta(tx, meta::KDF_SALT)? {
             Some(s) => Ok(s),
             None => {
                 let s = crate::random::bytes::<{ key::SALT_LEN }>()?.to_vec();
@@ -323,7 +348,7 @@ impl AuditLog {
     /// The key a passphrase gives for this database (its salt), for
     /// [`AuditLog::rotate_key`] to a passphrase or for `previous_keys`.
     pub fn passphrase_key(&self, passphrase: &str) -> Result<AuditKey> {
-        Self::key_for_passphrase(&self.shared.pool, passphrase)
+        Self::key_for_passphrase(&self.shared.store, passphrase)
     }
 
     /// The key id new events are encrypted under.
@@ -395,7 +420,7 @@ impl AuditLog {
     /// mode). Store it outside the database to detect truncation later.
     pub fn head(&self) -> Result<Head> {
         let shared = &self.shared;
-        let tail = shared.pool.read(|conn| store::tail(conn, shared))?;
+        let tail = shared.store.read(|conn| store::tail(conn, shared))?;
         Ok(Head {
             seq: tail.seq,
             chain_hex: hex::encode(tail.chain),
@@ -404,8 +429,8 @@ impl AuditLog {
 
     /// Number of events stored (committed).
     pub fn len(&self) -> Result<u64> {
-        self.shared.pool.read(|conn| {
-            let n: i64 = conn.query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))?;
+        self.shared.store.read(|conn| {
+            let n = conn.one("SELECT count(*) FROM audit_events", &[], |r| r.i64(0))?;
             Ok(n.max(0) as u64)
         })
     }

@@ -1,10 +1,6 @@
 //! Queries: blind-index lookups, time ranges, paging, then decryption and exact
 //! filtering (blind-index false positives are dropped after decrypting).
 
-use rusqlite::types::Value;
-
-use rusqlite::Connection;
-
 use super::AuditLog;
 use super::codec::{Keyring, RawRow, RowError, key_exists, open_row, unknown_key_detail};
 use super::event::{AuditEvent, Filter, Order, ProblemKind};
@@ -12,6 +8,7 @@ use super::schema::{EPOCH_BITS, EVENT_COLUMNS};
 use super::shared::Shared;
 use super::store::lookup_end;
 use crate::error::Result;
+use crate::store::sql::{Arg, Db, Row, args};
 
 impl AuditLog {
     /// The events matching `filter`, decrypted. Any matching-index row that fails
@@ -37,7 +34,7 @@ impl AuditLog {
 pub(crate) fn for_each(
     shared: &Shared,
     filter: &Filter,
-    f: impl FnMut(AuditEvent) -> Result<()>,
+    mut f: impl FnMut(AuditEvent) -> Result<()>,
 ) -> Result<u64> {
     if filter.limit == Some(0) {
         return Ok(0);
@@ -52,7 +49,7 @@ pub(crate) fn for_each(
         Order::Ascending => " ASC",
         Order::Descending => " DESC",
     };
-    shared.pool.read(|conn| {
+    shared.store.read(|conn| {
         shared.guard(conn)?;
         let mut emitter = Emitter {
             conn,
@@ -60,7 +57,7 @@ pub(crate) fn for_each(
             keyring: shared.keyring.read().clone(),
             skipped: 0,
             emitted: 0,
-            f,
+            f: &mut f,
         };
         if conditions.is_empty() {
             let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq{order}");
@@ -70,7 +67,7 @@ pub(crate) fn for_each(
         // Without a trustworthy end, nothing is looked up: every event is scanned.
         let end = lookup_end(conn, &shared.chain)?.unwrap_or(0);
         let (tail_where, mut tail_args) = conditions.sql("e");
-        tail_args.insert(0, Value::Integer(end as i64));
+        tail_args.insert(0, Arg::Int(end as i64));
         let tail = format!(
             "SELECT {EVENT_COLUMNS} FROM audit_events e WHERE e.seq > +?{tail_where} ORDER BY e.seq{order}"
         );
@@ -90,7 +87,7 @@ pub(crate) fn for_each(
             let mut epochs = Epochs::new(conn, end, descending);
             while let Some(epoch) = epochs.next()? {
                 let mut a = args.clone();
-                a.insert(0, Value::Integer(epoch));
+                a.insert(0, Arg::Int(epoch));
                 if emitter.part(&indexed, &a)? {
                     return Ok(emitter.emitted);
                 }
@@ -106,7 +103,7 @@ pub(crate) fn for_each(
 /// The epochs of the user index that hold rows of `audit_lookup` up to `end`, in query
 /// order, each found with one seek on the table's primary key.
 struct Epochs<'a> {
-    conn: &'a Connection,
+    conn: &'a dyn Db,
     end: i64,
     descending: bool,
     /// The first seq the next seek may find (ascending), or the last (descending).
@@ -114,7 +111,7 @@ struct Epochs<'a> {
 }
 
 impl<'a> Epochs<'a> {
-    fn new(conn: &'a Connection, end: u64, descending: bool) -> Self {
+    fn new(conn: &'a dyn Db, end: u64, descending: bool) -> Self {
         let end = end as i64;
         Epochs {
             conn,
@@ -134,11 +131,11 @@ impl<'a> Epochs<'a> {
         } else {
             "SELECT min(seq) FROM audit_lookup WHERE seq >= ?1 AND seq <= ?2"
         };
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let found: Option<i64> = if self.descending {
-            stmt.query_row([from], |r| r.get(0))?
+        let found = if self.descending {
+            self.conn.one(sql, args![from], |r| r.opt_i64(0))?
         } else {
-            stmt.query_row([from, self.end], |r| r.get(0))?
+            self.conn
+                .one(sql, args![from, self.end], |r| r.opt_i64(0))?
         };
         let Some(seq) = found else {
             self.from = None;
@@ -173,9 +170,9 @@ impl Conditions {
     /// The query over `audit_lookup` up to `end` (rows past it are not trusted, see
     /// [`lookup_end`]; the events there are scanned) and its arguments; with a user
     /// condition, the epoch goes first in the arguments (one execution per epoch).
-    fn indexed_sql(&self, order: &str, end: u64) -> (String, Vec<Value>) {
+    fn indexed_sql(&self, order: &str, end: u64) -> (String, Vec<Arg<'static>>) {
         let (where_, mut args) = self.sql("l");
-        args.push(Value::Integer(end as i64));
+        args.push(Arg::Int(end as i64));
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM audit_lookup l JOIN audit_events e ON e.seq = l.seq \
              WHERE {}1{where_} AND l.seq <= +? ORDER BY l.seq{order}",
@@ -195,7 +192,7 @@ impl Conditions {
     /// index's `WHERE user_idx IS NOT NULL` by looking at the bound value, and then
     /// recompiles the statement whenever a new value is bound (~20 µs, once per epoch of
     /// a user query). `+?` is the same value to the planner but not a bare parameter.
-    fn sql(&self, t: &str) -> (String, Vec<Value>) {
+    fn sql(&self, t: &str) -> (String, Vec<Arg<'static>>) {
         let mut sql = String::new();
         let mut args = Vec::new();
         for (cond, value) in [
@@ -206,7 +203,7 @@ impl Conditions {
         ] {
             if let Some(v) = value {
                 sql.push_str(&format!(" AND {t}.{cond}"));
-                args.push(Value::Integer(v));
+                args.push(Arg::Int(v));
             }
         }
         (sql, args)
@@ -216,7 +213,7 @@ impl Conditions {
 /// Decrypts matching rows, drops blind-index false positives, applies offset and limit
 /// across parts, and passes events on.
 struct Emitter<'a, F> {
-    conn: &'a Connection,
+    conn: &'a dyn Db,
     filter: &'a Filter,
     keyring: Keyring,
     skipped: u64,
@@ -226,40 +223,44 @@ struct Emitter<'a, F> {
 
 impl<F: FnMut(AuditEvent) -> Result<()>> Emitter<'_, F> {
     /// Runs one part; `true` once the limit is reached.
-    fn part(&mut self, sql: &str, args: &[Value]) -> Result<bool> {
+    fn part(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<bool> {
+        let conn = self.conn;
+        let mut limit_reached = false;
+        conn.each(sql, args, &mut |row| {
+            limit_reached = self.row(row)?;
+            Ok(!limit_reached)
+        })?;
+        Ok(limit_reached)
+    }
+
+    /// Handles one row of a part; `true` once the limit is reached.
+    fn row(&mut self, row: &dyn Row) -> Result<bool> {
         let filter = self.filter;
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-        while let Some(row) = rows.next()? {
-            let raw = RawRow::from_row(row)?;
-            let event = match open_row(&self.keyring, &raw).and_then(|o| o.into_event(&raw)) {
-                Ok(e) => e,
-                Err(RowError::MissingKey(k)) if !key_exists(self.conn, k)? => {
-                    return Err(RowError::Problem {
-                        kind: ProblemKind::MalformedRow,
-                        detail: unknown_key_detail(k),
-                    }
-                    .into_error(&raw));
+        let raw = RawRow::from_row(row)?;
+        let event = match open_row(&self.keyring, &raw).and_then(|o| o.into_event(&raw)) {
+            Ok(e) => e,
+            Err(RowError::MissingKey(k)) if !key_exists(self.conn, k)? => {
+                return Err(RowError::Problem {
+                    kind: ProblemKind::MalformedRow,
+                    detail: unknown_key_detail(k),
                 }
-                Err(e) => return Err(e.into_error(&raw)),
-            };
-            // Every condition again on the authenticated event: the SQL conditions
-            // ran on unauthenticated columns (blind indexes, which also have false
-            // positives, and the lookup table's copy of the timestamp).
-            if !matches(filter, &event) {
-                continue;
+                .into_error(&raw));
             }
-            if self.skipped < filter.offset {
-                self.skipped += 1;
-                continue;
-            }
-            (self.f)(event)?;
-            self.emitted += 1;
-            if filter.limit.is_some_and(|l| self.emitted >= l) {
-                return Ok(true);
-            }
+            Err(e) => return Err(e.into_error(&raw)),
+        };
+        // Every condition again on the authenticated event: the SQL conditions
+        // ran on unauthenticated columns (blind indexes, which also have false
+        // positives, and the lookup table's copy of the timestamp).
+        if !matches(filter, &event) {
+            return Ok(false);
         }
-        Ok(false)
+        if self.skipped < filter.offset {
+            self.skipped += 1;
+            return Ok(false);
+        }
+        (self.f)(event)?;
+        self.emitted += 1;
+        Ok(filter.limit.is_some_and(|l| self.emitted >= l))
     }
 }
 
@@ -316,8 +317,8 @@ mod tests {
                 for round in 0..6i64 {
                     let mut a = args.clone();
                     if conditions.user_idx.is_some() {
-                        a.insert(0, Value::Integer(round % 5));
-                        a[1] = Value::Integer(7 + round);
+                        a.insert(0, Arg::Int(round % 5));
+                        a[1] = Arg::Int(7 + round);
                     }
                     // As the query does: the statement cache clears bindings on return.
                     let mut stmt = conn.prepare_cached(&sql).unwrap();

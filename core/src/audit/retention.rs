@@ -16,9 +16,11 @@ use super::AuditLog;
 use super::chain::{EventDigest, mac_eq};
 use super::codec::{RawRow, open_fields};
 use super::schema::{EVENT_COLUMNS, expect_changes, meta, set_meta};
+use super::store::WRITE_LOCK;
 use super::store::{Tail, anchor, encode_anchor};
 use super::tree::{self, LEAF_LEN};
 use crate::error::{Error, Result};
+use crate::store::sql::args;
 
 impl AuditLog {
     /// Deletes the events recorded before `cutoff_ms` (unix millis) and returns how many
@@ -31,7 +33,7 @@ impl AuditLog {
     /// nothing. The write lock is held meanwhile (about a microsecond per event).
     pub fn purge_before(&self, cutoff_ms: i64) -> Result<u64> {
         let shared = &self.shared;
-        shared.pool.write(|tx| {
+        shared.store.write(WRITE_LOCK, |tx| {
             shared.guard(tx)?;
             let keyring = shared.keyring.read().clone();
             let mut last = match anchor(tx, &shared.chain)? {
@@ -52,12 +54,9 @@ impl AuditLog {
             let mut frontier = tree::frontier(tx, &shared.chain)?;
             let mut leaves: Vec<[u8; LEAF_LEN]> = Vec::new();
             let mut purged = 0u64;
-            let mut stmt = tx.prepare(&format!(
-                "SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq"
-            ))?;
-            let mut rows = stmt.query([])?;
             let mut scratch = Vec::new();
-            while let Some(row) = rows.next()? {
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq");
+            tx.each(&sql, &[], &mut |row| {
                 let raw = RawRow::from_row(row)?;
                 if raw.seq != last.seq + 1 {
                     return Err(refuse(
@@ -73,13 +72,13 @@ impl AuditLog {
                 .map_err(|e| e.into_error(&raw))?;
                 let digest = digest.finish();
                 let link = shared.chain.link(&last.chain, raw.seq, &digest);
-                let stored: Option<Vec<u8>> = row.get(4).unwrap_or(None);
+                let stored = row.opt_bytes(4).ok().flatten();
                 if !mac_eq(stored.as_deref().unwrap_or_default(), &link) {
                     return Err(refuse(raw.seq, "does not follow the chain"));
                 }
                 // `raw.ts` is authenticated now (it is in every field's AAD).
                 if raw.ts >= cutoff_ms {
-                    break;
+                    return Ok(false);
                 }
                 if raw.seq > frontier.size() {
                     let c = tree::commitment(&shared.leaf_salt, &id, &digest);
@@ -90,22 +89,21 @@ impl AuditLog {
                     chain: link,
                 };
                 purged += 1;
-            }
-            drop(rows);
-            drop(stmt);
+                Ok(true)
+            })?;
             if purged == 0 {
                 return Ok(0);
             }
             tree::append_purged(tx, &shared.chain, &mut frontier, &leaves)?;
             set_meta(tx, meta::ANCHOR, &encode_anchor(&shared.chain, &last))?;
-            let n = tx.execute(
+            let n = tx.exec(
                 "DELETE FROM audit_events WHERE seq <= ?1",
-                [last.seq as i64],
+                args![last.seq as i64],
             )?;
             expect_changes(n, purged as usize, "purging audit events")?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM audit_lookup WHERE seq <= ?1",
-                [last.seq as i64],
+                args![last.seq as i64],
             )?;
             Ok(purged)
         })

@@ -11,18 +11,18 @@
 
 use std::sync::Arc;
 
-use rusqlite::params;
-
 use super::cipher::{FieldCipher, LOG_ID_LEN};
 use super::codec::{RawRow, open_row, reencrypt_fields};
 use super::event::ReencryptProgress;
 use super::key::AuditKey;
 use super::schema::{EVENT_COLUMNS, expect_changes, get_meta_u64, meta, set_meta};
+use super::store::WRITE_LOCK;
 use super::store::check_key_usable;
 use super::wrap::{find_key, wrap_secret};
 use super::{AuditConfig, AuditLog};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pool::Pool;
+use crate::store::Store;
+use crate::store::sql::args;
 
 impl AuditLog {
     /// Makes `new` the current key: new events are encrypted under it from now on; old
@@ -36,25 +36,27 @@ impl AuditLog {
         let shared = &self.shared;
         let sub = new.subkeys();
         let now = shared.clock.unix_millis();
-        let id = shared.pool.write(|tx| {
+        let id = shared.store.write(WRITE_LOCK, |tx| {
             if let Some((id, _)) = find_key(tx, &sub)? {
                 return Err(Error::InvalidKey(format!(
                     "this key is already key id {id} of the audit log; rotate to a new key"
                 )));
             }
-            let max: u32 =
-                tx.query_row("SELECT coalesce(max(key_id), 0) FROM audit_keys", [], |r| {
-                    r.get(0)
-                })?;
-            let id = max
-                .checked_add(1)
+            let max = tx.one(
+                "SELECT coalesce(max(key_id), 0) FROM audit_keys",
+                &[],
+                |r| r.i64(0),
+            )?;
+            let id = u32::try_from(max)
+                .ok()
+                .and_then(|max| max.checked_add(1))
                 .ok_or_else(|| Error::InvalidInput("no key id left".into()))?;
             let wrapped = wrap_secret(&shared.secret, &sub, &shared.log_id, id)?;
             // `first_seq`: the key's nonce budget counts from here (see `check_key_usable`).
-            let n = tx.execute(
+            let n = tx.exec(
                 "INSERT INTO audit_keys (key_id, check_value, wrapped_secret, created_ms, first_seq)
                  VALUES (?1, ?2, ?3, ?4, (SELECT coalesce(max(seq), 0) FROM audit_events))",
-                params![id, sub.check_value.as_slice(), wrapped, now],
+                args![id, sub.check_value.as_slice(), &wrapped, now],
             )?;
             expect_changes(n, 1, "storing the new audit key")?;
             set_meta(tx, meta::CURRENT_KEY_ID, &u64::from(id).to_be_bytes())?;
@@ -86,44 +88,41 @@ impl AuditLog {
             ));
         }
         let shared = &self.shared;
-        shared.pool.write(|tx| {
+        shared.store.write(WRITE_LOCK, |tx| {
             let ring = shared.keyring.read().clone();
             let current = ring.current.key_id();
             let cursor = get_meta_u64(tx, meta::REENCRYPT_CURSOR)?.unwrap_or(0);
-            let rows: Vec<RawRow> = {
-                let mut stmt = tx.prepare(&format!(
+            let rows: Vec<RawRow> = tx.all(
+                &format!(
                     "SELECT {EVENT_COLUMNS} FROM audit_events e WHERE e.seq > ?1 AND e.key_id != ?2 ORDER BY e.seq LIMIT ?3"
-                ))?;
-                stmt.query_map(
-                    params![cursor as i64, current, batch_size as i64],
-                    RawRow::from_row,
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-            };
-            // Re-encrypted events spend the current key's nonce budget too.
-            let tail: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM audit_events", [], |r| r.get(0))?;
-            check_key_usable(tx, current, tail.max(0) as u64 + rows.len() as u64)?;
-            let mut update = tx.prepare_cached(
-                "UPDATE audit_events SET key_id = ?1, fields = ?2 WHERE seq = ?3",
+                ),
+                args![cursor as i64, current, batch_size as i64],
+                RawRow::from_row,
             )?;
+            // Re-encrypted events spend the current key's nonce budget too.
+            let tail = tx.one("SELECT coalesce(max(seq), 0) FROM audit_events", &[], |r| r.i64(0))?;
+            check_key_usable(tx, current, tail.max(0) as u64 + rows.len() as u64)?;
             let mut last = cursor;
             for raw in &rows {
                 let opened = open_row(&ring, raw).map_err(|e| e.into_error(raw))?;
                 let fields = reencrypt_fields(&ring.current, &opened, raw.ts)?;
-                let n = update.execute(params![current, fields, raw.seq as i64])?;
+                let n = tx.exec(
+                    "UPDATE audit_events SET key_id = ?1, fields = ?2 WHERE seq = ?3",
+                    args![current, &fields, raw.seq as i64],
+                )?;
                 expect_changes(n, 1, &format!("re-encrypting audit event seq {}", raw.seq))?;
                 last = raw.seq;
             }
-            let n = tx.execute(
+            let n = tx.exec(
                 "UPDATE audit_keys SET reencrypted = reencrypted + ?1 WHERE key_id = ?2",
-                params![rows.len() as i64, current],
+                args![rows.len() as i64, current],
             )?;
             expect_changes(n, 1, "counting re-encrypted events")?;
             set_meta(tx, meta::REENCRYPT_CURSOR, &last.to_be_bytes())?;
-            let remaining: i64 = tx.query_row(
+            let remaining = tx.one(
                 "SELECT count(*) FROM audit_events WHERE seq > ?1 AND key_id != ?2",
-                params![last as i64, current],
-                |r| r.get(0),
+                args![last as i64, current],
+                |r| r.i64(0),
             )?;
             log::info!(
                 "audit log: re-encrypted {} event(s) under key id {current}, {remaining} remaining",
@@ -165,20 +164,20 @@ impl AuditLog {
         let _no_sealing = shared.key_lock.write();
         self.flush()?;
         let now = shared.clock.unix_millis();
-        shared.pool.write(|tx| {
-            let in_use: i64 = tx.query_row(
+        shared.store.write(WRITE_LOCK, |tx| {
+            let in_use = tx.one(
                 "SELECT count(*) FROM audit_events WHERE key_id = ?1",
-                [key_id],
-                |r| r.get(0),
+                args![key_id],
+                |r| r.i64(0),
             )?;
             if in_use > 0 {
                 return Err(Error::InvalidInput(format!(
                     "{in_use} events are still encrypted under key id {key_id}; finish reencrypt() first"
                 )));
             }
-            let n = tx.execute(
-                "UPDATE audit_keys SET retired_ms = ?1, wrapped_secret = x'' WHERE key_id = ?2 AND retired_ms IS NULL",
-                params![now, key_id],
+            let n = tx.exec(
+                "UPDATE audit_keys SET retired_ms = ?1, wrapped_secret = ?2 WHERE key_id = ?3 AND retired_ms IS NULL",
+                args![now, b"".as_slice(), key_id],
             )?;
             if n == 0 {
                 return Err(Error::InvalidInput(format!(
@@ -253,7 +252,7 @@ impl AuditLog {
     /// `progress(done, total)` is called after every batch. The log is closed (its
     /// writes flushed) before returning.
     pub fn rotate_and_reencrypt(
-        pool: &Pool,
+        store: impl Into<Store>,
         old: AuditKey,
         new: AuditKey,
         config: AuditConfig,
@@ -270,29 +269,30 @@ impl AuditLog {
                 "retire_attempts must be at least 1".into(),
             ));
         }
-        let (log, old_id, new_id, resumed) = match AuditLog::open(pool, old.clone(), config.clone())
-        {
-            Ok(log) => {
-                let old_id = log.current_key_id();
-                let new_id = log.rotate_key(new)?;
-                (log, old_id, new_id, false)
-            }
-            // The old key was already rotated away from: an interrupted run. Finish it
-            // with the new key as the current one and the old one as a previous key.
-            Err(e) if e.kind() == ErrorKind::WrongKey => {
-                let mut resumed_config = config;
-                resumed_config.previous_keys.push(old);
-                let log = AuditLog::open(pool, new, resumed_config).map_err(|_| e)?;
-                let new_id = log.current_key_id();
-                let Some(old_id) = log.key_ids().into_iter().find(|id| *id != new_id) else {
-                    return Err(Error::InvalidInput(
-                        "the old and the new key are the same key; nothing to rotate".into(),
-                    ));
-                };
-                (log, old_id, new_id, true)
-            }
-            Err(e) => return Err(e),
-        };
+        let store = store.into();
+        let (log, old_id, new_id, resumed) =
+            match AuditLog::open(&store, old.clone(), config.clone()) {
+                Ok(log) => {
+                    let old_id = log.current_key_id();
+                    let new_id = log.rotate_key(new)?;
+                    (log, old_id, new_id, false)
+                }
+                // The old key was already rotated away from: an interrupted run. Finish it
+                // with the new key as the current one and the old one as a previous key.
+                Err(e) if e.kind() == ErrorKind::WrongKey => {
+                    let mut resumed_config = config;
+                    resumed_config.previous_keys.push(old);
+                    let log = AuditLog::open(&store, new, resumed_config).map_err(|_| e)?;
+                    let new_id = log.current_key_id();
+                    let Some(old_id) = log.key_ids().into_iter().find(|id| *id != new_id) else {
+                        return Err(Error::InvalidInput(
+                            "the old and the new key are the same key; nothing to rotate".into(),
+                        ));
+                    };
+                    (log, old_id, new_id, true)
+                }
+                Err(e) => return Err(e),
+            };
 
         let mut reencrypted = 0u64;
         let mut attempt = 1;

@@ -1,5 +1,5 @@
 //! The state an audit log shares with its background writer and its submodules: the
-//! pool, the clock, the keys and everything derived from the log secret.
+//! store, the clock, the keys and everything derived from the log secret.
 
 use hmac::Hmac;
 use parking_lot::{Mutex, RwLock};
@@ -12,11 +12,12 @@ use super::key::LogSecret;
 use super::schema;
 use crate::clock::SharedClock;
 use crate::error::Result;
-use crate::pool::Pool;
+use crate::store::Store;
+use crate::store::sql::Db;
 
 /// State shared with the background writer.
 pub(crate) struct Shared {
-    pub pool: Pool,
+    pub store: Store,
     pub clock: SharedClock,
     pub keyring: RwLock<Keyring>,
     pub secret: LogSecret,
@@ -43,7 +44,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// [`schema::guard`] for this log.
-    pub(crate) fn guard(&self, conn: &rusqlite::Connection) -> Result<()> {
+    pub(crate) fn guard(&self, conn: &dyn Db) -> Result<()> {
         schema::guard(conn, &self.objects, &self.schema_seen)
     }
 }

@@ -5,13 +5,14 @@
 use std::borrow::Borrow;
 use std::sync::atomic::Ordering;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use std::cell::Cell;
 
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
 use super::schema::{LOOKUP_LAG, MAX_EVENTS_PER_KEY, expect_changes, get_meta, meta, set_meta};
 use super::shared::Shared;
 use crate::error::{Error, Result};
+use crate::store::sql::{Arg, Db, Dialect, args};
 
 /// Where the chain currently ends.
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +22,7 @@ pub(crate) struct Tail {
 }
 
 /// The purge anchor, if any, after checking its MAC. `Err(Tampered)` when it fails.
-pub(crate) fn anchor(conn: &Connection, chain: &Chain) -> Result<Option<Tail>> {
+pub(crate) fn anchor(conn: &dyn Db, chain: &Chain) -> Result<Option<Tail>> {
     let Some(raw) = get_meta(conn, meta::ANCHOR)? else {
         return Ok(None);
     };
@@ -52,12 +53,12 @@ pub(crate) fn encode_anchor(chain: &Chain, tail: &Tail) -> Vec<u8> {
 }
 
 /// The last committed event, else the purge anchor, else the genesis value.
-pub(crate) fn tail(conn: &Connection, shared: &Shared) -> Result<Tail> {
-    // Cached: this runs in every write transaction (every synchronous `record`).
-    let last: Option<(i64, Vec<u8>)> = conn
-        .prepare_cached("SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+pub(crate) fn tail(conn: &dyn Db, shared: &Shared) -> Result<Tail> {
+    let last = conn.opt(
+        "SELECT seq, chain FROM audit_events ORDER BY seq DESC LIMIT 1",
+        &[],
+        |r| Ok((r.i64(0)?, r.bytes(1)?)),
+    )?;
     if let Some((seq, chain)) = last {
         let chain: ChainValue = chain.as_slice().try_into().map_err(|_| {
             Error::Tampered(format!("audit event seq {seq} has a malformed chain value"))
@@ -76,9 +77,39 @@ pub(crate) fn tail(conn: &Connection, shared: &Shared) -> Result<Tail> {
     })
 }
 
+/// The advisory lock that serializes a log's writers on PostgreSQL (see
+/// [`crate::store::Store::write`]): one log per schema, as one per SQLite file.
+pub(crate) const WRITE_LOCK: &str = "audit";
+
+/// Whether an event with this id is stored.
+fn stored(conn: &dyn Db, event_id: &[u8]) -> Result<bool> {
+    Ok(conn
+        .opt(
+            "SELECT 1 FROM audit_events WHERE event_id = ?1",
+            args![event_id],
+            |_| Ok(()),
+        )?
+        .is_some())
+}
+
 /// Appends `events` in one write transaction (see [`append`]) and returns the new tail.
+///
+/// On PostgreSQL the transaction is run again when its connection was lost, and the
+/// commit may have happened before the loss: each run after the first looks for the
+/// batch's last event id first (a batch commits whole) and, when it is there, returns
+/// the tail as it is instead of appending the events a second time.
 pub(crate) fn write<P: Borrow<Prepared>>(shared: &Shared, events: &[P]) -> Result<Tail> {
-    let (tail, lookup) = shared.pool.write(|tx| append(tx, shared, events))?;
+    let attempts = Cell::new(0u32);
+    let (tail, lookup) = shared.store.write(WRITE_LOCK, |tx| {
+        attempts.set(attempts.get() + 1);
+        if attempts.get() > 1
+            && let Some(last) = events.last()
+            && stored(tx, &last.borrow().event_id)?
+        {
+            return Ok((tail(tx, shared)?, None));
+        }
+        append(tx, shared, events)
+    })?;
     // Only once committed: a rolled-back copy must not raise the hint.
     if let Some(end) = lookup {
         shared.lookup_hint.store(end, Ordering::Relaxed);
@@ -95,7 +126,7 @@ pub(crate) fn write<P: Borrow<Prepared>>(shared: &Shared, events: &[P]) -> Resul
 /// either way it says "copy" no later than the real end would, and the real end is then
 /// read inside the transaction.
 fn append<P: Borrow<Prepared>>(
-    tx: &Connection,
+    tx: &dyn Db,
     shared: &Shared,
     events: &[P],
 ) -> Result<(Tail, Option<u64>)> {
@@ -111,29 +142,51 @@ fn append<P: Borrow<Prepared>>(
             checked = Some(key_id);
         }
     }
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO audit_events (seq, ts, key_id, user_idx, action_idx, event_id, chain, fields) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
+    let first = tail.seq + 1;
+    let mut chains = Vec::with_capacity(events.len());
     for e in events {
-        let e = e.borrow();
         let seq = tail.seq + 1;
-        let chain = shared.chain.link(&tail.chain, seq, &e.digest);
-        let n = stmt.execute(params![
-            seq as i64,
-            e.ts,
-            e.key_id,
-            e.user_idx,
-            e.action_idx,
-            e.event_id.as_slice(),
-            chain.as_slice(),
-            e.fields,
-        ])?;
-        if n != 1 {
-            expect_changes(n, 1, &format!("inserting audit event seq {seq}"))?;
-        }
+        let chain = shared.chain.link(&tail.chain, seq, &e.borrow().digest);
+        chains.push(chain);
         tail = Tail { seq, chain };
     }
+    let rows: Vec<Vec<Arg<'_>>> = events
+        .iter()
+        .zip(&chains)
+        .enumerate()
+        .map(|(i, (e, chain))| {
+            let e = e.borrow();
+            vec![
+                Arg::Int((first + i as u64) as i64),
+                Arg::Int(e.ts),
+                Arg::from(e.key_id),
+                Arg::from(e.user_idx),
+                Arg::from(e.action_idx),
+                Arg::from(e.event_id.as_slice()),
+                Arg::from(chain),
+                Arg::from(e.fields.as_slice()),
+            ]
+        })
+        .collect();
+    let n = tx.insert_many(
+        "audit_events",
+        &[
+            "seq",
+            "ts",
+            "key_id",
+            "user_idx",
+            "action_idx",
+            "event_id",
+            "chain",
+            "fields",
+        ],
+        &rows,
+    )?;
+    expect_changes(
+        n,
+        events.len(),
+        &format!("inserting audit events from seq {first}"),
+    )?;
     let hint = shared.lookup_hint.load(Ordering::Relaxed);
     if tail.seq.saturating_sub(hint) < LOOKUP_LAG {
         return Ok((tail, None));
@@ -150,13 +203,12 @@ fn append<P: Borrow<Prepared>>(
 /// be a key of the log, not retired (by this process or another: the check runs in
 /// the write transaction, which `retire_key` also needs), and within its nonce budget
 /// ([`MAX_EVENTS_PER_KEY`], counted from the seq at which it became current).
-pub(crate) fn check_key_usable(conn: &Connection, key_id: u32, through: u64) -> Result<()> {
-    let row: Option<(Option<i64>, i64, i64)> = conn
-        .prepare_cached(
-            "SELECT retired_ms, first_seq, reencrypted FROM audit_keys WHERE key_id = ?1",
-        )?
-        .query_row([key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
+pub(crate) fn check_key_usable(conn: &dyn Db, key_id: u32, through: u64) -> Result<()> {
+    let row = conn.opt(
+        "SELECT retired_ms, first_seq, reencrypted FROM audit_keys WHERE key_id = ?1",
+        args![key_id],
+        |r| Ok((r.opt_i64(0)?, r.i64(1)?, r.i64(2)?)),
+    )?;
     match row {
         None | Some((Some(_), _, _)) => Err(Error::WrongKey(format!(
             "audit key id {key_id} was retired (or removed), so nothing more is recorded under it: \
@@ -185,11 +237,8 @@ pub(crate) fn check_key_usable(conn: &Connection, key_id: u32, through: u64) -> 
 /// Taking the end from the table itself (its largest seq) would let one forged row
 /// just past the tail move the end over events appended later, which queries would
 /// then look for in the table and never find.
-pub(crate) fn lookup_end(conn: &Connection, chain: &Chain) -> Result<Option<u64>> {
-    let raw: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT value FROM audit_meta WHERE name = ?1")?
-        .query_row([meta::LOOKUP_END], |r| r.get(0))
-        .optional()?;
+pub(crate) fn lookup_end(conn: &dyn Db, chain: &Chain) -> Result<Option<u64>> {
+    let raw = get_meta(conn, meta::LOOKUP_END)?;
     Ok(raw.and_then(|raw| {
         let (end, mac) = raw.split_at_checked(8)?;
         let end = u64::from_be_bytes(end.try_into().ok()?);
@@ -198,7 +247,7 @@ pub(crate) fn lookup_end(conn: &Connection, chain: &Chain) -> Result<Option<u64>
 }
 
 /// Stores the end of the lookup table with its MAC.
-fn set_lookup_end(conn: &Connection, chain: &Chain, end: u64) -> Result<()> {
+fn set_lookup_end(conn: &dyn Db, chain: &Chain, end: u64) -> Result<()> {
     let value = [end.to_be_bytes().as_slice(), &chain.lookup_end_mac(end)].concat();
     set_meta(conn, meta::LOOKUP_END, &value)
 }
@@ -206,20 +255,29 @@ fn set_lookup_end(conn: &Connection, chain: &Chain, end: u64) -> Result<()> {
 /// Copies every event after `from` into `audit_lookup` and records the new end. Rows
 /// after `from` are forged or stale (see [`lookup_end`]): removed first, since they
 /// would make the copy fail on a duplicate seq, and so every write after it.
-pub(crate) fn copy_to_lookup(conn: &Connection, chain: &Chain, from: u64, to: u64) -> Result<()> {
-    conn.prepare_cached("DELETE FROM audit_lookup WHERE seq > ?1")?
-        .execute([from as i64])?;
+pub(crate) fn copy_to_lookup(conn: &dyn Db, chain: &Chain, from: u64, to: u64) -> Result<()> {
+    conn.exec(
+        "DELETE FROM audit_lookup WHERE seq > ?1",
+        args![from as i64],
+    )?;
     // One statement, in seq order: the table's pages are appended, and the user index's
     // new entries all fall in the current epoch's subtree. `OR FAIL` rather than the
     // default `ABORT`: a conflict (impossible: only seqs past the end are copied) still
     // fails the statement and so the whole transaction, but SQLite then needs no
     // statement journal, which for thousands of rows spilled to a temporary file that
     // was created, written and deleted at every copy.
-    conn.prepare_cached(
-        "INSERT OR FAIL INTO audit_lookup (seq, ts, user_idx, action_idx) \
-         SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
-    )?
-    .execute([from as i64, to as i64])?;
+    // (PostgreSQL has no `OR FAIL`, and no statement journal to spare.)
+    let insert = match conn.dialect() {
+        Dialect::Sqlite => "INSERT OR FAIL INTO",
+        Dialect::Postgres => "INSERT INTO",
+    };
+    conn.exec(
+        &format!(
+            "{insert} audit_lookup (seq, ts, user_idx, action_idx) \
+             SELECT seq, ts, user_idx, action_idx FROM audit_events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq"
+        ),
+        args![from as i64, to as i64],
+    )?;
     set_lookup_end(conn, chain, to)
 }
 

@@ -44,15 +44,16 @@
 //! checkpoint commit to hashes of their choosing.
 
 use hmac::{Hmac, Mac};
-use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
 use super::chain::{Chain, mac_eq};
 use super::schema::{expect_changes, get_meta, meta, set_meta};
 use super::shared::Shared;
+use super::store::WRITE_LOCK;
 use super::store::anchor;
 use super::verify::{self, Leaves};
 use crate::error::{Error, Result};
+use crate::store::sql::{Arg, Db, args};
 use crate::tlog::merkle::{self, Frontier, Hash, NodeId, NodeSource, leaf_hash};
 
 /// The length of a leaf's data.
@@ -118,13 +119,10 @@ fn stored_index(id: NodeId) -> i64 {
 
 /// Stored subtree hashes, read through a connection. Nothing read here is trusted: a
 /// root or proof built from edited hashes fails against a signed checkpoint.
-pub(crate) struct StoredNodes<'c>(pub &'c Connection);
+pub(crate) struct StoredNodes<'c>(pub &'c dyn Db);
 
 impl NodeSource for StoredNodes<'_> {
     fn nodes(&self, ids: &[NodeId]) -> Result<Vec<Hash>> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT hash FROM audit_tree WHERE id = ?1")?;
         ids.iter()
             .map(|&id| {
                 if id.level == 0 {
@@ -139,13 +137,12 @@ impl NodeSource for StoredNodes<'_> {
                         (id.index + 1) << id.level
                     ))
                 };
-                let hash: Vec<u8> =
-                    stmt.query_row([stored_index(id)], |r| r.get(0))
-                        .map_err(|e| match e {
-                            rusqlite::Error::QueryReturnedNoRows => missing(),
-                            other => other.into(),
-                        })?;
-                hash.try_into().map_err(|_| missing())
+                let hash = self.0.opt(
+                    "SELECT hash FROM audit_tree WHERE id = ?1",
+                    args![stored_index(id)],
+                    |r| r.bytes(0),
+                )?;
+                hash.ok_or_else(missing)?.try_into().map_err(|_| missing())
             })
             .collect()
     }
@@ -153,11 +150,11 @@ impl NodeSource for StoredNodes<'_> {
 
 /// The tree's right edge as stored, after checking it against the MAC'd end: `Tampered`
 /// when the end fails its MAC or the stored edge hashes do not give its root.
-pub(crate) fn frontier(conn: &Connection, chain: &Chain) -> Result<Frontier> {
+pub(crate) fn frontier(conn: &dyn Db, chain: &Chain) -> Result<Frontier> {
     let tampered = |what: &str| Error::Tampered(format!("the audit log's Merkle tree {what}"));
     let Some(raw) = get_meta(conn, meta::TREE_END)? else {
-        let any: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM audit_leaves)", [], |r| {
-            r.get(0)
+        let any = conn.one("SELECT EXISTS (SELECT 1 FROM audit_leaves)", &[], |r| {
+            r.bool(0)
         })?;
         if any {
             return Err(tampered("has leaves but its end is missing"));
@@ -184,7 +181,7 @@ pub(crate) fn frontier(conn: &Connection, chain: &Chain) -> Result<Frontier> {
 }
 
 /// Stores the end of the tree `frontier` describes.
-fn store_end(conn: &Connection, chain: &Chain, frontier: &Frontier) -> Result<()> {
+fn store_end(conn: &dyn Db, chain: &Chain, frontier: &Frontier) -> Result<()> {
     let root = frontier.root();
     let mut raw = Vec::with_capacity(72);
     raw.extend_from_slice(&frontier.size().to_be_bytes());
@@ -196,15 +193,13 @@ fn store_end(conn: &Connection, chain: &Chain, frontier: &Frontier) -> Result<()
 /// Appends `leaves` (the leaves of events `frontier.size() + 1 ..`, in order), storing
 /// each leaf's data and every subtree hash it completes, and the new end.
 pub(crate) fn append(
-    conn: &Connection,
+    conn: &dyn Db,
     chain: &Chain,
     frontier: &mut Frontier,
     leaves: &[[u8; LEAF_LEN]],
 ) -> Result<()> {
-    let mut insert_leaf =
-        conn.prepare_cached("INSERT INTO audit_leaves (seq, leaf) VALUES (?1, ?2)")?;
-    let mut insert_node =
-        conn.prepare_cached("INSERT INTO audit_tree (id, hash) VALUES (?1, ?2)")?;
+    let mut leaf_rows = Vec::with_capacity(leaves.len());
+    let mut nodes = Vec::with_capacity(leaves.len());
     for leaf in leaves {
         let seq = frontier.size() + 1;
         if leaf_seq(leaf) != Some(seq) {
@@ -212,16 +207,20 @@ pub(crate) fn append(
                 "audit tree append out of order at seq {seq}"
             )));
         }
-        // `INSERT` without `OR REPLACE`: a row already there means the tables were
-        // edited, and the constraint error rolls the whole extension back.
-        let n = insert_leaf.execute(params![seq as i64, leaf.as_slice()])?;
-        expect_changes(n, 1, "storing an audit tree leaf")?;
+        leaf_rows.push(vec![Arg::Int(seq as i64), Arg::from(leaf)]);
         // The first hash is the leaf's own, not stored (see the module docs).
-        for (id, hash) in frontier.append(leaf_hash(leaf)).into_iter().skip(1) {
-            let n = insert_node.execute(params![stored_index(id), hash.as_slice()])?;
-            expect_changes(n, 1, "storing an audit tree hash")?;
-        }
+        nodes.extend(frontier.append(leaf_hash(leaf)).into_iter().skip(1));
     }
+    let node_rows: Vec<Vec<Arg<'_>>> = nodes
+        .iter()
+        .map(|(id, hash)| vec![Arg::Int(stored_index(*id)), Arg::from(hash)])
+        .collect();
+    // Plain inserts, never replacing: a row already there means the tables were
+    // edited, and the constraint error rolls the whole extension back.
+    let n = conn.insert_many("audit_leaves", &["seq", "leaf"], &leaf_rows)?;
+    expect_changes(n, leaf_rows.len(), "storing audit tree leaves")?;
+    let n = conn.insert_many("audit_tree", &["id", "hash"], &node_rows)?;
+    expect_changes(n, node_rows.len(), "storing audit tree hashes")?;
     if !leaves.is_empty() {
         store_end(conn, chain, frontier)?;
     }
@@ -232,7 +231,7 @@ pub(crate) fn append(
 /// first one past the tree's end), after placeholders for any events purged before the
 /// tree existed.
 pub(crate) fn append_purged(
-    conn: &Connection,
+    conn: &dyn Db,
     chain: &Chain,
     frontier: &mut Frontier,
     leaves: &[[u8; LEAF_LEN]],
@@ -247,26 +246,27 @@ pub(crate) fn append_purged(
 
 /// The stored data of the leaves of events `from..=to`, in order; `Tampered` when one is
 /// missing or malformed.
-pub(crate) fn stored_leaves(conn: &Connection, from: u64, to: u64) -> Result<Vec<[u8; LEAF_LEN]>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT seq, leaf FROM audit_leaves WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
-    )?;
-    let mut rows = stmt.query([from as i64, to as i64])?;
+pub(crate) fn stored_leaves(conn: &dyn Db, from: u64, to: u64) -> Result<Vec<[u8; LEAF_LEN]>> {
     let mut out = Vec::with_capacity(to.saturating_sub(from).saturating_add(1).min(ROUND) as usize);
     let mut want = from;
-    while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        let leaf: Vec<u8> = row.get(1).unwrap_or_default();
-        match <[u8; LEAF_LEN]>::try_from(leaf.as_slice()) {
-            Ok(leaf) if seq == want as i64 && leaf_seq(&leaf) == Some(want) => out.push(leaf),
-            _ => {
-                return Err(Error::Tampered(format!(
-                    "the audit tree's leaf for event seq {want} is missing or malformed"
-                )));
+    conn.each(
+        "SELECT seq, leaf FROM audit_leaves WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+        args![from as i64, to as i64],
+        &mut |row| {
+            let seq = row.i64(0)?;
+            let leaf = row.opt_bytes(1).ok().flatten().unwrap_or_default();
+            match <[u8; LEAF_LEN]>::try_from(leaf.as_slice()) {
+                Ok(leaf) if seq == want as i64 && leaf_seq(&leaf) == Some(want) => out.push(leaf),
+                _ => {
+                    return Err(Error::Tampered(format!(
+                        "the audit tree's leaf for event seq {want} is missing or malformed"
+                    )));
+                }
             }
-        }
-        want += 1;
-    }
+            want += 1;
+            Ok(true)
+        },
+    )?;
     if want != to.saturating_add(1) && from <= to {
         return Err(Error::Tampered(format!(
             "the audit tree's leaf for event seq {want} is missing"
@@ -283,13 +283,13 @@ pub(crate) fn stored_leaves(conn: &Connection, from: u64, to: u64) -> Result<Vec
 pub(crate) fn extend(shared: &Shared, through: u64) -> Result<u64> {
     let _one_at_a_time = shared.tree_lock.lock();
     loop {
-        let (edge, anchor_seq, last) = shared.pool.read(|conn| {
+        let (edge, anchor_seq, last) = shared.store.read(|conn| {
             shared.guard(conn)?;
             let edge = frontier(conn, &shared.chain)?;
             let anchor_seq = anchor(conn, &shared.chain)?.map_or(0, |a| a.seq);
-            let last: i64 = conn
-                .prepare_cached("SELECT coalesce(max(seq), 0) FROM audit_events")?
-                .query_row([], |r| r.get(0))?;
+            let last = conn.one("SELECT coalesce(max(seq), 0) FROM audit_events", &[], |r| {
+                r.i64(0)
+            })?;
             Ok((edge, anchor_seq, (last.max(0) as u64).max(anchor_seq)))
         })?;
         let size = edge.size();
@@ -328,7 +328,7 @@ pub(crate) fn extend(shared: &Shared, through: u64) -> Result<u64> {
         }
         // When another process extended the tree meanwhile, this round's leaves are
         // dropped and the next round starts from its edge.
-        shared.pool.write(|tx| {
+        shared.store.write(WRITE_LOCK, |tx| {
             shared.guard(tx)?;
             let mut now = frontier(tx, &shared.chain)?;
             if now.size() == size {
@@ -341,6 +341,8 @@ pub(crate) fn extend(shared: &Shared, through: u64) -> Result<u64> {
 
 #[cfg(test)]
 mod tests {
+    use rusqlite::Connection;
+
     use super::*;
     use crate::audit::key::{LogSecret, new_hmac};
 

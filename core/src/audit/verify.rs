@@ -2,9 +2,6 @@
 
 use std::collections::VecDeque;
 
-use rusqlite::OptionalExtension;
-use rusqlite::types::ValueRef;
-
 use super::AuditLog;
 use super::chain::{ChainValue, EventDigest, mac_eq};
 use super::codec::{
@@ -16,6 +13,7 @@ use super::shared::Shared;
 use super::store::{Tail, anchor, lookup_end};
 use super::tree::{self, LEAF_LEN};
 use crate::error::{Error, Result};
+use crate::store::sql::{Db, Row, args};
 
 impl AuditLog {
     /// Walks the whole chain in one read snapshot: decrypts and authenticates every field
@@ -132,29 +130,18 @@ impl Chunk {
 
     /// Appends the current row of `row` (columns of [`EVENT_COLUMNS`]). Types are read
     /// leniently, as [`super::codec::RawRow::from_row`] does.
-    fn push(&mut self, row: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
+    fn push(&mut self, row: &dyn Row) -> Result<()> {
         let mut blob = |i: usize| -> Option<Span> {
-            match row.get_ref(i) {
-                Ok(ValueRef::Blob(b)) => {
-                    let start = self.data.len();
-                    self.data.extend_from_slice(b);
-                    Some(Span {
-                        start,
-                        len: b.len(),
-                    })
-                }
-                _ => None,
-            }
+            let start = self.data.len();
+            row.append_bytes(i, &mut self.data)
+                .map(|len| Span { start, len })
         };
         let event_id = blob(1);
         let chain = blob(4);
         let fields = blob(5);
-        let int = |i: usize| match row.get_ref(i) {
-            Ok(ValueRef::Integer(v)) => Some(v),
-            _ => None,
-        };
+        let int = |i: usize| row.opt_i64(i).ok().flatten();
         self.rows.push(RowPos {
-            seq: row.get::<_, i64>(0)?.max(0) as u64,
+            seq: row.i64(0)?.max(0) as u64,
             ts: int(2).unwrap_or(i64::MIN),
             key_id: int(3).unwrap_or(-1),
             event_id,
@@ -162,7 +149,7 @@ impl Chunk {
             fields,
             user_idx: int(6),
             action_idx: int(7),
-            lookup: row.get_ref(8)?.as_i64_or_null()?.map(|_| LookupRow {
+            lookup: row.opt_i64(8)?.map(|_| LookupRow {
                 ts: int(9),
                 user_idx: int(10),
                 action_idx: int(11),
@@ -284,16 +271,14 @@ fn lookup_problem(
 }
 
 /// The first row of `audit_lookup` that belongs to no event: forged, or left behind.
-fn orphan_lookup_row(conn: &rusqlite::Connection) -> Result<Option<VerifyReport>> {
-    let orphan: Option<i64> = conn
-        .query_row(
-            "SELECT l.seq FROM audit_lookup l
-             WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.seq = l.seq)
-             ORDER BY l.seq LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+fn orphan_lookup_row(conn: &dyn Db) -> Result<Option<VerifyReport>> {
+    let orphan = conn.opt(
+        "SELECT l.seq FROM audit_lookup l
+         WHERE NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.seq = l.seq)
+         ORDER BY l.seq LIMIT 1",
+        &[],
+        |r| r.i64(0),
+    )?;
     Ok(orphan.map(|seq| {
         problem(
             seq.max(0) as u64,
@@ -306,7 +291,7 @@ fn orphan_lookup_row(conn: &rusqlite::Connection) -> Result<Option<VerifyReport>
 
 /// The sequential walk: gaps, row problems and chain links, in seq order.
 struct Walk<'a, 's> {
-    conn: &'a rusqlite::Connection,
+    conn: &'a dyn Db,
     leaves: Option<&'a mut Leaves<'s>>,
     head: Option<(u64, ChainValue)>,
     prev: Tail,
@@ -486,10 +471,10 @@ impl Walk<'_, '_> {
 pub(super) fn run(
     shared: &Shared,
     head: Option<(u64, ChainValue)>,
-    leaves: Option<&mut Leaves<'_>>,
+    mut leaves: Option<&mut Leaves<'_>>,
 ) -> Result<VerifyReport> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
-    shared.pool.read(|conn| {
+    shared.store.read(|conn| {
         shared.guard(conn)?;
         let start = match anchor(conn, &shared.chain) {
             Ok(Some(a)) => a,
@@ -517,7 +502,7 @@ pub(super) fn run(
         let keyring: &Keyring = &keyring;
         let mut walk = Walk {
             conn,
-            leaves,
+            leaves: leaves.as_deref_mut(),
             head,
             prev: start,
             checked: 0,
@@ -531,13 +516,15 @@ pub(super) fn run(
                 "the end of the lookup table is missing or fails authentication (queries scan every event until the next write rebuilds the table)".into(),
             ));
         };
-        let mut stmt = conn.prepare(&format!(
+        // Read a chunk at a time, each from where the last one ended (one seek per
+        // chunk): the walk runs other statements between chunks.
+        let sql = format!(
             "SELECT {EVENT_COLUMNS}, {LOOKUP_COLUMNS} FROM audit_events e
              LEFT JOIN audit_lookup l ON l.seq = e.seq
-             WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq"
-        ))?;
+             WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq LIMIT ?3"
+        );
         let bound = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-        let mut rows = stmt.query([bound(start.seq), bound(through)])?;
+        let mut read_after = bound(start.seq);
         std::thread::scope(|scope| -> Result<VerifyReport> {
             let mut in_flight = VecDeque::with_capacity(workers);
             let mut prev_chain = Some(start.chain);
@@ -549,14 +536,14 @@ pub(super) fn run(
                         data: Vec::with_capacity(CHUNK * 768),
                         prev_chain,
                     };
-                    while chunk.rows.len() < CHUNK {
-                        match rows.next()? {
-                            Some(row) => chunk.push(row)?,
-                            None => {
-                                done = true;
-                                break;
-                            }
-                        }
+                    conn.each(
+                        &sql,
+                        args![read_after, bound(through), CHUNK as i64],
+                        &mut |row| chunk.push(row).map(|()| true),
+                    )?;
+                    done = chunk.rows.len() < CHUNK;
+                    if let Some(last) = chunk.rows.last() {
+                        read_after = last.seq as i64;
                     }
                     prev_chain = chunk.rows.last().and_then(|r| chunk.chain(r));
                     if !chunk.rows.is_empty() {
@@ -594,11 +581,14 @@ pub(super) fn run(
 
 /// The stored chain value of event `seq`, where a partial run starts (the next event's
 /// link authenticates it).
-fn stored_chain(conn: &rusqlite::Connection, seq: u64) -> Result<ChainValue> {
-    let stored: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT chain FROM audit_events WHERE seq = ?1")?
-        .query_row([seq as i64], |r| r.get(0))
-        .optional()?;
+fn stored_chain(conn: &dyn Db, seq: u64) -> Result<ChainValue> {
+    let stored = conn
+        .opt(
+            "SELECT chain FROM audit_events WHERE seq = ?1",
+            args![seq as i64],
+            |r| Ok(r.opt_bytes(0).ok().flatten()),
+        )?
+        .flatten();
     stored
         .and_then(|v| ChainValue::try_from(v.as_slice()).ok())
         .ok_or_else(|| {

@@ -2,11 +2,10 @@
 //! (AES-256-GCM, AAD binding the log id and key id), and finding which stored key a
 //! master key is.
 
-use rusqlite::OptionalExtension;
-
 use super::cipher::{FieldCipher, NONCE_LEN};
 use super::key::{LogSecret, MasterSubkeys};
 use crate::error::{Error, Result};
+use crate::store::sql::{Db, args};
 
 const WRAP_AAD_DOMAIN: &[u8] = b"magnetar-audit-log-secret-v1";
 
@@ -58,23 +57,16 @@ pub(super) fn unwrap_secret(
 
 /// Finds the key id whose check value matches, with its wrapped secret. A retired key
 /// fails with `WrongKey` saying so.
-pub(super) fn find_key(
-    conn: &rusqlite::Connection,
-    sub: &MasterSubkeys,
-) -> Result<Option<(u32, Vec<u8>)>> {
-    let found = conn
-        .query_row(
-            "SELECT key_id, wrapped_secret, retired_ms FROM audit_keys WHERE check_value = ?1",
-            [sub.check_value.as_slice()],
-            |r| {
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                ))
-            },
-        )
-        .optional()?;
+pub(super) fn find_key(conn: &dyn Db, sub: &MasterSubkeys) -> Result<Option<(u32, Vec<u8>)>> {
+    let found = conn.opt(
+        "SELECT key_id, wrapped_secret, retired_ms FROM audit_keys WHERE check_value = ?1",
+        args![sub.check_value.as_slice()],
+        |r| {
+            let id = u32::try_from(r.i64(0)?)
+                .map_err(|_| Error::Tampered("a stored audit key id is out of range".into()))?;
+            Ok((id, r.bytes(1)?, r.opt_i64(2)?))
+        },
+    )?;
     match found {
         Some((id, _, Some(_))) => Err(Error::WrongKey(format!(
             "this audit key is key id {id}, which was retired: it no longer opens the log"

@@ -9,10 +9,12 @@
 //! into a `Store`, so every API that took a pool still does.
 
 pub mod postgres;
+pub(crate) mod sql;
 
 use crate::clock::SharedClock;
 use crate::error::Result;
 use crate::pool::Pool;
+use sql::Db;
 
 pub use postgres::{PgConfig, PgStore, SslMode};
 
@@ -54,6 +56,42 @@ impl Store {
     }
 }
 
+/// Portable SQL access (see [`sql`]), for components whose statements are the same on
+/// both backends.
+impl Store {
+    /// Runs `f` on a consistent snapshot: an SQLite read transaction, or a read-only
+    /// `REPEATABLE READ` PostgreSQL transaction.
+    pub(crate) fn read<T>(&self, mut f: impl FnMut(&dyn Db) -> Result<T>) -> Result<T> {
+        match self {
+            Store::Sqlite(pool) => pool.read(|conn| f(conn)),
+            Store::Postgres(pg) => pg.sql_transaction(None, &mut f),
+        }
+    }
+
+    /// Runs `f` in a write transaction and commits. SQLite has one writer; on
+    /// PostgreSQL writers holding the same `lock` name are serialized by an advisory
+    /// lock, and a transaction that lost its connection is run again, so `f` must
+    /// check for its own earlier effect.
+    pub(crate) fn write<T>(
+        &self,
+        lock: &str,
+        mut f: impl FnMut(&dyn Db) -> Result<T>,
+    ) -> Result<T> {
+        match self {
+            Store::Sqlite(pool) => pool.write(|conn| f(conn)),
+            Store::Postgres(pg) => pg.sql_transaction(Some(lock), &mut f),
+        }
+    }
+
+    /// The database file, or the PostgreSQL server and schema (never a password).
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Sqlite(pool) => pool.path().display().to_string(),
+            Store::Postgres(pg) => format!("{} schema {}", pg.target(), pg.schema()),
+        }
+    }
+}
+
 impl From<Pool> for Store {
     fn from(pool: Pool) -> Store {
         Store::Sqlite(pool)
@@ -63,6 +101,12 @@ impl From<Pool> for Store {
 impl From<&Pool> for Store {
     fn from(pool: &Pool) -> Store {
         Store::Sqlite(pool.clone())
+    }
+}
+
+impl From<&Store> for Store {
+    fn from(store: &Store) -> Store {
+        store.clone()
     }
 }
 

@@ -76,6 +76,8 @@ impl Default for PgConfig {
 pub(crate) enum PgFail {
     Pg(postgres::Error),
     Core(Error),
+    /// An error never retried, whatever its kind.
+    Final(Error),
 }
 
 impl From<postgres::Error> for PgFail {
@@ -247,11 +249,14 @@ impl PgStore {
         if pg.get_application_name().is_none() {
             pg.application_name("magnetar");
         }
+        // `search_path`: the audit log's portable statements name tables unqualified
+        // (see `store::sql`); the schema name was checked to need no quoting.
         pg.options(&format!(
-            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={}",
+            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={} -c search_path={}",
             millis(config.statement_timeout),
             millis(config.lock_timeout),
-            millis(config.statement_timeout) * 2
+            millis(config.statement_timeout) * 2,
+            config.schema
         ));
         let target = target_of(&pg, parsed.mode);
         let tls = MakeRustlsConnect::new(tls::client_config(
@@ -352,6 +357,7 @@ impl PgStore {
                 .and_then(|mut client| f(&mut client));
             match outcome {
                 Ok(value) => return Ok(value),
+                Err(PgFail::Final(err)) => return Err(err),
                 Err(PgFail::Core(err)) => {
                     // An unreachable server is retried like a lost connection.
                     if err.kind() != ErrorKind::PoolTimeout || attempt >= attempts {
@@ -370,6 +376,54 @@ impl PgStore {
             }
             std::thread::sleep(Duration::from_millis(25 << attempt.min(6)));
         }
+    }
+
+    /// Runs `f` on a transaction through the portable [`Db`](super::sql::Db), retried
+    /// like [`PgStore::transaction`]. With a `lock` name: a read-write transaction that
+    /// first takes a transaction-level advisory lock on the name (writers of one
+    /// component's tables in this schema run one at a time, on every host). Without:
+    /// a read-only `REPEATABLE READ` transaction (one snapshot for every statement).
+    pub(crate) fn sql_transaction<T>(
+        &self,
+        lock: Option<&str>,
+        f: &mut dyn FnMut(&dyn super::sql::Db) -> Result<T>,
+    ) -> Result<T> {
+        let lock_sql = lock.map(|name| {
+            format!(
+                "SELECT pg_advisory_xact_lock({})",
+                advisory_key(&format!("{}.{name}", self.inner.schema))
+            )
+        });
+        self.run(|client| {
+            let mut tx = match &lock_sql {
+                Some(lock_sql) => {
+                    let mut tx = client.transaction()?;
+                    tx.batch_execute(lock_sql)?;
+                    tx
+                }
+                None => client
+                    .build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()?,
+            };
+            let db = super::sql::PgDb::new(&mut tx, self);
+            let outcome = f(&db);
+            let failure = db.take_failure();
+            drop(db);
+            match (outcome, failure) {
+                (Ok(value), _) => {
+                    tx.commit()?;
+                    Ok(value)
+                }
+                // A client error in a write: `run` retries a lost connection. A read is
+                // not run again once it has started: its closure may already have
+                // handed rows to the caller.
+                (Err(_), Some(err)) if lock_sql.is_some() => Err(PgFail::Pg(err)),
+                (Err(err), Some(_)) => Err(PgFail::Final(err)),
+                (Err(err), None) => Err(PgFail::Core(err)),
+            }
+        })
     }
 
     /// Creates or upgrades `component`'s tables to the newest of `migrations` (SQL with
@@ -436,6 +490,18 @@ impl PgStore {
             Ok(())
         })
     }
+}
+
+/// A 64-bit advisory lock key for a name: the first 8 bytes of its SHA-256 (computed
+/// here so that taking the lock is one simple statement, one round trip).
+fn advisory_key(name: &str) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    i64::from_be_bytes(
+        digest[..8]
+            .try_into()
+            .expect("a SHA-256 digest has 8 bytes"),
+    )
 }
 
 fn target_of(pg: &postgres::Config, mode: SslMode) -> String {

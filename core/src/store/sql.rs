@@ -1,0 +1,559 @@
+//! One SQL connection over either backend, for components whose statements are the same
+//! on both (the audit log): the portable subset of SQL that SQLite and PostgreSQL both
+//! speak, parameters written `?N` or `?`, and values of four kinds (64-bit integers,
+//! bytes, text, and NULL).
+//!
+//! The component writes its rules and statements once, against [`Db`]; what differs
+//! (the DDL, the few statements each dialect spells differently, bulk inserts) branches
+//! on [`Db::backend`] right where it differs. On SQLite a [`Db`] is the pool's
+//! connection inside its transaction, with statements cached per connection; on
+//! PostgreSQL it is a transaction on a pooled client: single-row statements go out with
+//! explicit parameter types in one round trip, and scans read through a portal in
+//! chunks, so a scan of a million events holds a few hundred rows at a time and the
+//! caller may run other statements between rows.
+
+use std::cell::RefCell;
+
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+use crate::error::{Error, Result};
+
+/// Which backend a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A parameter value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Arg<'a> {
+    Int(i64),
+    /// An integer column's NULL.
+    NullInt,
+    Bytes(&'a [u8]),
+    Text(&'a str),
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<u32> for Arg<'_> {
+    fn from(v: u32) -> Self {
+        Arg::Int(v.into())
+    }
+}
+
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Arg::Bytes(v)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Arg<'a> {
+    fn from(v: &'a Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Arg<'a> {
+    fn from(v: &'a [u8; N]) -> Self {
+        Arg::Bytes(v)
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Text(v)
+    }
+}
+
+/// `[Arg]` from a list of values of different types.
+macro_rules! args {
+    ($($v:expr),* $(,)?) => {
+        &[$($crate::store::sql::Arg::from($v)),*]
+    };
+}
+pub(crate) use args;
+
+/// One row of a result. Column reads fail (never panic) on a NULL where a value is
+/// required or a value of another kind: the database file is not trusted.
+pub(crate) trait Row {
+    fn opt_i64(&self, i: usize) -> Result<Option<i64>>;
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>>;
+
+    fn i64(&self, i: usize) -> Result<i64> {
+        self.opt_i64(i)?.ok_or_else(|| null_in(i))
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>> {
+        self.opt_bytes(i)?.ok_or_else(|| null_in(i))
+    }
+    fn text(&self, i: usize) -> Result<String> {
+        self.opt_text(i)?.ok_or_else(|| null_in(i))
+    }
+    fn bool(&self, i: usize) -> Result<bool> {
+        Ok(self.i64(i)? != 0)
+    }
+    /// Appends column `i`'s bytes to `out` and returns their length; `None` when it holds
+    /// no bytes. (For scans that keep a chunk of rows in one buffer.)
+    fn append_bytes(&self, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+        let bytes = self.opt_bytes(i).ok().flatten()?;
+        out.extend_from_slice(&bytes);
+        Some(bytes.len())
+    }
+}
+
+fn null_in(i: usize) -> Error {
+    Error::Tampered(format!(
+        "column {i} of a stored row is NULL where a value is required"
+    ))
+}
+
+fn wrong_type(i: usize, found: &str) -> Error {
+    Error::Tampered(format!(
+        "column {i} of a stored row holds a value of type {found}"
+    ))
+}
+
+/// A connection inside a transaction.
+pub(crate) trait Db {
+    fn dialect(&self) -> Dialect;
+
+    /// The SQLite connection, for what only SQLite has (its schema guard, its pragmas).
+    fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        None
+    }
+
+    /// Inserts `rows` (values for `columns`, in order) into `table` in bulk and returns
+    /// how many rows were stored: one cached statement per row on SQLite, one binary
+    /// `COPY` on PostgreSQL.
+    fn insert_many(&self, table: &str, columns: &[&str], rows: &[Vec<Arg<'_>>]) -> Result<usize>;
+
+    /// Runs a statement and returns the number of rows it changed.
+    fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize>;
+
+    /// Runs a query and calls `f` with each row until it returns `false`. `f` may run
+    /// other statements on this connection.
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&dyn Row) -> Result<bool>,
+    ) -> Result<()>;
+
+    /// Runs a query expected to return at most one row (only its first row is read).
+    fn first(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<bool>;
+}
+
+impl dyn Db + '_ {
+    /// The first row's value, `None` when there is no row.
+    pub(crate) fn opt<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: impl FnOnce(&dyn Row) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.first(sql, args, &mut |row| {
+            if let Some(f) = f.take() {
+                out = Some(f(row)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The first row's value; an error when there is no row.
+    pub(crate) fn one<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: impl FnOnce(&dyn Row) -> Result<T>,
+    ) -> Result<T> {
+        self.opt(sql, args, f)?
+            .ok_or_else(|| Error::Internal(format!("no row from a query that returns one: {sql}")))
+    }
+
+    /// Every row, mapped.
+    pub(crate) fn all<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        mut f: impl FnMut(&dyn Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.each(sql, args, &mut |row| {
+            out.push(f(row)?);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+}
+
+// ---- SQLite ----
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Arg::Int(v) => ValueRef::Integer(v),
+            Arg::NullInt => ValueRef::Null,
+            Arg::Bytes(v) => ValueRef::Blob(v),
+            Arg::Text(v) => ValueRef::Text(v.as_bytes()),
+        }))
+    }
+}
+
+impl Row for rusqlite::Row<'_> {
+    fn append_bytes(&self, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+        match self.get_ref(i) {
+            Ok(rusqlite::types::ValueRef::Blob(b)) => {
+                out.extend_from_slice(b);
+                Some(b.len())
+            }
+            _ => None,
+        }
+    }
+
+    fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
+        use rusqlite::types::ValueRef;
+        match self.get_ref(i)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(v) => Ok(Some(v)),
+            other => Err(wrong_type(i, other.data_type().to_string().as_str())),
+        }
+    }
+
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>> {
+        use rusqlite::types::ValueRef;
+        match self.get_ref(i)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Blob(v) => Ok(Some(v.to_vec())),
+            other => Err(wrong_type(i, other.data_type().to_string().as_str())),
+        }
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        use rusqlite::types::ValueRef;
+        match self.get_ref(i)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|_| wrong_type(i, "text that is not UTF-8")),
+            other => Err(wrong_type(i, other.data_type().to_string().as_str())),
+        }
+    }
+}
+
+impl Db for rusqlite::Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        Some(self)
+    }
+
+    fn insert_many(&self, table: &str, columns: &[&str], rows: &[Vec<Arg<'_>>]) -> Result<usize> {
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            columns.join(", "),
+            marks.join(", ")
+        );
+        let mut stmt = self.prepare_cached(&sql)?;
+        let mut stored = 0;
+        for row in rows {
+            stored += stmt.execute(rusqlite::params_from_iter(row))?;
+        }
+        Ok(stored)
+    }
+
+    fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
+        Ok(self
+            .prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(args))?)
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&dyn Row) -> Result<bool>,
+    ) -> Result<()> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(row) = rows.next()? {
+            if !f(row)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn first(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<bool> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        match rows.next()? {
+            Some(row) => f(row).map(|()| true),
+            None => Ok(false),
+        }
+    }
+}
+
+// ---- PostgreSQL ----
+
+impl ToSql for Arg<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match *self {
+            Arg::Int(v) if *ty == Type::INT4 => i32::try_from(v)?.to_sql(ty, out),
+            Arg::Int(v) => v.to_sql(ty, out),
+            Arg::NullInt => Ok(IsNull::Yes),
+            Arg::Bytes(v) => v.to_sql(ty, out),
+            Arg::Text(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        [Type::INT8, Type::INT4, Type::BYTEA, Type::TEXT].contains(ty)
+    }
+
+    to_sql_checked!();
+}
+
+impl Arg<'_> {
+    /// The type PostgreSQL is told the parameter has.
+    fn pg_type(&self) -> Type {
+        match self {
+            Arg::Int(_) | Arg::NullInt => Type::INT8,
+            Arg::Bytes(_) => Type::BYTEA,
+            Arg::Text(_) => Type::TEXT,
+        }
+    }
+}
+
+impl Row for postgres::Row {
+    fn append_bytes(&self, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+        let bytes = self.try_get::<_, Option<&[u8]>>(i).ok().flatten()?;
+        out.extend_from_slice(bytes);
+        Some(bytes.len())
+    }
+
+    fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
+        let ty = self.columns().get(i).map(|c| c.type_().clone());
+        let got = match ty {
+            Some(Type::INT8) => self.try_get::<_, Option<i64>>(i),
+            Some(Type::INT4) => self.try_get::<_, Option<i32>>(i).map(|v| v.map(i64::from)),
+            Some(Type::INT2) => self.try_get::<_, Option<i16>>(i).map(|v| v.map(i64::from)),
+            Some(Type::BOOL) => self.try_get::<_, Option<bool>>(i).map(|v| v.map(i64::from)),
+            Some(other) => return Err(wrong_type(i, other.name())),
+            None => return Err(wrong_type(i, "nothing (no such column)")),
+        };
+        got.map_err(|e| wrong_type(i, &e.to_string()))
+    }
+
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>> {
+        self.try_get::<_, Option<Vec<u8>>>(i)
+            .map_err(|e| wrong_type(i, &e.to_string()))
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        self.try_get::<_, Option<String>>(i)
+            .map_err(|e| wrong_type(i, &e.to_string()))
+    }
+}
+
+/// Rows a PostgreSQL scan reads per round trip.
+const CHUNK: i32 = 512;
+
+/// A PostgreSQL transaction as a [`Db`]. Keeps the client's first error so that the
+/// store's retry loop can tell a lost connection (retried) from Magnetar's own errors.
+pub(crate) struct PgDb<'t, 'c> {
+    tx: RefCell<&'t mut postgres::Transaction<'c>>,
+    store: &'t super::PgStore,
+    failure: RefCell<Option<postgres::Error>>,
+}
+
+impl<'t, 'c> PgDb<'t, 'c> {
+    pub(crate) fn new(tx: &'t mut postgres::Transaction<'c>, store: &'t super::PgStore) -> Self {
+        PgDb {
+            tx: RefCell::new(tx),
+            store,
+            failure: RefCell::new(None),
+        }
+    }
+
+    /// The client error behind the last failure, if it was one.
+    pub(crate) fn take_failure(&self) -> Option<postgres::Error> {
+        self.failure.borrow_mut().take()
+    }
+
+    fn fail(&self, err: postgres::Error) -> Error {
+        let mapped = self.store.error(&err);
+        self.failure.borrow_mut().get_or_insert(err);
+        mapped
+    }
+
+    fn tx(&self) -> Result<std::cell::RefMut<'_, &'t mut postgres::Transaction<'c>>> {
+        self.tx.try_borrow_mut().map_err(|_| {
+            Error::Internal("a PostgreSQL statement ran while another was reading rows".into())
+        })
+    }
+}
+
+/// `sql` with `?N` and `?` parameters written as PostgreSQL's `$N`.
+pub(crate) fn pg_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut next = 1;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '?' {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+            digits.push(d);
+            chars.next();
+        }
+        if digits.is_empty() {
+            digits = next.to_string();
+            next += 1;
+        }
+        out.push('$');
+        out.push_str(&digits);
+    }
+    out
+}
+
+fn typed<'a>(args: &'a [Arg<'a>]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    args.iter()
+        .map(|a| (a as &(dyn ToSql + Sync), a.pg_type()))
+        .collect()
+}
+
+impl Db for PgDb<'_, '_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn insert_many(&self, table: &str, columns: &[&str], rows: &[Vec<Arg<'_>>]) -> Result<usize> {
+        use postgres::binary_copy::BinaryCopyInWriter;
+        let Some(first) = rows.first() else {
+            return Ok(0);
+        };
+        let types: Vec<Type> = first.iter().map(Arg::pg_type).collect();
+        let sql = format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", "));
+        let mut tx = self.tx()?;
+        let sink = tx.copy_in(&sql).map_err(|e| self.fail(e))?;
+        let mut writer = BinaryCopyInWriter::new(sink, &types);
+        for row in rows {
+            let values: Vec<&(dyn ToSql + Sync)> =
+                row.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+            writer.write(&values).map_err(|e| self.fail(e))?;
+        }
+        let n = writer.finish().map_err(|e| self.fail(e))?;
+        Ok(n as usize)
+    }
+
+    fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
+        let sql = pg_placeholders(sql);
+        let n = self
+            .tx()?
+            .execute_typed(&sql, &typed(args))
+            .map_err(|e| self.fail(e))?;
+        Ok(n as usize)
+    }
+
+    fn each(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&dyn Row) -> Result<bool>,
+    ) -> Result<()> {
+        let sql = pg_placeholders(sql);
+        let types: Vec<Type> = args.iter().map(Arg::pg_type).collect();
+        let params: Vec<&(dyn ToSql + Sync)> =
+            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+        let portal = {
+            let mut tx = self.tx()?;
+            let statement = tx.prepare_typed(&sql, &types).map_err(|e| self.fail(e))?;
+            tx.bind(&statement, &params).map_err(|e| self.fail(e))?
+        };
+        loop {
+            // The borrow ends before `f` runs: `f` may use this connection.
+            let chunk = self
+                .tx()?
+                .query_portal(&portal, CHUNK)
+                .map_err(|e| self.fail(e))?;
+            for row in &chunk {
+                if !f(row)? {
+                    return Ok(());
+                }
+            }
+            if chunk.len() < CHUNK as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    fn first(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<bool> {
+        let sql = pg_placeholders(sql);
+        let rows = self
+            .tx()?
+            .query_typed(&sql, &typed(args))
+            .map_err(|e| self.fail(e))?;
+        match rows.first() {
+            Some(row) => f(row).map(|()| true),
+            None => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_placeholders;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        assert_eq!(
+            pg_placeholders("SELECT a FROM t WHERE x = ?1 AND y > +?2"),
+            "SELECT a FROM t WHERE x = $1 AND y > +$2"
+        );
+        assert_eq!(
+            pg_placeholders("WHERE a = +? AND b = +? AND c <= +?"),
+            "WHERE a = +$1 AND b = +$2 AND c <= +$3"
+        );
+        assert_eq!(pg_placeholders("?10"), "$10");
+    }
+}
