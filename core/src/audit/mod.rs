@@ -33,6 +33,7 @@ pub(crate) mod blind_index;
 pub(crate) mod chain;
 mod checkpoints;
 mod codec;
+mod copy;
 mod entropy;
 mod export;
 mod query;
@@ -53,6 +54,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use parking_lot::RwLock;
 
 pub use checkpoints::{open_checkpoint, verify_sealed_export, verify_sealed_export_file};
+pub use copy::CopyReport;
 pub use event::{
     AuditEvent, FIELDS, Filter, Head, MAX_FIELD_BYTES, NewEvent, Order, Problem, ProblemKind,
     ReencryptProgress, VerifyReport,

@@ -175,7 +175,7 @@ impl Conditions {
         args.push(Arg::Int(end as i64));
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM audit_lookup l JOIN audit_events e ON e.seq = l.seq \
-             WHERE {}1{where_} AND l.seq <= +? ORDER BY l.seq{order}",
+             WHERE {}TRUE{where_} AND l.seq <= +? ORDER BY l.seq{order}",
             // The user index is keyed by epoch first: one part per epoch.
             if self.user_idx.is_some() {
                 format!("(l.seq >> {EPOCH_BITS}) = +? AND ")
