@@ -99,6 +99,7 @@ postgres_suite() {
         set -e
         cargo test -p magnetar-core --test session_postgres
         cargo test -p magnetar-core --test audit_postgres
+        cargo test -p magnetar-cli --test audit_postgres
         cargo test -p magnetar-core --lib session::store::postgres
         MGN_C_TESTS=test_pg_store bash "$1/bindings/c/tests/run.sh"
         bash "$1/python/run-tests.sh" -k postgres

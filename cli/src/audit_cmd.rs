@@ -11,7 +11,8 @@ use magnetar_core::audit::{
     AuditConfig, AuditEvent, AuditKey, AuditLog, Filter, Head, Order, Problem, RotationOptions,
     RotationReport, escape_json_controls,
 };
-use magnetar_core::pool::Pool;
+use magnetar_core::pool::{Pool, PoolConfig};
+use magnetar_core::store::{PgConfig, Store};
 use serde_json::json;
 
 use crate::checkpoint_cmd;
@@ -34,9 +35,36 @@ pub const NEW_KEY_ENV: &str = "MAGNETAR_AUDIT_NEW_KEY";
 /// The database every audit command works on.
 #[derive(Debug, Args)]
 pub struct DbArg {
-    /// The SQLite database holding the audit log (it must exist).
-    #[arg(long, value_name = "PATH")]
-    pub db: PathBuf,
+    /// The SQLite database holding the audit log (it must exist), or a PostgreSQL URL
+    /// (postgresql://user:password@host/database?sslmode=verify-full).
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: String,
+    /// With a PostgreSQL --db: the schema holding the log.
+    #[arg(long, value_name = "NAME", default_value = "magnetar")]
+    pub pg_schema: String,
+}
+
+/// Whether a --db, --from or --to names a PostgreSQL server rather than a file.
+fn is_postgres_url(location: &str) -> bool {
+    location.starts_with("postgresql://") || location.starts_with("postgres://")
+}
+
+/// The store at `location`: a PostgreSQL URL (schema `pg_schema`), or an SQLite file
+/// (which must exist unless `create`).
+fn open_store(location: &str, pg_schema: &str, create: bool) -> Result<Store, CliError> {
+    if is_postgres_url(location) {
+        let config = PgConfig {
+            schema: pg_schema.to_owned(),
+            ..PgConfig::default()
+        };
+        return Ok(Store::postgres(location, config)?);
+    }
+    let path = Path::new(location);
+    Ok(Store::sqlite(if create {
+        Pool::open(path, PoolConfig::default())?
+    } else {
+        open_existing_db(path)?
+    }))
 }
 
 /// Which events to return (all conditions combined).
@@ -165,6 +193,22 @@ pub enum AuditCommand {
     /// Check a sealed export against a signed checkpoint from public data only (no key):
     /// exit 0 when it verifies, 1 when it does not, 2 on usage or I/O errors.
     VerifyExport(checkpoint_cmd::VerifyExportArgs),
+    /// Copy the audit log into another database: an SQLite file into PostgreSQL, or
+    /// back. The rows are copied as they are (the same log under the same key; every
+    /// checkpoint it issued stays provable). The source is verified first and the copy
+    /// after, against the source's head; a copy that fails is removed. The destination
+    /// must hold no audit log; an SQLite file is created if missing.
+    Copy {
+        /// The database holding the log: an SQLite file or a PostgreSQL URL.
+        #[arg(long, value_name = "PATH|URL")]
+        from: String,
+        /// The database to copy it into: an SQLite file or a PostgreSQL URL.
+        #[arg(long, value_name = "PATH|URL")]
+        to: String,
+        /// The PostgreSQL schema of whichever side is PostgreSQL.
+        #[arg(long, value_name = "NAME", default_value = "magnetar")]
+        pg_schema: String,
+    },
     /// Delete events recorded before a time (retention); the rest stays verifiable.
     Purge {
         #[command(flatten)]
@@ -183,9 +227,9 @@ pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
             checkpoint: Some(note),
             verifier_key: Some(vkey),
             ..
-        } => verify_checkpoint(&db.db, &note, &vkey),
-        AuditCommand::Verify { db, head, .. } => verify(&db.db, head.as_deref()),
-        AuditCommand::Query { db, filter } => query(&db.db, &filter),
+        } => verify_checkpoint(&db, &note, &vkey),
+        AuditCommand::Verify { db, head, .. } => verify(&db, head.as_deref()),
+        AuditCommand::Query { db, filter } => query(&db, &filter),
         AuditCommand::Export {
             db,
             output,
@@ -193,16 +237,21 @@ pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
             sealed,
             filter,
         } => match (sealed, output) {
-            (true, Some(file)) => export_sealed(&db.db, &file, force),
-            (_, output) => export(&db.db, output.as_deref(), force, &filter),
+            (true, Some(file)) => export_sealed(&db, &file, force),
+            (_, output) => export(&db, output.as_deref(), force, &filter),
         },
-        AuditCommand::Head { db } => head(&db.db),
+        AuditCommand::Head { db } => head(&db),
         AuditCommand::RotateKey {
             db,
             batch,
             keep_old_key,
-        } => rotate_key(&db.db, batch, keep_old_key, json),
-        AuditCommand::Purge { db, before } => purge(&db.db, &before),
+        } => rotate_key(&db, batch, keep_old_key, json),
+        AuditCommand::Purge { db, before } => purge(&db, &before),
+        AuditCommand::Copy {
+            from,
+            to,
+            pg_schema,
+        } => copy(&from, &to, &pg_schema),
         AuditCommand::NewSigner(args) => checkpoint_cmd::new_signer(args),
         AuditCommand::Checkpoint(args) => checkpoint_cmd::checkpoint(args),
         AuditCommand::Prove(args) => checkpoint_cmd::prove(args),
@@ -212,26 +261,26 @@ pub fn run(cmd: AuditCommand, json: bool) -> CmdResult {
 
 /// Opens the existing audit log in `path` with the key from the environment or a
 /// passphrase.
-pub(crate) fn open_log(path: &Path) -> Result<AuditLog, CliError> {
-    let pool = open_audit_db(path)?;
-    let key = read_key(&pool)?;
-    Ok(AuditLog::open(&pool, key, AuditConfig::default())?)
+pub(crate) fn open_log(db: &DbArg) -> Result<AuditLog, CliError> {
+    let store = open_audit_db(db)?;
+    let key = read_key(&store)?;
+    Ok(AuditLog::open(&store, key, AuditConfig::default())?)
 }
 
-/// The pool of an existing database that holds an audit log.
-fn open_audit_db(path: &Path) -> Result<Pool, CliError> {
-    let pool = open_existing_db(path)?;
-    if !AuditLog::exists(&pool)? {
+/// The store of an existing database that holds an audit log.
+fn open_audit_db(db: &DbArg) -> Result<Store, CliError> {
+    let store = open_store(&db.db, &db.pg_schema, false)?;
+    if !AuditLog::exists(&store)? {
         return Err(CliError::usage(format!(
             "{} holds no audit log",
-            path.display()
+            store.describe()
         )));
     }
-    Ok(pool)
+    Ok(store)
 }
 
 /// The log's key: `MAGNETAR_AUDIT_KEY`, else a passphrase from the prompt.
-fn read_key(pool: &Pool) -> Result<AuditKey, CliError> {
+fn read_key(pool: &Store) -> Result<AuditKey, CliError> {
     if std::env::var_os(KEY_ENV).is_some() {
         return Ok(AuditKey::from_env(KEY_ENV)?);
     }
@@ -241,7 +290,7 @@ fn read_key(pool: &Pool) -> Result<AuditKey, CliError> {
 
 /// The new key for `rotate-key`: `MAGNETAR_AUDIT_NEW_KEY`, else a new passphrase (asked
 /// twice on a terminal).
-fn read_new_key(pool: &Pool) -> Result<AuditKey, CliError> {
+fn read_new_key(pool: &Store) -> Result<AuditKey, CliError> {
     if std::env::var_os(NEW_KEY_ENV).is_some() {
         return Ok(AuditKey::from_env(NEW_KEY_ENV)?);
     }
@@ -257,8 +306,8 @@ fn read_new_key(pool: &Pool) -> Result<AuditKey, CliError> {
     Ok(AuditLog::key_for_passphrase(pool, &first)?)
 }
 
-fn verify(path: &Path, head: Option<&str>) -> CmdResult {
-    let log = open_log(path)?;
+fn verify(db: &DbArg, head: Option<&str>) -> CmdResult {
+    let log = open_log(db)?;
     let report = match head {
         Some(text) => log.verify_against(&parse_head(text)?)?,
         None => log.verify()?,
@@ -297,10 +346,10 @@ pub(crate) fn problem_line(p: &Problem) -> String {
     )
 }
 
-fn verify_checkpoint(path: &Path, note: &Path, vkey: &str) -> CmdResult {
+fn verify_checkpoint(db: &DbArg, note: &Path, vkey: &str) -> CmdResult {
     let verifier = checkpoint_cmd::parse_verifier(vkey)?;
     let note = checkpoint_cmd::read_small(note, "checkpoint")?;
-    let log = open_log(path)?;
+    let log = open_log(db)?;
     let report = log.verify_checkpoint(&note, &verifier)?;
     let human = match &report.first_problem {
         None => format!(
@@ -313,8 +362,8 @@ fn verify_checkpoint(path: &Path, note: &Path, vkey: &str) -> CmdResult {
     Ok(Report::new(json!(report), human).negative_if(!report.ok))
 }
 
-fn export_sealed(path: &Path, file: &Path, force: bool) -> CmdResult {
-    let log = open_log(path)?;
+fn export_sealed(db: &DbArg, file: &Path, force: bool) -> CmdResult {
+    let log = open_log(db)?;
     let n = log.export_sealed_to_path(file, force)?;
     Ok(Report::new(
         json!({ "ok": true, "exported": n, "path": file.display().to_string() }),
@@ -342,8 +391,8 @@ fn parse_head(text: &str) -> Result<Head, CliError> {
     })
 }
 
-fn query(path: &Path, filter: &FilterArgs) -> CmdResult {
-    let log = open_log(path)?;
+fn query(db: &DbArg, filter: &FilterArgs) -> CmdResult {
+    let log = open_log(db)?;
     let events = log.query(&filter.filter()?)?;
     let mut human = String::new();
     for e in &events {
@@ -385,8 +434,8 @@ pub fn event_line(e: &AuditEvent) -> String {
     line
 }
 
-fn export(path: &Path, output: Option<&Path>, force: bool, filter: &FilterArgs) -> CmdResult {
-    let log = open_log(path)?;
+fn export(db: &DbArg, output: Option<&Path>, force: bool, filter: &FilterArgs) -> CmdResult {
+    let log = open_log(db)?;
     let filter = filter.filter()?;
     match output {
         Some(file) => {
@@ -432,8 +481,8 @@ fn is_broken_pipe(err: &std::io::Error) -> bool {
             == Some(ErrorKind::BrokenPipe)
 }
 
-fn head(path: &Path) -> CmdResult {
-    let log = open_log(path)?;
+fn head(db: &DbArg) -> CmdResult {
+    let log = open_log(db)?;
     let head = log.head()?;
     Ok(Report::new(
         json!({ "ok": true, "seq": head.seq, "chain_hex": head.chain_hex }),
@@ -441,8 +490,8 @@ fn head(path: &Path) -> CmdResult {
     ))
 }
 
-fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdResult {
-    let pool = open_audit_db(path)?;
+fn rotate_key(db: &DbArg, batch: usize, keep_old_key: bool, json: bool) -> CmdResult {
+    let pool = open_audit_db(db)?;
     let old_key = read_key(&pool)?;
     let new_key = read_new_key(&pool)?;
 
@@ -506,9 +555,36 @@ fn rotate_key(path: &Path, batch: usize, keep_old_key: bool, json: bool) -> CmdR
     ))
 }
 
-fn purge(path: &Path, before: &str) -> CmdResult {
+fn copy(from: &str, to: &str, pg_schema: &str) -> CmdResult {
+    let source = open_audit_db(&DbArg {
+        db: from.to_owned(),
+        pg_schema: pg_schema.to_owned(),
+    })?;
+    let key = read_key(&source)?;
+    let destination = open_store(to, pg_schema, true)?;
+    let report = AuditLog::copy(&source, &destination, key, AuditConfig::default())?;
+    Ok(Report::new(
+        json!({
+            "ok": true,
+            "copied": report.events,
+            "seq": report.head.seq,
+            "chain_hex": report.head.chain_hex,
+            "to": destination.describe(),
+        }),
+        format!(
+            "Copied {} {} to {}, verified there up to head {}:{}.",
+            thousands(report.events),
+            plural(report.events, "event"),
+            destination.describe(),
+            report.head.seq,
+            report.head.chain_hex
+        ),
+    ))
+}
+
+fn purge(db: &DbArg, before: &str) -> CmdResult {
     let cutoff = parse_time(before)?;
-    let log = open_log(path)?;
+    let log = open_log(db)?;
     let deleted = log.purge_before(cutoff)?;
     log.close()?;
     Ok(Report::new(

@@ -125,14 +125,14 @@ pub fn checkpoint(args: CheckpointArgs) -> CmdResult {
                 .map_err(|e| CliError::usage(format!("signer key {}: {}", path.display(), e)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let log = open_log(&args.db.db)?;
+    let log = open_log(&args.db)?;
     let refs: Vec<&NoteSigner> = signers.iter().collect();
     let note = log.checkpoint(&refs)?;
     Ok(Report::new(json!({ "ok": true, "checkpoint": note }), note))
 }
 
 pub fn prove(args: ProveArgs) -> CmdResult {
-    let log = open_log(&args.db.db)?;
+    let log = open_log(&args.db)?;
     let size = args.size.unwrap_or_default();
     let b64 = |hashes: &[[u8; 32]]| hashes.iter().map(|h| B64.encode(h)).collect::<Vec<_>>();
     let (json, proof) = match (args.seq, args.old_size) {

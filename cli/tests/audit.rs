@@ -556,3 +556,52 @@ fn rotate_key_is_safe_while_an_application_keeps_writing() {
         other => panic!("rotate-key exited with {other:?}: {doc}"),
     }
 }
+
+#[test]
+fn copy_moves_the_log_into_another_database_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sample_log(&dir);
+    let copy = dir.path().join("copy.db");
+    let out = magnetar()
+        .env("MAGNETAR_AUDIT_KEY", KEY)
+        .args(["audit", "copy", "--json", "--from"])
+        .arg(&db)
+        .arg("--to")
+        .arg(&copy)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["copied"], 4);
+    let head = audit_json(KEY, &["head"], &db, 0);
+    assert_eq!(doc["chain_hex"], head["chain_hex"]);
+    let verified = audit_json(KEY, &["verify"], &copy, 0);
+    assert_eq!(verified["checked"], 4);
+    // Never into a database that already holds a log.
+    magnetar()
+        .env("MAGNETAR_AUDIT_KEY", KEY)
+        .args(["audit", "copy", "--from"])
+        .arg(&db)
+        .arg("--to")
+        .arg(&copy)
+        .assert()
+        .code(2)
+        .stderr(contains("already holds an audit log"));
+    // A tampered source is refused and nothing is written.
+    sql(
+        &db,
+        "UPDATE audit_events SET chain = zeroblob(32) WHERE seq = 2",
+    );
+    let third = dir.path().join("third.db");
+    magnetar()
+        .env("MAGNETAR_AUDIT_KEY", KEY)
+        .args(["audit", "copy", "--from"])
+        .arg(&db)
+        .arg("--to")
+        .arg(&third)
+        .assert()
+        .code(1)
+        .stderr(contains("nothing was copied"));
+}
