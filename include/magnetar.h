@@ -2194,6 +2194,22 @@ mgn_status mgn_audit_open(const struct mgn_pool *pool,
                           struct mgn_audit **out);
 
 /**
+ * `mgn_audit_open` on a PostgreSQL store: one log per schema, shared by every process
+ * and host that opens it (appends from all of them extend one chain). The tables are
+ * created in the store's schema on first use (a role with DML rights only works once
+ * they exist). The store may be freed afterwards: the log keeps its own reference.
+ *
+ * Errors: as `mgn_audit_open`, plus `MGN_POOL_TIMEOUT` (server unreachable after the
+ * store's retries) and `MGN_DATABASE` (e.g. permission denied creating the tables).
+ * Thread-safe.
+ */
+mgn_status mgn_audit_open_store(const struct mgn_pg_store *store,
+                                const uint8_t *key,
+                                size_t key_len,
+                                const struct mgn_audit_options *options,
+                                struct mgn_audit **out);
+
+/**
  * Opens (creating on first use) the audit log with a passphrase (NUL-terminated UTF-8):
  * the key is PBKDF2-HMAC-SHA256 with 600,000 iterations and this database's random salt,
  * so this takes a noticeable fraction of a second by design.

@@ -490,11 +490,12 @@ class AuditHead:
 
 @final
 class AuditLog:
-    """An encrypted, tamper-evident audit log stored in a pool's database."""
+    """An encrypted, tamper-evident audit log stored in a `Pool`'s database or a
+    `PostgresStore` (one log per PostgreSQL schema, shared by every app server)."""
 
     def __new__(
         cls,
-        pool: Pool,
+        pool: Union[Pool, PostgresStore],
         *,
         key: Union[bytes, str, None] = None,
         passphrase: Optional[str] = None,
@@ -502,7 +503,7 @@ class AuditLog:
         previous_keys: Optional[Iterable[Union[bytes, str]]] = None,
     ) -> AuditLog: ...
     @staticmethod
-    def from_env(pool: Pool, var: str = "MAGNETAR_AUDIT_KEY", *, batched: bool = False) -> AuditLog:
+    def from_env(pool: Union[Pool, PostgresStore], var: str = "MAGNETAR_AUDIT_KEY", *, batched: bool = False) -> AuditLog:
         """Opens the log with the key held by environment variable `var`."""
     @staticmethod
     def generate_key() -> str:
@@ -586,14 +587,14 @@ class AuditLog:
     def batched(self) -> bool:
         """Whether events are written by a background writer."""
     @staticmethod
-    def exists(pool: Pool) -> bool:
+    def exists(pool: Union[Pool, PostgresStore]) -> bool:
         """Whether the database in `pool` holds an audit log."""
     @staticmethod
-    def passphrase_key(pool: Pool, passphrase: str) -> str:
+    def passphrase_key(pool: Union[Pool, PostgresStore], passphrase: str) -> str:
         """The key a passphrase derives for the log in `pool`, as 64 hex characters."""
     @staticmethod
     def rotate_and_reencrypt(
-        pool: Pool,
+        pool: Union[Pool, PostgresStore],
         old_key: Union[bytes, str],
         new_key: Union[bytes, str],
         *,
@@ -601,6 +602,16 @@ class AuditLog:
         retire_old_key: bool = True,
     ) -> dict[str, Any]:
         """The whole, resumable key rotation: rotate, re-encrypt every event, retire."""
+    @staticmethod
+    def copy(
+        source: Union[Pool, PostgresStore],
+        destination: Union[Pool, PostgresStore],
+        key: Union[bytes, str],
+        *,
+        previous_keys: Optional[Iterable[Union[bytes, str]]] = None,
+    ) -> tuple[int, AuditHead]:
+        """Copies the log into a store without one, verified on both sides; returns
+        (events copied, the copy's head)."""
     def purge_before(self, cutoff: Union[datetime.datetime, float]) -> int:
         """Deletes events recorded before `cutoff`; returns how many."""
     def checkpoint(self, signer: CheckpointSigner, *witnesses: CheckpointSigner) -> str:

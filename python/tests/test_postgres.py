@@ -104,3 +104,37 @@ def test_postgres_limit_holds_across_8_processes(reject):
         assert (ok, refused) == (3, 5)
     else:
         assert (ok, refused) == (40, 0)
+
+
+AUDIT_KEY = bytes((i * 37 + 11) % 256 for i in range(32))
+
+
+@needs_server
+def test_audit_log_on_postgres_and_copy_both_ways(tmp_path):
+    schema = f"py_audit_{uuid.uuid4().hex[:12]}"
+    store = magnetar.PostgresStore(URL, schema=schema)
+    assert not magnetar.AuditLog.exists(store)
+    with magnetar.AuditLog(store, key=AUDIT_KEY, batched=True) as log:
+        for i in range(500):
+            log.record("login", user_id=f"u{i % 5}", details={"i": i})
+        log.flush()
+        assert len(log.query(user_id="u3")) == 100
+        report = log.verify()
+        assert report.ok and report.checked == 500
+        head = log.head()
+    # Another app server opening the same schema extends the same chain.
+    other = magnetar.AuditLog(magnetar.PostgresStore(URL, schema=schema), key=AUDIT_KEY)
+    other.record("logout", user_id="u1")
+    assert other.verify(head).ok
+
+    pool = magnetar.Pool(str(tmp_path / "copy.db"))
+    events, copied_head = magnetar.AuditLog.copy(store, pool, AUDIT_KEY)
+    assert events == 501 and copied_head.seq == 501
+    assert magnetar.AuditLog(pool, key=AUDIT_KEY).verify().checked == 501
+    with pytest.raises(magnetar.InvalidInput, match="already holds an audit log"):
+        magnetar.AuditLog.copy(store, pool, AUDIT_KEY)
+    back = magnetar.PostgresStore(URL, schema=schema + "_back")
+    events, _ = magnetar.AuditLog.copy(pool, back, AUDIT_KEY)
+    assert events == 501
+    newest = magnetar.AuditLog(back, key=AUDIT_KEY).query(user_id="u1", newest_first=True, limit=1)
+    assert newest[0].action == "logout"

@@ -8,6 +8,7 @@ use magnetar_core::audit::{
     AuditConfig, AuditEvent, AuditKey, AuditLog, BatchConfig, Filter, Head, NewEvent, Order,
     ProblemKind, RotationOptions, VerifyReport, WriteMode,
 };
+use magnetar_core::store::Store;
 use magnetar_core::{Error, Result};
 use zeroize::Zeroize;
 
@@ -15,6 +16,7 @@ use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::pool::mgn_pool;
 use crate::status::mgn_status;
+use crate::store::mgn_pg_store;
 use crate::strings::{alloc_string, bounded, bytes_arg, limits, owned_cstring, str_arg};
 
 /// An open audit log. Created by `mgn_audit_open` or `mgn_audit_open_passphrase`,
@@ -162,15 +164,63 @@ pub unsafe extern "C" fn mgn_audit_open(
     boundary::call("mgn_audit_open", || {
         // SAFETY: NULL or live.
         let pool = unsafe { handle::borrow(pool, "pool") }?;
-        // SAFETY: `key_len` readable bytes per the contract.
-        let key = unsafe { key_arg(key, key_len, "key") }?;
-        let out = Out::new(out, "out")?;
         // SAFETY: forwarded contract.
-        let config = unsafe { config_arg(options) }?;
-        let log = AuditLog::open(&pool.pool, key, config)?;
-        out.write(handle::into_raw(mgn_audit { log: Arc::new(log) }));
-        Ok(())
+        unsafe { open_on(Store::sqlite(pool.pool.clone()), key, key_len, options, out) }
     })
+}
+
+/// `mgn_audit_open` on a PostgreSQL store: one log per schema, shared by every process
+/// and host that opens it (appends from all of them extend one chain). The tables are
+/// created in the store's schema on first use (a role with DML rights only works once
+/// they exist). The store may be freed afterwards: the log keeps its own reference.
+///
+/// Errors: as `mgn_audit_open`, plus `MGN_POOL_TIMEOUT` (server unreachable after the
+/// store's retries) and `MGN_DATABASE` (e.g. permission denied creating the tables).
+/// Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_open_store(
+    store: *const mgn_pg_store,
+    key: *const u8,
+    key_len: usize,
+    options: *const mgn_audit_options,
+    out: *mut *mut mgn_audit,
+) -> mgn_status {
+    boundary::call("mgn_audit_open_store", || {
+        // SAFETY: NULL or live.
+        let store = unsafe { handle::borrow(store, "store") }?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            open_on(
+                Store::Postgres(store.store.clone()),
+                key,
+                key_len,
+                options,
+                out,
+            )
+        }
+    })
+}
+
+/// The body of both key constructors.
+///
+/// # Safety
+/// `key` is NULL or points to `key_len` readable bytes; `options` is NULL or valid;
+/// `out` is NULL or writable.
+unsafe fn open_on(
+    store: Store,
+    key: *const u8,
+    key_len: usize,
+    options: *const mgn_audit_options,
+    out: *mut *mut mgn_audit,
+) -> Result<()> {
+    // SAFETY: `key_len` readable bytes per the contract.
+    let key = unsafe { key_arg(key, key_len, "key") }?;
+    let out = Out::new(out, "out")?;
+    // SAFETY: forwarded contract.
+    let config = unsafe { config_arg(options) }?;
+    let log = AuditLog::open(store, key, config)?;
+    out.write(handle::into_raw(mgn_audit { log: Arc::new(log) }));
+    Ok(())
 }
 
 /// Opens (creating on first use) the audit log with a passphrase (NUL-terminated UTF-8):

@@ -17,7 +17,7 @@ use crate::checkpoint::{self, PyCheckpointSigner};
 use crate::conversions::type_name;
 use crate::errors::invalid_input;
 use crate::errors::{IntoPyResult, to_py};
-use crate::pool::PyPool;
+use crate::store::store_from_py;
 
 /// An audit key from bytes (32 raw bytes) or str (64 hex characters or base64).
 fn key_from_py(obj: &Bound<'_, PyAny>) -> PyResult<AuditKey> {
@@ -251,7 +251,8 @@ impl PyAuditHead {
     }
 }
 
-/// An encrypted, tamper-evident audit log stored in a pool's database.
+/// An encrypted, tamper-evident audit log stored in a `Pool`'s database or a
+/// `PostgresStore` (one log per PostgreSQL schema, shared by every app server).
 ///
 /// Give exactly one of `key` (32 bytes, or 64 hex characters / base64 as str) or
 /// `passphrase` (stretched with PBKDF2, 600,000 iterations); there is no default key.
@@ -264,12 +265,12 @@ pub struct PyAuditLog {
 
 fn open_log(
     py: Python<'_>,
-    pool: &PyPool,
+    pool: &Bound<'_, PyAny>,
     key: Option<AuditKey>,
     passphrase: Option<String>,
     config: AuditConfig,
 ) -> PyResult<PyAuditLog> {
-    let pool = pool.inner.clone();
+    let pool = store_from_py(pool)?;
     let log = match (key, passphrase) {
         (Some(key), None) => py.detach(|| AuditLog::open(&pool, key, config)),
         (None, Some(passphrase)) => {
@@ -314,7 +315,7 @@ impl PyAuditLog {
     #[pyo3(signature = (pool, *, key = None, passphrase = None, batched = false, previous_keys = None))]
     fn new(
         py: Python<'_>,
-        pool: PyRef<'_, PyPool>,
+        pool: &Bound<'_, PyAny>,
         key: Option<&Bound<'_, PyAny>>,
         passphrase: Option<String>,
         batched: bool,
@@ -322,7 +323,7 @@ impl PyAuditLog {
     ) -> PyResult<Self> {
         let key = key.filter(|k| !k.is_none()).map(key_from_py).transpose()?;
         let config = config_from(batched, previous_keys)?;
-        open_log(py, &pool, key, passphrase, config)
+        open_log(py, pool, key, passphrase, config)
     }
 
     /// Opens the log with the key held by environment variable `var` (64 hex characters
@@ -334,12 +335,12 @@ impl PyAuditLog {
     )]
     fn from_env(
         py: Python<'_>,
-        pool: PyRef<'_, PyPool>,
+        pool: &Bound<'_, PyAny>,
         var: String,
         batched: bool,
     ) -> PyResult<Self> {
         let key = AuditKey::from_env(&var).py_err()?;
-        open_log(py, &pool, Some(key), None, config_from(batched, None)?)
+        open_log(py, pool, Some(key), None, config_from(batched, None)?)
     }
 
     /// Records an event and returns its id. Every field but the timestamp is encrypted;
@@ -677,10 +678,11 @@ impl PyAuditLog {
         self.inner.is_batched()
     }
 
-    /// Whether the database in `pool` holds an audit log (without opening it).
+    /// Whether `pool` (a `Pool` or a `PostgresStore`) holds an audit log (without
+    /// opening it).
     #[staticmethod]
-    fn exists(py: Python<'_>, pool: PyRef<'_, PyPool>) -> PyResult<bool> {
-        let pool = pool.inner.clone();
+    fn exists(py: Python<'_>, pool: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let pool = store_from_py(pool)?;
         py.detach(|| AuditLog::exists(&pool)).py_err()
     }
 
@@ -689,10 +691,10 @@ impl PyAuditLog {
     #[staticmethod]
     fn passphrase_key(
         py: Python<'_>,
-        pool: PyRef<'_, PyPool>,
+        pool: &Bound<'_, PyAny>,
         passphrase: String,
     ) -> PyResult<String> {
-        let pool = pool.inner.clone();
+        let pool = store_from_py(pool)?;
         let passphrase = zeroize::Zeroizing::new(passphrase);
         let key = py
             .detach(|| AuditLog::key_for_passphrase(&pool, &passphrase))
@@ -708,13 +710,13 @@ impl PyAuditLog {
     #[pyo3(signature = (pool, old_key, new_key, *, batch_size = 1000, retire_old_key = true))]
     fn rotate_and_reencrypt<'py>(
         py: Python<'py>,
-        pool: PyRef<'_, PyPool>,
+        pool: &Bound<'_, PyAny>,
         old_key: &Bound<'_, PyAny>,
         new_key: &Bound<'_, PyAny>,
         batch_size: usize,
         retire_old_key: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let pool = pool.inner.clone();
+        let pool = store_from_py(pool)?;
         let (old, new) = (key_from_py(old_key)?, key_from_py(new_key)?);
         let options = RotationOptions {
             batch_size,
@@ -740,6 +742,33 @@ impl PyAuditLog {
         d.set_item("old_key_retired", r.old_key_retired)?;
         d.set_item("resumed", r.resumed)?;
         Ok(d)
+    }
+
+    /// Copies the audit log in `source` into `destination` (each a `Pool` or a
+    /// `PostgresStore`; the destination must hold no audit log): the same log under the
+    /// same key, every checkpoint still provable. The source is verified first and the
+    /// copy after (`TamperedError`, nothing left written, when either fails). Returns
+    /// `(events, head)`: the number of events copied and the copy's `AuditHead`.
+    #[staticmethod]
+    #[pyo3(signature = (source, destination, key, *, previous_keys = None))]
+    fn copy(
+        py: Python<'_>,
+        source: &Bound<'_, PyAny>,
+        destination: &Bound<'_, PyAny>,
+        key: &Bound<'_, PyAny>,
+        previous_keys: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(u64, PyAuditHead)> {
+        let (from, to) = (store_from_py(source)?, store_from_py(destination)?);
+        let key = key_from_py(key)?;
+        let config = config_from(false, previous_keys)?;
+        let report = py
+            .detach(|| AuditLog::copy(&from, &to, key, config))
+            .py_err()?;
+        let head = PyAuditHead {
+            seq: report.head.seq,
+            chain_hex: report.head.chain_hex,
+        };
+        Ok((report.events, head))
     }
 
     /// Deletes events recorded before `cutoff` (datetime or Unix seconds), keeping the

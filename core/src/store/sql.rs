@@ -388,6 +388,10 @@ impl Row for postgres::Row {
     }
 }
 
+/// Most rows [`Db::insert_many`] sends as one `INSERT` on PostgreSQL (one round trip);
+/// more go by `COPY` (two round trips, far less per row).
+const SMALL_INSERT: usize = 16;
+
 /// Rows a PostgreSQL scan reads per round trip.
 const CHUNK: i32 = 512;
 
@@ -467,6 +471,24 @@ impl Db for PgDb<'_, '_> {
         let Some(first) = rows.first() else {
             return Ok(0);
         };
+        if rows.len() <= SMALL_INSERT {
+            let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+            let mut n = 0;
+            for (i, row) in rows.iter().enumerate() {
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for j in 0..row.len() {
+                    n += 1;
+                    sql.push_str(&format!("{}${n}", if j == 0 { "" } else { ", " }));
+                }
+                sql.push(')');
+            }
+            let args: Vec<Arg<'_>> = rows.iter().flatten().copied().collect();
+            let n = self
+                .tx()?
+                .execute_typed(&sql, &typed(&args))
+                .map_err(|e| self.fail(e))?;
+            return Ok(n as usize);
+        }
         let types: Vec<Type> = first.iter().map(Arg::pg_type).collect();
         let sql = format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", "));
         let mut tx = self.tx()?;

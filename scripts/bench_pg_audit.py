@@ -1,0 +1,133 @@
+"""The audit log on PostgreSQL, side by side with the approach it replaces.
+
+    target/py-venv/bin/pip install -r scripts/requirements-bench.txt
+    scripts/with-postgres.sh target/py-venv/bin/python scripts/bench_pg_audit.py
+
+Needs the magnetar wheel installed in the interpreter (python/run-tests.sh installs it in
+target/py-venv) and MAGNETAR_TEST_PG_URL (scripts/with-postgres.sh sets it: a local
+server over loopback TCP, sslmode=disable, default synchronous_commit). Figures go to
+BENCHMARKS.md by hand.
+
+Measured in one run, each into its own fresh table or schema on the same server:
+
+- peer: psycopg 3 with `cryptography`'s AESGCM per field (fresh random nonce, AAD = event
+  id + field name), one INSERT and one COMMIT per event: what an application writes by
+  hand. It keeps no chain and no blind index.
+- magnetar synchronous: `AuditLog.record`, one commit per event, with the chain, the
+  blind indexes and the lookup table.
+- magnetar batched: `AuditLog(..., batched=True)`: `record` queues, a background writer
+  commits batches with binary COPY; timed from the first record to the end of `flush()`.
+
+Every figure goes through the Python binding (argument conversion, the GIL), as an
+application sees it. Same event shape as scripts/bench_audit.py.
+"""
+
+import json
+import os
+import sys
+import time
+import uuid
+
+import psycopg
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+import magnetar
+
+URL = os.environ.get("MAGNETAR_TEST_PG_URL")
+SYNC_EVENTS = int(os.environ.get("BENCH_SYNC_EVENTS", "3000"))
+BATCHED_EVENTS = int(os.environ.get("BENCH_BATCHED_EVENTS", "200000"))
+FIELDS = ("action", "user_id", "resource_type", "resource_id", "status", "ip",
+          "user_agent", "details")
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+KEY = bytes((i * 37 + 11) % 256 for i in range(32))
+
+
+def make_event(i):
+    """The same event as scripts/bench_audit.py and core/benches/audit.rs."""
+    details = {
+        "request_id": f"req-{i:012}",
+        "path": f"/api/v1/documents/{i}/content",
+        "method": "GET",
+        "bytes": i * 7 % 100000,
+        "tenant": f"tenant-{i % 97}",
+        "tags": ["audit", "bench", "read"],
+        "note": "x" * 40,
+    }
+    return {
+        "action": "document.view" if i % 10 else "login",
+        "user_id": f"user-{i % 10000}",
+        "resource_type": "document",
+        "resource_id": f"doc-{i}",
+        "status": "success",
+        "ip": f"203.0.113.{i % 256}",
+        "user_agent": UA,
+        "details": json.dumps(details, separators=(",", ":")),
+    }
+
+
+def peer(n):
+    """Events/s of the hand-written approach: AESGCM per field, INSERT + COMMIT each."""
+    aead = AESGCM(KEY)
+    table = f"peer_audit_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(URL) as conn:
+        cols = ", ".join(f"{f} BYTEA" for f in FIELDS)
+        conn.execute(f"CREATE TABLE {table} (id BIGSERIAL PRIMARY KEY, event_id TEXT, ts BIGINT, {cols})")
+        conn.execute(f"CREATE INDEX ON {table}(ts)")
+        conn.commit()
+        insert = (f"INSERT INTO {table} (event_id, ts, {', '.join(FIELDS)}) "
+                  f"VALUES ({', '.join(['%s'] * 10)})")
+        events = [make_event(i) for i in range(n)]
+        start = time.perf_counter()
+        for event in events:
+            event_id = str(uuid.uuid4())
+            row = [event_id, int(time.time() * 1000)]
+            for name in FIELDS:
+                nonce = os.urandom(12)
+                aad = f"{event_id}|{name}".encode()
+                row.append(nonce + aead.encrypt(nonce, event[name].encode(), aad))
+            conn.execute(insert, row)
+            conn.commit()
+        elapsed = time.perf_counter() - start
+        conn.execute(f"DROP TABLE {table}")
+        conn.commit()
+    return n / elapsed
+
+
+def record_all(log, events):
+    for e in events:
+        log.record(e["action"], user_id=e["user_id"], resource_type=e["resource_type"],
+                   resource_id=e["resource_id"], status=e["status"], ip=e["ip"],
+                   user_agent=e["user_agent"], details=e["details"])
+
+
+def magnetar_rate(n, batched):
+    schema = f"bench_audit_{uuid.uuid4().hex[:8]}"
+    store = magnetar.PostgresStore(URL, schema=schema)
+    log = magnetar.AuditLog(store, key=KEY, batched=batched)
+    events = [make_event(i) for i in range(n)]
+    start = time.perf_counter()
+    record_all(log, events)
+    log.flush()
+    elapsed = time.perf_counter() - start
+    assert len(log) == n
+    log.close()
+    with psycopg.connect(URL) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return n / elapsed
+
+
+def main():
+    if not URL:
+        sys.exit("MAGNETAR_TEST_PG_URL is unset: run under scripts/with-postgres.sh")
+    peer_rate = peer(SYNC_EVENTS)
+    sync_rate = magnetar_rate(SYNC_EVENTS, batched=False)
+    batched_rate = magnetar_rate(BATCHED_EVENTS, batched=True)
+    print(f"peer (psycopg + AESGCM, INSERT+COMMIT per event): {peer_rate:10,.0f} events/s")
+    print(f"magnetar synchronous record:                      {sync_rate:10,.0f} events/s "
+          f"({sync_rate / peer_rate:.2f}x peer)")
+    print(f"magnetar batched ({BATCHED_EVENTS:,} events, COPY):      {batched_rate:10,.0f} events/s "
+          f"({batched_rate / peer_rate:.1f}x peer)")
+
+
+if __name__ == "__main__":
+    main()
