@@ -584,6 +584,57 @@ fn purge_keeps_the_rest_verifiable() {
     assert!(log.verify().unwrap().ok);
 }
 
+/// A purge reads the log a chunk at a time (4,096 events): across chunk boundaries it
+/// stops exactly at the cutoff, and a gap in a later chunk still refuses it.
+#[test]
+fn purge_walks_the_log_in_chunks() {
+    let (_d, path) = temp_db();
+    let pool = pool(&path);
+    let (log, clock) = open_with_clock(&pool);
+    for i in 0..10_000 {
+        log.record(&event(i)).unwrap();
+        clock.advance(Duration::from_millis(10));
+    }
+    let cutoff = log
+        .query(&Filter {
+            limit: Some(9_000),
+            ..Filter::default()
+        })
+        .unwrap()[8_999]
+        .timestamp_ms;
+    // A gap past the first chunk refuses the purge, and nothing is deleted.
+    pool.write(|c| {
+        c.execute("DELETE FROM audit_events WHERE seq = 5000", [])?;
+        Ok(())
+    })
+    .unwrap();
+    let err = log.purge_before(cutoff).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tampered, "{err}");
+    assert!(err.to_string().contains("seq 5001"), "{err}");
+    assert_eq!(log.len().unwrap(), 9_999);
+}
+
+#[test]
+fn purge_stops_at_the_cutoff_across_chunks() {
+    let (_d, path) = temp_db();
+    let pool = pool(&path);
+    let (log, clock) = open_with_clock(&pool);
+    for i in 0..10_000 {
+        log.record(&event(i)).unwrap();
+        clock.advance(Duration::from_millis(10));
+    }
+    let cutoff = log
+        .query(&Filter {
+            limit: Some(9_000),
+            ..Filter::default()
+        })
+        .unwrap()[8_999]
+        .timestamp_ms;
+    assert_eq!(log.purge_before(cutoff).unwrap(), 8_999);
+    let r = log.verify().unwrap();
+    assert!(r.ok && r.checked == 1_001, "{r:?}");
+}
+
 #[test]
 fn head_of_an_empty_log_verifies() {
     let (_d, path) = temp_db();

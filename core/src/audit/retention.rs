@@ -20,7 +20,10 @@ use super::store::WRITE_LOCK;
 use super::store::{Tail, anchor, encode_anchor};
 use super::tree::{self, LEAF_LEN};
 use crate::error::{Error, Result};
-use crate::store::sql::args;
+use crate::store::sql::{Arg, args};
+
+/// Events a purge reads per statement.
+const PURGE_CHUNK: usize = 4096;
 
 impl AuditLog {
     /// Deletes the events recorded before `cutoff_ms` (unix millis) and returns how many
@@ -55,42 +58,68 @@ impl AuditLog {
             let mut leaves: Vec<[u8; LEAF_LEN]> = Vec::new();
             let mut purged = 0u64;
             let mut scratch = Vec::new();
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq");
-            tx.each(&sql, &[], &mut |row| {
-                let raw = RawRow::from_row(row)?;
-                if raw.seq != last.seq + 1 {
-                    return Err(refuse(
-                        raw.seq,
-                        "does not follow the previous one (events missing)",
-                    ));
-                }
-                let id: [u8; 16] = raw.event_id.as_slice().try_into().unwrap_or([0; 16]);
-                let mut digest = EventDigest::new(&id, raw.ts);
-                open_fields(&keyring, &raw.as_ref(), &mut scratch, |_, p| {
-                    digest.field(p)
-                })
-                .map_err(|e| e.into_error(&raw))?;
-                let digest = digest.finish();
-                let link = shared.chain.link(&last.chain, raw.seq, &digest);
-                let stored = row.opt_bytes(4).ok().flatten();
-                if !mac_eq(stored.as_deref().unwrap_or_default(), &link) {
-                    return Err(refuse(raw.seq, "does not follow the chain"));
-                }
-                // `raw.ts` is authenticated now (it is in every field's AAD).
-                if raw.ts >= cutoff_ms {
-                    return Ok(false);
-                }
-                if raw.seq > frontier.size() {
-                    let c = tree::commitment(&shared.leaf_salt, &id, &digest);
-                    leaves.push(tree::leaf_data(raw.seq, raw.ts, &c));
-                }
-                last = Tail {
-                    seq: raw.seq,
-                    chain: link,
+            // In chunks, each from the last event walked (every one follows the one
+            // before): a PostgreSQL write reads a whole result at once. The first has no
+            // lower bound, so a row before the anchor is walked (and refused) too.
+            let first =
+                format!("SELECT {EVENT_COLUMNS} FROM audit_events e ORDER BY e.seq LIMIT ?1");
+            let next = format!(
+                "SELECT {EVENT_COLUMNS} FROM audit_events e \
+                 WHERE e.seq > ?1 ORDER BY e.seq LIMIT ?2"
+            );
+            let mut started = false;
+            let mut reached_cutoff = false;
+            loop {
+                let walked_before = purged;
+                let chunk = PURGE_CHUNK as i64;
+                let (sql, args): (&str, &[Arg<'_>]) = if started {
+                    (&next, args![last.seq as i64, chunk])
+                } else {
+                    (&first, args![chunk])
                 };
-                purged += 1;
-                Ok(true)
-            })?;
+                let mut rows = 0;
+                tx.each(sql, args, &mut |row| {
+                    rows += 1;
+                    let raw = RawRow::from_row(row)?;
+                    if raw.seq != last.seq + 1 {
+                        return Err(refuse(
+                            raw.seq,
+                            "does not follow the previous one (events missing)",
+                        ));
+                    }
+                    let id: [u8; 16] = raw.event_id.as_slice().try_into().unwrap_or([0; 16]);
+                    let mut digest = EventDigest::new(&id, raw.ts);
+                    open_fields(&keyring, &raw.as_ref(), &mut scratch, |_, p| {
+                        digest.field(p)
+                    })
+                    .map_err(|e| e.into_error(&raw))?;
+                    let digest = digest.finish();
+                    let link = shared.chain.link(&last.chain, raw.seq, &digest);
+                    let stored = row.opt_bytes(4).ok().flatten();
+                    if !mac_eq(stored.as_deref().unwrap_or_default(), &link) {
+                        return Err(refuse(raw.seq, "does not follow the chain"));
+                    }
+                    // `raw.ts` is authenticated now (it is in every field's AAD).
+                    if raw.ts >= cutoff_ms {
+                        reached_cutoff = true;
+                        return Ok(false);
+                    }
+                    if raw.seq > frontier.size() {
+                        let c = tree::commitment(&shared.leaf_salt, &id, &digest);
+                        leaves.push(tree::leaf_data(raw.seq, raw.ts, &c));
+                    }
+                    last = Tail {
+                        seq: raw.seq,
+                        chain: link,
+                    };
+                    purged += 1;
+                    Ok(true)
+                })?;
+                started = true;
+                if reached_cutoff || rows < PURGE_CHUNK || purged == walked_before {
+                    break;
+                }
+            }
             if purged == 0 {
                 return Ok(0);
             }

@@ -398,15 +398,35 @@ const CHUNK: i32 = 512;
 /// A PostgreSQL transaction as a [`Db`]. Keeps the client's first error so that the
 /// store's retry loop can tell a lost connection (retried) from Magnetar's own errors.
 pub(crate) struct PgDb<'t, 'c> {
-    tx: RefCell<&'t mut postgres::Transaction<'c>>,
+    conn: RefCell<Conn<'t, 'c>>,
     store: &'t super::PgStore,
     failure: RefCell<Option<postgres::Error>>,
 }
 
+/// The two kinds of PostgreSQL transaction (see [`super::PgStore::sql_transaction`]).
+pub(crate) enum Conn<'t, 'c> {
+    /// A read snapshot, begun by the client: scans read through portals in chunks.
+    Read(&'t mut postgres::Transaction<'c>),
+    /// A write transaction, begun together with its advisory lock in one round trip (a
+    /// client-level transaction has no portals): scans read their whole result, so
+    /// writers scan bounded ranges.
+    Write(&'t mut postgres::Client),
+}
+
+/// Runs `$body` with `$c` bound to the client or transaction behind a [`Conn`].
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            Conn::Read($c) => $body,
+            Conn::Write($c) => $body,
+        }
+    };
+}
+
 impl<'t, 'c> PgDb<'t, 'c> {
-    pub(crate) fn new(tx: &'t mut postgres::Transaction<'c>, store: &'t super::PgStore) -> Self {
+    pub(crate) fn new(conn: Conn<'t, 'c>, store: &'t super::PgStore) -> Self {
         PgDb {
-            tx: RefCell::new(tx),
+            conn: RefCell::new(conn),
             store,
             failure: RefCell::new(None),
         }
@@ -423,10 +443,16 @@ impl<'t, 'c> PgDb<'t, 'c> {
         mapped
     }
 
-    fn tx(&self) -> Result<std::cell::RefMut<'_, &'t mut postgres::Transaction<'c>>> {
-        self.tx.try_borrow_mut().map_err(|_| {
+    fn conn(&self) -> Result<std::cell::RefMut<'_, Conn<'t, 'c>>> {
+        self.conn.try_borrow_mut().map_err(|_| {
             Error::Internal("a PostgreSQL statement ran while another was reading rows".into())
         })
+    }
+
+    fn query_typed(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+        let sql = pg_placeholders(sql);
+        let params = typed(args);
+        on_conn!(&mut *self.conn()?, c => c.query_typed(&sql, &params)).map_err(|e| self.fail(e))
     }
 }
 
@@ -483,31 +509,31 @@ impl Db for PgDb<'_, '_> {
                 sql.push(')');
             }
             let args: Vec<Arg<'_>> = rows.iter().flatten().copied().collect();
-            let n = self
-                .tx()?
-                .execute_typed(&sql, &typed(&args))
+            let params = typed(&args);
+            let n = on_conn!(&mut *self.conn()?, c => c.execute_typed(&sql, &params))
                 .map_err(|e| self.fail(e))?;
             return Ok(n as usize);
         }
         let types: Vec<Type> = first.iter().map(Arg::pg_type).collect();
         let sql = format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", "));
-        let mut tx = self.tx()?;
-        let sink = tx.copy_in(&sql).map_err(|e| self.fail(e))?;
-        let mut writer = BinaryCopyInWriter::new(sink, &types);
-        for row in rows {
-            let values: Vec<&(dyn ToSql + Sync)> =
-                row.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
-            writer.write(&values).map_err(|e| self.fail(e))?;
-        }
-        let n = writer.finish().map_err(|e| self.fail(e))?;
+        let mut conn = self.conn()?;
+        let n = on_conn!(&mut *conn, c => {
+            let sink = c.copy_in(&sql).map_err(|e| self.fail(e))?;
+            let mut writer = BinaryCopyInWriter::new(sink, &types);
+            for row in rows {
+                let values: Vec<&(dyn ToSql + Sync)> =
+                    row.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+                writer.write(&values).map_err(|e| self.fail(e))?;
+            }
+            writer.finish().map_err(|e| self.fail(e))?
+        });
         Ok(n as usize)
     }
 
     fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
         let sql = pg_placeholders(sql);
-        let n = self
-            .tx()?
-            .execute_typed(&sql, &typed(args))
+        let params = typed(args);
+        let n = on_conn!(&mut *self.conn()?, c => c.execute_typed(&sql, &params))
             .map_err(|e| self.fail(e))?;
         Ok(n as usize)
     }
@@ -518,21 +544,37 @@ impl Db for PgDb<'_, '_> {
         args: &[Arg<'_>],
         f: &mut dyn FnMut(&dyn Row) -> Result<bool>,
     ) -> Result<()> {
-        let sql = pg_placeholders(sql);
-        let types: Vec<Type> = args.iter().map(Arg::pg_type).collect();
-        let params: Vec<&(dyn ToSql + Sync)> =
-            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
         let portal = {
-            let mut tx = self.tx()?;
+            let mut conn = self.conn()?;
+            let Conn::Read(tx) = &mut *conn else {
+                drop(conn);
+                // The borrow ends before `f` runs: `f` may use this connection.
+                let rows = self.query_typed(sql, args)?;
+                for row in &rows {
+                    if !f(row)? {
+                        break;
+                    }
+                }
+                return Ok(());
+            };
+            let sql = pg_placeholders(sql);
+            let types: Vec<Type> = args.iter().map(Arg::pg_type).collect();
+            let params: Vec<&(dyn ToSql + Sync)> =
+                args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
             let statement = tx.prepare_typed(&sql, &types).map_err(|e| self.fail(e))?;
             tx.bind(&statement, &params).map_err(|e| self.fail(e))?
         };
         loop {
             // The borrow ends before `f` runs: `f` may use this connection.
-            let chunk = self
-                .tx()?
-                .query_portal(&portal, CHUNK)
-                .map_err(|e| self.fail(e))?;
+            let chunk = {
+                let mut conn = self.conn()?;
+                let Conn::Read(tx) = &mut *conn else {
+                    return Err(Error::Internal(
+                        "a PostgreSQL portal outside its read transaction".into(),
+                    ));
+                };
+                tx.query_portal(&portal, CHUNK).map_err(|e| self.fail(e))?
+            };
             for row in &chunk {
                 if !f(row)? {
                     return Ok(());
@@ -550,11 +592,7 @@ impl Db for PgDb<'_, '_> {
         args: &[Arg<'_>],
         f: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<bool> {
-        let sql = pg_placeholders(sql);
-        let rows = self
-            .tx()?
-            .query_typed(&sql, &typed(args))
-            .map_err(|e| self.fail(e))?;
+        let rows = self.query_typed(sql, args)?;
         match rows.first() {
             Some(row) => f(row).map(|()| true),
             None => Ok(false),

@@ -388,38 +388,54 @@ impl PgStore {
         lock: Option<&str>,
         f: &mut dyn FnMut(&dyn super::sql::Db) -> Result<T>,
     ) -> Result<T> {
-        let lock_sql = lock.map(|name| {
+        use super::sql::{Conn, PgDb};
+        // A write begins and takes its lock in one simple query: one round trip.
+        let begin_locked = lock.map(|name| {
             format!(
-                "SELECT pg_advisory_xact_lock({})",
+                "BEGIN; SELECT pg_advisory_xact_lock({})",
                 advisory_key(&format!("{}.{name}", self.inner.schema))
             )
         });
         self.run(|client| {
-            let mut tx = match &lock_sql {
-                Some(lock_sql) => {
-                    let mut tx = client.transaction()?;
-                    tx.batch_execute(lock_sql)?;
-                    tx
+            let (outcome, failure) = match &begin_locked {
+                Some(begin) => {
+                    client.batch_execute(begin)?;
+                    let mut open = Open {
+                        client,
+                        done: false,
+                    };
+                    let db = PgDb::new(Conn::Write(&mut *open.client), self);
+                    let outcome = f(&db);
+                    let failure = db.take_failure();
+                    drop(db);
+                    if outcome.is_ok() {
+                        open.done = true;
+                        open.client.batch_execute("COMMIT")?;
+                    }
+                    (outcome, failure)
                 }
-                None => client
-                    .build_transaction()
-                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()?,
+                None => {
+                    let mut tx = client
+                        .build_transaction()
+                        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start()?;
+                    let db = PgDb::new(Conn::Read(&mut tx), self);
+                    let outcome = f(&db);
+                    let failure = db.take_failure();
+                    drop(db);
+                    if outcome.is_ok() {
+                        tx.commit()?;
+                    }
+                    (outcome, failure)
+                }
             };
-            let db = super::sql::PgDb::new(&mut tx, self);
-            let outcome = f(&db);
-            let failure = db.take_failure();
-            drop(db);
             match (outcome, failure) {
-                (Ok(value), _) => {
-                    tx.commit()?;
-                    Ok(value)
-                }
+                (Ok(value), _) => Ok(value),
                 // A client error in a write: `run` retries a lost connection. A read is
                 // not run again once it has started: its closure may already have
                 // handed rows to the caller.
-                (Err(_), Some(err)) if lock_sql.is_some() => Err(PgFail::Pg(err)),
+                (Err(_), Some(err)) if lock.is_some() => Err(PgFail::Pg(err)),
                 (Err(err), Some(_)) => Err(PgFail::Final(err)),
                 (Err(err), None) => Err(PgFail::Core(err)),
             }
@@ -489,6 +505,22 @@ impl PgStore {
             }
             Ok(())
         })
+    }
+}
+
+/// A transaction begun on a client by a simple query: rolled back when dropped before
+/// `done` (a failed closure, or a panic), so the connection goes back to the pool idle.
+struct Open<'c> {
+    client: &'c mut postgres::Client,
+    done: bool,
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if !self.done && !self.client.is_closed() {
+            // A failure here leaves a broken connection, which r2d2 discards.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
     }
 }
 
