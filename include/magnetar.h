@@ -2080,6 +2080,35 @@ mgn_status mgn_sessions_validate(const struct mgn_sessions *sessions,
                                  struct mgn_session_info *out_session);
 
 /**
+ * `mgn_sessions_validate` for a host's HTTP layer (a middleware in front of every
+ * request that carries a token), which also records the outcomes such a layer would
+ * otherwise record itself, so every host audits requests alike: a refused token as
+ * `session.refused` (status the reason, e.g. `session_expired`, with the request's IP
+ * and User-Agent; never the token), and, when `audit_allow` is true, an allowed request
+ * as `session.allow` (details: the score). Monitor, step-up and terminate decisions are
+ * recorded as by `mgn_sessions_validate`. Nothing is recorded without an audit log.
+ *
+ * On success `*out_refusal` says which outcome it was:
+ * - `MGN_OK`: the token names a live session; `*out_assessment` (release with
+ *   `mgn_assessment_clear`) and `*out_session` (may be NULL; release with
+ *   `mgn_session_info_clear`) are written as by `mgn_sessions_validate`. On
+ *   `MGN_DECISION_TERMINATE` the session has been revoked: answer as a refusal.
+ * - `MGN_SESSION_NOT_FOUND`, `MGN_SESSION_EXPIRED`, `MGN_SESSION_REVOKED`, or
+ *   `MGN_INVALID_ARGUMENT` for a malformed token: the token names no usable session
+ *   (answer "not signed in", e.g. HTTP 401); nothing else is written.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), pool, database and
+ * audit errors (an outcome that cannot be recorded fails the call). Thread-safe.
+ */
+mgn_status mgn_sessions_validate_request(const struct mgn_sessions *sessions,
+                                         const char *token,
+                                         const struct mgn_request *request,
+                                         bool audit_allow,
+                                         mgn_status *out_refusal,
+                                         struct mgn_assessment *out_assessment,
+                                         struct mgn_session_info *out_session);
+
+/**
  * Accepts `request` as the session's new baseline (IP, User-Agent, fingerprint),
  * typically after the host completed a step-up (2FA). Writes the session to
  * `*out_session` (may be NULL; release with `mgn_session_info_clear`).
