@@ -709,6 +709,60 @@ typedef struct mgn_password_policy {
 } mgn_password_policy;
 
 /**
+ * The policy a hasher runs with, as `mgn_hasher_get_policy` reports it. The strings and
+ * arrays point into the hasher: do not free them; they stay valid until
+ * `mgn_hasher_free`. Pepper secrets are never handed back, only their ids.
+ */
+typedef struct mgn_password_policy_info {
+  /**
+   * Argon2id memory cost in KiB.
+   */
+  uint32_t memory_kib;
+  /**
+   * Argon2id time cost.
+   */
+  uint32_t iterations;
+  /**
+   * Argon2id lanes.
+   */
+  uint32_t parallelism;
+  /**
+   * Salt length of new hashes, in bytes.
+   */
+  uint32_t salt_len;
+  /**
+   * Hash length of new hashes, in bytes.
+   */
+  uint32_t output_len;
+  /**
+   * Longest password accepted, in bytes.
+   */
+  size_t max_password_bytes;
+  /**
+   * Id of the pepper of new hashes, or NULL for none.
+   */
+  const char *pepper_id;
+  /**
+   * Ids of the retired peppers still accepted for verification; `n_old_peppers`
+   * entries, NULL when 0.
+   */
+  const char *const *old_pepper_ids;
+  /**
+   * Number of entries at `old_pepper_ids`.
+   */
+  size_t n_old_peppers;
+  /**
+   * Names of the bare hex digests accepted as stored hashes ("md5", "sha1", ...);
+   * `n_legacy_digests` entries, NULL when 0.
+   */
+  const char *const *legacy_digests;
+  /**
+   * Number of entries at `legacy_digests`.
+   */
+  size_t n_legacy_digests;
+} mgn_password_policy_info;
+
+/**
  * What `mgn_hasher_upgrade_table` did, counted for this call: `total` rows in the table
  * when it started, of which `scanned` were looked at; `wrapped` legacy hashes wrapped
  * into Argon2id; `current` ones needing nothing (Argon2 or already wrapped);
@@ -1713,6 +1767,15 @@ mgn_status mgn_password_policy_default(struct mgn_password_policy *out);
 mgn_status mgn_hasher_new(const struct mgn_password_policy *policy, struct mgn_hasher **out);
 
 /**
+ * Writes the policy `hasher` runs with to `*out` (see `mgn_password_policy_info` for
+ * how long its strings live).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_hasher_get_policy(const struct mgn_hasher *hasher,
+                                 struct mgn_password_policy_info *out);
+
+/**
  * Hashes `password` (NUL-terminated UTF-8) into a new Argon2id PHC string with a fresh
  * salt, written to `*out_hash`; free it with `mgn_string_free`.
  *
@@ -1819,6 +1882,16 @@ mgn_status mgn_hasher_upgrade_table(const struct mgn_hasher *hasher,
  * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
  */
 mgn_status mgn_breach_options_default(struct mgn_breach_options *out);
+
+/**
+ * Writes the settings `checker` runs with to `*out`. Its string fields point into the
+ * checker (`offline_index` is NULL without an index): do not free them; they stay valid
+ * until `mgn_breach_free`. Passing `*out` to `mgn_breach_new` makes an equivalent
+ * checker.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_breach_get_options(const struct mgn_breach *checker, struct mgn_breach_options *out);
 
 /**
  * Creates a checker with the built-in HTTPS transport (rustls) when `online`, and the
