@@ -1506,6 +1506,15 @@ const char *mgn_last_error_message(void);
 void mgn_string_free(char *s);
 
 /**
+ * Frees an array of strings returned by the library (`count` as it wrote it), wiping
+ * and freeing each string first. NULL is a no-op.
+ *
+ * Only pass arrays this library documents as "release with `mgn_string_list_free`",
+ * exactly once. Thread-safe.
+ */
+void mgn_string_list_free(char **list, size_t count);
+
+/**
  * Writes the number of columns of `result` to `*out`.
  *
  * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
@@ -2692,6 +2701,20 @@ mgn_status mgn_audit_checkpoint(const struct mgn_audit *audit,
                                 const struct mgn_checkpoint_signer *const *signers,
                                 size_t signers_count,
                                 char **out_note);
+
+/**
+ * Writes every checkpoint `audit` issued, oldest first, as signed notes (the text
+ * `mgn_audit_checkpoint` returned for each) to `*out_notes`, an array of `*out_count`
+ * strings (NULL when there are none): to publish them again, or to hand the latest to a
+ * verifier after a crash lost the one `mgn_audit_checkpoint` returned. Release the array
+ * with `mgn_string_list_free(*out_notes, *out_count)`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_TAMPERED`, pool and database
+ * errors. Thread-safe.
+ */
+mgn_status mgn_audit_checkpoints(const struct mgn_audit *audit,
+                                 char ***out_notes,
+                                 size_t *out_count);
 
 /**
  * Writes the leaf data of event `seq` (`MGN_AUDIT_LEAF_LEN` bytes: the input of the RFC
