@@ -709,6 +709,60 @@ typedef struct mgn_password_policy {
 } mgn_password_policy;
 
 /**
+ * The policy a hasher runs with, as `mgn_hasher_get_policy` reports it. The strings and
+ * arrays point into the hasher: do not free them; they stay valid until
+ * `mgn_hasher_free`. Pepper secrets are never handed back, only their ids.
+ */
+typedef struct mgn_password_policy_info {
+  /**
+   * Argon2id memory cost in KiB.
+   */
+  uint32_t memory_kib;
+  /**
+   * Argon2id time cost.
+   */
+  uint32_t iterations;
+  /**
+   * Argon2id lanes.
+   */
+  uint32_t parallelism;
+  /**
+   * Salt length of new hashes, in bytes.
+   */
+  uint32_t salt_len;
+  /**
+   * Hash length of new hashes, in bytes.
+   */
+  uint32_t output_len;
+  /**
+   * Longest password accepted, in bytes.
+   */
+  size_t max_password_bytes;
+  /**
+   * Id of the pepper of new hashes, or NULL for none.
+   */
+  const char *pepper_id;
+  /**
+   * Ids of the retired peppers still accepted for verification; `n_old_peppers`
+   * entries, NULL when 0.
+   */
+  const char *const *old_pepper_ids;
+  /**
+   * Number of entries at `old_pepper_ids`.
+   */
+  size_t n_old_peppers;
+  /**
+   * Names of the bare hex digests accepted as stored hashes ("md5", "sha1", ...);
+   * `n_legacy_digests` entries, NULL when 0.
+   */
+  const char *const *legacy_digests;
+  /**
+   * Number of entries at `legacy_digests`.
+   */
+  size_t n_legacy_digests;
+} mgn_password_policy_info;
+
+/**
  * What `mgn_hasher_upgrade_table` did, counted for this call: `total` rows in the table
  * when it started, of which `scanned` were looked at; `wrapped` legacy hashes wrapped
  * into Argon2id; `current` ones needing nothing (Argon2 or already wrapped);
@@ -1452,6 +1506,15 @@ const char *mgn_last_error_message(void);
 void mgn_string_free(char *s);
 
 /**
+ * Frees an array of strings returned by the library (`count` as it wrote it), wiping
+ * and freeing each string first. NULL is a no-op.
+ *
+ * Only pass arrays this library documents as "release with `mgn_string_list_free`",
+ * exactly once. Thread-safe.
+ */
+void mgn_string_list_free(char **list, size_t count);
+
+/**
  * Writes the number of columns of `result` to `*out`.
  *
  * Errors: `MGN_INVALID_ARGUMENT` if `result` or `out` is NULL. Thread-safe.
@@ -1713,6 +1776,15 @@ mgn_status mgn_password_policy_default(struct mgn_password_policy *out);
 mgn_status mgn_hasher_new(const struct mgn_password_policy *policy, struct mgn_hasher **out);
 
 /**
+ * Writes the policy `hasher` runs with to `*out` (see `mgn_password_policy_info` for
+ * how long its strings live).
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_hasher_get_policy(const struct mgn_hasher *hasher,
+                                 struct mgn_password_policy_info *out);
+
+/**
  * Hashes `password` (NUL-terminated UTF-8) into a new Argon2id PHC string with a fresh
  * salt, written to `*out_hash`; free it with `mgn_string_free`.
  *
@@ -1819,6 +1891,16 @@ mgn_status mgn_hasher_upgrade_table(const struct mgn_hasher *hasher,
  * Errors: `MGN_INVALID_ARGUMENT` if `out` is NULL. Thread-safe.
  */
 mgn_status mgn_breach_options_default(struct mgn_breach_options *out);
+
+/**
+ * Writes the settings `checker` runs with to `*out`. Its string fields point into the
+ * checker (`offline_index` is NULL without an index): do not free them; they stay valid
+ * until `mgn_breach_free`. Passing `*out` to `mgn_breach_new` makes an equivalent
+ * checker.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+ */
+mgn_status mgn_breach_get_options(const struct mgn_breach *checker, struct mgn_breach_options *out);
 
 /**
  * Creates a checker with the built-in HTTPS transport (rustls) when `online`, and the
@@ -2078,6 +2160,35 @@ mgn_status mgn_sessions_validate(const struct mgn_sessions *sessions,
                                  const struct mgn_request *request,
                                  struct mgn_assessment *out_assessment,
                                  struct mgn_session_info *out_session);
+
+/**
+ * `mgn_sessions_validate` for a host's HTTP layer (a middleware in front of every
+ * request that carries a token), which also records the outcomes such a layer would
+ * otherwise record itself, so every host audits requests alike: a refused token as
+ * `session.refused` (status the reason, e.g. `session_expired`, with the request's IP
+ * and User-Agent; never the token), and, when `audit_allow` is true, an allowed request
+ * as `session.allow` (details: the score). Monitor, step-up and terminate decisions are
+ * recorded as by `mgn_sessions_validate`. Nothing is recorded without an audit log.
+ *
+ * On success `*out_refusal` says which outcome it was:
+ * - `MGN_OK`: the token names a live session; `*out_assessment` (release with
+ *   `mgn_assessment_clear`) and `*out_session` (may be NULL; release with
+ *   `mgn_session_info_clear`) are written as by `mgn_sessions_validate`. On
+ *   `MGN_DECISION_TERMINATE` the session has been revoked: answer as a refusal.
+ * - `MGN_SESSION_NOT_FOUND`, `MGN_SESSION_EXPIRED`, `MGN_SESSION_REVOKED`, or
+ *   `MGN_INVALID_ARGUMENT` for a malformed token: the token names no usable session
+ *   (answer "not signed in", e.g. HTTP 401); nothing else is written.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), pool, database and
+ * audit errors (an outcome that cannot be recorded fails the call). Thread-safe.
+ */
+mgn_status mgn_sessions_validate_request(const struct mgn_sessions *sessions,
+                                         const char *token,
+                                         const struct mgn_request *request,
+                                         bool audit_allow,
+                                         mgn_status *out_refusal,
+                                         struct mgn_assessment *out_assessment,
+                                         struct mgn_session_info *out_session);
 
 /**
  * Accepts `request` as the session's new baseline (IP, User-Agent, fingerprint),
@@ -2606,6 +2717,20 @@ mgn_status mgn_audit_checkpoint(const struct mgn_audit *audit,
                                 const struct mgn_checkpoint_signer *const *signers,
                                 size_t signers_count,
                                 char **out_note);
+
+/**
+ * Writes every checkpoint `audit` issued, oldest first, as signed notes (the text
+ * `mgn_audit_checkpoint` returned for each) to `*out_notes`, an array of `*out_count`
+ * strings (NULL when there are none): to publish them again, or to hand the latest to a
+ * verifier after a crash lost the one `mgn_audit_checkpoint` returned. Release the array
+ * with `mgn_string_list_free(*out_notes, *out_count)`.
+ *
+ * Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_TAMPERED`, pool and database
+ * errors. Thread-safe.
+ */
+mgn_status mgn_audit_checkpoints(const struct mgn_audit *audit,
+                                 char ***out_notes,
+                                 size_t *out_count);
 
 /**
  * Writes the leaf data of event `seq` (`MGN_AUDIT_LEAF_LEN` bytes: the input of the RFC

@@ -7,8 +7,8 @@ use std::time::Duration;
 use magnetar_core::ErrorKind;
 use magnetar_core::pool::{Pool, PoolConfig};
 use magnetar_core::session::{
-    Decision, FingerprintKey, LimitPolicy, RequestContext, SessionAction, SessionAuditEvent,
-    SessionAuditSink, SessionConfig, SessionRegistry, Signal,
+    Decision, FingerprintKey, LimitPolicy, RequestContext, RequestOutcome, SessionAction,
+    SessionAuditEvent, SessionAuditSink, SessionConfig, SessionRegistry, Signal,
 };
 use magnetar_testkit::ua::{CHROME_120 as CHROME, FIREFOX_WIN as FIREFOX};
 use magnetar_testkit::{ClockedDb as Fixture, clocked_db as fixture, ctx};
@@ -621,7 +621,7 @@ fn revoke_is_recorded_once_and_rebaseline_needs_a_live_session() {
     assert_eq!(sink.actions(), ["session.create", "session.revoke"]);
     let revoke = sink.events.lock()[1].clone();
     assert_eq!(revoke.session_id, Some(session.id));
-    assert_eq!(revoke.user_id, "alice");
+    assert_eq!(revoke.user_id.as_deref(), Some("alice"));
     assert_eq!(revoke.status, "revoked");
     assert_eq!(
         reg.rebaseline(&"A".repeat(43), &home()).unwrap_err().kind(),
@@ -634,4 +634,59 @@ fn revoke_is_recorded_once_and_rebaseline_needs_a_live_session() {
         ErrorKind::SessionExpired
     );
     assert_eq!(sink.actions().len(), 3);
+}
+
+#[test]
+fn validate_request_refuses_expired_and_revoked_tokens_and_records_why() {
+    let f = fixture();
+    let sink = Arc::new(CollectingSink::default());
+    let reg = registry(&f, |_| {}).with_audit(sink.clone());
+    let refused = |token: &str| match reg.validate_request(token, &home(), true).unwrap() {
+        RequestOutcome::Refused(err) => err.kind(),
+        RequestOutcome::Validated(v) => panic!("accepted: {v:?}"),
+    };
+    let (revoked, _) = reg.create("alice", &home()).unwrap();
+    reg.revoke(revoked.as_str()).unwrap();
+    assert_eq!(refused(revoked.as_str()), ErrorKind::SessionRevoked);
+    let (idle, _) = reg.create("alice", &home()).unwrap();
+    f.clock.advance(Duration::from_secs(31 * 60));
+    assert_eq!(refused(idle.as_str()), ErrorKind::SessionExpired);
+
+    // Terminate is a scored outcome (recorded as such, the session revoked), not a refusal.
+    let (token, _) = reg.create("alice", &home()).unwrap();
+    let thief = ctx("192.0.2.1", FIREFOX, "ru");
+    match reg.validate_request(token.as_str(), &thief, true).unwrap() {
+        RequestOutcome::Validated(v) => assert_eq!(v.assessment.decision, Decision::Terminate),
+        RequestOutcome::Refused(err) => panic!("refused: {err}"),
+    }
+    assert_eq!(refused(token.as_str()), ErrorKind::SessionRevoked);
+
+    let events = sink.events.lock().clone();
+    let outcomes: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.action != SessionAction::Create && e.action != SessionAction::Revoke)
+        .map(|e| (e.action.as_str(), e.status.as_str()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("session.refused", "session_revoked"),
+            ("session.refused", "session_expired"),
+            ("session.terminate", "terminate"),
+            ("session.refused", "session_revoked"),
+        ]
+    );
+    let refusal = &events[2];
+    assert_eq!(
+        (refusal.user_id.as_ref(), refusal.session_id.as_ref()),
+        (None, None)
+    );
+    assert!(refusal.details.is_null());
+
+    // A refusal that cannot be recorded is an error, like every other audited outcome.
+    *sink.fail.lock() = true;
+    let err = reg
+        .validate_request(token.as_str(), &home(), true)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Internal);
 }

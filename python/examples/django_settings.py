@@ -19,8 +19,8 @@ MIDDLEWARE = [
 ]
 
 MAGNETAR_SESSION_RISK: dict[str, object] = {
-    "REGISTRY": "myproject.security.registry",  # a magnetar.SessionRegistry
-    "AUDIT": "myproject.security.audit",  # its magnetar.AuditLog
+    # A magnetar.SessionRegistry; made with audit=, it records every session outcome.
+    "REGISTRY": "myproject.security.registry",
     "COOKIE_NAME": "session",
     "ON_STEP_UP": "myproject.security.require_totp",
 }

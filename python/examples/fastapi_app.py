@@ -30,7 +30,7 @@ async def require_second_factor(request: Request, assessment: magnetar.Assessmen
 
 
 app = FastAPI()
-app.add_middleware(SessionRiskMiddleware, registry=registry, audit=audit, on_step_up=require_second_factor)
+app.add_middleware(SessionRiskMiddleware, registry=registry, on_step_up=require_second_factor)
 
 
 @app.post("/login")

@@ -785,6 +785,15 @@ class SessionRegistry:
         """Checks `token` and scores this request against its session."""
     def validate_async(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Coroutine[Any, Any, Assessment]:
         """`validate` for asyncio: a coroutine run on the loop's default executor."""
+    def validate_request(
+        self, token: str, *, ip: str, user_agent: str, audit_allow: bool, headers: _Headers = None
+    ) -> Union[Assessment, MagnetarError]:
+        """`validate` for an HTTP middleware: also records refused tokens and, with
+        `audit_allow`, allowed requests; a refused token's error is returned, not raised."""
+    def validate_request_async(
+        self, token: str, *, ip: str, user_agent: str, audit_allow: bool, headers: _Headers = None
+    ) -> Coroutine[Any, Any, Union[Assessment, MagnetarError]]:
+        """`validate_request` for asyncio: a coroutine run on the loop's default executor."""
     def rebaseline(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Session:
         """Accepts this request's context as the session's new baseline."""
     def rebaseline_async(self, token: str, *, ip: str, user_agent: str, headers: _Headers = None) -> Coroutine[Any, Any, Session]:

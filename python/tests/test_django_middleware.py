@@ -41,7 +41,7 @@ def env(django_db, pool):
     User.objects.filter(username="carol").delete()
     User.objects.create_user("carol", password="correct horse battery")
     STEP_UP_CALLS.clear()
-    conf = {"REGISTRY": registry, "AUDIT": audit}
+    conf = {"REGISTRY": registry}
     yield registry, audit, conf
     audit.close()
 
@@ -130,6 +130,13 @@ def test_token_from_authorization_header(env):
     assert bad.status_code == 401
     assert ("session.refused", "invalid_input") in actions(audit)
     assert all(token not in str(e.to_dict()) for e in audit.query(limit=1000))
+
+
+def test_the_old_audit_setting_is_a_clear_error(env):
+    _, audit, conf = env
+    with override_settings(MIDDLEWARE=MIDDLEWARE, MAGNETAR_SESSION_RISK={**conf, "AUDIT": audit}):
+        with pytest.raises(magnetar.InvalidConfig, match="audit="):
+            Client().get("/whoami/")
 
 
 def test_missing_registry_setting_is_a_clear_error(env):

@@ -36,6 +36,21 @@ def test_create_validate_revoke(registry):
         registry.validate("short", ip="203.0.113.7", user_agent=CHROME)
 
 
+def test_validate_request_returns_a_refusal_and_raises_only_failures(registry):
+    token, session = registry.create("alice", ip="203.0.113.7", user_agent=CHROME)
+    a = registry.validate_request(token, ip="203.0.113.7", user_agent=CHROME, audit_allow=True)
+    assert isinstance(a, magnetar.Assessment) and a.decision == "allow" and a.session.id == session.id
+    for bad, kind in [("A" * 43, magnetar.SessionNotFound), ("short", magnetar.InvalidInput)]:
+        refusal = registry.validate_request(bad, ip="203.0.113.7", user_agent=CHROME, audit_allow=False)
+        assert isinstance(refusal, kind)
+    registry.revoke(token)
+    refusal = registry.validate_request(token, ip="203.0.113.7", user_agent=CHROME, audit_allow=True)
+    assert isinstance(refusal, magnetar.SessionRevoked) and refusal.kind == "session_revoked"
+    # The context is the caller's to get right: an IP that does not parse is raised.
+    with pytest.raises(magnetar.InvalidInput):
+        registry.validate_request(token, ip="testclient", user_agent=CHROME, audit_allow=True)
+
+
 def test_risk_decisions(registry):
     token, _ = registry.create("bob", ip="203.0.113.7", user_agent=CHROME)
     a = registry.validate(token, ip="203.0.113.8", user_agent=CHROME_NEXT)

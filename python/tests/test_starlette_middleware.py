@@ -17,9 +17,9 @@ HOME_IP = ("203.0.113.7", 50000)
 HOME = {"user-agent": CHROME, "accept-language": "en"}
 
 
-def make_app(registry, audit, **options):
+def make_app(registry, **options):
     app = FastAPI()
-    app.add_middleware(SessionRiskMiddleware, registry=registry, audit=audit, **options)
+    app.add_middleware(SessionRiskMiddleware, registry=registry, **options)
 
     @app.post("/login")
     async def login(request: Request):
@@ -52,7 +52,7 @@ def actions(audit):
 
 def test_allow_and_anonymous(env):
     registry, audit = env
-    client = TestClient(make_app(registry, audit), client=HOME_IP)
+    client = TestClient(make_app(registry), client=HOME_IP)
     assert client.get("/whoami", headers=HOME).json() == {"session": None}
     token = client.post("/login", headers=HOME).json()["token"]
     assert client.cookies.get("session") == token
@@ -62,9 +62,9 @@ def test_allow_and_anonymous(env):
 
 def test_terminate_is_401_and_clears_the_cookie(env):
     registry, audit = env
-    client = TestClient(make_app(registry, audit), client=HOME_IP)
+    client = TestClient(make_app(registry), client=HOME_IP)
     token = client.post("/login", headers=HOME).json()["token"]
-    thief = TestClient(make_app(registry, audit), client=("198.51.100.9", 40000), cookies={"session": token})
+    thief = TestClient(make_app(registry), client=("198.51.100.9", 40000), cookies={"session": token})
     response = thief.get("/whoami", headers={"user-agent": FIREFOX, "accept-language": "ru"})
     assert response.status_code == 401
     assert response.json() == {"error": "invalid_session"}
@@ -89,10 +89,10 @@ def test_step_up_default_and_hooks(env):
 
     moved = {"user-agent": FIREFOX, "accept-language": "en"}  # IP + browser: step-up band
     for hook, expected in [(None, 401), (async_hook, 403), (let_through, 200)]:
-        login = TestClient(make_app(registry, audit), client=HOME_IP)
+        login = TestClient(make_app(registry), client=HOME_IP)
         token = login.post("/login", headers=HOME).json()["token"]
         options = {} if hook is None else {"on_step_up": hook}
-        client = TestClient(make_app(registry, audit, **options), client=("198.51.100.9", 40000),
+        client = TestClient(make_app(registry, **options), client=("198.51.100.9", 40000),
                             cookies={"session": token})
         response = client.get("/whoami", headers=moved)
         assert response.status_code == expected, response.text
@@ -107,7 +107,7 @@ def test_step_up_default_and_hooks(env):
 def test_bearer_header_and_refused_tokens_are_audited(env):
     registry, audit = env
     token, _ = registry.create("dave", ip=HOME_IP[0], user_agent=CHROME, headers={"accept-language": "en"})
-    client = TestClient(make_app(registry, audit, cookie_name=None, header_name="Authorization"), client=HOME_IP)
+    client = TestClient(make_app(registry, cookie_name=None, header_name="Authorization"), client=HOME_IP)
     assert client.get("/whoami", headers={**HOME, "authorization": f"Bearer {token}"}).json()["decision"] == "allow"
     assert client.get("/whoami", headers={**HOME, "authorization": "Bearer " + "A" * 43}).status_code == 401
     assert client.get("/whoami", headers={**HOME, "authorization": f"Basic {token}"}).json() == {"session": None}
@@ -118,7 +118,34 @@ def test_bearer_header_and_refused_tokens_are_audited(env):
 
 def test_audit_allow_can_be_turned_off(env):
     registry, audit = env
-    client = TestClient(make_app(registry, audit, audit_allow=False), client=HOME_IP)
+    client = TestClient(make_app(registry, audit_allow=False), client=HOME_IP)
     client.post("/login", headers=HOME)
     client.get("/whoami", headers=HOME)
     assert ("session.allow", "allow") not in actions(audit)
+
+
+def test_records_are_what_the_middleware_wrote_before_core_did(env):
+    registry, audit = env
+    client = TestClient(make_app(registry), client=HOME_IP)
+    token = client.post("/login", headers=HOME).json()["token"]
+    session_id = registry.validate(token, ip=HOME_IP[0], user_agent=CHROME, headers={"accept-language": "en"}).session.id
+    client.get("/whoami", headers=HOME)
+    TestClient(make_app(registry), client=HOME_IP, cookies={"session": "A" * 43}).get("/whoami", headers=HOME)
+    records = {e.action: e.to_dict() for e in audit.query(limit=1000)}
+    allow, refused = records["session.allow"], records["session.refused"]
+    assert (allow["user_id"], allow["resource_type"], allow["resource_id"]) == ("dave", "session", session_id)
+    assert (allow["status"], allow["ip"], allow["user_agent"]) == ("allow", HOME_IP[0], CHROME)
+    assert allow["details"] == {"score": 0.0}
+    assert (refused["user_id"], refused["resource_type"], refused["resource_id"]) == (None, "session", None)
+    assert (refused["status"], refused["ip"], refused["user_agent"]) == ("session_not_found", HOME_IP[0], CHROME)
+    assert refused["details"] is None
+
+
+def test_an_unreadable_client_address_is_refused_not_a_server_error(env):
+    registry, _ = env
+    token, _ = registry.create("dave", ip=HOME_IP[0], user_agent=CHROME)
+    # TestClient's default client host is "testclient", which is no IP address.
+    client = TestClient(make_app(registry), cookies={"session": token})
+    response = client.get("/whoami", headers=HOME)
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_session"}

@@ -15,7 +15,7 @@ use magnetar_core::{Error, Result};
 use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bytes_arg, limits, str_arg};
+use crate::strings::{alloc_string, bytes_arg, limits, owned_cstring, str_arg};
 
 /// Checks passwords against the offline index and/or the range API. Created by
 /// `mgn_breach_new` or `mgn_breach_new_with_transport`, released with `mgn_breach_free`.
@@ -25,6 +25,31 @@ use crate::strings::{alloc_string, bytes_arg, limits, str_arg};
 #[allow(non_camel_case_types)]
 pub struct mgn_breach {
     checker: BreachChecker,
+    /// The configuration's strings, NUL-terminated, which `mgn_breach_get_options` lends
+    /// to the host for the checker's lifetime.
+    strings: ConfigStrings,
+}
+
+struct ConfigStrings {
+    base_url: CString,
+    user_agent: CString,
+    offline_index: Option<CString>,
+}
+
+impl mgn_breach {
+    fn new(checker: BreachChecker) -> mgn_breach {
+        let c = checker.config();
+        let strings = ConfigStrings {
+            base_url: owned_cstring(&c.base_url),
+            user_agent: owned_cstring(&c.user_agent),
+            // The path came from the host's UTF-8 options, so nothing is lost.
+            offline_index: c
+                .offline_index
+                .as_ref()
+                .map(|p| owned_cstring(&p.to_string_lossy())),
+        };
+        mgn_breach { checker, strings }
+    }
 }
 
 /// Breach checker settings. Fill with `mgn_breach_options_default`, then change what you
@@ -82,11 +107,28 @@ fn ms(d: Duration) -> u64 {
 pub unsafe extern "C" fn mgn_breach_options_default(out: *mut mgn_breach_options) -> mgn_status {
     boundary::call("mgn_breach_options_default", || {
         let out = Out::new(out, "out")?;
-        let c = BreachConfig::default();
-        out.write(mgn_breach_options {
+        // NULL strings: core's defaults, which `mgn_breach_new` fills in.
+        out.write(mgn_breach_options::from_config(
+            &BreachConfig::default(),
+            ptr::null(),
+            ptr::null(),
+            ptr::null(),
+        ));
+        Ok(())
+    })
+}
+
+impl mgn_breach_options {
+    fn from_config(
+        c: &BreachConfig,
+        base_url: *const c_char,
+        user_agent: *const c_char,
+        offline_index: *const c_char,
+    ) -> mgn_breach_options {
+        mgn_breach_options {
             online: c.online,
-            base_url: ptr::null(),
-            user_agent: ptr::null(),
+            base_url,
+            user_agent,
             connect_timeout_ms: ms(c.connect_timeout),
             timeout_ms: ms(c.timeout),
             cache_size: c.cache_size,
@@ -98,8 +140,36 @@ pub unsafe extern "C" fn mgn_breach_options_default(out: *mut mgn_breach_options
             breaker_threshold: c.breaker_threshold,
             breaker_cooldown_ms: ms(c.breaker_cooldown),
             ntlm: c.ntlm,
-            offline_index: ptr::null(),
-        });
+            offline_index,
+        }
+    }
+}
+
+/// Writes the settings `checker` runs with to `*out`. Its string fields point into the
+/// checker (`offline_index` is NULL without an index): do not free them; they stay valid
+/// until `mgn_breach_free`. Passing `*out` to `mgn_breach_new` makes an equivalent
+/// checker.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_breach_get_options(
+    checker: *const mgn_breach,
+    out: *mut mgn_breach_options,
+) -> mgn_status {
+    boundary::call("mgn_breach_get_options", || {
+        // SAFETY: the host passes NULL or a live checker.
+        let b = unsafe { handle::borrow(checker, "checker") }?;
+        let out = Out::new(out, "out")?;
+        let strings = &b.strings;
+        out.write(mgn_breach_options::from_config(
+            b.checker.config(),
+            strings.base_url.as_ptr(),
+            strings.user_agent.as_ptr(),
+            strings
+                .offline_index
+                .as_ref()
+                .map_or(ptr::null(), |p| p.as_ptr()),
+        ));
         Ok(())
     })
 }
@@ -159,7 +229,7 @@ pub unsafe extern "C" fn mgn_breach_new(
         // SAFETY: forwarded contract.
         let config = unsafe { config_arg(options) }?;
         let checker = BreachChecker::new(config)?;
-        out.write(handle::into_raw(mgn_breach { checker }));
+        out.write(handle::into_raw(mgn_breach::new(checker)));
         Ok(())
     })
 }
@@ -305,7 +375,7 @@ pub unsafe extern "C" fn mgn_breach_new_with_transport(
         let config = unsafe { config_arg(options) }?;
         let transport = Arc::new(HostTransport { callback, userdata });
         let checker = BreachChecker::with_transport(config, transport)?;
-        out.write(handle::into_raw(mgn_breach { checker }));
+        out.write(handle::into_raw(mgn_breach::new(checker)));
         Ok(())
     })
 }

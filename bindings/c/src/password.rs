@@ -1,7 +1,7 @@
 //! `mgn_hasher`: Argon2id hashing, verification of legacy hashes, upgrade on login and
 //! wrapping of legacy hashes.
 
-use std::ffi::c_char;
+use std::ffi::{CString, c_char};
 use std::ptr;
 
 use magnetar_core::Result;
@@ -11,7 +11,9 @@ use crate::boundary;
 use crate::handle::{self, Out};
 use crate::pool::mgn_pool;
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bounded, bytes_arg, limits, str_arg, str_array_arg};
+use crate::strings::{
+    alloc_string, bounded, bytes_arg, limits, owned_cstring, str_arg, str_array_arg,
+};
 
 /// Hashes and verifies passwords under one policy. Created by `mgn_hasher_new`, released
 /// with `mgn_hasher_free`.
@@ -20,6 +22,50 @@ use crate::strings::{alloc_string, bounded, bytes_arg, limits, str_arg, str_arra
 #[allow(non_camel_case_types)]
 pub struct mgn_hasher {
     hasher: PasswordHasher,
+    /// The policy's pepper ids and digest names, NUL-terminated, which
+    /// `mgn_hasher_get_policy` lends to the host for the hasher's lifetime.
+    pepper_id: Option<CString>,
+    old_pepper_ids: LentStrings,
+    legacy_digests: LentStrings,
+}
+
+/// Strings lent to the host as a `const char *const *` array: the strings and the array
+/// of pointers to them, both owned here and never changed after construction.
+struct LentStrings {
+    _strings: Vec<CString>,
+    pointers: Vec<*const c_char>,
+}
+
+impl LentStrings {
+    fn new<'a>(items: impl Iterator<Item = &'a str>) -> LentStrings {
+        let strings: Vec<CString> = items.map(owned_cstring).collect();
+        let pointers = strings.iter().map(|s| s.as_ptr()).collect();
+        LentStrings {
+            _strings: strings,
+            pointers,
+        }
+    }
+
+    /// The array for the host (NULL when empty) and its length.
+    fn lend(&self) -> (*const *const c_char, usize) {
+        if self.pointers.is_empty() {
+            (ptr::null(), 0)
+        } else {
+            (self.pointers.as_ptr(), self.pointers.len())
+        }
+    }
+}
+
+impl mgn_hasher {
+    fn new(hasher: PasswordHasher) -> mgn_hasher {
+        let p = hasher.policy();
+        mgn_hasher {
+            pepper_id: p.pepper.as_ref().map(|pp| owned_cstring(pp.id())),
+            old_pepper_ids: LentStrings::new(p.old_peppers.iter().map(Pepper::id)),
+            legacy_digests: LentStrings::new(p.legacy_digests.iter().map(|d| d.name())),
+            hasher,
+        }
+    }
 }
 
 /// A pepper: an application-wide secret mixed into Argon2id, with an id recorded in each
@@ -85,8 +131,8 @@ pub unsafe extern "C" fn mgn_password_policy_default(out: *mut mgn_password_poli
             memory_kib: p.memory_kib,
             iterations: p.iterations,
             parallelism: p.parallelism,
-            salt_len: u32::try_from(p.salt_len).unwrap_or(u32::MAX),
-            output_len: u32::try_from(p.output_len).unwrap_or(u32::MAX),
+            salt_len: len_u32(p.salt_len),
+            output_len: len_u32(p.output_len),
             max_password_bytes: p.max_password_bytes,
             pepper: ptr::null(),
             old_peppers: ptr::null(),
@@ -184,9 +230,80 @@ pub unsafe extern "C" fn mgn_hasher_new(
             None => Policy::default(),
         };
         let hasher = PasswordHasher::new(policy)?;
-        out.write(handle::into_raw(mgn_hasher { hasher }));
+        out.write(handle::into_raw(mgn_hasher::new(hasher)));
         Ok(())
     })
+}
+
+/// The policy a hasher runs with, as `mgn_hasher_get_policy` reports it. The strings and
+/// arrays point into the hasher: do not free them; they stay valid until
+/// `mgn_hasher_free`. Pepper secrets are never handed back, only their ids.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct mgn_password_policy_info {
+    /// Argon2id memory cost in KiB.
+    pub memory_kib: u32,
+    /// Argon2id time cost.
+    pub iterations: u32,
+    /// Argon2id lanes.
+    pub parallelism: u32,
+    /// Salt length of new hashes, in bytes.
+    pub salt_len: u32,
+    /// Hash length of new hashes, in bytes.
+    pub output_len: u32,
+    /// Longest password accepted, in bytes.
+    pub max_password_bytes: usize,
+    /// Id of the pepper of new hashes, or NULL for none.
+    pub pepper_id: *const c_char,
+    /// Ids of the retired peppers still accepted for verification; `n_old_peppers`
+    /// entries, NULL when 0.
+    pub old_pepper_ids: *const *const c_char,
+    /// Number of entries at `old_pepper_ids`.
+    pub n_old_peppers: usize,
+    /// Names of the bare hex digests accepted as stored hashes ("md5", "sha1", ...);
+    /// `n_legacy_digests` entries, NULL when 0.
+    pub legacy_digests: *const *const c_char,
+    /// Number of entries at `legacy_digests`.
+    pub n_legacy_digests: usize,
+}
+
+/// Writes the policy `hasher` runs with to `*out` (see `mgn_password_policy_info` for
+/// how long its strings live).
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_hasher_get_policy(
+    hasher: *const mgn_hasher,
+    out: *mut mgn_password_policy_info,
+) -> mgn_status {
+    boundary::call("mgn_hasher_get_policy", || {
+        // SAFETY: the host passes NULL or a live hasher.
+        let h = unsafe { handle::borrow(hasher, "hasher") }?;
+        let out = Out::new(out, "out")?;
+        let p = h.hasher.policy();
+        let (old_pepper_ids, n_old_peppers) = h.old_pepper_ids.lend();
+        let (legacy_digests, n_legacy_digests) = h.legacy_digests.lend();
+        out.write(mgn_password_policy_info {
+            memory_kib: p.memory_kib,
+            iterations: p.iterations,
+            parallelism: p.parallelism,
+            salt_len: len_u32(p.salt_len),
+            output_len: len_u32(p.output_len),
+            max_password_bytes: p.max_password_bytes,
+            pepper_id: h.pepper_id.as_ref().map_or(ptr::null(), |id| id.as_ptr()),
+            old_pepper_ids,
+            n_old_peppers,
+            legacy_digests,
+            n_legacy_digests,
+        });
+        Ok(())
+    })
+}
+
+/// A byte length as the C structs carry it (core bounds them far below `u32::MAX`).
+fn len_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Borrows the hasher and the password of a call.

@@ -8,8 +8,9 @@ use std::time::Duration;
 use magnetar_core::Result;
 use magnetar_core::session::user_agent::ClientKind;
 use magnetar_core::session::{
-    Assessment, Decision, FingerprintKey, LimitPolicy, RequestContext, Scorer, ScoringPolicy,
-    Session, SessionConfig, SessionRegistry, Signal, Thresholds, Weights, score,
+    Assessment, Decision, FingerprintKey, LimitPolicy, RequestContext, RequestOutcome, Scorer,
+    ScoringPolicy, Session, SessionConfig, SessionRegistry, Signal, Thresholds, Validation,
+    Weights, score,
 };
 use magnetar_core::store::Store;
 
@@ -684,24 +685,81 @@ pub unsafe extern "C" fn mgn_sessions_validate(
             unsafe { registry_token_request(sessions, token, "token", request) }?;
         let out_assessment = Out::new(out_assessment, "out_assessment")?;
         let out_session = OptOut::new(out_session);
-        let validation = registry.validate(token, ctx)?;
-        let info = if out_session.wanted() {
-            Some(mgn_session_info::from_core(validation.session)?)
-        } else {
-            None
-        };
-        let assessment = match assessment_out(validation.assessment) {
-            Ok(a) => a,
-            Err(e) => {
-                if let Some(mut info) = info {
-                    info.release();
-                }
-                return Err(e);
+        write_validation(registry.validate(token, ctx)?, out_assessment, out_session)
+    })
+}
+
+/// Writes a validation's assessment and (when wanted) session, both or neither.
+fn write_validation(
+    validation: Validation,
+    out_assessment: Out<mgn_assessment>,
+    out_session: OptOut<mgn_session_info>,
+) -> Result<()> {
+    let info = if out_session.wanted() {
+        Some(mgn_session_info::from_core(validation.session)?)
+    } else {
+        None
+    };
+    let assessment = match assessment_out(validation.assessment) {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some(mut info) = info {
+                info.release();
             }
-        };
-        out_assessment.write(assessment);
-        if let Some(info) = info {
-            out_session.write(info);
+            return Err(e);
+        }
+    };
+    out_assessment.write(assessment);
+    if let Some(info) = info {
+        out_session.write(info);
+    }
+    Ok(())
+}
+
+/// `mgn_sessions_validate` for a host's HTTP layer (a middleware in front of every
+/// request that carries a token), which also records the outcomes such a layer would
+/// otherwise record itself, so every host audits requests alike: a refused token as
+/// `session.refused` (status the reason, e.g. `session_expired`, with the request's IP
+/// and User-Agent; never the token), and, when `audit_allow` is true, an allowed request
+/// as `session.allow` (details: the score). Monitor, step-up and terminate decisions are
+/// recorded as by `mgn_sessions_validate`. Nothing is recorded without an audit log.
+///
+/// On success `*out_refusal` says which outcome it was:
+/// - `MGN_OK`: the token names a live session; `*out_assessment` (release with
+///   `mgn_assessment_clear`) and `*out_session` (may be NULL; release with
+///   `mgn_session_info_clear`) are written as by `mgn_sessions_validate`. On
+///   `MGN_DECISION_TERMINATE` the session has been revoked: answer as a refusal.
+/// - `MGN_SESSION_NOT_FOUND`, `MGN_SESSION_EXPIRED`, `MGN_SESSION_REVOKED`, or
+///   `MGN_INVALID_ARGUMENT` for a malformed token: the token names no usable session
+///   (answer "not signed in", e.g. HTTP 401); nothing else is written.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument, invalid UTF-8), pool, database and
+/// audit errors (an outcome that cannot be recorded fails the call). Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_sessions_validate_request(
+    sessions: *const mgn_sessions,
+    token: *const c_char,
+    request: *const mgn_request,
+    audit_allow: bool,
+    out_refusal: *mut mgn_status,
+    out_assessment: *mut mgn_assessment,
+    out_session: *mut mgn_session_info,
+) -> mgn_status {
+    boundary::call("mgn_sessions_validate_request", || {
+        // SAFETY: as documented.
+        let (registry, token, ctx) =
+            unsafe { registry_token_request(sessions, token, "token", request) }?;
+        let out_refusal = Out::new(out_refusal, "out_refusal")?;
+        let out_assessment = Out::new(out_assessment, "out_assessment")?;
+        let out_session = OptOut::new(out_session);
+        match registry.validate_request(token, ctx, audit_allow)? {
+            RequestOutcome::Validated(validation) => {
+                write_validation(validation, out_assessment, out_session)?;
+                out_refusal.write(mgn_status::MGN_OK);
+            }
+            RequestOutcome::Refused(err) => {
+                out_refusal.write(mgn_status::from_kind(err.kind()));
+            }
         }
         Ok(())
     })

@@ -5,6 +5,7 @@
 //! `mgn_string_free`, which wipes them first (they may hold a hash or a decrypted field).
 
 use std::ffi::{CStr, CString, c_char};
+use std::ptr;
 
 use magnetar_core::{Error, Result};
 use zeroize::Zeroize;
@@ -147,6 +148,51 @@ pub unsafe extern "C" fn mgn_string_free(s: *mut c_char) {
             // `alloc_string`, once.
             let mut bytes = unsafe { CString::from_raw(s) }.into_bytes_with_nul();
             bytes.zeroize();
+        }
+    })
+}
+
+/// Allocates strings as an array for the host (NULL when empty) and its length, released
+/// with `mgn_string_list_free`. Nothing is left allocated on failure.
+pub(crate) fn alloc_string_list(items: Vec<String>) -> Result<(*mut *mut c_char, usize)> {
+    let mut list = Vec::with_capacity(items.len());
+    for item in items {
+        match alloc_string(item) {
+            Ok(s) => list.push(s),
+            Err(e) => {
+                // SAFETY: each was made by `alloc_string` just above and not handed out.
+                list.into_iter().for_each(|s| unsafe { mgn_string_free(s) });
+                return Err(e);
+            }
+        }
+    }
+    let count = list.len();
+    if count == 0 {
+        return Ok((ptr::null_mut(), 0));
+    }
+    Ok((
+        Box::into_raw(list.into_boxed_slice()).cast::<*mut c_char>(),
+        count,
+    ))
+}
+
+/// Frees an array of strings returned by the library (`count` as it wrote it), wiping
+/// and freeing each string first. NULL is a no-op.
+///
+/// Only pass arrays this library documents as "release with `mgn_string_list_free`",
+/// exactly once. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_string_list_free(list: *mut *mut c_char, count: usize) {
+    boundary::call_void(|| {
+        if list.is_null() {
+            return;
+        }
+        // SAFETY: made by `alloc_string_list` as a boxed slice of `count` strings, freed
+        // once.
+        let list = unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(list, count)) };
+        for s in list.iter() {
+            // SAFETY: each was made by `alloc_string`.
+            unsafe { mgn_string_free(*s) };
         }
     })
 }

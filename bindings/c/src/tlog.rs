@@ -19,7 +19,7 @@ use crate::audit::{mgn_audit, mgn_audit_report, report_out};
 use crate::boundary;
 use crate::handle::{self, OptOut, Out};
 use crate::status::mgn_status;
-use crate::strings::{alloc_string, bounded, bytes_arg, limits, str_arg};
+use crate::strings::{alloc_string, alloc_string_list, bounded, bytes_arg, limits, str_arg};
 
 /// Bytes of one audit leaf (`mgn_audit_leaf`): version, sequence number, time and a
 /// commitment to the event (see core/src/audit/tree.rs for the encoding).
@@ -279,6 +279,32 @@ pub unsafe extern "C" fn mgn_audit_checkpoint(
         let out = Out::new(out_note, "out_note")?;
         let note = audit.log.checkpoint(&signers)?;
         out.write(alloc_string(note)?);
+        Ok(())
+    })
+}
+
+/// Writes every checkpoint `audit` issued, oldest first, as signed notes (the text
+/// `mgn_audit_checkpoint` returned for each) to `*out_notes`, an array of `*out_count`
+/// strings (NULL when there are none): to publish them again, or to hand the latest to a
+/// verifier after a crash lost the one `mgn_audit_checkpoint` returned. Release the array
+/// with `mgn_string_list_free(*out_notes, *out_count)`.
+///
+/// Errors: `MGN_INVALID_ARGUMENT` (NULL argument), `MGN_TAMPERED`, pool and database
+/// errors. Thread-safe.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn mgn_audit_checkpoints(
+    audit: *const mgn_audit,
+    out_notes: *mut *mut *mut c_char,
+    out_count: *mut usize,
+) -> mgn_status {
+    boundary::call("mgn_audit_checkpoints", || {
+        // SAFETY: NULL or live.
+        let audit = unsafe { handle::borrow(audit, "audit") }?;
+        let out_notes = Out::new(out_notes, "out_notes")?;
+        let out_count = Out::new(out_count, "out_count")?;
+        let (notes, count) = alloc_string_list(audit.log.checkpoints()?)?;
+        out_notes.write(notes);
+        out_count.write(count);
         Ok(())
     })
 }

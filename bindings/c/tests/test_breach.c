@@ -210,6 +210,23 @@ static void test_builtin_transport(void) {
     CHECK(r.verdict == MGN_BREACH_UNKNOWN && r.source == MGN_SOURCE_ONLINE && r.reason != NULL);
     CHECK(!contains(r.reason, "5BAA6") && !contains(r.reason, "password"));
     mgn_string_free(r.reason);
+
+    /* mgn_breach_get_options: the settings in force, strings lent by the checker (core's
+     * defaults where the host left NULL), enough to make an equivalent checker. */
+    {
+        mgn_breach_options got;
+        mgn_breach *again = NULL;
+        CHECK_OK(mgn_breach_get_options(breach, &got));
+        CHECK(got.online && got.retries == 0 && got.connect_timeout_ms == 2000 &&
+              got.timeout_ms == o.timeout_ms && got.cache_size == o.cache_size);
+        CHECK(strcmp(got.base_url, "http://127.0.0.1:1") == 0 && got.base_url != o.base_url);
+        CHECK(got.user_agent != NULL && strncmp(got.user_agent, "magnetar", 8) == 0);
+        CHECK(got.offline_index == NULL);
+        CHECK_OK(mgn_breach_new(&got, &again));
+        mgn_breach_free(again);
+        CHECK_STATUS(mgn_breach_get_options(NULL, &got), MGN_INVALID_ARGUMENT);
+        CHECK_STATUS(mgn_breach_get_options(breach, NULL), MGN_INVALID_ARGUMENT);
+    }
     mgn_breach_free(breach);
 
     breach = NULL;
@@ -308,6 +325,11 @@ static void test_offline(void) {
     CHECK(r.verdict == MGN_BREACH_BREACHED && near(r.count, 9747029));
     CHECK_OK(mgn_breach_check(breach, CLEAN_PASSWORD, &r));
     CHECK(r.verdict == MGN_BREACH_NOT_FOUND && r.source == MGN_SOURCE_OFFLINE && r.reason == NULL);
+    {
+        mgn_breach_options got;
+        CHECK_OK(mgn_breach_get_options(breach, &got));
+        CHECK(!got.online && got.offline_index != NULL && strcmp(got.offline_index, index) == 0);
+    }
     CHECK_OK(mgn_breach_index_info_get(breach, &info));
     CHECK(info.present && !info.ntlm && info.entries == stats.entries &&
           info.distinct_hashes == stats.distinct_hashes && info.file_bytes == stats.file_bytes);

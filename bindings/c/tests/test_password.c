@@ -421,10 +421,51 @@ static void test_upgrade_table(void) {
     scratch_cleanup();
 }
 
+/* mgn_hasher_get_policy reports what the hasher runs with: pepper ids, never secrets. */
+static void test_get_policy(void) {
+    static const uint8_t secret1[32] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                                        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const uint8_t secret2[32] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+                                        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    mgn_pepper k1 = {"k1", secret1, sizeof secret1};
+    mgn_pepper k2 = {"k2", secret2, sizeof secret2};
+    const char *digests[] = {"sha1", "md5"};
+    mgn_password_policy p = fast_policy();
+    mgn_password_policy_info info;
+    mgn_hasher *h = new_hasher(NULL);
+
+    CHECK_OK(mgn_hasher_get_policy(h, &info));
+    CHECK(info.memory_kib == 19456 && info.iterations == 2 && info.parallelism == 1 &&
+          info.salt_len == 16 && info.output_len == 32 && info.max_password_bytes == 4096);
+    CHECK(info.pepper_id == NULL && info.old_pepper_ids == NULL && info.n_old_peppers == 0 &&
+          info.legacy_digests == NULL && info.n_legacy_digests == 0);
+    mgn_hasher_free(h);
+
+    p.pepper = &k2;
+    p.old_peppers = &k1;
+    p.n_old_peppers = 1;
+    p.legacy_digests = digests;
+    p.n_legacy_digests = 2;
+    h = new_hasher(&p);
+    /* The host's policy may go: the hasher lends its own copies. */
+    memset(&p, 0, sizeof p);
+    CHECK_OK(mgn_hasher_get_policy(h, &info));
+    CHECK(info.memory_kib == 64 && info.iterations == 1);
+    CHECK(info.pepper_id != NULL && strcmp(info.pepper_id, "k2") == 0);
+    CHECK(info.n_old_peppers == 1 && strcmp(info.old_pepper_ids[0], "k1") == 0);
+    CHECK(info.n_legacy_digests == 2 && strcmp(info.legacy_digests[0], "sha1") == 0 &&
+          strcmp(info.legacy_digests[1], "md5") == 0);
+
+    CHECK_STATUS(mgn_hasher_get_policy(NULL, &info), MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_hasher_get_policy(h, NULL), MGN_INVALID_ARGUMENT);
+    mgn_hasher_free(h);
+}
+
 int main(void) {
     test_defaults();
     test_round_trips();
     test_peppers();
+    test_get_policy();
     test_errors();
     test_upgrade_table();
     test_vectors();

@@ -1,12 +1,18 @@
 /* Sessions: request contexts, the pure score (default and custom policies), and the
  * registry on a pool (create, validate, step-up, rebaseline, terminate, revoke, limits,
- * expiry, sweep, events recorded in an audit log), with every error path. */
+ * expiry, sweep, events recorded in an audit log, the HTTP layer's validate_request), with
+ * every error path. */
 #include "test_util.h"
 
 #include <time.h>
 
 static const uint8_t KEY[32] = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
                                 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+/* The key of the pool's one audit log (every test that audits shares it). */
+static const uint8_t AUDIT_KEY[32] = {0x3c, 0x91, 0x5e, 0x07, 0xa2, 0x44, 0xd8, 0x1b,
+                                      0x6f, 0xc3, 0x2a, 0x90, 0x5d, 0xe1, 0x78, 0x0e,
+                                      0x99, 0x14, 0xbb, 0x62, 0x3f, 0xd0, 0x85, 0x27,
+                                      0x4c, 0xfa, 0x11, 0x6b, 0xe9, 0x30, 0xa7, 0x58};
 static const char *const FIREFOX =
     "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
 static const char *const SAFARI =
@@ -268,10 +274,6 @@ static void test_registry(mgn_pool *pool) {
 
 /* A registry attached to an audit log records its events there. */
 static void test_audited(mgn_pool *pool) {
-    static const uint8_t audit_key[32] = {0x3c, 0x91, 0x5e, 0x07, 0xa2, 0x44, 0xd8, 0x1b,
-                                          0x6f, 0xc3, 0x2a, 0x90, 0x5d, 0xe1, 0x78, 0x0e,
-                                          0x99, 0x14, 0xbb, 0x62, 0x3f, 0xd0, 0x85, 0x27,
-                                          0x4c, 0xfa, 0x11, 0x6b, 0xe9, 0x30, 0xa7, 0x58};
     mgn_audit *audit = NULL;
     mgn_sessions *s = NULL;
     mgn_request *login = request("203.0.113.7", FIREFOX, NULL);
@@ -284,7 +286,7 @@ static void test_audited(mgn_pool *pool) {
     char *token = NULL;
     size_t n = 0;
 
-    CHECK_OK(mgn_audit_open(pool, audit_key, 32, NULL, &audit));
+    CHECK_OK(mgn_audit_open(pool, AUDIT_KEY, 32, NULL, &audit));
     CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, audit, &s));
     /* The registry keeps the log open: the handle can go first. */
     mgn_audit_free(audit);
@@ -295,7 +297,7 @@ static void test_audited(mgn_pool *pool) {
     CHECK_OK(mgn_sessions_revoke(s, token));
     mgn_sessions_free(s);
 
-    CHECK_OK(mgn_audit_open(pool, audit_key, 32, NULL, &audit));
+    CHECK_OK(mgn_audit_open(pool, AUDIT_KEY, 32, NULL, &audit));
     memset(&f, 0, sizeof f);
     f.user_id = "grace";
     CHECK_OK(mgn_audit_query(audit, &f, &events));
@@ -316,6 +318,94 @@ static void test_audited(mgn_pool *pool) {
     mgn_string_free(token);
     mgn_request_free(login);
     mgn_request_free(moved);
+}
+
+/* mgn_sessions_validate_request: refusals are an outcome, recorded in the registry's log
+ * with the request's IP and User-Agent and the reason; allowed requests are recorded on
+ * request. */
+static void test_validate_request(mgn_pool *pool) {
+    static const char unknown[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    mgn_audit *audit = NULL;
+    mgn_sessions *s = NULL;
+    mgn_request *home = request("203.0.113.7", FIREFOX, NULL);
+    mgn_request *stranger = request("198.51.100.2", SAFARI, NULL);
+    mgn_audit_filter f;
+    mgn_audit_events *events = NULL;
+    mgn_audit_record_view v;
+    mgn_assessment a;
+    mgn_session_info info;
+    mgn_status refusal = MGN_PANIC;
+    char *token = NULL;
+    size_t n = 0;
+
+    CHECK_OK(mgn_audit_open(pool, AUDIT_KEY, 32, NULL, &audit));
+    CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, audit, &s));
+    CHECK_OK(mgn_sessions_create(s, "ivan", home, &token, NULL));
+    CHECK_OK(mgn_sessions_validate_request(s, token, home, true, &refusal, &a, &info));
+    CHECK(refusal == MGN_OK && a.decision == MGN_DECISION_ALLOW &&
+          strcmp(info.user_id, "ivan") == 0);
+    mgn_assessment_clear(&a);
+    /* Without audit_allow, and without the session. */
+    CHECK_OK(mgn_sessions_validate_request(s, token, home, false, &refusal, &a, NULL));
+    CHECK(refusal == MGN_OK && a.decision == MGN_DECISION_ALLOW);
+    mgn_assessment_clear(&a);
+
+    /* Refused: the call succeeds, says why, and writes nothing else. */
+    a.score = -1.0;
+    CHECK_OK(mgn_sessions_validate_request(s, unknown, stranger, true, &refusal, &a, NULL));
+    CHECK(refusal == MGN_SESSION_NOT_FOUND && a.score == -1.0);
+    CHECK_OK(mgn_sessions_validate_request(s, "short", stranger, true, &refusal, &a, NULL));
+    CHECK(refusal == MGN_INVALID_ARGUMENT && a.score == -1.0);
+    CHECK_OK(mgn_sessions_revoke(s, token));
+    CHECK_OK(mgn_sessions_validate_request(s, token, home, true, &refusal, &a, NULL));
+    CHECK(refusal == MGN_SESSION_REVOKED && a.score == -1.0);
+
+    refusal = MGN_PANIC;
+    CHECK_STATUS(mgn_sessions_validate_request(NULL, token, home, true, &refusal, &a, NULL),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_validate_request(s, NULL, home, true, &refusal, &a, NULL),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_validate_request(s, token, NULL, true, &refusal, &a, NULL),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_validate_request(s, token, home, true, NULL, &a, NULL),
+                 MGN_INVALID_ARGUMENT);
+    CHECK_STATUS(mgn_sessions_validate_request(s, token, home, true, &refusal, NULL, NULL),
+                 MGN_INVALID_ARGUMENT);
+    CHECK(refusal == MGN_PANIC);
+    mgn_sessions_free(s);
+
+    memset(&f, 0, sizeof f);
+    f.action = "session.allow";
+    CHECK_OK(mgn_audit_query(audit, &f, &events));
+    CHECK_OK(mgn_audit_events_count(events, &n));
+    CHECK(n == 1);
+    if (n == 1) {
+        CHECK_OK(mgn_audit_events_get(events, 0, &v));
+        CHECK(strcmp(v.user_id, "ivan") == 0 && strcmp(v.status, "allow") == 0 &&
+              strcmp(v.details_json, "{\"score\":0.0}") == 0);
+    }
+    mgn_audit_events_free(events);
+    f.action = "session.refused";
+    CHECK_OK(mgn_audit_query(audit, &f, &events));
+    CHECK_OK(mgn_audit_events_count(events, &n));
+    CHECK(n == 3);
+    if (n == 3) {
+        CHECK_OK(mgn_audit_events_get(events, 0, &v));
+        CHECK(v.user_id == NULL && v.resource_id == NULL && v.details_json == NULL &&
+              strcmp(v.resource_type, "session") == 0 &&
+              strcmp(v.status, "session_not_found") == 0 &&
+              strcmp(v.ip, "198.51.100.2") == 0 && strcmp(v.user_agent, SAFARI) == 0);
+        CHECK_OK(mgn_audit_events_get(events, 1, &v));
+        CHECK(strcmp(v.status, "invalid_input") == 0);
+        CHECK_OK(mgn_audit_events_get(events, 2, &v));
+        CHECK(strcmp(v.status, "session_revoked") == 0 && strcmp(v.ip, "203.0.113.7") == 0);
+    }
+    mgn_audit_events_free(events);
+    mgn_audit_free(audit);
+    mgn_session_info_clear(&info);
+    mgn_string_free(token);
+    mgn_request_free(home);
+    mgn_request_free(stranger);
 }
 
 /* The device list and the User-Agent parser. */
@@ -381,6 +471,7 @@ int main(void) {
         CHECK_OK(mgn_sessions_open(pool, KEY, 32, NULL, NULL, &s));
         test_registry(pool);
         test_audited(pool);
+        test_validate_request(pool);
         test_list_and_user_agent(pool);
         mgn_pool_free(pool);
         CHECK_OK(mgn_sessions_create(s, "frank", r, &token, NULL));

@@ -450,6 +450,21 @@ static void test_checkpoints_proofs_exports(void) {
         record(audit, i == 9 ? "password.change" : "login", "carol", "success");
     }
     CHECK_OK(mgn_audit_checkpoint(audit, both, 1, &note13));
+    /* The log keeps every checkpoint it issued, oldest first. */
+    {
+        char **notes = NULL;
+        size_t n_notes = 0;
+        CHECK_OK(mgn_audit_checkpoints(audit, &notes, &n_notes));
+        CHECK(n_notes == 2 && notes != NULL);
+        if (n_notes == 2 && notes != NULL) {
+            CHECK(strcmp(notes[0], note7) == 0 && strcmp(notes[1], note13) == 0);
+        }
+        mgn_string_list_free(notes, n_notes);
+        mgn_string_list_free(NULL, 0);
+        CHECK_STATUS(mgn_audit_checkpoints(NULL, &notes, &n_notes), MGN_INVALID_ARGUMENT);
+        CHECK_STATUS(mgn_audit_checkpoints(audit, NULL, &n_notes), MGN_INVALID_ARGUMENT);
+        CHECK_STATUS(mgn_audit_checkpoints(audit, &notes, NULL), MGN_INVALID_ARGUMENT);
+    }
 
     /* Leaves: version 1, then the sequence number big-endian. */
     for (seq = 1; seq <= total; seq++) {

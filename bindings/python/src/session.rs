@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use magnetar_core::session::{
-    Assessment, FingerprintKey, LimitPolicy, RequestContext, Session, SessionConfig,
-    SessionRegistry,
+    Assessment, FingerprintKey, LimitPolicy, RequestContext, RequestOutcome, Session,
+    SessionConfig, SessionRegistry,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
@@ -366,6 +366,35 @@ impl PySessionRegistry {
         assessment_to_py(py, v.assessment, Some(v.session))
     }
 
+    /// `validate` for an HTTP middleware: also records a refused token
+    /// (`session.refused`) and, with `audit_allow`, an allowed request (`session.allow`)
+    /// through the registry's audit log. A token that names no live session is not
+    /// raised: its `SessionNotFound`, `SessionExpired`, `SessionRevoked` or `InvalidInput`
+    /// (malformed token) is returned, for a 401; only failures of the store or the audit
+    /// log are raised.
+    #[pyo3(signature = (token, *, ip, user_agent, audit_allow, headers = None))]
+    fn validate_request(
+        &self,
+        py: Python<'_>,
+        token: String,
+        ip: String,
+        user_agent: String,
+        audit_allow: bool,
+        headers: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let token = zeroize::Zeroizing::new(token);
+        let ctx = context(&ip, &user_agent, headers)?;
+        let outcome = py
+            .detach(|| self.inner.validate_request(&token, &ctx, audit_allow))
+            .py_err()?;
+        Ok(match outcome {
+            RequestOutcome::Validated(v) => {
+                Py::new(py, assessment_to_py(py, v.assessment, Some(v.session))?)?.into_any()
+            }
+            RequestOutcome::Refused(err) => to_py(err).into_value(py).into_any(),
+        })
+    }
+
     /// Accepts this request's context as the session's new baseline (after the user
     /// completed a step-up); returns the session.
     #[pyo3(signature = (token, *, ip, user_agent, headers = None))]
@@ -407,6 +436,17 @@ impl PySessionRegistry {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         in_executor(slf.as_any(), "validate", args, kwargs)
+    }
+
+    /// `validate_request` for asyncio: a coroutine that runs it on the loop's default
+    /// executor.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, token, *, ip, user_agent, audit_allow, headers=None)")]
+    fn validate_request_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        in_executor(slf.as_any(), "validate_request", args, kwargs)
     }
 
     /// `rebaseline` for asyncio: a coroutine that runs it on the loop's default executor.

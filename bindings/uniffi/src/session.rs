@@ -12,7 +12,7 @@ use magnetar_core::session as core_session;
 use zeroize::Zeroizing;
 
 use crate::audit::AuditLog;
-use crate::error::Result;
+use crate::error::{MagnetarError, Result};
 use crate::pool::Pool;
 
 /// What a request looked like: client IP, User-Agent, and the other headers the host
@@ -499,6 +499,23 @@ pub struct Validation {
     pub session: Session,
 }
 
+/// The outcome of `validateRequest` for a request that carried a token.
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum RequestOutcome {
+    /// The token names a live session and the request was scored (on `terminate` the
+    /// session has been revoked: answer it as a refusal).
+    Validated {
+        /// The assessment and the session.
+        validation: Validation,
+    },
+    /// The token names no usable session (recorded as `session.refused`).
+    Refused {
+        /// Why: `sessionNotFound`, `sessionExpired`, `sessionRevoked`, or `invalidInput`
+        /// for a malformed token.
+        reason: MagnetarError,
+    },
+}
+
 /// Sessions stored through a pool: per-user limits, timeouts, scoring of every request.
 #[derive(Debug, uniffi::Object)]
 pub struct SessionRegistry {
@@ -541,6 +558,32 @@ impl SessionRegistry {
         Ok(Validation {
             assessment: v.assessment.into(),
             session: v.session.into(),
+        })
+    }
+
+    /// `validate` for a host's HTTP layer: also records a refused token
+    /// (`session.refused`) and, with `audit_allow`, an allowed request (`session.allow`),
+    /// and returns a refusal instead of throwing it; only store and audit failures throw.
+    pub fn validate_request(
+        &self,
+        token: String,
+        context: RequestContext,
+        audit_allow: bool,
+    ) -> Result<RequestOutcome> {
+        let token = Zeroizing::new(token);
+        let outcome = self
+            .inner
+            .validate_request(&token, &self::context(context)?, audit_allow)?;
+        Ok(match outcome {
+            core_session::RequestOutcome::Validated(v) => RequestOutcome::Validated {
+                validation: Validation {
+                    assessment: v.assessment.into(),
+                    session: v.session.into(),
+                },
+            },
+            core_session::RequestOutcome::Refused(err) => {
+                RequestOutcome::Refused { reason: err.into() }
+            }
         })
     }
 

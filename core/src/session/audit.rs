@@ -34,6 +34,17 @@ pub enum SessionAction {
     /// was revoked (status `terminate`).
     #[serde(rename = "session.terminate")]
     Terminate,
+    /// `session.allow`: a request scored in the allow band, recorded by
+    /// [`validate_request`](super::SessionRegistry::validate_request) when the host asks
+    /// for it (status `allow`; details carry the score only).
+    #[serde(rename = "session.allow")]
+    Allow,
+    /// `session.refused`: a request's token named no usable session, recorded by
+    /// [`validate_request`](super::SessionRegistry::validate_request) (status: the error
+    /// kind's name, e.g. `session_expired`; no user, no session id, no details: the token
+    /// is never recorded, and an unknown one names nobody).
+    #[serde(rename = "session.refused")]
+    Refused,
     /// `session.rebaseline`: the host accepted a request's context as the session's
     /// new baseline (after a successful step-up; status `success`).
     #[serde(rename = "session.rebaseline")]
@@ -54,6 +65,8 @@ impl SessionAction {
             SessionAction::Create => "session.create",
             SessionAction::Reject => "session.reject",
             SessionAction::Evict => "session.evict",
+            SessionAction::Allow => "session.allow",
+            SessionAction::Refused => "session.refused",
             SessionAction::Monitor => "session.monitor",
             SessionAction::StepUp => "session.step_up",
             SessionAction::Terminate => "session.terminate",
@@ -69,20 +82,22 @@ impl SessionAction {
 pub struct SessionAuditEvent {
     /// What happened.
     pub action: SessionAction,
-    /// The user the session belongs to.
-    pub user_id: String,
-    /// The public session id (not the token); `None` for `session.reject` and
-    /// `session.revoke_all`.
+    /// The user the session belongs to; `None` for `session.refused` (a refused token
+    /// names no session the registry can vouch for).
+    pub user_id: Option<String>,
+    /// The public session id (not the token); `None` for `session.reject`,
+    /// `session.revoke_all` and `session.refused`.
     pub session_id: Option<String>,
     /// The client IP of the request that caused the event, when there was one.
     pub ip: Option<String>,
     /// The User-Agent of the request that caused the event, when there was one.
     pub user_agent: Option<String>,
-    /// `success`, `rejected`, `evicted`, `revoked`, or the decision name
-    /// (`monitor`, `step_up`, `terminate`).
+    /// `success`, `rejected`, `evicted`, `revoked`, the decision name (`allow`,
+    /// `monitor`, `step_up`, `terminate`), or for `session.refused` the error kind's name.
     pub status: String,
-    /// Action-specific details: the score and reasons for decisions, the revocation
-    /// reason, the new session for an eviction.
+    /// Action-specific details: the score and reasons for decisions (the score only for
+    /// `allow`), the revocation reason, the new session for an eviction; `Null` for
+    /// `session.refused`, which has none.
     pub details: serde_json::Value,
     /// When it happened, in Unix milliseconds from the registry's clock.
     pub timestamp_ms: i64,
@@ -99,19 +114,20 @@ pub trait SessionAuditSink: Send + Sync {
 ///
 /// Mapping: `action` → the action name (`session.create`...), `user_id`, `resource_type`
 /// = `"session"`, `resource_id` = the public session id, `status`, `ip`, `user_agent`
-/// and `details` one to one. The audit log stamps the event with its own clock (by
+/// and `details` one to one, except that `Null` details are stored as none (as a host's
+/// `record` without details would store them). The audit log stamps the event with its own clock (by
 /// default the pool's, as the registry's), so `timestamp_ms` is not copied.
 impl SessionAuditSink for crate::audit::AuditLog {
     fn record(&self, event: SessionAuditEvent) -> Result<()> {
         let entry = crate::audit::NewEvent {
             action: event.action.as_str().to_string(),
-            user_id: Some(event.user_id),
+            user_id: event.user_id,
             resource_type: Some("session".to_string()),
             resource_id: event.session_id,
             status: Some(event.status),
             ip: event.ip,
             user_agent: event.user_agent,
-            details: Some(event.details),
+            details: (!event.details.is_null()).then_some(event.details),
         };
         crate::audit::AuditLog::record(self, &entry).map(|_| ())
     }

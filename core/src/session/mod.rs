@@ -33,7 +33,9 @@ pub use context::{
     Fingerprint, FingerprintKey, MAX_HEADER_VALUE_LEN, MAX_HEADERS, MAX_USER_AGENT_LEN,
     RequestContext, parse_ip,
 };
-pub use registry::{MAX_USER_ID_LEN, Session, SessionRegistry, SessionToken, Validation};
+pub use registry::{
+    MAX_USER_ID_LEN, RequestOutcome, Session, SessionRegistry, SessionToken, Validation,
+};
 pub use score::{
     Assessment, Decision, Reason, Scorer, ScoringPolicy, Signal, Thresholds, Weights, score,
 };

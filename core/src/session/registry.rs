@@ -34,7 +34,9 @@
 //! # Audit
 //! With a [`SessionAuditSink`] attached, every creation, rejection at the limit,
 //! eviction, Monitor / StepUp / Terminate decision, rebaseline and revocation is
-//! recorded (action names on [`SessionAction`]). Events are recorded after the change
+//! recorded (action names on [`SessionAction`]); [`SessionRegistry::validate_request`],
+//! which HTTP middlewares call, also records refused tokens and (optionally) allowed
+//! requests, so that rule is written once for every host. Events are recorded after the change
 //! commits; if the sink fails, the operation returns its error. For `create`, the new
 //! session is then revoked (reason `audit_failed`) so no usable session exists without
 //! its audit record.
@@ -117,6 +119,19 @@ pub struct Validation {
     pub assessment: Assessment,
     /// The session after this request.
     pub session: Session,
+}
+
+/// The outcome of [`SessionRegistry::validate_request`] for a request that carried a
+/// token.
+#[derive(Debug)]
+pub enum RequestOutcome {
+    /// The token names a live session and the request was scored (on `Terminate` the
+    /// session has been revoked: answer it as a refusal).
+    Validated(Validation),
+    /// The token names no usable session, for the reason the error gives
+    /// (`SessionNotFound`, `SessionExpired`, `SessionRevoked`, or `InvalidInput` for a
+    /// malformed token); recorded as `session.refused`.
+    Refused(Error),
 }
 
 /// Sessions stored through a [`Store`] (an SQLite pool or PostgreSQL). `Send + Sync`;
@@ -273,7 +288,7 @@ impl SessionRegistry {
             Created::Rejected(count) => {
                 self.record(SessionAuditEvent {
                     action: SessionAction::Reject,
-                    user_id: user_id.to_string(),
+                    user_id: Some(user_id.to_string()),
                     session_id: None,
                     ip: Some(row.ip.clone()),
                     user_agent: Some(row.user_agent.clone()),
@@ -303,7 +318,7 @@ impl SessionRegistry {
         for old in evicted {
             self.record(SessionAuditEvent {
                 action: SessionAction::Evict,
-                user_id: old.user_id.clone(),
+                user_id: Some(old.user_id.clone()),
                 session_id: Some(old.id.clone()),
                 ip: Some(old.ip.clone()),
                 user_agent: Some(old.user_agent.clone()),
@@ -314,7 +329,7 @@ impl SessionRegistry {
         }
         self.record(SessionAuditEvent {
             action: SessionAction::Create,
-            user_id: row.user_id.clone(),
+            user_id: Some(row.user_id.clone()),
             session_id: Some(row.id.clone()),
             ip: Some(row.ip.clone()),
             user_agent: Some(row.user_agent.clone()),
@@ -331,8 +346,62 @@ impl SessionRegistry {
     /// the wrong shape. On `Terminate` the session is revoked and the assessment is
     /// still returned; later calls fail with `SessionRevoked`.
     pub fn validate(&self, token: &str, ctx: &RequestContext) -> Result<Validation> {
-        let hash = token_hash(token)?;
         let now = self.clock.unix_millis();
+        let validation = self.score_request(token, ctx, now)?;
+        self.record_decision(&validation, ctx, now, false)?;
+        Ok(validation)
+    }
+
+    /// [`validate`](Self::validate) for a host's HTTP layer (a middleware in front of
+    /// every request that carries a token): besides the Monitor / StepUp / Terminate
+    /// decisions `validate` records, it records the two outcomes a middleware would
+    /// otherwise record itself, so every host audits requests the same way:
+    ///
+    /// - a token that names no usable session (`validate` would fail with
+    ///   `SessionNotFound`, `SessionExpired`, `SessionRevoked`, or `InvalidInput` for a
+    ///   malformed token) is recorded as `session.refused`, with the error kind's name as
+    ///   status and the request's IP and User-Agent, and returned as
+    ///   [`RequestOutcome::Refused`] rather than as an error: the host answers it as
+    ///   "not signed in" (HTTP 401), not as a failure;
+    /// - with `audit_allow`, an allowed request is recorded as `session.allow` (status
+    ///   `allow`, details the score), one event per request.
+    ///
+    /// Errors are what remains: pool, database and audit-sink failures.
+    pub fn validate_request(
+        &self,
+        token: &str,
+        ctx: &RequestContext,
+        audit_allow: bool,
+    ) -> Result<RequestOutcome> {
+        let now = self.clock.unix_millis();
+        let validation = match self.score_request(token, ctx, now) {
+            Ok(validation) => validation,
+            Err(err) if refuses_token(err.kind()) => {
+                self.record(SessionAuditEvent {
+                    action: SessionAction::Refused,
+                    // The token is never recorded, and an unknown one names nobody.
+                    user_id: None,
+                    session_id: None,
+                    ip: Some(ctx.ip().to_string()),
+                    user_agent: Some(ctx.user_agent().to_string()),
+                    status: err.kind().name().into(),
+                    details: serde_json::Value::Null,
+                    timestamp_ms: now,
+                })?;
+                return Ok(RequestOutcome::Refused(err));
+            }
+            Err(err) => return Err(err),
+        };
+        self.record_decision(&validation, ctx, now, audit_allow)?;
+        Ok(RequestOutcome::Validated(validation))
+    }
+
+    /// The lookup, liveness check and scoring of `validate`, with the revocation on
+    /// Terminate and the last-seen touch; records nothing. Its `SessionNotFound`,
+    /// `SessionExpired`, `SessionRevoked` and `InvalidInput` errors all mean the token
+    /// names no usable session (see [`refuses_token`]).
+    fn score_request(&self, token: &str, ctx: &RequestContext, now: i64) -> Result<Validation> {
+        let hash = token_hash(token)?;
         let mut row = self
             .store
             .by_token_hash(&hash)?
@@ -371,28 +440,45 @@ impl SessionRegistry {
             }
             _ => {}
         }
-
-        let action = match assessment.decision {
-            Decision::Allow => None,
-            Decision::Monitor => Some(SessionAction::Monitor),
-            Decision::StepUp => Some(SessionAction::StepUp),
-            Decision::Terminate => Some(SessionAction::Terminate),
-        };
-        if let Some(action) = action {
-            self.record(SessionAuditEvent {
-                action,
-                user_id: row.user_id.clone(),
-                session_id: Some(row.id.clone()),
-                ip: Some(ctx.ip().to_string()),
-                user_agent: Some(ctx.user_agent().to_string()),
-                status: assessment.decision.as_str().into(),
-                details: json!({ "score": assessment.score, "reasons": assessment.reasons }),
-                timestamp_ms: now,
-            })?;
-        }
         Ok(Validation {
             session: self.session_of(&row),
             assessment,
+        })
+    }
+
+    /// Records a scored request: Monitor, StepUp and Terminate always, Allow only when
+    /// `audit_allow`.
+    fn record_decision(
+        &self,
+        validation: &Validation,
+        ctx: &RequestContext,
+        now: i64,
+        audit_allow: bool,
+    ) -> Result<()> {
+        let assessment = &validation.assessment;
+        let action = match assessment.decision {
+            Decision::Allow if !audit_allow => return Ok(()),
+            Decision::Allow => SessionAction::Allow,
+            Decision::Monitor => SessionAction::Monitor,
+            Decision::StepUp => SessionAction::StepUp,
+            Decision::Terminate => SessionAction::Terminate,
+        };
+        let details = if action == SessionAction::Allow {
+            // The score alone: an allowed request's reasons are all below the monitor
+            // threshold, and an event per request should stay small.
+            json!({ "score": assessment.score })
+        } else {
+            json!({ "score": assessment.score, "reasons": assessment.reasons })
+        };
+        self.record(SessionAuditEvent {
+            action,
+            user_id: Some(validation.session.user_id.clone()),
+            session_id: Some(validation.session.id.clone()),
+            ip: Some(ctx.ip().to_string()),
+            user_agent: Some(ctx.user_agent().to_string()),
+            status: assessment.decision.as_str().into(),
+            details,
+            timestamp_ms: now,
         })
     }
 
@@ -419,7 +505,7 @@ impl SessionRegistry {
         row.last_seen = row.last_seen.max(now);
         self.record(SessionAuditEvent {
             action: SessionAction::Rebaseline,
-            user_id: row.user_id.clone(),
+            user_id: Some(row.user_id.clone()),
             session_id: Some(row.id.clone()),
             ip: Some(row.ip.clone()),
             user_agent: Some(row.user_agent.clone()),
@@ -439,7 +525,7 @@ impl SessionRegistry {
         if revoked {
             self.record(SessionAuditEvent {
                 action: SessionAction::Revoke,
-                user_id: row.user_id.clone(),
+                user_id: Some(row.user_id.clone()),
                 session_id: Some(row.id.clone()),
                 ip: None,
                 user_agent: None,
@@ -465,7 +551,7 @@ impl SessionRegistry {
         let ids = self.store.revoke_user(user_id, now, reason)?;
         self.record(SessionAuditEvent {
             action: SessionAction::RevokeAll,
-            user_id: user_id.to_string(),
+            user_id: Some(user_id.to_string()),
             session_id: None,
             ip: None,
             user_agent: None,
@@ -538,6 +624,18 @@ impl SessionRegistry {
             None => Ok(()),
         }
     }
+}
+
+/// Whether an error of `score_request` means that the token names no usable session (the
+/// client is not signed in) rather than that the registry failed.
+fn refuses_token(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::SessionNotFound
+            | ErrorKind::SessionExpired
+            | ErrorKind::SessionRevoked
+            | ErrorKind::InvalidInput
+    )
 }
 
 fn check_user_id(user_id: &str) -> Result<()> {

@@ -1,10 +1,10 @@
 """What the Django and Starlette session-risk middlewares share: finding the token,
-building the request context, and turning an assessment into an outcome.
+building the request context, and turning what core returned into an outcome.
 
-Scoring, revocation on terminate and the audit records of monitor / step-up /
-terminate decisions happen in core (``SessionRegistry.validate``); the middlewares only
-translate between HTTP and that call, and record the two outcomes core does not see as
-decisions: a request allowed, and a token refused before scoring.
+Scoring, revocation on terminate, which tokens are refused and every audit record
+(allowed requests, refused tokens, monitor / step-up / terminate decisions) happen in
+core (``SessionRegistry.validate_request``, through the registry's audit log); the
+middlewares only translate between HTTP and that call.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional, TypedDict, Union
+from typing import Optional, TypedDict, Union
 
 import magnetar
 
@@ -20,35 +20,14 @@ import magnetar
 #: their own). Pass the same list to ``request_context`` at login.
 DEFAULT_FINGERPRINT_HEADERS = ("accept-language", "accept-encoding")
 
-#: Errors that mean the token does not name a usable session: answered with 401 and a
-#: cleared cookie, never with a server error. `InvalidInput` is a malformed token.
-REFUSED = (
-    magnetar.SessionNotFound,
-    magnetar.SessionExpired,
-    magnetar.SessionRevoked,
-    magnetar.InvalidInput,
-)
-
 
 class RequestContext(TypedDict):
-    """Keyword arguments of ``SessionRegistry.create`` and ``validate``."""
+    """Keyword arguments of ``SessionRegistry.create``, ``validate`` and
+    ``validate_request``."""
 
     ip: str
     user_agent: str
     headers: dict[str, str]
-
-
-class AuditRecord(TypedDict):
-    """Keyword arguments of ``AuditLog.record``."""
-
-    action: str
-    user_id: Optional[str]
-    resource_type: Optional[str]
-    resource_id: Optional[str]
-    status: Optional[str]
-    ip: Optional[str]
-    user_agent: Optional[str]
-    details: Any
 
 
 class Outcome(enum.Enum):
@@ -76,7 +55,8 @@ class Settings:
     header_name: Optional[str] = None
     #: Request headers fingerprinted besides the IP and User-Agent.
     fingerprint_headers: tuple[str, ...] = DEFAULT_FINGERPRINT_HEADERS
-    #: Record allowed requests in the audit log too (one event per request).
+    #: Have core record allowed requests in the registry's audit log too (one event per
+    #: request).
     audit_allow: bool = True
 
     def token(self, cookies: Mapping[str, str], headers: Mapping[str, str]) -> Optional[str]:
@@ -109,44 +89,15 @@ class Decision:
     outcome: Outcome
     #: The assessment to attach to the request (``None`` for a refused token).
     assessment: Optional[magnetar.Assessment]
-    #: What the middleware records (``AuditLog.record`` keyword arguments), or ``None``
-    #: when core has already recorded the decision or there is nothing to record.
-    audit: Optional[AuditRecord]
 
 
-def decide(
-    settings: Settings,
-    context: RequestContext,
-    result: Union[magnetar.Assessment, magnetar.MagnetarError],
-) -> Decision:
-    """The decision for a request from what ``validate`` returned, or the error in
-    ``REFUSED`` it raised instead."""
+def decide(result: Union[magnetar.Assessment, magnetar.MagnetarError]) -> Decision:
+    """The decision for a request from what ``SessionRegistry.validate_request``
+    returned: an assessment, or the error of a refused token (core has recorded it)."""
     if isinstance(result, magnetar.MagnetarError):
-        # The error kind says why; the token itself is never recorded.
-        return Decision(Outcome.REJECT, None, {
-            "action": "session.refused",
-            "user_id": None,
-            "resource_type": "session",
-            "resource_id": None,
-            "status": result.kind,
-            "ip": context["ip"],
-            "user_agent": context["user_agent"],
-            "details": None,
-        })
+        return Decision(Outcome.REJECT, None)
     if result.decision == "terminate":
-        return Decision(Outcome.REJECT, result, None)
+        return Decision(Outcome.REJECT, result)
     if result.decision == "step_up":
-        return Decision(Outcome.STEP_UP, result, None)
-    session = result.session
-    if result.decision != "allow" or not settings.audit_allow or session is None:
-        return Decision(Outcome.ALLOW, result, None)  # core recorded "monitor"
-    return Decision(Outcome.ALLOW, result, {
-        "action": "session.allow",
-        "user_id": session.user_id,
-        "resource_type": "session",
-        "resource_id": session.id,
-        "status": result.decision,
-        "ip": context["ip"],
-        "user_agent": context["user_agent"],
-        "details": {"score": result.score},
-    })
+        return Decision(Outcome.STEP_UP, result)
+    return Decision(Outcome.ALLOW, result)

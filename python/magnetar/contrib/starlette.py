@@ -5,15 +5,14 @@
     app = FastAPI()
     app.add_middleware(
         SessionRiskMiddleware,
-        registry=registry,            # a magnetar.SessionRegistry
-        audit=audit,                  # the registry's magnetar.AuditLog, optional
+        registry=registry,            # a magnetar.SessionRegistry, with audit= for records
         cookie_name="session",        # and/or header_name="Authorization"
         on_step_up=require_totp,      # optional, see below
     )
 
 For every HTTP request carrying a session token (cookie first, then header), the
-middleware validates and scores it with ``registry.validate_async`` (the event loop never
-blocks), then:
+middleware validates and scores it with ``registry.validate_request_async`` (the event
+loop never blocks), then:
 
 - *allow* / *monitor*: calls the application, with the :class:`magnetar.Assessment` in
   ``request.state.magnetar_assessment``;
@@ -24,9 +23,11 @@ blocks), then:
 - *terminate* (core has revoked the session), or a token that names no live session:
   401 ``{"error": "invalid_session"}`` and the cookie cleared.
 
-Requests without a token go through with ``request.state.magnetar_assessment = None``.
-Core audits monitor, step-up and terminate decisions; with ``audit`` the middleware also
-records allowed requests (``audit_allow=False`` turns that off) and refused tokens.
+A request whose client address or headers Magnetar cannot read (no client IP, an
+over-long header) is answered like a refused token. Requests without a token go through
+with ``request.state.magnetar_assessment = None``. When the registry has an audit log,
+core records refused tokens, monitor, step-up and terminate decisions and allowed
+requests (``audit_allow=False`` turns that last one off).
 Create sessions at login with ``registry.create_async(user_id, **request_context(request))``
 so the baseline holds the same fingerprinted headers.
 """
@@ -42,7 +43,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import magnetar
-from magnetar.contrib._session import DEFAULT_FINGERPRINT_HEADERS, REFUSED, Outcome, RequestContext, Settings, decide
+from magnetar.contrib._session import DEFAULT_FINGERPRINT_HEADERS, Outcome, RequestContext, Settings, decide
 
 __all__ = ["SessionRiskMiddleware", "StepUpHook", "request_context"]
 
@@ -71,7 +72,6 @@ class SessionRiskMiddleware:
         app: ASGIApp,
         *,
         registry: magnetar.SessionRegistry,
-        audit: Optional[magnetar.AuditLog] = None,
         cookie_name: Optional[str] = "session",
         header_name: Optional[str] = None,
         fingerprint_headers: tuple[str, ...] = DEFAULT_FINGERPRINT_HEADERS,
@@ -80,7 +80,6 @@ class SessionRiskMiddleware:
     ) -> None:
         self.app = app
         self.registry = registry
-        self.audit = audit
         self.on_step_up = on_step_up
         self.settings = Settings(cookie_name, header_name, fingerprint_headers, audit_allow)
 
@@ -105,13 +104,13 @@ class SessionRiskMiddleware:
         context = self.settings.context(request.client.host if request.client else "", request.headers)
         result: Union[magnetar.Assessment, magnetar.MagnetarError]
         try:
-            result = await self.registry.validate_async(token, **context)
-        except REFUSED as error:
+            result = await self.registry.validate_request_async(
+                token, audit_allow=self.settings.audit_allow, **context
+            )
+        except magnetar.InvalidInput as error:  # the request's IP or headers, unreadable
             result = error
-        decision = decide(self.settings, context, result)
+        decision = decide(result)
         request.scope.setdefault("state", {})[_STATE] = decision.assessment
-        if decision.audit is not None and self.audit is not None:
-            await self.audit.record_async(**decision.audit)
         if decision.outcome is Outcome.ALLOW:
             return None
         if decision.outcome is Outcome.STEP_UP and decision.assessment is not None:

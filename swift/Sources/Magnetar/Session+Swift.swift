@@ -61,6 +61,11 @@ extension SessionRegistry {
         try await Blocking.run { try self.validate(token: token, context: context) }
     }
 
+    /// `validateRequest(token:context:auditAllow:)` off the caller's thread.
+    public func validateRequest(token: String, context: RequestContext, auditAllow: Bool) async throws -> RequestOutcome {
+        try await Blocking.run { try self.validateRequest(token: token, context: context, auditAllow: auditAllow) }
+    }
+
     /// `rebaseline(token:context:)` off the caller's thread.
     public func rebaseline(token: String, context: RequestContext) async throws -> Session {
         try await Blocking.run { try self.rebaseline(token: token, context: context) }

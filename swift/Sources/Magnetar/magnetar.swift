@@ -3441,6 +3441,13 @@ public protocol SessionRegistryProtocol: AnyObject, Sendable {
      */
     func validate(token: String, context: RequestContext) throws  -> Validation
     
+    /**
+     * `validate` for a host's HTTP layer: also records a refused token
+     * (`session.refused`) and, with `audit_allow`, an allowed request (`session.allow`),
+     * and returns a refusal instead of throwing it; only store and audit failures throw.
+     */
+    func validateRequest(token: String, context: RequestContext, auditAllow: Bool) throws  -> RequestOutcome
+    
 }
 /**
  * Sessions stored through a pool: per-user limits, timeouts, scoring of every request.
@@ -3605,6 +3612,23 @@ open func validate(token: String, context: RequestContext)throws  -> Validation 
             self.uniffiCloneHandle(),
         FfiConverterString.lower(token),
         FfiConverterTypeRequestContext_lower(context),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `validate` for a host's HTTP layer: also records a refused token
+     * (`session.refused`) and, with `audit_allow`, an allowed request (`session.allow`),
+     * and returns a refusal instead of throwing it; only store and audit failures throw.
+     */
+open func validateRequest(token: String, context: RequestContext, auditAllow: Bool)throws  -> RequestOutcome  {
+    return try  FfiConverterTypeRequestOutcome_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_sessionregistry_validate_request(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(token),
+        FfiConverterTypeRequestContext_lower(context),
+        FfiConverterBool.lower(auditAllow),uniffiCallStatus
     )
 })
 }
@@ -8797,6 +8821,95 @@ public func FfiConverterTypeMagnetarError_lower(_ value: MagnetarError) -> RustB
 
 
 /**
+ * The outcome of `validateRequest` for a request that carried a token.
+ */
+
+public enum RequestOutcome: Equatable, Hashable {
+    
+    /**
+     * The token names a live session and the request was scored (on `terminate` the
+     * session has been revoked: answer it as a refusal).
+     */
+    case validated(
+        /**
+         * The assessment and the session.
+         */validation: Validation
+    )
+    /**
+     * The token names no usable session (recorded as `session.refused`).
+     */
+    case refused(
+        /**
+         * Why: `sessionNotFound`, `sessionExpired`, `sessionRevoked`, or `invalidInput`
+         * for a malformed token.
+         */reason: MagnetarError
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RequestOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRequestOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = RequestOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RequestOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .validated(validation: try FfiConverterTypeValidation.read(from: &buf)
+        )
+        
+        case 2: return .refused(reason: try FfiConverterTypeMagnetarError.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RequestOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .validated(validation):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeValidation.write(validation, into: &buf)
+            
+        
+        case let .refused(reason):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeMagnetarError.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestOutcome_lift(_ buf: RustBuffer) throws -> RequestOutcome {
+    return try FfiConverterTypeRequestOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRequestOutcome_lower(_ value: RequestOutcome) -> RustBuffer {
+    return FfiConverterTypeRequestOutcome.lower(value)
+}
+
+
+
+/**
  * A risk signal that contributed to a score.
  */
 
@@ -10506,6 +10619,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate() != 62647) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate_request() != 29348) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_checkpointsigner_name() != 5413) {

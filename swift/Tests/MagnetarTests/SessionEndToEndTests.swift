@@ -171,6 +171,32 @@ final class SessionEndToEndTests: XCTestCase {
         assertMagnetarError("session_revoked") { try registry.validate(token: created.token, context: context()) }
     }
 
+    func testValidateRequestAuditsAllowedRequestsAndRefusedTokens() async throws {
+        let log = try AuditLog(pool: pool, key: try AuditKey.generate())
+        let registry = try SessionRegistry(pool: pool, key: try FingerprintKey.generate(), config: SessionConfig(), audit: log)
+        let created = try await registry.create(userId: "alice", context: context())
+        guard case let .validated(validation) = try await registry.validateRequest(token: created.token, context: context(), auditAllow: true) else {
+            return XCTFail("a live session's token was refused")
+        }
+        XCTAssertEqual(validation.assessment.decision, .allow)
+        let stranger = context("198.51.100.2", safari)
+        guard case let .refused(reason) = try await registry.validateRequest(token: String(repeating: "A", count: 43), context: stranger, auditAllow: true) else {
+            return XCTFail("an unknown token was accepted")
+        }
+        XCTAssertEqual(reason.kind(), "session_not_found")
+
+        var filter = AuditFilter()
+        filter.action = "session.refused"
+        let refused = try await log.query(filter: filter)
+        XCTAssertEqual(refused.map(\.status), ["session_not_found"])
+        XCTAssertEqual(refused.first?.userId, nil)
+        XCTAssertEqual(refused.first?.ip, "198.51.100.2")
+        filter.action = "session.allow"
+        let allowed = try await log.query(filter: filter)
+        XCTAssertEqual(allowed.map(\.userId), ["alice"])
+        try await log.close()
+    }
+
     func testManyTasksValidateAtOnce() async throws {
         let registry = try registry()
         let created = try await registry.create(userId: "alice", context: context())

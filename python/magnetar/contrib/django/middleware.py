@@ -4,8 +4,8 @@ In ``settings.py``::
 
     MIDDLEWARE = [..., "magnetar.contrib.django.middleware.SessionRiskMiddleware"]
     MAGNETAR_SESSION_RISK = {
-        "REGISTRY": "myproject.security.registry",   # a SessionRegistry, or its dotted path
-        "AUDIT": "myproject.security.audit",         # optional AuditLog, or its dotted path
+        "REGISTRY": "myproject.security.registry",   # a SessionRegistry (with audit= for
+                                                     # records), or its dotted path
         "COOKIE_NAME": "session",                    # None: no cookie
         "HEADER_NAME": None,                         # e.g. "Authorization" (Bearer)
         "FINGERPRINT_HEADERS": ("accept-language", "accept-encoding"),
@@ -14,7 +14,7 @@ In ``settings.py``::
     }
 
 For every request carrying a session token (cookie first, then header) the middleware
-validates and scores it with ``SessionRegistry.validate`` and then:
+validates and scores it with ``SessionRegistry.validate_request`` and then:
 
 - *allow* / *monitor*: calls the view, with the :class:`magnetar.Assessment` in
   ``request.magnetar_assessment``;
@@ -24,10 +24,12 @@ validates and scores it with ``SessionRegistry.validate`` and then:
 - *terminate* (core has revoked the session), or a token that names no live session:
   401 ``{"error": "invalid_session"}`` and the cookie deleted.
 
-Requests without a token go through with ``request.magnetar_assessment = None``. Core
-audits monitor, step-up and terminate decisions; with ``AUDIT`` the middleware also
-records allowed requests (unless ``AUDIT_ALLOW`` is false) and refused tokens. Create
-sessions at login with ``registry.create(user_id, **request_context(request))``.
+A request whose client address or headers Magnetar cannot read (no ``REMOTE_ADDR``, an
+over-long header) is answered like a refused token. Requests without a token go through
+with ``request.magnetar_assessment = None``. When the registry has an audit log, core
+records refused tokens, monitor, step-up and terminate decisions and allowed requests
+(unless ``AUDIT_ALLOW`` is false). Create sessions at login with
+``registry.create(user_id, **request_context(request))``.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse  # type: ignore[
 from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
 import magnetar
-from magnetar.contrib._session import DEFAULT_FINGERPRINT_HEADERS, REFUSED, Outcome, RequestContext, Settings, decide
+from magnetar.contrib._session import DEFAULT_FINGERPRINT_HEADERS, Outcome, RequestContext, Settings, decide
 
 __all__ = ["SessionRiskMiddleware", "request_context"]
 
@@ -75,8 +77,14 @@ class SessionRiskMiddleware:
                 "SessionRiskMiddleware needs settings.MAGNETAR_SESSION_RISK['REGISTRY'] "
                 "(a magnetar.SessionRegistry or its dotted path)"
             )
+        if "AUDIT" in conf:
+            # The middleware used to record allowed requests and refused tokens in its own
+            # log; core now records them in the registry's, so this setting would be ignored.
+            raise magnetar.InvalidConfig(
+                "MAGNETAR_SESSION_RISK['AUDIT'] is no longer used: pass the AuditLog to the "
+                "SessionRegistry (audit=...), which records every session outcome"
+            )
         self.registry: magnetar.SessionRegistry = _resolve(conf["REGISTRY"])
-        self.audit: Optional[magnetar.AuditLog] = _resolve(conf.get("AUDIT"))
         self.on_step_up: Optional[StepUpHook] = _resolve(conf.get("ON_STEP_UP"))
         self.settings = Settings(
             conf.get("COOKIE_NAME", "session"),
@@ -99,13 +107,11 @@ class SessionRiskMiddleware:
         context = self.settings.context(request.META.get("REMOTE_ADDR", ""), headers)
         result: Union[magnetar.Assessment, magnetar.MagnetarError]
         try:
-            result = self.registry.validate(token, **context)
-        except REFUSED as error:
+            result = self.registry.validate_request(token, audit_allow=self.settings.audit_allow, **context)
+        except magnetar.InvalidInput as error:  # the request's IP or headers, unreadable
             result = error
-        decision = decide(self.settings, context, result)
+        decision = decide(result)
         request.magnetar_assessment = decision.assessment
-        if decision.audit is not None and self.audit is not None:
-            self.audit.record(**decision.audit)
         if decision.outcome is Outcome.ALLOW:
             return None
         if decision.outcome is Outcome.STEP_UP and decision.assessment is not None:
