@@ -93,7 +93,7 @@ fn sql(url: &str) -> postgres::Client {
 }
 
 fn event(i: usize) -> NewEvent {
-    NewEvent::new(if i % 3 == 0 { "login" } else { "view" })
+    NewEvent::new(if i.is_multiple_of(3) { "login" } else { "view" })
         .user(format!("user-{}", i % 7))
         .resource("doc", format!("{i}"))
         .details(serde_json::json!({ "i": i }))
@@ -169,7 +169,7 @@ fn everything_the_sqlite_log_does() {
     assert_eq!(log.tree_root(5000).unwrap(), checkpoint.root);
     assert_eq!(log.inclusion_proof(1234, 5000).unwrap().len(), 13);
     assert!(log.verify_checkpoint(&note, &signer.verifier()).unwrap().ok);
-    assert_eq!(log.checkpoints().unwrap(), [note.clone()]);
+    assert_eq!(log.checkpoints().unwrap(), std::slice::from_ref(&note));
 
     // Rotation: re-encrypt everything, retire the old key.
     let new = key_from(99);
@@ -350,7 +350,7 @@ fn server_restart_mid_run_is_retried_without_duplicates_or_gaps() {
                 log.record(&event(recorded as usize))
                     .expect("record across a restart");
                 recorded += 1;
-                if flush && recorded % 100 == 0 {
+                if flush && recorded.is_multiple_of(100) {
                     log.flush().expect("flush across a restart");
                 }
             }

@@ -22,7 +22,7 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn open_err(path: &std::path::Path) -> magnetar_core::Error {
-    AuditLog::open(&pool(path), key(1), AuditConfig::default()).unwrap_err()
+    AuditLog::open(pool(path), key(1), AuditConfig::default()).unwrap_err()
 }
 
 #[test]

@@ -297,12 +297,12 @@ fn tampered_key_material_fails_at_open() {
         &path,
         "UPDATE audit_keys SET wrapped_secret = zeroblob(length(wrapped_secret)) WHERE key_id = 1",
     );
-    let err = AuditLog::open(&pool(&path), key(1), AuditConfig::default()).unwrap_err();
+    let err = AuditLog::open(pool(&path), key(1), AuditConfig::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tampered);
 
     let (_d, path, _) = setup();
     exec(&path, "UPDATE audit_keys SET check_value = zeroblob(32)");
-    let err = AuditLog::open(&pool(&path), key(1), AuditConfig::default()).unwrap_err();
+    let err = AuditLog::open(pool(&path), key(1), AuditConfig::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::WrongKey);
 
     // Another log id: the wrapped log secret's AAD names the log id, so open fails
@@ -312,7 +312,7 @@ fn tampered_key_material_fails_at_open() {
         &path,
         "UPDATE audit_meta SET value = zeroblob(16) WHERE name = 'log_id'",
     );
-    let err = AuditLog::open(&pool(&path), key(1), AuditConfig::default()).unwrap_err();
+    let err = AuditLog::open(pool(&path), key(1), AuditConfig::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tampered);
 }
 

@@ -33,18 +33,25 @@ enum Kind {
     Text,
 }
 
+/// A table copied: its name, its columns and what orders its rows.
+struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, Kind)],
+    order: &'static str,
+}
+
 /// The tables copied, with their columns (the lookup table is rebuilt instead).
 /// Checkpoints are inserted without their id, in order: the destination numbers them
 /// (a PostgreSQL identity column would not advance past copied ids).
-const TABLES: &[(&str, &[(&str, Kind)], &str)] = &[
-    (
-        "audit_meta",
-        &[("name", Kind::Text), ("value", Kind::Bytes)],
-        "name",
-    ),
-    (
-        "audit_keys",
-        &[
+const TABLES: &[Table] = &[
+    Table {
+        name: "audit_meta",
+        columns: &[("name", Kind::Text), ("value", Kind::Bytes)],
+        order: "name",
+    },
+    Table {
+        name: "audit_keys",
+        columns: &[
             ("key_id", Kind::Int),
             ("check_value", Kind::Bytes),
             ("wrapped_secret", Kind::Bytes),
@@ -53,11 +60,11 @@ const TABLES: &[(&str, &[(&str, Kind)], &str)] = &[
             ("first_seq", Kind::Int),
             ("reencrypted", Kind::Int),
         ],
-        "key_id",
-    ),
-    (
-        "audit_events",
-        &[
+        order: "key_id",
+    },
+    Table {
+        name: "audit_events",
+        columns: &[
             ("seq", Kind::Int),
             ("ts", Kind::Int),
             ("key_id", Kind::Int),
@@ -67,27 +74,27 @@ const TABLES: &[(&str, &[(&str, Kind)], &str)] = &[
             ("chain", Kind::Bytes),
             ("fields", Kind::Bytes),
         ],
-        "seq",
-    ),
-    (
-        "audit_leaves",
-        &[("seq", Kind::Int), ("leaf", Kind::Bytes)],
-        "seq",
-    ),
-    (
-        "audit_tree",
-        &[("id", Kind::Int), ("hash", Kind::Bytes)],
-        "id",
-    ),
-    (
-        "audit_checkpoints",
-        &[
+        order: "seq",
+    },
+    Table {
+        name: "audit_leaves",
+        columns: &[("seq", Kind::Int), ("leaf", Kind::Bytes)],
+        order: "seq",
+    },
+    Table {
+        name: "audit_tree",
+        columns: &[("id", Kind::Int), ("hash", Kind::Bytes)],
+        order: "id",
+    },
+    Table {
+        name: "audit_checkpoints",
+        columns: &[
             ("size", Kind::Int),
             ("note", Kind::Text),
             ("created_ms", Kind::Int),
         ],
-        "id",
-    ),
+        order: "id",
+    },
 ];
 
 /// Rows buffered before each bulk insert.
@@ -192,7 +199,12 @@ impl AuditLog {
 
 /// Copies every table of [`TABLES`] from `src` into `dst`, in bulk.
 fn copy_tables(src: &dyn Db, dst: &dyn Db) -> Result<()> {
-    for (table, columns, order) in TABLES {
+    for Table {
+        name: table,
+        columns,
+        order,
+    } in TABLES
+    {
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
         let mut sql = format!("SELECT {} FROM {table}", names.join(", "));
         if *table == "audit_meta" {
