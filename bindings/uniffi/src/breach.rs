@@ -345,7 +345,7 @@ pub fn build_breach_index(corpus: String, output: String) -> Result<BreachIndexS
         rows: s.rows,
         distinct_hashes: s.distinct_hashes,
         entries: s.entries,
-        spilled_runs: s.spilled_runs as u64,
+        spilled_runs: s.spilled_runs,
         file_bytes: s.file_bytes,
     })
 }

@@ -52,7 +52,7 @@ pub struct BuildStats {
     /// Entries in the index (distinct hashes minus fingerprint merges).
     pub entries: u64,
     /// Sorted runs spilled to temporary files (0 when everything fit in memory).
-    pub spilled_runs: usize,
+    pub spilled_runs: u64,
     /// Size of the index file in bytes.
     pub file_bytes: u64,
 }
@@ -376,7 +376,8 @@ impl Build {
         }
         let memory = std::mem::take(&mut self.buffer);
         sources.push(Source::Memory(memory.into_iter()));
-        let spilled_runs = self.spill.runs.len();
+        // At most MAX_RUNS; a u64 like the other counts.
+        let spilled_runs = self.spill.runs.len() as u64;
 
         let tmp_out = self.out.with_file_name(format!(
             "{}.tmp-{}",
