@@ -92,6 +92,7 @@ impl Identified {
 
 /// The result of [`PasswordHasher::verify_and_update`].
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VerifyOutcome {
     /// Whether the password matched.
     pub valid: bool,

@@ -44,6 +44,11 @@ pub struct BuildProgress {
 
 /// What a build produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "BreachIndexStats")
+)]
 pub struct BuildStats {
     /// Corpus rows read (non-empty, non-padding lines; or items of the iterator).
     pub rows: u64,
