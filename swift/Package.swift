@@ -7,11 +7,12 @@
 // errors too; that flag is `unsafeFlags`, which SwiftPM refuses in a package fetched by
 // URL, so the XCFramework configuration that apps consume leaves it out.
 //
-// The Rust core reaches Swift through uniffi. `Sources/Magnetar/magnetar.swift` and
-// `Sources/magnetarFFI/{magnetarFFI.h,module.modulemap}` are generated from the built
-// library by `generate-bindings.sh` and committed; the rest of `Sources/Magnetar` is a
-// thin hand-written layer (async variants, convenience initialisers, the URLSession
-// transport).
+// The Rust core reaches Swift through uniffi. `Sources/Magnetar/magnetar.swift` (the
+// uniffi layer's objects and functions), `Sources/Magnetar/magnetar_core.swift` (core's
+// records and enums) and `Sources/magnetarFFI/{magnetarFFI.h,magnetar_coreFFI.h,
+// module.modulemap}` are generated from the built library by `generate-bindings.sh` and
+// committed; the rest of `Sources/Magnetar` is a thin hand-written layer (async
+// variants, convenience initialisers, the URLSession transport).
 //
 // Where the native code comes from:
 // - Apple platforms: `Magnetar.xcframework`, built by `build-xcframework.sh` (iOS device,

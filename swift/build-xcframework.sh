@@ -90,8 +90,8 @@ lipo -create \
     "$target_dir/x86_64-apple-darwin/$profile/$lib" \
     -output "$work/macos/$lib"
 
-cp "$here/Sources/magnetarFFI/magnetarFFI.h" "$here/Sources/magnetarFFI/module.modulemap" \
-    "$work/headers/"
+cp "$here/Sources/magnetarFFI/magnetarFFI.h" "$here/Sources/magnetarFFI/magnetar_coreFFI.h" \
+    "$here/Sources/magnetarFFI/module.modulemap" "$work/headers/"
 
 output="$here/Magnetar.xcframework"
 rm -rf "$output"

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates the Swift bindings from the built library, with uniffi-bindgen-swift in
-# library mode (the `magnetar` namespace's metadata is read from libmagnetar itself):
+# library mode (the metadata of both uniffi components, `magnetar` from bindings/uniffi
+# and `magnetar_core` from core's `uniffi` feature, is read from libmagnetar itself):
 #
-#   Sources/Magnetar/magnetar.swift       the generated Swift API
-#   Sources/magnetarFFI/magnetarFFI.h     the C declarations of the scaffolding
-#   Sources/magnetarFFI/module.modulemap  the clang module `magnetarFFI`
+#   Sources/Magnetar/magnetar.swift            the Swift API of bindings/uniffi
+#   Sources/Magnetar/magnetar_core.swift       core's records and enums (docs/adr/0011)
+#   Sources/magnetarFFI/magnetarFFI.h          the C declarations of each component's
+#   Sources/magnetarFFI/magnetar_coreFFI.h     scaffolding
+#   Sources/magnetarFFI/module.modulemap       the clang module `magnetarFFI` (both headers)
 #
 # Usage: swift/generate-bindings.sh           regenerate in place
 #        swift/generate-bindings.sh --check   fail if the committed files are stale
@@ -53,7 +56,9 @@ trap 'rm -rf -- "$out"' EXIT
 # generated file -> committed location (relative to swift/)
 files=(
     "magnetar.swift:Sources/Magnetar/magnetar.swift"
+    "magnetar_core.swift:Sources/Magnetar/magnetar_core.swift"
     "magnetarFFI.h:Sources/magnetarFFI/magnetarFFI.h"
+    "magnetar_coreFFI.h:Sources/magnetarFFI/magnetar_coreFFI.h"
     "module.modulemap:Sources/magnetarFFI/module.modulemap"
 )
 

@@ -1,4 +1,6 @@
 //! Magnetar core: every rule and algorithm of Magnetar, with no FFI and no binding types.
+//! (The optional `uniffi` feature only derives uniffi's conversions on core's own records
+//! and enums, for `bindings/uniffi`; see the `uniffi_types` module when it is on.)
 //!
 //! Components:
 //! - [`pool`]: SQLite connection pool (one writer, N readers, WAL).
@@ -24,6 +26,12 @@ pub mod random;
 pub mod session;
 pub mod store;
 pub mod tlog;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_types;
+
+// The `magnetar_core` uniffi component: the home of the derives on core's types.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -2,8 +2,8 @@
 
 run-tests.sh uses it on machines without a Swift toolchain, so the hand-written Swift
 layer and tests are at least checked for syntax everywhere (types are only checked
-where `swift build` runs). The generated magnetar.swift is not passed: the grammar
-does not know the `@_documentation` attribute uniffi emits.
+where `swift build` runs). The generated magnetar.swift and magnetar_core.swift are not
+passed: the grammar does not know the `@_documentation` attribute uniffi emits.
 
 Usage: python check_swift_syntax.py FILE.swift...
 """

@@ -715,7 +715,7 @@ pub unsafe extern "C" fn mgn_breach_index_build(
             rows: stats.rows,
             distinct_hashes: stats.distinct_hashes,
             entries: stats.entries,
-            spilled_runs: stats.spilled_runs as u64,
+            spilled_runs: stats.spilled_runs,
             file_bytes: stats.file_bytes,
         });
         Ok(())

@@ -3,11 +3,18 @@
 //! Keys are opaque objects (their bytes never come back out). Event `details` travel as
 //! JSON text: Swift encodes with `JSONSerialization`/`JSONEncoder`, core parses it (a
 //! malformed document is `invalidInput`).
+//!
+//! Stored events, filters, heads, verify reports, re-encryption progress and rotation
+//! reports are core's own types (`AuditEvent`, `Filter`, `Head`, `VerifyReport`, ...),
+//! whose uniffi conversions are derived in core under the names Swift sees
+//! (`AuditFilter`, `AuditHead`, `AuditVerifyReport`, ...).
 
 use std::fmt;
 use std::sync::Arc;
 
-use magnetar_core::audit as core_audit;
+use magnetar_core::audit::{
+    self as core_audit, AuditEvent, Filter, Head, ReencryptProgress, RotationReport, VerifyReport,
+};
 use zeroize::Zeroizing;
 
 use crate::error::Result;
@@ -59,6 +66,10 @@ impl AuditKey {
 }
 
 /// How `record` writes.
+///
+/// Not core's `WriteMode`: its batched case holds a `BatchConfig` with `usize` sizes,
+/// which uniffi does not have, and Swift has always written `.batched(queueCapacity:
+/// maxBatch:)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum AuditWriteMode {
     /// One transaction per event; `record` returns once it is committed.
@@ -102,6 +113,11 @@ fn core_config(mode: AuditWriteMode, previous_keys: Vec<Arc<AuditKey>>) -> core_
 }
 
 /// An event to record. Only `action` is required.
+///
+/// Not core's `NewEvent`: its details are a parsed JSON value, and a malformed document
+/// from Swift must come back as `invalidInput` from core's parser. Lifting a record
+/// cannot fail that way (uniffi reports a failed lift as an internal error), so the
+/// details cross as text and are parsed here by core.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct NewAuditEvent {
     /// What happened, for example `user.login`.
@@ -151,221 +167,10 @@ impl TryFrom<NewAuditEvent> for core_audit::NewEvent {
     }
 }
 
-/// A stored event, decrypted.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuditEvent {
-    /// Position in the log (from 1).
-    pub seq: u64,
-    /// The event's id (a UUID string).
-    pub event_id: String,
-    /// When it was recorded, Unix ms.
-    pub timestamp_ms: i64,
-    /// The key id its fields are encrypted under.
-    pub key_id: u32,
-    /// What happened.
-    pub action: String,
-    /// Who did it.
-    pub user_id: Option<String>,
-    /// The kind of resource acted on.
-    pub resource_type: Option<String>,
-    /// Which resource.
-    pub resource_id: Option<String>,
-    /// Outcome.
-    pub status: Option<String>,
-    /// Client IP.
-    pub ip: Option<String>,
-    /// Client User-Agent.
-    pub user_agent: Option<String>,
-    /// Details as a JSON document.
-    pub details_json: Option<String>,
-}
-
-impl From<core_audit::AuditEvent> for AuditEvent {
-    fn from(e: core_audit::AuditEvent) -> Self {
-        let details_json = e.details_json();
-        AuditEvent {
-            seq: e.seq,
-            event_id: e.event_id,
-            timestamp_ms: e.timestamp_ms,
-            key_id: e.key_id,
-            action: e.action,
-            user_id: e.user_id,
-            resource_type: e.resource_type,
-            resource_id: e.resource_id,
-            status: e.status,
-            ip: e.ip,
-            user_agent: e.user_agent,
-            details_json,
-        }
-    }
-}
-
-/// Result order of a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum AuditOrder {
-    /// Oldest first.
-    Ascending,
-    /// Newest first.
-    Descending,
-}
-
-/// Which events a query or export returns; conditions are ANDed, `nil` means any. Start
-/// from `AuditFilter()` in Swift (everything, oldest first).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuditFilter {
-    /// Exact user id.
-    pub user_id: Option<String>,
-    /// Exact action.
-    pub action: Option<String>,
-    /// Earliest timestamp, Unix ms (inclusive).
-    pub since_ms: Option<i64>,
-    /// Latest timestamp, Unix ms (exclusive).
-    pub until_ms: Option<i64>,
-    /// Maximum number of events returned.
-    pub limit: Option<u64>,
-    /// Matching events skipped before the first returned.
-    pub offset: u64,
-    /// Result order.
-    pub order: AuditOrder,
-}
-
-impl From<core_audit::Filter> for AuditFilter {
-    fn from(f: core_audit::Filter) -> Self {
-        AuditFilter {
-            user_id: f.user_id,
-            action: f.action,
-            since_ms: f.since_ms,
-            until_ms: f.until_ms,
-            limit: f.limit,
-            offset: f.offset,
-            order: match f.order {
-                core_audit::Order::Ascending => AuditOrder::Ascending,
-                core_audit::Order::Descending => AuditOrder::Descending,
-            },
-        }
-    }
-}
-
-impl From<AuditFilter> for core_audit::Filter {
-    fn from(f: AuditFilter) -> Self {
-        core_audit::Filter {
-            user_id: f.user_id,
-            action: f.action,
-            since_ms: f.since_ms,
-            until_ms: f.until_ms,
-            limit: f.limit,
-            offset: f.offset,
-            order: match f.order {
-                AuditOrder::Ascending => core_audit::Order::Ascending,
-                AuditOrder::Descending => core_audit::Order::Descending,
-            },
-        }
-    }
-}
-
 /// Core's default filter: every event, oldest first.
 #[uniffi::export]
-pub fn default_audit_filter() -> AuditFilter {
-    core_audit::Filter::default().into()
-}
-
-/// The end of the chain; store it outside the database to detect truncation later.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuditHead {
-    /// Sequence number of the last event (0 for an empty log).
-    pub seq: u64,
-    /// The chain value after it, hex.
-    pub chain_hex: String,
-}
-
-/// What kind of tampering `verify` found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum AuditProblemKind {
-    /// A field failed authentication (edited, moved or swapped).
-    FieldTampered,
-    /// Events are missing from the middle of the log.
-    MissingEvents,
-    /// The chain does not link (reordered, replaced or forged events).
-    ChainBroken,
-    /// The log ends before the head recorded earlier.
-    Truncated,
-    /// The log's end differs from the head recorded earlier.
-    HeadMismatch,
-    /// The purge anchor failed authentication.
-    AnchorTampered,
-    /// A stored row is malformed.
-    MalformedRow,
-    /// The search data (blind indexes, lookup table) disagrees with the events.
-    LookupMismatch,
-    /// The recorded head is older than the purge anchor: it can no longer be confirmed.
-    HeadUnconfirmable,
-    /// The log disagrees with a signed checkpoint it issued earlier.
-    CheckpointMismatch,
-}
-
-/// The first problem `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuditProblem {
-    /// Sequence number where it was found.
-    pub seq: u64,
-    /// The event's id, when known.
-    pub event_id: Option<String>,
-    /// What kind of problem.
-    pub kind: AuditProblemKind,
-    /// Details.
-    pub detail: String,
-}
-
-/// The outcome of `verify`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuditVerifyReport {
-    /// Whether the whole log verified.
-    pub ok: bool,
-    /// Events checked.
-    pub checked: u64,
-    /// The first problem found, if any.
-    pub first_problem: Option<AuditProblem>,
-}
-
-impl From<core_audit::VerifyReport> for AuditVerifyReport {
-    fn from(r: core_audit::VerifyReport) -> Self {
-        AuditVerifyReport {
-            ok: r.ok,
-            checked: r.checked,
-            first_problem: r.first_problem.map(|p| AuditProblem {
-                seq: p.seq,
-                event_id: p.event_id,
-                kind: match p.kind {
-                    core_audit::ProblemKind::FieldTampered => AuditProblemKind::FieldTampered,
-                    core_audit::ProblemKind::MissingEvents => AuditProblemKind::MissingEvents,
-                    core_audit::ProblemKind::ChainBroken => AuditProblemKind::ChainBroken,
-                    core_audit::ProblemKind::Truncated => AuditProblemKind::Truncated,
-                    core_audit::ProblemKind::HeadMismatch => AuditProblemKind::HeadMismatch,
-                    core_audit::ProblemKind::AnchorTampered => AuditProblemKind::AnchorTampered,
-                    core_audit::ProblemKind::MalformedRow => AuditProblemKind::MalformedRow,
-                    core_audit::ProblemKind::LookupMismatch => AuditProblemKind::LookupMismatch,
-                    core_audit::ProblemKind::HeadUnconfirmable => {
-                        AuditProblemKind::HeadUnconfirmable
-                    }
-                    core_audit::ProblemKind::CheckpointMismatch => {
-                        AuditProblemKind::CheckpointMismatch
-                    }
-                },
-                detail: p.detail,
-            }),
-        }
-    }
-}
-
-/// Progress of `reencrypt` after a key rotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct ReencryptProgress {
-    /// Events re-encrypted by this call.
-    pub reencrypted: u64,
-    /// Events still under an older key.
-    pub remaining: u64,
-    /// Whether every event is under the current key.
-    pub done: bool,
+pub fn default_audit_filter() -> Filter {
+    Filter::default()
 }
 
 /// An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
@@ -446,12 +251,8 @@ impl AuditLog {
     }
 
     /// The current end of the chain (committed events).
-    pub fn head(&self) -> Result<AuditHead> {
-        let h = self.inner.head()?;
-        Ok(AuditHead {
-            seq: h.seq,
-            chain_hex: h.chain_hex,
-        })
+    pub fn head(&self) -> Result<Head> {
+        Ok(self.inner.head()?)
     }
 
     /// Number of events stored.
@@ -460,39 +261,34 @@ impl AuditLog {
     }
 
     /// The events matching `filter`, decrypted.
-    pub fn query(&self, filter: AuditFilter) -> Result<Vec<AuditEvent>> {
-        let events = self.inner.query(&filter.into())?;
-        Ok(events.into_iter().map(Into::into).collect())
+    pub fn query(&self, filter: Filter) -> Result<Vec<AuditEvent>> {
+        Ok(self.inner.query(&filter)?)
     }
 
     /// Walks the whole chain and every field's authentication.
-    pub fn verify(&self) -> Result<AuditVerifyReport> {
-        Ok(self.inner.verify()?.into())
+    pub fn verify(&self) -> Result<VerifyReport> {
+        Ok(self.inner.verify()?)
     }
 
     /// Like `verify`, also detecting a log cut short since `head` was recorded.
-    pub fn verify_against(&self, head: AuditHead) -> Result<AuditVerifyReport> {
-        let head = core_audit::Head {
-            seq: head.seq,
-            chain_hex: head.chain_hex,
-        };
-        Ok(self.inner.verify_against(&head)?.into())
+    pub fn verify_against(&self, head: Head) -> Result<VerifyReport> {
+        Ok(self.inner.verify_against(&head)?)
     }
 
     /// Writes the matching events, decrypted, as JSON lines to a new file at `path`,
     /// readable by its owner only (an existing file is never replaced); returns how many.
-    pub fn export_jsonl(&self, path: String, filter: AuditFilter) -> Result<u64> {
+    pub fn export_jsonl(&self, path: String, filter: Filter) -> Result<u64> {
         Ok(self
             .inner
-            .export_jsonl_to_path(std::path::Path::new(&path), &filter.into())?)
+            .export_jsonl_to_path(std::path::Path::new(&path), &filter)?)
     }
 
     /// Like `export_jsonl`, but replaces the file at `path` if it exists (the export is
     /// renamed over it once complete, so `path` never holds a partial export).
-    pub fn export_jsonl_replacing(&self, path: String, filter: AuditFilter) -> Result<u64> {
+    pub fn export_jsonl_replacing(&self, path: String, filter: Filter) -> Result<u64> {
         Ok(self
             .inner
-            .export_jsonl_to_path_replacing(std::path::Path::new(&path), &filter.into())?)
+            .export_jsonl_to_path_replacing(std::path::Path::new(&path), &filter)?)
     }
 
     /// Deletes events older than `cutoff_ms` (Unix ms), keeping the chain verifiable.
@@ -507,12 +303,7 @@ impl AuditLog {
 
     /// Re-encrypts up to `batch_size` events under the current key.
     pub fn reencrypt(&self, batch_size: u32) -> Result<ReencryptProgress> {
-        let p = self.inner.reencrypt(batch_size as usize)?;
-        Ok(ReencryptProgress {
-            reencrypted: p.reencrypted,
-            remaining: p.remaining,
-            done: p.done,
-        })
+        Ok(self.inner.reencrypt(batch_size as usize)?)
     }
 
     /// Forgets a previous key once nothing is encrypted under it.
@@ -537,21 +328,6 @@ impl AuditLog {
     }
 }
 
-/// What `auditRotateAndReencrypt` did.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct AuditRotationReport {
-    /// The key id rotated away from.
-    pub old_key_id: u32,
-    /// The key id now current.
-    pub new_key_id: u32,
-    /// Events re-encrypted by this call.
-    pub reencrypted: u64,
-    /// Whether the old key was retired (it no longer opens the log).
-    pub old_key_retired: bool,
-    /// Whether this call finished a rotation an earlier, interrupted call had begun.
-    pub resumed: bool,
-}
-
 /// The whole key rotation of the audit log in `pool`'s database, resumable: opens it
 /// with `old_key`, makes `new_key` current, re-encrypts every event (`batch_size` per
 /// transaction) and, when `retire_old_key`, retires the old key. Calling it again after
@@ -563,27 +339,20 @@ pub fn audit_rotate_and_reencrypt(
     new_key: Arc<AuditKey>,
     batch_size: u32,
     retire_old_key: bool,
-) -> Result<AuditRotationReport> {
+) -> Result<RotationReport> {
     let options = core_audit::RotationOptions {
         batch_size: batch_size as usize,
         retire_old_key,
         ..core_audit::RotationOptions::default()
     };
-    let r = core_audit::AuditLog::rotate_and_reencrypt(
+    Ok(core_audit::AuditLog::rotate_and_reencrypt(
         pool.core(),
         old_key.inner.clone(),
         new_key.inner.clone(),
         core_audit::AuditConfig::default(),
         options,
         |_, _| {},
-    )?;
-    Ok(AuditRotationReport {
-        old_key_id: r.old_key_id,
-        new_key_id: r.new_key_id,
-        reencrypted: r.reencrypted,
-        old_key_retired: r.old_key_retired,
-        resumed: r.resumed,
-    })
+    )?)
 }
 
 /// Whether `pool`'s database already holds an audit log. Reads only: check it before

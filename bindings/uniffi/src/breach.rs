@@ -5,17 +5,24 @@
 //! synchronously from the thread running `check`; the Swift async variants run `check`
 //! on a background queue, so a transport may block that thread until its response
 //! arrives. Only the 5-character hash prefix is ever in the URL.
+//!
+//! Results (`BreachResult`, `BreachStatus`, `BreachSource`) and index build statistics
+//! (`BreachIndexStats`) are core's own types, their uniffi conversions derived in core.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnetar_core::breach::{self as core_breach, retry_after_now};
+use magnetar_core::breach::{self as core_breach, BreachResult, BuildStats, retry_after_now};
 
 use crate::error::Result;
 
 /// How the breach checker behaves. Start from `BreachConfig()` in Swift (core's
 /// defaults, see [`default_breach_config`]) and adjust fields.
+///
+/// Not core's `BreachConfig` itself: that one also holds the clock (`Arc<dyn Clock>`),
+/// which uniffi cannot carry and Swift has no use for, the cache size as `usize`, which
+/// uniffi does not have, and the index path as a `PathBuf` (a string here).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct BreachConfig {
     /// Ask the range API when the offline index (if any) does not know the password.
@@ -106,63 +113,12 @@ pub fn default_breach_config() -> BreachConfig {
     BreachConfig::from(&core_breach::BreachConfig::default())
 }
 
-/// Whether a password is known to be breached.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
-pub enum BreachStatus {
-    /// Seen `count` times in breaches: reject it.
-    Breached {
-        /// Times seen.
-        count: u64,
-    },
-    /// Not in the corpus (or, offline, in the index's subset of it).
-    NotFound,
-    /// The check could not be completed (network down, rate limited...): the caller's
-    /// policy decides. Never means "safe".
-    Unknown {
-        /// What went wrong (never the password or its hash).
-        reason: String,
-    },
-}
-
-/// Where an answer came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum BreachSource {
-    /// The local index.
-    Offline,
-    /// The cache of earlier online answers.
-    Cache,
-    /// The range API.
-    Online,
-}
-
-/// The answer of `BreachChecker.check`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct BreachResult {
-    /// The verdict.
-    pub status: BreachStatus,
-    /// Where it came from.
-    pub source: BreachSource,
-}
-
-impl From<core_breach::BreachResult> for BreachResult {
-    fn from(r: core_breach::BreachResult) -> Self {
-        BreachResult {
-            status: match r.status {
-                core_breach::BreachStatus::Breached { count } => BreachStatus::Breached { count },
-                core_breach::BreachStatus::NotFound => BreachStatus::NotFound,
-                core_breach::BreachStatus::Unknown { reason } => BreachStatus::Unknown { reason },
-            },
-            source: match r.source {
-                core_breach::Source::Offline => BreachSource::Offline,
-                core_breach::Source::Cache => BreachSource::Cache,
-                core_breach::Source::Online => BreachSource::Online,
-            },
-        }
-    }
-}
-
 /// What a transport got back: any HTTP status (non-2xx included), the raw `Retry-After`
 /// header if present (core parses it), and the body.
+///
+/// Not core's `HttpResponse`: that one holds the `Retry-After` delay core already
+/// parsed, while the host hands over the header as received so that the parsing rule
+/// stays core's (`retry_after_now` below).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HttpResponse {
     /// The HTTP status code.
@@ -174,6 +130,10 @@ pub struct HttpResponse {
 }
 
 /// Why a transport produced no HTTP response.
+///
+/// Not core's `TransportError`: this is the error type of the host's `HttpTransport`
+/// callback, so it must also absorb uniffi's unexpected-callback error (below), and its
+/// cases carry a named `message` for Swift.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum TransportFailure {
     /// A timeout expired.
@@ -286,7 +246,7 @@ impl BreachChecker {
     /// Whether `password` is known to be breached. Never throws: when the answer cannot
     /// be known the status is `unknown` with the reason.
     pub fn check(&self, password: String) -> BreachResult {
-        self.inner.check(&password).into()
+        self.inner.check(&password)
     }
 
     /// The checker's configuration.
@@ -307,6 +267,10 @@ impl BreachChecker {
 }
 
 /// The offline index a checker answers from.
+///
+/// Core has no record of this: it answers each figure through an accessor of its
+/// `BreachIndex` (a memory-mapped file, not something to copy across), which
+/// `index_stats` above gathers.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct BreachIndexInfo {
     /// The index file.
@@ -321,31 +285,9 @@ pub struct BreachIndexInfo {
     pub file_bytes: u64,
 }
 
-/// What `buildBreachIndex` did.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct BreachIndexStats {
-    /// Corpus rows read.
-    pub rows: u64,
-    /// Distinct hashes kept.
-    pub distinct_hashes: u64,
-    /// Entries in the index.
-    pub entries: u64,
-    /// Sorted runs spilled to temporary files.
-    pub spilled_runs: u64,
-    /// Size of the index file in bytes.
-    pub file_bytes: u64,
-}
-
 /// Builds an offline index at `output` from a Pwned Passwords corpus file (`HASH:COUNT`
 /// lines) at `corpus`. Takes minutes for the full corpus: use the async variant.
 #[uniffi::export]
-pub fn build_breach_index(corpus: String, output: String) -> Result<BreachIndexStats> {
-    let s = core_breach::BreachIndex::build(corpus, output)?;
-    Ok(BreachIndexStats {
-        rows: s.rows,
-        distinct_hashes: s.distinct_hashes,
-        entries: s.entries,
-        spilled_runs: s.spilled_runs as u64,
-        file_bytes: s.file_bytes,
-    })
+pub fn build_breach_index(corpus: String, output: String) -> Result<BuildStats> {
+    Ok(core_breach::BreachIndex::build(corpus, output)?)
 }

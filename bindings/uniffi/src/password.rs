@@ -3,16 +3,22 @@
 //!
 //! Passwords arrive as Swift strings; the copies this layer makes are zeroized when the
 //! call returns. Peppers are opaque objects: their secret never comes back out.
+//!
+//! `VerifyOutcome`, `HashTable` and `TableUpgrade` are core's own types, their uniffi
+//! conversions derived in core.
 
 use std::fmt;
 use std::sync::Arc;
 
-use magnetar_core::password as core_password;
+use magnetar_core::password::{self as core_password, HashTable, TableUpgrade, VerifyOutcome};
 use zeroize::Zeroizing;
 
 use crate::error::Result;
 
 /// Ceilings on the parameters of stored hashes (a stored hash is untrusted input).
+///
+/// Not core's `Limits`: its `max_hash_len` is a `usize`, which uniffi does not have; it
+/// travels inside [`PasswordPolicy`], which cannot be core's either.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PasswordLimits {
     /// Longest stored hash string accepted, in bytes.
@@ -36,6 +42,10 @@ pub struct PasswordLimits {
 /// The password policy without its peppers (those are passed to `PasswordHasher` as
 /// opaque `Pepper` objects). Start from `PasswordPolicy()` in Swift (OWASP: m=19456 KiB,
 /// t=2, p=1) or a preset.
+///
+/// Not core's `Policy`: that one holds the peppers (secrets, which stay in opaque
+/// objects), legacy digests as core's enum (named here, core parses the names) and sizes
+/// as `usize`, which uniffi does not have.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PasswordPolicy {
     /// Argon2id memory cost in KiB.
@@ -163,29 +173,9 @@ impl Pepper {
     }
 }
 
-/// The result of `verifyAndUpdate`.
-#[derive(Clone, PartialEq, Eq, uniffi::Record)]
-pub struct VerifyOutcome {
-    /// Whether the password matched.
-    pub valid: bool,
-    /// When valid and the stored hash is legacy, weak or under an old pepper: a fresh
-    /// Argon2id hash to store in its place.
-    pub new_hash: Option<String>,
-}
-
-impl fmt::Debug for VerifyOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyOutcome")
-            .field("valid", &self.valid)
-            .field(
-                "new_hash",
-                &self.new_hash.as_ref().map(|_| "<argon2id hash>"),
-            )
-            .finish()
-    }
-}
-
 /// What `identify` found.
+///
+/// Not core's `Identified`: that one holds core's scheme enum; Swift gets the stable names.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct HashIdentity {
     /// The format's stable name (for example `bcrypt`, `django_pbkdf2_sha256`, `wrapped`).
@@ -240,11 +230,7 @@ impl PasswordHasher {
     /// hash to store (upgrade on login).
     pub fn verify_and_update(&self, password: String, stored: String) -> Result<VerifyOutcome> {
         let password = Zeroizing::new(password);
-        let outcome = self.inner.verify_and_update(password.as_bytes(), &stored)?;
-        Ok(VerifyOutcome {
-            valid: outcome.valid,
-            new_hash: outcome.new_hash,
-        })
+        Ok(self.inner.verify_and_update(password.as_bytes(), &stored)?)
     }
 
     /// Whether `stored` should be replaced at the next successful login.
@@ -269,53 +255,6 @@ impl PasswordHasher {
     }
 }
 
-/// Where a table's password hashes live, for `upgradeTable`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct HashTable {
-    /// The table name.
-    pub table: String,
-    /// A unique key to walk the table in order: `rowid` or a unique column.
-    pub key_column: String,
-    /// The column holding the stored hashes.
-    pub hash_column: String,
-}
-
-/// Progress and outcome of `upgradeTable` (counts are for this run).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct TableUpgrade {
-    /// Rows in the table when the run started.
-    pub total: u64,
-    /// Rows looked at so far.
-    pub scanned: u64,
-    /// Legacy hashes wrapped into Argon2id.
-    pub wrapped: u64,
-    /// Hashes that need nothing (Argon2 or already wrapped).
-    pub current: u64,
-    /// Malformed, unsupported or over-limit hashes, left as they are.
-    pub unrecognised: u64,
-    /// Rows whose hash is NULL or empty.
-    pub empty: u64,
-    /// Legacy hashes a login replaced while the run was going; left as they are.
-    pub changed_meanwhile: u64,
-    /// Keys of the first unrecognised rows, as text.
-    pub unrecognised_keys: Vec<String>,
-}
-
-impl From<&core_password::TableUpgrade> for TableUpgrade {
-    fn from(t: &core_password::TableUpgrade) -> Self {
-        TableUpgrade {
-            total: t.total,
-            scanned: t.scanned,
-            wrapped: t.wrapped,
-            current: t.current,
-            unrecognised: t.unrecognised,
-            empty: t.empty,
-            changed_meanwhile: t.changed_meanwhile,
-            unrecognised_keys: t.unrecognised_keys.clone(),
-        }
-    }
-}
-
 /// Told after each committed batch of `upgradeTable` (from the thread running it).
 #[uniffi::export(foreign)]
 pub trait TableUpgradeObserver: Send + Sync {
@@ -326,12 +265,7 @@ pub trait TableUpgradeObserver: Send + Sync {
 /// The hashes in `hash_column` of `table`, walked by `rowid` (core's default key).
 #[uniffi::export]
 pub fn hash_table(table: String, hash_column: String) -> HashTable {
-    let t = core_password::HashTable::new(table, hash_column);
-    HashTable {
-        table: t.table,
-        key_column: t.key_column,
-        hash_column: t.hash_column,
-    }
+    HashTable::new(table, hash_column)
 }
 
 #[uniffi::export]
@@ -347,22 +281,16 @@ impl PasswordHasher {
         batch_size: u32,
         observer: Option<Arc<dyn TableUpgradeObserver>>,
     ) -> Result<TableUpgrade> {
-        let target = core_password::HashTable {
-            table: target.table,
-            key_column: target.key_column,
-            hash_column: target.hash_column,
-        };
-        let outcome = core_password::upgrade_table(
+        Ok(core_password::upgrade_table(
             &self.inner,
             pool.core(),
             &target,
             batch_size as usize,
             |state| {
                 if let Some(observer) = &observer {
-                    observer.progress(state.into());
+                    observer.progress(state.clone());
                 }
             },
-        )?;
-        Ok((&outcome).into())
+        )?)
     }
 }

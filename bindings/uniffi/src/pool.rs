@@ -6,28 +6,28 @@
 //! `BEGIN IMMEDIATE` transaction (`write`), or a [`WriteTransaction`] object wrapping
 //! core's handle, which the hand-written Swift `Pool.write { tx in ... }` begins, hands
 //! to the closure and commits or rolls back.
+//!
+//! `Synchronous`, `PoolStats`, `MigrationOutcome`, `SqlValue` and `QueryResult` are
+//! core's own types (their uniffi conversions are derived in core).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnetar_core::pool::statement::run_batch;
-use magnetar_core::pool::{self as core_pool, Migrations};
+use magnetar_core::pool::statement::{QueryResult, run_batch};
+use magnetar_core::pool::{
+    self as core_pool, MigrationOutcome, Migrations, Params, PoolStats, Synchronous, Value,
+};
 
 use crate::error::{MagnetarError, Result};
-use crate::sql::{QueryResult, SqlValue, Statement, named, positional};
-
-/// SQLite's `synchronous` setting: what a committed transaction survives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Synchronous {
-    /// Durable against process crashes (the default).
-    Normal,
-    /// Durable against power loss too, at one fsync per write transaction.
-    Full,
-}
+use crate::sql::{Statement, named};
 
 /// Pool configuration. Start from `PoolConfig()` in Swift (core's defaults, see
 /// [`default_pool_config`]) and adjust fields.
+///
+/// Not core's `PoolConfig` itself: that one also holds the clock (`Arc<dyn Clock>`) and
+/// the connection `init` hook (a Rust closure), which uniffi cannot carry and Swift has
+/// no use for, and sizes as `usize`, which uniffi does not have.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PoolConfig {
     /// Most reader connections open at once (1...64).
@@ -66,10 +66,7 @@ impl From<&core_pool::PoolConfig> for PoolConfig {
             health_check_sql: c.health_check_sql.clone(),
             leak_threshold: c.leak_threshold,
             busy_timeout: c.busy_timeout,
-            synchronous: match c.synchronous {
-                core_pool::Synchronous::Normal => Synchronous::Normal,
-                core_pool::Synchronous::Full => Synchronous::Full,
-            },
+            synchronous: c.synchronous,
         }
     }
 }
@@ -86,10 +83,7 @@ impl From<PoolConfig> for core_pool::PoolConfig {
             health_check_sql: c.health_check_sql,
             leak_threshold: c.leak_threshold,
             busy_timeout: c.busy_timeout,
-            synchronous: match c.synchronous {
-                Synchronous::Normal => core_pool::Synchronous::Normal,
-                Synchronous::Full => core_pool::Synchronous::Full,
-            },
+            synchronous: c.synchronous,
             // The clock and the connection hook stay core's defaults: Swift has no use
             // for a manual clock, and a hook would run Swift code inside every open.
             ..core_pool::PoolConfig::default()
@@ -101,69 +95,6 @@ impl From<PoolConfig> for core_pool::PoolConfig {
 #[uniffi::export]
 pub fn default_pool_config() -> PoolConfig {
     PoolConfig::from(&core_pool::PoolConfig::default())
-}
-
-/// A snapshot of a pool's gauges, counters and wait percentiles.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct PoolStats {
-    /// Connections open and idle.
-    pub idle: u64,
-    /// Connections handed out right now.
-    pub in_use: u64,
-    /// Callers waiting for a connection right now.
-    pub waiting: u64,
-    /// Reader connections open.
-    pub readers_open: u64,
-    /// The configured `max_readers`.
-    pub max_readers: u64,
-    /// Connections opened since the pool was created.
-    pub created: u64,
-    /// Connections closed for age or idleness.
-    pub recycled: u64,
-    /// Connections closed because they failed.
-    pub discarded: u64,
-    /// Successful acquires.
-    pub acquires: u64,
-    /// Acquires that timed out.
-    pub acquire_timeouts: u64,
-    /// Median wait for a connection (recent acquires).
-    pub wait_p50: Duration,
-    /// 95th-percentile wait.
-    pub wait_p95: Duration,
-    /// 99th-percentile wait.
-    pub wait_p99: Duration,
-    /// Longest recent wait.
-    pub wait_max: Duration,
-}
-
-impl From<core_pool::PoolStats> for PoolStats {
-    fn from(s: core_pool::PoolStats) -> Self {
-        PoolStats {
-            idle: s.idle,
-            in_use: s.in_use,
-            waiting: s.waiting,
-            readers_open: s.readers_open,
-            max_readers: s.max_readers,
-            created: s.created,
-            recycled: s.recycled,
-            discarded: s.discarded,
-            acquires: s.acquires,
-            acquire_timeouts: s.acquire_timeouts,
-            wait_p50: s.wait_p50,
-            wait_p95: s.wait_p95,
-            wait_p99: s.wait_p99,
-            wait_max: s.wait_max,
-        }
-    }
-}
-
-/// What `Pool.migrate` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct MigrationOutcome {
-    /// The schema version found before migrating (0 for a new schema).
-    pub from_version: i64,
-    /// The version after migrating.
-    pub to_version: i64,
 }
 
 /// A pool of SQLite connections to one database file: one writer, up to `max_readers`
@@ -199,17 +130,15 @@ impl Pool {
 
     /// Runs one statement with values bound in order on a reader (one snapshot). Write
     /// statements fail with `readOnly`.
-    pub fn read(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
-        let params = positional(params);
-        Ok(self.inner.query(&sql, &params)?.into())
+    pub fn read(&self, sql: String, params: Vec<Value>) -> Result<QueryResult> {
+        Ok(self.inner.query(&sql, &Params::Positional(params))?)
     }
 
     /// Runs one statement with values bound in order on a reader and returns the first
     /// column of its first row (`nil` when there is no row): the cheap point read, with
     /// no column names or row arrays to carry back.
-    pub fn read_value(&self, sql: String, params: Vec<SqlValue>) -> Result<Option<SqlValue>> {
-        let params = positional(params);
-        Ok(self.inner.query_value(&sql, &params)?.map(Into::into))
+    pub fn read_value(&self, sql: String, params: Vec<Value>) -> Result<Option<Value>> {
+        Ok(self.inner.query_value(&sql, &Params::Positional(params))?)
     }
 
     /// Checks out the writer and opens a `BEGIN IMMEDIATE` transaction on it. Prefer
@@ -225,43 +154,35 @@ impl Pool {
     }
 
     /// Like `read`, binding values by name.
-    pub fn read_named(
-        &self,
-        sql: String,
-        params: HashMap<String, SqlValue>,
-    ) -> Result<QueryResult> {
-        let params = named(params);
-        Ok(self.inner.query(&sql, &params)?.into())
+    pub fn read_named(&self, sql: String, params: HashMap<String, Value>) -> Result<QueryResult> {
+        Ok(self.inner.query(&sql, &named(params))?)
     }
 
     /// Runs several statements on one reader inside one read transaction, so they all
     /// see the same snapshot.
     pub fn read_batch(&self, statements: Vec<Statement>) -> Result<Vec<QueryResult>> {
         let statements: Vec<_> = statements.into_iter().map(Into::into).collect();
-        let results = self.inner.read(|conn| run_batch(conn, &statements))?;
-        Ok(results.into_iter().map(Into::into).collect())
+        Ok(self.inner.read(|conn| run_batch(conn, &statements))?)
     }
 
     /// Runs one statement with values bound in order in its own write transaction.
-    pub fn execute(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
-        let params = positional(params);
-        Ok(self.inner.execute(&sql, &params)?.into())
+    pub fn execute(&self, sql: String, params: Vec<Value>) -> Result<QueryResult> {
+        Ok(self.inner.execute(&sql, &Params::Positional(params))?)
     }
 
     /// Like `execute`, binding values by name.
     pub fn execute_named(
         &self,
         sql: String,
-        params: HashMap<String, SqlValue>,
+        params: HashMap<String, Value>,
     ) -> Result<QueryResult> {
-        let params = named(params);
-        Ok(self.inner.execute(&sql, &params)?.into())
+        Ok(self.inner.execute(&sql, &named(params))?)
     }
 
     /// Runs one statement once per parameter set in one write transaction (all or
     /// nothing); returns the total of rows affected.
-    pub fn execute_many(&self, sql: String, param_sets: Vec<Vec<SqlValue>>) -> Result<u64> {
-        let sets: Vec<_> = param_sets.into_iter().map(positional).collect();
+    pub fn execute_many(&self, sql: String, param_sets: Vec<Vec<Value>>) -> Result<u64> {
+        let sets: Vec<_> = param_sets.into_iter().map(Params::Positional).collect();
         Ok(self.inner.execute_many(&sql, &sets)?)
     }
 
@@ -269,24 +190,19 @@ impl Pool {
     /// all succeed, rolled back when one fails (the error names which).
     pub fn write(&self, statements: Vec<Statement>) -> Result<Vec<QueryResult>> {
         let statements: Vec<_> = statements.into_iter().map(Into::into).collect();
-        let results = self.inner.write(|tx| run_batch(tx, &statements))?;
-        Ok(results.into_iter().map(Into::into).collect())
+        Ok(self.inner.write(|tx| run_batch(tx, &statements))?)
     }
 
     /// Brings the host's schema (versioned in `PRAGMA user_version`) up to date: step
     /// *i* (from 1) brings it to version *i*. Refuses a newer schema (`schemaTooNew`).
     pub fn migrate(&self, steps: Vec<String>) -> Result<MigrationOutcome> {
         let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
-        let outcome = self.inner.migrate(&Migrations::user_version(&steps))?;
-        Ok(MigrationOutcome {
-            from_version: outcome.from,
-            to_version: outcome.to,
-        })
+        Ok(self.inner.migrate(&Migrations::user_version(&steps))?)
     }
 
     /// A snapshot of the pool's gauges and counters.
     pub fn stats(&self) -> PoolStats {
-        self.inner.stats().into()
+        self.inner.stats()
     }
 
     /// The pool's configuration.
@@ -324,37 +240,34 @@ pub struct WriteTransaction {
 #[uniffi::export]
 impl WriteTransaction {
     /// Runs one statement with values bound in order inside the transaction.
-    pub fn execute(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
-        Ok(self.inner.run(&sql, &positional(params))?.into())
+    pub fn execute(&self, sql: String, params: Vec<Value>) -> Result<QueryResult> {
+        Ok(self.inner.run(&sql, &Params::Positional(params))?)
     }
 
     /// Like `execute`, binding values by name.
     pub fn execute_named(
         &self,
         sql: String,
-        params: HashMap<String, SqlValue>,
+        params: HashMap<String, Value>,
     ) -> Result<QueryResult> {
-        Ok(self.inner.run(&sql, &named(params))?.into())
+        Ok(self.inner.run(&sql, &named(params))?)
     }
 
     /// Runs one statement once per parameter set; returns the total of rows affected.
-    pub fn execute_many(&self, sql: String, param_sets: Vec<Vec<SqlValue>>) -> Result<u64> {
-        let sets: Vec<_> = param_sets.into_iter().map(positional).collect();
+    pub fn execute_many(&self, sql: String, param_sets: Vec<Vec<Value>>) -> Result<u64> {
+        let sets: Vec<_> = param_sets.into_iter().map(Params::Positional).collect();
         Ok(self.inner.run_many(&sql, &sets)?)
     }
 
     /// Runs a query inside the transaction (it sees the transaction's own writes).
-    pub fn query(&self, sql: String, params: Vec<SqlValue>) -> Result<QueryResult> {
+    pub fn query(&self, sql: String, params: Vec<Value>) -> Result<QueryResult> {
         self.execute(sql, params)
     }
 
     /// The first column of the first row of a query inside the transaction (`nil`
     /// when there is no row).
-    pub fn query_value(&self, sql: String, params: Vec<SqlValue>) -> Result<Option<SqlValue>> {
-        Ok(self
-            .inner
-            .run_value(&sql, &positional(params))?
-            .map(Into::into))
+    pub fn query_value(&self, sql: String, params: Vec<Value>) -> Result<Option<Value>> {
+        Ok(self.inner.run_value(&sql, &Params::Positional(params))?)
     }
 
     /// Commits and returns the writer to the pool.

@@ -1,14 +1,18 @@
 //! Session risk for Swift: request contexts, scoring, and the session registry.
 //!
 //! Every rule (normalisation, weights, thresholds, limits, timeouts) is core's; this
-//! module converts records and errors.
+//! module converts records and errors. Assessments, decisions, signals, scoring
+//! policies, limit policies, sessions and validations are core's own types, their uniffi
+//! conversions derived in core.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use magnetar_core::session as core_session;
+use magnetar_core::session::{
+    self as core_session, Assessment, Decision, LimitPolicy, ScoringPolicy, Session, Validation,
+};
 use zeroize::Zeroizing;
 
 use crate::audit::AuditLog;
@@ -18,6 +22,10 @@ use crate::pool::Pool;
 /// What a request looked like: client IP, User-Agent, and the other headers the host
 /// chose to fingerprint (for example `Accept-Language`). Core validates and normalises
 /// it on every call.
+///
+/// Not core's `RequestContext`: that one is validated and normalised on construction
+/// (private fields, fallible constructor), so the record is the raw input core builds it
+/// from.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct RequestContext {
     /// The client IP (IPv4 or IPv6).
@@ -43,180 +51,11 @@ fn context(c: RequestContext) -> Result<core_session::RequestContext> {
     Ok(core_session::RequestContext::try_from(c)?)
 }
 
-/// What to do about a request, by increasing risk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Decision {
-    /// Let it through.
-    Allow,
-    /// Let it through, and record it.
-    Monitor,
-    /// Require a second factor before continuing.
-    StepUp,
-    /// End the session (the registry revokes it).
-    Terminate,
-}
-
-/// A risk signal that contributed to a score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Signal {
-    /// The IP moved to another network.
-    IpChange,
-    /// The IP moved within the same subnet.
-    IpSubnetChange,
-    /// The User-Agent changed to a different browser, OS, device or app.
-    UserAgentChange,
-    /// Only the browser/app version moved.
-    UserAgentVersionChange,
-    /// The other fingerprinted headers changed.
-    FingerprintMismatch,
-}
-
-/// One signal's contribution to a score.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Reason {
-    /// The signal.
-    pub signal: Signal,
-    /// The weight it added.
-    pub weight: f64,
-    /// What changed, for humans and the audit log.
-    pub detail: String,
-}
-
-/// The result of scoring a request against its session.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Assessment {
-    /// Sum of the signal weights, clamped to 0...1.
-    pub score: f64,
-    /// The decision the score falls into.
-    pub decision: Decision,
-    /// The signals that fired.
-    pub reasons: Vec<Reason>,
-}
-
-impl From<core_session::Decision> for Decision {
-    fn from(d: core_session::Decision) -> Self {
-        match d {
-            core_session::Decision::Allow => Decision::Allow,
-            core_session::Decision::Monitor => Decision::Monitor,
-            core_session::Decision::StepUp => Decision::StepUp,
-            core_session::Decision::Terminate => Decision::Terminate,
-        }
-    }
-}
-
-impl From<core_session::Signal> for Signal {
-    fn from(s: core_session::Signal) -> Self {
-        match s {
-            core_session::Signal::IpChange => Signal::IpChange,
-            core_session::Signal::IpSubnetChange => Signal::IpSubnetChange,
-            core_session::Signal::UserAgentChange => Signal::UserAgentChange,
-            core_session::Signal::UserAgentVersionChange => Signal::UserAgentVersionChange,
-            core_session::Signal::FingerprintMismatch => Signal::FingerprintMismatch,
-        }
-    }
-}
-
-impl From<core_session::Assessment> for Assessment {
-    fn from(a: core_session::Assessment) -> Self {
-        Assessment {
-            score: a.score,
-            decision: a.decision.into(),
-            reasons: a
-                .reasons
-                .into_iter()
-                .map(|r| Reason {
-                    signal: r.signal.into(),
-                    weight: r.weight,
-                    detail: r.detail,
-                })
-                .collect(),
-        }
-    }
-}
-
-/// Signal weights, each in 0...1.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct Weights {
-    /// IP moved to another network.
-    pub ip_change: f64,
-    /// IP moved within the same subnet.
-    pub ip_subnet_change: f64,
-    /// User-Agent changed.
-    pub user_agent_change: f64,
-    /// Only the browser version moved.
-    pub user_agent_version_change: f64,
-    /// Other fingerprinted headers changed.
-    pub fingerprint_mismatch: f64,
-}
-
-/// Decision thresholds: a score at or above one gets that decision.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct Thresholds {
-    /// Monitor from this score.
-    pub monitor: f64,
-    /// Step-up from this score.
-    pub step_up: f64,
-    /// Terminate from this score.
-    pub terminate: f64,
-}
-
-/// Everything that shapes a score.
-#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
-pub struct ScoringPolicy {
-    /// Signal weights.
-    pub weights: Weights,
-    /// Decision thresholds.
-    pub thresholds: Thresholds,
-    /// IPv4 prefix length within which an IP change is a subnet change.
-    pub ipv4_subnet_prefix: u8,
-    /// IPv6 prefix length within which an IP change is a subnet change.
-    pub ipv6_subnet_prefix: u8,
-}
-
-impl From<core_session::ScoringPolicy> for ScoringPolicy {
-    fn from(p: core_session::ScoringPolicy) -> Self {
-        ScoringPolicy {
-            weights: Weights {
-                ip_change: p.weights.ip_change,
-                ip_subnet_change: p.weights.ip_subnet_change,
-                user_agent_change: p.weights.user_agent_change,
-                user_agent_version_change: p.weights.user_agent_version_change,
-                fingerprint_mismatch: p.weights.fingerprint_mismatch,
-            },
-            thresholds: Thresholds {
-                monitor: p.thresholds.monitor,
-                step_up: p.thresholds.step_up,
-                terminate: p.thresholds.terminate,
-            },
-            ipv4_subnet_prefix: p.ipv4_subnet_prefix,
-            ipv6_subnet_prefix: p.ipv6_subnet_prefix,
-        }
-    }
-}
-
-impl From<ScoringPolicy> for core_session::ScoringPolicy {
-    fn from(p: ScoringPolicy) -> Self {
-        core_session::ScoringPolicy {
-            weights: core_session::Weights {
-                ip_change: p.weights.ip_change,
-                ip_subnet_change: p.weights.ip_subnet_change,
-                user_agent_change: p.weights.user_agent_change,
-                user_agent_version_change: p.weights.user_agent_version_change,
-                fingerprint_mismatch: p.weights.fingerprint_mismatch,
-            },
-            thresholds: core_session::Thresholds {
-                monitor: p.thresholds.monitor,
-                step_up: p.thresholds.step_up,
-                terminate: p.thresholds.terminate,
-            },
-            ipv4_subnet_prefix: p.ipv4_subnet_prefix,
-            ipv6_subnet_prefix: p.ipv6_subnet_prefix,
-        }
-    }
-}
-
 /// What a User-Agent string says, the way session scoring reads it. Strings are empty
 /// when unknown.
+///
+/// Not core's `UserAgentInfo`: its kind is core's `ClientKind` enum, which Swift has always
+/// read as a string.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UserAgentInfo {
     /// Browser or app name (`Chrome`, `Firefox`, `MyApp`...).
@@ -254,7 +93,7 @@ pub fn parse_user_agent(user_agent: String) -> UserAgentInfo {
 /// step-up 0.7, terminate 0.9).
 #[uniffi::export]
 pub fn default_scoring_policy() -> ScoringPolicy {
-    core_session::ScoringPolicy::default().into()
+    ScoringPolicy::default()
 }
 
 /// Scores `current` against `previous` with `policy` (no registry, no storage).
@@ -264,8 +103,8 @@ pub fn score_request(
     current: RequestContext,
     policy: ScoringPolicy,
 ) -> Result<Assessment> {
-    let scorer = core_session::Scorer::new(policy.into())?;
-    Ok(scorer.score(&context(previous)?, &context(current)?).into())
+    let scorer = core_session::Scorer::new(policy)?;
+    Ok(scorer.score(&context(previous)?, &context(current)?))
 }
 
 /// A [`RequestContext`] validated and normalised once, held by Rust: build one per
@@ -301,7 +140,7 @@ impl RiskScorer {
     #[uniffi::constructor]
     pub fn new(policy: ScoringPolicy) -> Result<Arc<Self>> {
         Ok(Arc::new(RiskScorer {
-            inner: core_session::Scorer::new(policy.into())?,
+            inner: core_session::Scorer::new(policy)?,
         }))
     }
 
@@ -312,7 +151,7 @@ impl RiskScorer {
         previous: Arc<PreparedRequestContext>,
         current: Arc<PreparedRequestContext>,
     ) -> Assessment {
-        self.inner.score(&previous.inner, &current.inner).into()
+        self.inner.score(&previous.inner, &current.inner)
     }
 
     /// Only the decision of `score(previous:current:)`: the cheapest call for a hot path
@@ -323,10 +162,7 @@ impl RiskScorer {
         previous: Arc<PreparedRequestContext>,
         current: Arc<PreparedRequestContext>,
     ) -> Decision {
-        self.inner
-            .score(&previous.inner, &current.inner)
-            .decision
-            .into()
+        self.inner.score(&previous.inner, &current.inner).decision
     }
 }
 
@@ -368,17 +204,12 @@ impl FingerprintKey {
     }
 }
 
-/// What `create` does at the per-user session limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum LimitPolicy {
-    /// Revoke the oldest sessions to make room.
-    EvictOldest,
-    /// Refuse the new session with `sessionLimit`.
-    Reject,
-}
-
 /// Configuration of a session registry (the fingerprint key is passed separately).
 /// Start from `SessionConfig()` in Swift (core's defaults).
+///
+/// Not core's `SessionConfig`: that one holds the fingerprint key (a secret, which stays
+/// in an opaque `FingerprintKey`) and an optional clock (`Arc<dyn Clock>`), which uniffi
+/// cannot carry.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SessionConfig {
     /// Concurrent sessions per user (at least 1).
@@ -403,76 +234,31 @@ pub fn default_session_config() -> SessionConfig {
     let c = core_session::SessionConfig::new(core_session::FingerprintKey::new([0; 32]));
     SessionConfig {
         max_sessions_per_user: c.max_sessions_per_user,
-        limit_policy: match c.limit_policy {
-            core_session::LimitPolicy::EvictOldest => LimitPolicy::EvictOldest,
-            core_session::LimitPolicy::Reject => LimitPolicy::Reject,
-        },
+        limit_policy: c.limit_policy,
         idle_timeout: c.idle_timeout,
         absolute_timeout: c.absolute_timeout,
         touch_interval: c.touch_interval,
-        scoring: c.scoring.into(),
+        scoring: c.scoring,
     }
 }
 
 fn core_config(key: &FingerprintKey, c: SessionConfig) -> core_session::SessionConfig {
     core_session::SessionConfig {
         max_sessions_per_user: c.max_sessions_per_user,
-        limit_policy: match c.limit_policy {
-            LimitPolicy::EvictOldest => core_session::LimitPolicy::EvictOldest,
-            LimitPolicy::Reject => core_session::LimitPolicy::Reject,
-        },
+        limit_policy: c.limit_policy,
         idle_timeout: c.idle_timeout,
         absolute_timeout: c.absolute_timeout,
         touch_interval: c.touch_interval,
-        scoring: c.scoring.into(),
+        scoring: c.scoring,
         ..core_session::SessionConfig::new(key.inner.clone())
-    }
-}
-
-/// A session as the host sees it (never the token).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Session {
-    /// Random public id, safe to log and to show in a device list.
-    pub id: String,
-    /// The owner.
-    pub user_id: String,
-    /// Creation time, Unix ms.
-    pub created_at_ms: i64,
-    /// Last stored use, Unix ms.
-    pub last_seen_ms: i64,
-    /// When the session expires unless used again, Unix ms.
-    pub idle_expires_at_ms: i64,
-    /// Absolute expiry, Unix ms.
-    pub expires_at_ms: i64,
-    /// Baseline IP.
-    pub ip: String,
-    /// Baseline User-Agent.
-    pub user_agent: String,
-    /// When it was revoked, if it was.
-    pub revoked_at_ms: Option<i64>,
-    /// Why it was revoked.
-    pub revoke_reason: Option<String>,
-}
-
-impl From<core_session::Session> for Session {
-    fn from(s: core_session::Session) -> Self {
-        Session {
-            id: s.id,
-            user_id: s.user_id,
-            created_at_ms: s.created_at_ms,
-            last_seen_ms: s.last_seen_ms,
-            idle_expires_at_ms: s.idle_expires_at_ms,
-            expires_at_ms: s.expires_at_ms,
-            ip: s.ip,
-            user_agent: s.user_agent,
-            revoked_at_ms: s.revoked_at_ms,
-            revoke_reason: s.revoke_reason,
-        }
     }
 }
 
 /// A new session and its token. Give the token to the client (cookie, bearer header);
 /// Magnetar stores only its hash.
+///
+/// Core returns the pair as a tuple of its `SessionToken` and `Session`; uniffi has no
+/// tuples, so this record carries them.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CreatedSession {
     /// The session token (secret).
@@ -490,16 +276,9 @@ impl fmt::Debug for CreatedSession {
     }
 }
 
-/// The outcome of `validate`.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct Validation {
-    /// Score, decision and reasons. On `terminate` the session has been revoked.
-    pub assessment: Assessment,
-    /// The session after this request.
-    pub session: Session,
-}
-
-/// The outcome of `validateRequest` for a request that carried a token.
+/// The outcome of `validateRequest` for a request that carried a token. Kept here
+/// rather than derived on core's `RequestOutcome`: its refusal carries core's `Error`,
+/// which crosses as `MagnetarError`.
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum RequestOutcome {
     /// The token names a live session and the request was scored (on `terminate` the
@@ -548,17 +327,13 @@ impl SessionRegistry {
         let (token, session) = self.inner.create(&user_id, &self::context(context)?)?;
         Ok(CreatedSession {
             token: token.as_str().to_string(),
-            session: session.into(),
+            session,
         })
     }
 
     /// Checks a token and scores the request against the session.
     pub fn validate(&self, token: String, context: RequestContext) -> Result<Validation> {
-        let v = self.inner.validate(&token, &self::context(context)?)?;
-        Ok(Validation {
-            assessment: v.assessment.into(),
-            session: v.session.into(),
-        })
+        Ok(self.inner.validate(&token, &self::context(context)?)?)
     }
 
     /// `validate` for a host's HTTP layer: also records a refused token
@@ -575,12 +350,9 @@ impl SessionRegistry {
             .inner
             .validate_request(&token, &self::context(context)?, audit_allow)?;
         Ok(match outcome {
-            core_session::RequestOutcome::Validated(v) => RequestOutcome::Validated {
-                validation: Validation {
-                    assessment: v.assessment.into(),
-                    session: v.session.into(),
-                },
-            },
+            core_session::RequestOutcome::Validated(validation) => {
+                RequestOutcome::Validated { validation }
+            }
             core_session::RequestOutcome::Refused(err) => {
                 RequestOutcome::Refused { reason: err.into() }
             }
@@ -589,10 +361,7 @@ impl SessionRegistry {
 
     /// Accepts `context` as the session's new baseline (after a completed step-up).
     pub fn rebaseline(&self, token: String, context: RequestContext) -> Result<Session> {
-        Ok(self
-            .inner
-            .rebaseline(&token, &self::context(context)?)?
-            .into())
+        Ok(self.inner.rebaseline(&token, &self::context(context)?)?)
     }
 
     /// Revokes the session of this token (logout).
@@ -608,12 +377,7 @@ impl SessionRegistry {
 
     /// The user's live sessions, oldest first.
     pub fn list(&self, user_id: String) -> Result<Vec<Session>> {
-        Ok(self
-            .inner
-            .list(&user_id)?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(self.inner.list(&user_id)?)
     }
 
     /// Deletes every session past its timeouts; returns how many.

@@ -10,12 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use magnetar_core::Error;
-use magnetar_core::audit as core_audit;
+use magnetar_core::audit::{self as core_audit, VerifyReport};
 use magnetar_core::tlog::merkle::{self, Hash};
 use magnetar_core::tlog::{NoteSigner, NoteVerifier};
 use zeroize::Zeroizing;
 
-use crate::audit::{AuditLog, AuditVerifyReport};
+use crate::audit::AuditLog;
 use crate::error::Result;
 
 /// An Ed25519 key that signs audit checkpoints (C2SP signed notes). Its key is zeroized
@@ -144,13 +144,9 @@ impl AuditLog {
     /// Checks the log against a checkpoint it issued, signed by `verifier_key`: names
     /// the first event rewritten since (`checkpointMismatch`), and verifies the chain.
     /// Fails with `tampered` when the signature does not verify.
-    pub fn verify_checkpoint(
-        &self,
-        note: String,
-        verifier_key: String,
-    ) -> Result<AuditVerifyReport> {
+    pub fn verify_checkpoint(&self, note: String, verifier_key: String) -> Result<VerifyReport> {
         let verifier = NoteVerifier::parse(&verifier_key)?;
-        Ok(self.core().verify_checkpoint(&note, &verifier)?.into())
+        Ok(self.core().verify_checkpoint(&note, &verifier)?)
     }
 
     /// Writes the sealed export (one JSON line per event: `seq` and base64 `leaf`, no
@@ -179,9 +175,13 @@ pub fn verify_sealed_export(
     path: String,
     note: String,
     verifier_key: String,
-) -> Result<AuditVerifyReport> {
+) -> Result<VerifyReport> {
     let verifier = NoteVerifier::parse(&verifier_key)?;
-    Ok(core_audit::verify_sealed_export_file(Path::new(&path), &note, &verifier)?.into())
+    Ok(core_audit::verify_sealed_export_file(
+        Path::new(&path),
+        &note,
+        &verifier,
+    )?)
 }
 
 /// Whether `leaf` (leaf data, as `AuditLog.leaf` returns) is leaf `seq - 1` of the tree of

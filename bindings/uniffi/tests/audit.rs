@@ -47,7 +47,7 @@ fn record_query_verify_export() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].event_id, id);
     let details: serde_json::Value =
-        serde_json::from_str(found[0].details_json.as_deref().unwrap()).unwrap();
+        serde_json::from_str(found[0].details_json().as_deref().unwrap()).unwrap();
     assert_eq!(details["method"], "password");
 
     let newest = log

@@ -176,9 +176,9 @@ fn host_schema_migrations_and_newer_schemas() {
         "ALTER TABLE notes ADD COLUMN at INTEGER".to_string(),
     ];
     let outcome = pool.migrate(steps.clone()).unwrap();
-    assert_eq!((outcome.from_version, outcome.to_version), (0, 2));
+    assert_eq!((outcome.from, outcome.to), (0, 2));
     let outcome = pool.migrate(steps.clone()).unwrap();
-    assert_eq!((outcome.from_version, outcome.to_version), (2, 2));
+    assert_eq!((outcome.from, outcome.to), (2, 2));
     let err = pool.migrate(steps[..1].to_vec()).unwrap_err();
     assert!(matches!(err, MagnetarError::SchemaTooNew { .. }), "{err:?}");
 

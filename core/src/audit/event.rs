@@ -146,6 +146,7 @@ impl NewEvent {
 
 /// A recorded, decrypted and authenticated event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AuditEvent {
     /// Position in the log (1, 2, 3...; gaps only where events were purged before it).
     pub seq: u64,
@@ -169,7 +170,9 @@ pub struct AuditEvent {
     pub ip: Option<String>,
     /// See [`NewEvent::user_agent`].
     pub user_agent: Option<String>,
-    /// See [`NewEvent::details`].
+    /// See [`NewEvent::details`]. Swift reads it as `detailsJson`, the document as text
+    /// (the same text as [`AuditEvent::details_json`]).
+    #[cfg_attr(feature = "uniffi", uniffi(name = "details_json"))]
     pub details: Option<serde_json::Value>,
 }
 
@@ -183,6 +186,7 @@ impl AuditEvent {
 
 /// Result order of a query.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "AuditOrder"))]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     /// Oldest first (ascending sequence).
@@ -195,6 +199,11 @@ pub enum Order {
 /// Which events a query or export returns. All conditions are ANDed; `None` means
 /// "any". Time bounds are unix milliseconds, `since` inclusive, `until` exclusive.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "AuditFilter")
+)]
 #[serde(default)]
 pub struct Filter {
     /// Exact user id.
@@ -227,6 +236,7 @@ impl Filter {
 /// important events) and pass it to [`super::AuditLog::verify_against`] to detect a
 /// truncated tail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi(name = "AuditHead"))]
 pub struct Head {
     /// Sequence number of the last event (0 for an empty log).
     pub seq: u64,
@@ -236,6 +246,11 @@ pub struct Head {
 
 /// What kind of problem `verify()` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "AuditProblemKind")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// A field failed authentication: modified, or moved from another field or event.
@@ -306,6 +321,11 @@ impl ProblemKind {
 
 /// The first problem found by `verify()`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "AuditProblem")
+)]
 pub struct Problem {
     /// Sequence number where the problem was found (0 for the anchor or the head).
     pub seq: u64,
@@ -319,6 +339,11 @@ pub struct Problem {
 
 /// The result of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "AuditVerifyReport")
+)]
 pub struct VerifyReport {
     /// No problem found.
     pub ok: bool,
@@ -331,6 +356,7 @@ pub struct VerifyReport {
 
 /// Progress of [`super::AuditLog::reencrypt`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ReencryptProgress {
     /// Events re-encrypted by this call.
     pub reencrypted: u64,

@@ -220,6 +220,11 @@ impl Default for RotationOptions {
 
 /// What [`AuditLog::rotate_and_reencrypt`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "AuditRotationReport")
+)]
 pub struct RotationReport {
     /// The key id rotated away from.
     pub old_key_id: u32,

@@ -59,6 +59,7 @@ use crate::error::Result;
 
 /// Whether a password is known to be breached.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BreachStatus {
     /// The password appears in the corpus `count` times (approximate above 32,767 for
     /// offline answers).
@@ -78,6 +79,11 @@ pub enum BreachStatus {
 
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Enum),
+    uniffi(name = "BreachSource")
+)]
 pub enum Source {
     /// The local index.
     Offline,
@@ -89,6 +95,7 @@ pub enum Source {
 
 /// The answer of [`BreachChecker::check`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct BreachResult {
     /// The verdict.
     pub status: BreachStatus,

@@ -63,6 +63,8 @@ pub use policy::{Limits, Pepper, Policy};
 pub use scheme::{LegacyDigest, Scheme};
 pub use table::{HashTable, MAX_UNRECOGNISED_KEYS, TableUpgrade, upgrade_table};
 
+use std::fmt;
+
 use identify::Parsed;
 use phc::Argon2Hash;
 
@@ -89,13 +91,28 @@ impl Identified {
 }
 
 /// The result of [`PasswordHasher::verify_and_update`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct VerifyOutcome {
     /// Whether the password matched.
     pub valid: bool,
     /// When valid and the stored hash is legacy, below the policy or under an old
     /// pepper: a fresh Argon2id hash to store in its place.
     pub new_hash: Option<String>,
+}
+
+// The fresh hash is what the host stores for this user: `Debug` (logs, panics) says only
+// whether there is one.
+impl fmt::Debug for VerifyOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyOutcome")
+            .field("valid", &self.valid)
+            .field(
+                "new_hash",
+                &self.new_hash.as_ref().map(|_| "<argon2id hash>"),
+            )
+            .finish()
+    }
 }
 
 /// Hashes and verifies passwords under a [`Policy`]. Cheap to share: `Send + Sync`, no
@@ -243,6 +260,17 @@ mod tests {
         p.memory_kib = 64;
         p.iterations = 1;
         p
+    }
+
+    #[test]
+    fn verify_outcome_debug_hides_the_new_hash() {
+        let outcome = VerifyOutcome {
+            valid: true,
+            new_hash: Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".into()),
+        };
+        let debug = format!("{outcome:?}");
+        assert!(!debug.contains("argon2id$"), "{debug}");
+        assert!(debug.contains("valid: true"), "{debug}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::pool::Pool;
 
 /// Where the hashes live.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HashTable {
     /// The table name.
     pub table: String,
@@ -48,6 +49,7 @@ pub const MAX_UNRECOGNISED_KEYS: usize = 10;
 
 /// Progress and outcome of [`upgrade_table`]. Counts are for this run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TableUpgrade {
     /// Rows in the table when the run started.
     pub total: u64,

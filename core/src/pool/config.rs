@@ -40,6 +40,7 @@ impl Role {
 /// - [`Synchronous::Full`]: the WAL is fsynced at every commit, so a committed transaction
 ///   also survives power loss, at the cost of one fsync per write transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Synchronous {
     /// `PRAGMA synchronous = NORMAL`: durable against process crashes.
     #[default]

@@ -33,10 +33,13 @@ pub struct Migrations {
 
 /// What [`super::Pool::migrate`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct MigrationOutcome {
     /// The version found before migrating (0 for a new schema).
+    #[cfg_attr(feature = "uniffi", uniffi(name = "from_version"))]
     pub from: i64,
     /// The version after migrating.
+    #[cfg_attr(feature = "uniffi", uniffi(name = "to_version"))]
     pub to: i64,
 }
 

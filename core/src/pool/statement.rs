@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 
 /// An SQLite value: the five storage classes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "SqlValue"))]
 #[serde(untagged)]
 pub enum Value {
     /// SQL NULL.
@@ -65,6 +66,7 @@ pub enum Params {
 
 /// The outcome of one statement.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct QueryResult {
     /// Column names of the result set (empty for statements that return no rows).
     pub columns: Vec<String>,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 /// A snapshot of the pool, from [`super::Pool::stats`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PoolStats {
     /// Connections open and idle (readers plus the writer when it is free).
     pub idle: u64,

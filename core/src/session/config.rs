@@ -10,6 +10,7 @@ use crate::clock::SharedClock;
 
 /// What `create` does when the user already has the maximum number of sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum LimitPolicy {
     /// Revoke the oldest sessions to make room (default).

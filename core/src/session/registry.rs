@@ -87,6 +87,7 @@ impl fmt::Debug for SessionToken {
 
 /// A session as the host sees it (never the token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Session {
     /// Random public id (32 hex characters), safe to log and to show in a device list.
     pub id: String,
@@ -114,6 +115,7 @@ pub struct Session {
 
 /// The outcome of [`SessionRegistry::validate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Validation {
     /// Score, decision and reasons. On `Terminate` the session has been revoked.
     pub assessment: Assessment,

@@ -18,6 +18,7 @@ const BASIS: u32 = 10_000;
 
 /// What to do about a request, by increasing risk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Below the monitor threshold: let it through.
@@ -44,6 +45,7 @@ impl Decision {
 
 /// A risk signal that contributed to a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
     /// The IP moved to another network.
@@ -73,6 +75,7 @@ impl Signal {
 
 /// One signal's contribution: which signal, its weight and what changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Reason {
     /// The signal.
     pub signal: Signal,
@@ -84,6 +87,7 @@ pub struct Reason {
 
 /// The result of scoring a request against its session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Assessment {
     /// Sum of the signal weights, clamped to `[0, 1]`.
     pub score: f64,
@@ -95,6 +99,7 @@ pub struct Assessment {
 
 /// Signal weights, each in `[0, 1]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
     /// IP moved to another network (default 0.3).
@@ -124,6 +129,7 @@ impl Default for Weights {
 /// Decision thresholds: a score at or above a threshold gets that decision.
 /// Must satisfy `0 < monitor <= step_up <= terminate <= 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// Monitor from this score (default 0.5).
@@ -146,6 +152,7 @@ impl Default for Thresholds {
 
 /// Everything that shapes a score.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(default, deny_unknown_fields)]
 pub struct ScoringPolicy {
     /// Signal weights.

@@ -471,22 +471,6 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt8: FfiConverterPrimitive {
-    typealias FfiType = UInt8
-    typealias SwiftType = UInt8
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt8 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: UInt8, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
     typealias FfiType = UInt16
     typealias SwiftType = UInt16
@@ -545,22 +529,6 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 
     public static func write(_ value: Int64, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
-    typealias FfiType = Double
-    typealias SwiftType = Double
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
-        return try lift(readDouble(&buf))
-    }
-
-    public static func write(_ value: Double, into buf: inout [UInt8]) {
-        writeDouble(&buf, lower(value))
     }
 }
 
@@ -4158,712 +4126,12 @@ public func FfiConverterTypeWriteTransaction_lower(_ value: WriteTransaction) ->
 
 
 /**
- * The result of scoring a request against its session.
- */
-public struct Assessment: Equatable, Hashable {
-    /**
-     * Sum of the signal weights, clamped to 0...1.
-     */
-    public var score: Double
-    /**
-     * The decision the score falls into.
-     */
-    public var decision: Decision
-    /**
-     * The signals that fired.
-     */
-    public var reasons: [Reason]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Sum of the signal weights, clamped to 0...1.
-         */score: Double, 
-        /**
-         * The decision the score falls into.
-         */decision: Decision, 
-        /**
-         * The signals that fired.
-         */reasons: [Reason]) {
-        self.score = score
-        self.decision = decision
-        self.reasons = reasons
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Assessment: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAssessment: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Assessment {
-        return
-            try Assessment(
-                score: FfiConverterDouble.read(from: &buf), 
-                decision: FfiConverterTypeDecision.read(from: &buf), 
-                reasons: FfiConverterSequenceTypeReason.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Assessment, into buf: inout [UInt8]) {
-        FfiConverterDouble.write(value.score, into: &buf)
-        FfiConverterTypeDecision.write(value.decision, into: &buf)
-        FfiConverterSequenceTypeReason.write(value.reasons, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAssessment_lift(_ buf: RustBuffer) throws -> Assessment {
-    return try FfiConverterTypeAssessment.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAssessment_lower(_ value: Assessment) -> RustBuffer {
-    return FfiConverterTypeAssessment.lower(value)
-}
-
-
-/**
- * A stored event, decrypted.
- */
-public struct AuditEvent: Equatable, Hashable {
-    /**
-     * Position in the log (from 1).
-     */
-    public var seq: UInt64
-    /**
-     * The event's id (a UUID string).
-     */
-    public var eventId: String
-    /**
-     * When it was recorded, Unix ms.
-     */
-    public var timestampMs: Int64
-    /**
-     * The key id its fields are encrypted under.
-     */
-    public var keyId: UInt32
-    /**
-     * What happened.
-     */
-    public var action: String
-    /**
-     * Who did it.
-     */
-    public var userId: String?
-    /**
-     * The kind of resource acted on.
-     */
-    public var resourceType: String?
-    /**
-     * Which resource.
-     */
-    public var resourceId: String?
-    /**
-     * Outcome.
-     */
-    public var status: String?
-    /**
-     * Client IP.
-     */
-    public var ip: String?
-    /**
-     * Client User-Agent.
-     */
-    public var userAgent: String?
-    /**
-     * Details as a JSON document.
-     */
-    public var detailsJson: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Position in the log (from 1).
-         */seq: UInt64, 
-        /**
-         * The event's id (a UUID string).
-         */eventId: String, 
-        /**
-         * When it was recorded, Unix ms.
-         */timestampMs: Int64, 
-        /**
-         * The key id its fields are encrypted under.
-         */keyId: UInt32, 
-        /**
-         * What happened.
-         */action: String, 
-        /**
-         * Who did it.
-         */userId: String?, 
-        /**
-         * The kind of resource acted on.
-         */resourceType: String?, 
-        /**
-         * Which resource.
-         */resourceId: String?, 
-        /**
-         * Outcome.
-         */status: String?, 
-        /**
-         * Client IP.
-         */ip: String?, 
-        /**
-         * Client User-Agent.
-         */userAgent: String?, 
-        /**
-         * Details as a JSON document.
-         */detailsJson: String?) {
-        self.seq = seq
-        self.eventId = eventId
-        self.timestampMs = timestampMs
-        self.keyId = keyId
-        self.action = action
-        self.userId = userId
-        self.resourceType = resourceType
-        self.resourceId = resourceId
-        self.status = status
-        self.ip = ip
-        self.userAgent = userAgent
-        self.detailsJson = detailsJson
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuditEvent: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditEvent: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditEvent {
-        return
-            try AuditEvent(
-                seq: FfiConverterUInt64.read(from: &buf), 
-                eventId: FfiConverterString.read(from: &buf), 
-                timestampMs: FfiConverterInt64.read(from: &buf), 
-                keyId: FfiConverterUInt32.read(from: &buf), 
-                action: FfiConverterString.read(from: &buf), 
-                userId: FfiConverterOptionString.read(from: &buf), 
-                resourceType: FfiConverterOptionString.read(from: &buf), 
-                resourceId: FfiConverterOptionString.read(from: &buf), 
-                status: FfiConverterOptionString.read(from: &buf), 
-                ip: FfiConverterOptionString.read(from: &buf), 
-                userAgent: FfiConverterOptionString.read(from: &buf), 
-                detailsJson: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuditEvent, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.seq, into: &buf)
-        FfiConverterString.write(value.eventId, into: &buf)
-        FfiConverterInt64.write(value.timestampMs, into: &buf)
-        FfiConverterUInt32.write(value.keyId, into: &buf)
-        FfiConverterString.write(value.action, into: &buf)
-        FfiConverterOptionString.write(value.userId, into: &buf)
-        FfiConverterOptionString.write(value.resourceType, into: &buf)
-        FfiConverterOptionString.write(value.resourceId, into: &buf)
-        FfiConverterOptionString.write(value.status, into: &buf)
-        FfiConverterOptionString.write(value.ip, into: &buf)
-        FfiConverterOptionString.write(value.userAgent, into: &buf)
-        FfiConverterOptionString.write(value.detailsJson, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditEvent_lift(_ buf: RustBuffer) throws -> AuditEvent {
-    return try FfiConverterTypeAuditEvent.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditEvent_lower(_ value: AuditEvent) -> RustBuffer {
-    return FfiConverterTypeAuditEvent.lower(value)
-}
-
-
-/**
- * Which events a query or export returns; conditions are ANDed, `nil` means any. Start
- * from `AuditFilter()` in Swift (everything, oldest first).
- */
-public struct AuditFilter: Equatable, Hashable {
-    /**
-     * Exact user id.
-     */
-    public var userId: String?
-    /**
-     * Exact action.
-     */
-    public var action: String?
-    /**
-     * Earliest timestamp, Unix ms (inclusive).
-     */
-    public var sinceMs: Int64?
-    /**
-     * Latest timestamp, Unix ms (exclusive).
-     */
-    public var untilMs: Int64?
-    /**
-     * Maximum number of events returned.
-     */
-    public var limit: UInt64?
-    /**
-     * Matching events skipped before the first returned.
-     */
-    public var offset: UInt64
-    /**
-     * Result order.
-     */
-    public var order: AuditOrder
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Exact user id.
-         */userId: String?, 
-        /**
-         * Exact action.
-         */action: String?, 
-        /**
-         * Earliest timestamp, Unix ms (inclusive).
-         */sinceMs: Int64?, 
-        /**
-         * Latest timestamp, Unix ms (exclusive).
-         */untilMs: Int64?, 
-        /**
-         * Maximum number of events returned.
-         */limit: UInt64?, 
-        /**
-         * Matching events skipped before the first returned.
-         */offset: UInt64, 
-        /**
-         * Result order.
-         */order: AuditOrder) {
-        self.userId = userId
-        self.action = action
-        self.sinceMs = sinceMs
-        self.untilMs = untilMs
-        self.limit = limit
-        self.offset = offset
-        self.order = order
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuditFilter: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditFilter: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditFilter {
-        return
-            try AuditFilter(
-                userId: FfiConverterOptionString.read(from: &buf), 
-                action: FfiConverterOptionString.read(from: &buf), 
-                sinceMs: FfiConverterOptionInt64.read(from: &buf), 
-                untilMs: FfiConverterOptionInt64.read(from: &buf), 
-                limit: FfiConverterOptionUInt64.read(from: &buf), 
-                offset: FfiConverterUInt64.read(from: &buf), 
-                order: FfiConverterTypeAuditOrder.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuditFilter, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.userId, into: &buf)
-        FfiConverterOptionString.write(value.action, into: &buf)
-        FfiConverterOptionInt64.write(value.sinceMs, into: &buf)
-        FfiConverterOptionInt64.write(value.untilMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.limit, into: &buf)
-        FfiConverterUInt64.write(value.offset, into: &buf)
-        FfiConverterTypeAuditOrder.write(value.order, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditFilter_lift(_ buf: RustBuffer) throws -> AuditFilter {
-    return try FfiConverterTypeAuditFilter.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditFilter_lower(_ value: AuditFilter) -> RustBuffer {
-    return FfiConverterTypeAuditFilter.lower(value)
-}
-
-
-/**
- * The end of the chain; store it outside the database to detect truncation later.
- */
-public struct AuditHead: Equatable, Hashable {
-    /**
-     * Sequence number of the last event (0 for an empty log).
-     */
-    public var seq: UInt64
-    /**
-     * The chain value after it, hex.
-     */
-    public var chainHex: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Sequence number of the last event (0 for an empty log).
-         */seq: UInt64, 
-        /**
-         * The chain value after it, hex.
-         */chainHex: String) {
-        self.seq = seq
-        self.chainHex = chainHex
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuditHead: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditHead: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditHead {
-        return
-            try AuditHead(
-                seq: FfiConverterUInt64.read(from: &buf), 
-                chainHex: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuditHead, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.seq, into: &buf)
-        FfiConverterString.write(value.chainHex, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditHead_lift(_ buf: RustBuffer) throws -> AuditHead {
-    return try FfiConverterTypeAuditHead.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditHead_lower(_ value: AuditHead) -> RustBuffer {
-    return FfiConverterTypeAuditHead.lower(value)
-}
-
-
-/**
- * The first problem `verify` found.
- */
-public struct AuditProblem: Equatable, Hashable {
-    /**
-     * Sequence number where it was found.
-     */
-    public var seq: UInt64
-    /**
-     * The event's id, when known.
-     */
-    public var eventId: String?
-    /**
-     * What kind of problem.
-     */
-    public var kind: AuditProblemKind
-    /**
-     * Details.
-     */
-    public var detail: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Sequence number where it was found.
-         */seq: UInt64, 
-        /**
-         * The event's id, when known.
-         */eventId: String?, 
-        /**
-         * What kind of problem.
-         */kind: AuditProblemKind, 
-        /**
-         * Details.
-         */detail: String) {
-        self.seq = seq
-        self.eventId = eventId
-        self.kind = kind
-        self.detail = detail
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuditProblem: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditProblem: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditProblem {
-        return
-            try AuditProblem(
-                seq: FfiConverterUInt64.read(from: &buf), 
-                eventId: FfiConverterOptionString.read(from: &buf), 
-                kind: FfiConverterTypeAuditProblemKind.read(from: &buf), 
-                detail: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuditProblem, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.seq, into: &buf)
-        FfiConverterOptionString.write(value.eventId, into: &buf)
-        FfiConverterTypeAuditProblemKind.write(value.kind, into: &buf)
-        FfiConverterString.write(value.detail, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditProblem_lift(_ buf: RustBuffer) throws -> AuditProblem {
-    return try FfiConverterTypeAuditProblem.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditProblem_lower(_ value: AuditProblem) -> RustBuffer {
-    return FfiConverterTypeAuditProblem.lower(value)
-}
-
-
-/**
- * What `auditRotateAndReencrypt` did.
- */
-public struct AuditRotationReport: Equatable, Hashable {
-    /**
-     * The key id rotated away from.
-     */
-    public var oldKeyId: UInt32
-    /**
-     * The key id now current.
-     */
-    public var newKeyId: UInt32
-    /**
-     * Events re-encrypted by this call.
-     */
-    public var reencrypted: UInt64
-    /**
-     * Whether the old key was retired (it no longer opens the log).
-     */
-    public var oldKeyRetired: Bool
-    /**
-     * Whether this call finished a rotation an earlier, interrupted call had begun.
-     */
-    public var resumed: Bool
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The key id rotated away from.
-         */oldKeyId: UInt32, 
-        /**
-         * The key id now current.
-         */newKeyId: UInt32, 
-        /**
-         * Events re-encrypted by this call.
-         */reencrypted: UInt64, 
-        /**
-         * Whether the old key was retired (it no longer opens the log).
-         */oldKeyRetired: Bool, 
-        /**
-         * Whether this call finished a rotation an earlier, interrupted call had begun.
-         */resumed: Bool) {
-        self.oldKeyId = oldKeyId
-        self.newKeyId = newKeyId
-        self.reencrypted = reencrypted
-        self.oldKeyRetired = oldKeyRetired
-        self.resumed = resumed
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuditRotationReport: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditRotationReport: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditRotationReport {
-        return
-            try AuditRotationReport(
-                oldKeyId: FfiConverterUInt32.read(from: &buf), 
-                newKeyId: FfiConverterUInt32.read(from: &buf), 
-                reencrypted: FfiConverterUInt64.read(from: &buf), 
-                oldKeyRetired: FfiConverterBool.read(from: &buf), 
-                resumed: FfiConverterBool.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuditRotationReport, into buf: inout [UInt8]) {
-        FfiConverterUInt32.write(value.oldKeyId, into: &buf)
-        FfiConverterUInt32.write(value.newKeyId, into: &buf)
-        FfiConverterUInt64.write(value.reencrypted, into: &buf)
-        FfiConverterBool.write(value.oldKeyRetired, into: &buf)
-        FfiConverterBool.write(value.resumed, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditRotationReport_lift(_ buf: RustBuffer) throws -> AuditRotationReport {
-    return try FfiConverterTypeAuditRotationReport.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditRotationReport_lower(_ value: AuditRotationReport) -> RustBuffer {
-    return FfiConverterTypeAuditRotationReport.lower(value)
-}
-
-
-/**
- * The outcome of `verify`.
- */
-public struct AuditVerifyReport: Equatable, Hashable {
-    /**
-     * Whether the whole log verified.
-     */
-    public var ok: Bool
-    /**
-     * Events checked.
-     */
-    public var checked: UInt64
-    /**
-     * The first problem found, if any.
-     */
-    public var firstProblem: AuditProblem?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Whether the whole log verified.
-         */ok: Bool, 
-        /**
-         * Events checked.
-         */checked: UInt64, 
-        /**
-         * The first problem found, if any.
-         */firstProblem: AuditProblem?) {
-        self.ok = ok
-        self.checked = checked
-        self.firstProblem = firstProblem
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension AuditVerifyReport: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditVerifyReport: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditVerifyReport {
-        return
-            try AuditVerifyReport(
-                ok: FfiConverterBool.read(from: &buf), 
-                checked: FfiConverterUInt64.read(from: &buf), 
-                firstProblem: FfiConverterOptionTypeAuditProblem.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: AuditVerifyReport, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.ok, into: &buf)
-        FfiConverterUInt64.write(value.checked, into: &buf)
-        FfiConverterOptionTypeAuditProblem.write(value.firstProblem, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditVerifyReport_lift(_ buf: RustBuffer) throws -> AuditVerifyReport {
-    return try FfiConverterTypeAuditVerifyReport.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditVerifyReport_lower(_ value: AuditVerifyReport) -> RustBuffer {
-    return FfiConverterTypeAuditVerifyReport.lower(value)
-}
-
-
-/**
  * How the breach checker behaves. Start from `BreachConfig()` in Swift (core's
  * defaults, see [`default_breach_config`]) and adjust fields.
+ *
+ * Not core's `BreachConfig` itself: that one also holds the clock (`Arc<dyn Clock>`),
+ * which uniffi cannot carry and Swift has no use for, the cache size as `usize`, which
+ * uniffi does not have, and the index path as a `PathBuf` (a string here).
  */
 public struct BreachConfig: Equatable, Hashable {
     /**
@@ -5063,6 +4331,10 @@ public func FfiConverterTypeBreachConfig_lower(_ value: BreachConfig) -> RustBuf
 
 /**
  * The offline index a checker answers from.
+ *
+ * Core has no record of this: it answers each figure through an accessor of its
+ * `BreachIndex` (a memory-mapped file, not something to copy across), which
+ * `index_stats` above gathers.
  */
 public struct BreachIndexInfo: Equatable, Hashable {
     /**
@@ -5161,176 +4433,11 @@ public func FfiConverterTypeBreachIndexInfo_lower(_ value: BreachIndexInfo) -> R
 
 
 /**
- * What `buildBreachIndex` did.
- */
-public struct BreachIndexStats: Equatable, Hashable {
-    /**
-     * Corpus rows read.
-     */
-    public var rows: UInt64
-    /**
-     * Distinct hashes kept.
-     */
-    public var distinctHashes: UInt64
-    /**
-     * Entries in the index.
-     */
-    public var entries: UInt64
-    /**
-     * Sorted runs spilled to temporary files.
-     */
-    public var spilledRuns: UInt64
-    /**
-     * Size of the index file in bytes.
-     */
-    public var fileBytes: UInt64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Corpus rows read.
-         */rows: UInt64, 
-        /**
-         * Distinct hashes kept.
-         */distinctHashes: UInt64, 
-        /**
-         * Entries in the index.
-         */entries: UInt64, 
-        /**
-         * Sorted runs spilled to temporary files.
-         */spilledRuns: UInt64, 
-        /**
-         * Size of the index file in bytes.
-         */fileBytes: UInt64) {
-        self.rows = rows
-        self.distinctHashes = distinctHashes
-        self.entries = entries
-        self.spilledRuns = spilledRuns
-        self.fileBytes = fileBytes
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension BreachIndexStats: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBreachIndexStats: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachIndexStats {
-        return
-            try BreachIndexStats(
-                rows: FfiConverterUInt64.read(from: &buf), 
-                distinctHashes: FfiConverterUInt64.read(from: &buf), 
-                entries: FfiConverterUInt64.read(from: &buf), 
-                spilledRuns: FfiConverterUInt64.read(from: &buf), 
-                fileBytes: FfiConverterUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: BreachIndexStats, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.rows, into: &buf)
-        FfiConverterUInt64.write(value.distinctHashes, into: &buf)
-        FfiConverterUInt64.write(value.entries, into: &buf)
-        FfiConverterUInt64.write(value.spilledRuns, into: &buf)
-        FfiConverterUInt64.write(value.fileBytes, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachIndexStats_lift(_ buf: RustBuffer) throws -> BreachIndexStats {
-    return try FfiConverterTypeBreachIndexStats.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachIndexStats_lower(_ value: BreachIndexStats) -> RustBuffer {
-    return FfiConverterTypeBreachIndexStats.lower(value)
-}
-
-
-/**
- * The answer of `BreachChecker.check`.
- */
-public struct BreachResult: Equatable, Hashable {
-    /**
-     * The verdict.
-     */
-    public var status: BreachStatus
-    /**
-     * Where it came from.
-     */
-    public var source: BreachSource
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The verdict.
-         */status: BreachStatus, 
-        /**
-         * Where it came from.
-         */source: BreachSource) {
-        self.status = status
-        self.source = source
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension BreachResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBreachResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachResult {
-        return
-            try BreachResult(
-                status: FfiConverterTypeBreachStatus.read(from: &buf), 
-                source: FfiConverterTypeBreachSource.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: BreachResult, into buf: inout [UInt8]) {
-        FfiConverterTypeBreachStatus.write(value.status, into: &buf)
-        FfiConverterTypeBreachSource.write(value.source, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachResult_lift(_ buf: RustBuffer) throws -> BreachResult {
-    return try FfiConverterTypeBreachResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachResult_lower(_ value: BreachResult) -> RustBuffer {
-    return FfiConverterTypeBreachResult.lower(value)
-}
-
-
-/**
  * A new session and its token. Give the token to the client (cookie, bearer header);
  * Magnetar stores only its hash.
+ *
+ * Core returns the pair as a tuple of its `SessionToken` and `Session`; uniffi has no
+ * tuples, so this record carries them.
  */
 public struct CreatedSession: Equatable, Hashable {
     /**
@@ -5400,6 +4507,8 @@ public func FfiConverterTypeCreatedSession_lower(_ value: CreatedSession) -> Rus
 
 /**
  * What `identify` found.
+ *
+ * Not core's `Identified`: that one holds core's scheme enum; Swift gets the stable names.
  */
 public struct HashIdentity: Equatable, Hashable {
     /**
@@ -5478,87 +4587,12 @@ public func FfiConverterTypeHashIdentity_lower(_ value: HashIdentity) -> RustBuf
 
 
 /**
- * Where a table's password hashes live, for `upgradeTable`.
- */
-public struct HashTable: Equatable, Hashable {
-    /**
-     * The table name.
-     */
-    public var table: String
-    /**
-     * A unique key to walk the table in order: `rowid` or a unique column.
-     */
-    public var keyColumn: String
-    /**
-     * The column holding the stored hashes.
-     */
-    public var hashColumn: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The table name.
-         */table: String, 
-        /**
-         * A unique key to walk the table in order: `rowid` or a unique column.
-         */keyColumn: String, 
-        /**
-         * The column holding the stored hashes.
-         */hashColumn: String) {
-        self.table = table
-        self.keyColumn = keyColumn
-        self.hashColumn = hashColumn
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension HashTable: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeHashTable: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HashTable {
-        return
-            try HashTable(
-                table: FfiConverterString.read(from: &buf), 
-                keyColumn: FfiConverterString.read(from: &buf), 
-                hashColumn: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: HashTable, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.table, into: &buf)
-        FfiConverterString.write(value.keyColumn, into: &buf)
-        FfiConverterString.write(value.hashColumn, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeHashTable_lift(_ buf: RustBuffer) throws -> HashTable {
-    return try FfiConverterTypeHashTable.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeHashTable_lower(_ value: HashTable) -> RustBuffer {
-    return FfiConverterTypeHashTable.lower(value)
-}
-
-
-/**
  * What a transport got back: any HTTP status (non-2xx included), the raw `Retry-After`
  * header if present (core parses it), and the body.
+ *
+ * Not core's `HttpResponse`: that one holds the `Retry-After` delay core already
+ * parsed, while the host hands over the header as received so that the parsing rule
+ * stays core's (`retry_after_now` below).
  */
 public struct HttpResponse: Equatable, Hashable {
     /**
@@ -5637,76 +4671,12 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
- * What `Pool.migrate` did.
- */
-public struct MigrationOutcome: Equatable, Hashable {
-    /**
-     * The schema version found before migrating (0 for a new schema).
-     */
-    public var fromVersion: Int64
-    /**
-     * The version after migrating.
-     */
-    public var toVersion: Int64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The schema version found before migrating (0 for a new schema).
-         */fromVersion: Int64, 
-        /**
-         * The version after migrating.
-         */toVersion: Int64) {
-        self.fromVersion = fromVersion
-        self.toVersion = toVersion
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension MigrationOutcome: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeMigrationOutcome: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MigrationOutcome {
-        return
-            try MigrationOutcome(
-                fromVersion: FfiConverterInt64.read(from: &buf), 
-                toVersion: FfiConverterInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: MigrationOutcome, into buf: inout [UInt8]) {
-        FfiConverterInt64.write(value.fromVersion, into: &buf)
-        FfiConverterInt64.write(value.toVersion, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMigrationOutcome_lift(_ buf: RustBuffer) throws -> MigrationOutcome {
-    return try FfiConverterTypeMigrationOutcome.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeMigrationOutcome_lower(_ value: MigrationOutcome) -> RustBuffer {
-    return FfiConverterTypeMigrationOutcome.lower(value)
-}
-
-
-/**
  * An event to record. Only `action` is required.
+ *
+ * Not core's `NewEvent`: its details are a parsed JSON value, and a malformed document
+ * from Swift must come back as `invalidInput` from core's parser. Lifting a record
+ * cannot fail that way (uniffi reports a failed lift as an internal error), so the
+ * details cross as text and are parsed here by core.
  */
 public struct NewAuditEvent: Equatable, Hashable {
     /**
@@ -5836,6 +4806,9 @@ public func FfiConverterTypeNewAuditEvent_lower(_ value: NewAuditEvent) -> RustB
 
 /**
  * Ceilings on the parameters of stored hashes (a stored hash is untrusted input).
+ *
+ * Not core's `Limits`: its `max_hash_len` is a `usize`, which uniffi does not have; it
+ * travels inside [`PasswordPolicy`], which cannot be core's either.
  */
 public struct PasswordLimits: Equatable, Hashable {
     /**
@@ -5967,6 +4940,10 @@ public func FfiConverterTypePasswordLimits_lower(_ value: PasswordLimits) -> Rus
  * The password policy without its peppers (those are passed to `PasswordHasher` as
  * opaque `Pepper` objects). Start from `PasswordPolicy()` in Swift (OWASP: m=19456 KiB,
  * t=2, p=1) or a preset.
+ *
+ * Not core's `Policy`: that one holds the peppers (secrets, which stay in opaque
+ * objects), legacy digests as core's enum (named here, core parses the names) and sizes
+ * as `usize`, which uniffi does not have.
  */
 public struct PasswordPolicy: Equatable, Hashable {
     /**
@@ -6099,6 +5076,10 @@ public func FfiConverterTypePasswordPolicy_lower(_ value: PasswordPolicy) -> Rus
 /**
  * Pool configuration. Start from `PoolConfig()` in Swift (core's defaults, see
  * [`default_pool_config`]) and adjust fields.
+ *
+ * Not core's `PoolConfig` itself: that one also holds the clock (`Arc<dyn Clock>`) and
+ * the connection `init` hook (a Rust closure), which uniffi cannot carry and Swift has
+ * no use for, and sizes as `usize`, which uniffi does not have.
  */
 public struct PoolConfig: Equatable, Hashable {
     /**
@@ -6247,445 +5228,13 @@ public func FfiConverterTypePoolConfig_lower(_ value: PoolConfig) -> RustBuffer 
 
 
 /**
- * A snapshot of a pool's gauges, counters and wait percentiles.
- */
-public struct PoolStats: Equatable, Hashable {
-    /**
-     * Connections open and idle.
-     */
-    public var idle: UInt64
-    /**
-     * Connections handed out right now.
-     */
-    public var inUse: UInt64
-    /**
-     * Callers waiting for a connection right now.
-     */
-    public var waiting: UInt64
-    /**
-     * Reader connections open.
-     */
-    public var readersOpen: UInt64
-    /**
-     * The configured `max_readers`.
-     */
-    public var maxReaders: UInt64
-    /**
-     * Connections opened since the pool was created.
-     */
-    public var created: UInt64
-    /**
-     * Connections closed for age or idleness.
-     */
-    public var recycled: UInt64
-    /**
-     * Connections closed because they failed.
-     */
-    public var discarded: UInt64
-    /**
-     * Successful acquires.
-     */
-    public var acquires: UInt64
-    /**
-     * Acquires that timed out.
-     */
-    public var acquireTimeouts: UInt64
-    /**
-     * Median wait for a connection (recent acquires).
-     */
-    public var waitP50: TimeInterval
-    /**
-     * 95th-percentile wait.
-     */
-    public var waitP95: TimeInterval
-    /**
-     * 99th-percentile wait.
-     */
-    public var waitP99: TimeInterval
-    /**
-     * Longest recent wait.
-     */
-    public var waitMax: TimeInterval
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Connections open and idle.
-         */idle: UInt64, 
-        /**
-         * Connections handed out right now.
-         */inUse: UInt64, 
-        /**
-         * Callers waiting for a connection right now.
-         */waiting: UInt64, 
-        /**
-         * Reader connections open.
-         */readersOpen: UInt64, 
-        /**
-         * The configured `max_readers`.
-         */maxReaders: UInt64, 
-        /**
-         * Connections opened since the pool was created.
-         */created: UInt64, 
-        /**
-         * Connections closed for age or idleness.
-         */recycled: UInt64, 
-        /**
-         * Connections closed because they failed.
-         */discarded: UInt64, 
-        /**
-         * Successful acquires.
-         */acquires: UInt64, 
-        /**
-         * Acquires that timed out.
-         */acquireTimeouts: UInt64, 
-        /**
-         * Median wait for a connection (recent acquires).
-         */waitP50: TimeInterval, 
-        /**
-         * 95th-percentile wait.
-         */waitP95: TimeInterval, 
-        /**
-         * 99th-percentile wait.
-         */waitP99: TimeInterval, 
-        /**
-         * Longest recent wait.
-         */waitMax: TimeInterval) {
-        self.idle = idle
-        self.inUse = inUse
-        self.waiting = waiting
-        self.readersOpen = readersOpen
-        self.maxReaders = maxReaders
-        self.created = created
-        self.recycled = recycled
-        self.discarded = discarded
-        self.acquires = acquires
-        self.acquireTimeouts = acquireTimeouts
-        self.waitP50 = waitP50
-        self.waitP95 = waitP95
-        self.waitP99 = waitP99
-        self.waitMax = waitMax
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension PoolStats: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePoolStats: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PoolStats {
-        return
-            try PoolStats(
-                idle: FfiConverterUInt64.read(from: &buf), 
-                inUse: FfiConverterUInt64.read(from: &buf), 
-                waiting: FfiConverterUInt64.read(from: &buf), 
-                readersOpen: FfiConverterUInt64.read(from: &buf), 
-                maxReaders: FfiConverterUInt64.read(from: &buf), 
-                created: FfiConverterUInt64.read(from: &buf), 
-                recycled: FfiConverterUInt64.read(from: &buf), 
-                discarded: FfiConverterUInt64.read(from: &buf), 
-                acquires: FfiConverterUInt64.read(from: &buf), 
-                acquireTimeouts: FfiConverterUInt64.read(from: &buf), 
-                waitP50: FfiConverterDuration.read(from: &buf), 
-                waitP95: FfiConverterDuration.read(from: &buf), 
-                waitP99: FfiConverterDuration.read(from: &buf), 
-                waitMax: FfiConverterDuration.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: PoolStats, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.idle, into: &buf)
-        FfiConverterUInt64.write(value.inUse, into: &buf)
-        FfiConverterUInt64.write(value.waiting, into: &buf)
-        FfiConverterUInt64.write(value.readersOpen, into: &buf)
-        FfiConverterUInt64.write(value.maxReaders, into: &buf)
-        FfiConverterUInt64.write(value.created, into: &buf)
-        FfiConverterUInt64.write(value.recycled, into: &buf)
-        FfiConverterUInt64.write(value.discarded, into: &buf)
-        FfiConverterUInt64.write(value.acquires, into: &buf)
-        FfiConverterUInt64.write(value.acquireTimeouts, into: &buf)
-        FfiConverterDuration.write(value.waitP50, into: &buf)
-        FfiConverterDuration.write(value.waitP95, into: &buf)
-        FfiConverterDuration.write(value.waitP99, into: &buf)
-        FfiConverterDuration.write(value.waitMax, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePoolStats_lift(_ buf: RustBuffer) throws -> PoolStats {
-    return try FfiConverterTypePoolStats.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePoolStats_lower(_ value: PoolStats) -> RustBuffer {
-    return FfiConverterTypePoolStats.lower(value)
-}
-
-
-/**
- * The outcome of one statement.
- */
-public struct QueryResult: Equatable, Hashable {
-    /**
-     * Column names of the result set (empty for statements that return no rows).
-     */
-    public var columns: [String]
-    /**
-     * The rows, each with one value per column.
-     */
-    public var rows: [[SqlValue]]
-    /**
-     * Rows inserted, updated or deleted by the statement (0 for queries).
-     */
-    public var rowsAffected: UInt64
-    /**
-     * The rowid of the most recent successful INSERT on the connection used.
-     */
-    public var lastInsertRowid: Int64
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Column names of the result set (empty for statements that return no rows).
-         */columns: [String], 
-        /**
-         * The rows, each with one value per column.
-         */rows: [[SqlValue]], 
-        /**
-         * Rows inserted, updated or deleted by the statement (0 for queries).
-         */rowsAffected: UInt64, 
-        /**
-         * The rowid of the most recent successful INSERT on the connection used.
-         */lastInsertRowid: Int64) {
-        self.columns = columns
-        self.rows = rows
-        self.rowsAffected = rowsAffected
-        self.lastInsertRowid = lastInsertRowid
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension QueryResult: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeQueryResult: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueryResult {
-        return
-            try QueryResult(
-                columns: FfiConverterSequenceString.read(from: &buf), 
-                rows: FfiConverterSequenceSequenceTypeSqlValue.read(from: &buf), 
-                rowsAffected: FfiConverterUInt64.read(from: &buf), 
-                lastInsertRowid: FfiConverterInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: QueryResult, into buf: inout [UInt8]) {
-        FfiConverterSequenceString.write(value.columns, into: &buf)
-        FfiConverterSequenceSequenceTypeSqlValue.write(value.rows, into: &buf)
-        FfiConverterUInt64.write(value.rowsAffected, into: &buf)
-        FfiConverterInt64.write(value.lastInsertRowid, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeQueryResult_lift(_ buf: RustBuffer) throws -> QueryResult {
-    return try FfiConverterTypeQueryResult.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeQueryResult_lower(_ value: QueryResult) -> RustBuffer {
-    return FfiConverterTypeQueryResult.lower(value)
-}
-
-
-/**
- * One signal's contribution to a score.
- */
-public struct Reason: Equatable, Hashable {
-    /**
-     * The signal.
-     */
-    public var signal: Signal
-    /**
-     * The weight it added.
-     */
-    public var weight: Double
-    /**
-     * What changed, for humans and the audit log.
-     */
-    public var detail: String
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * The signal.
-         */signal: Signal, 
-        /**
-         * The weight it added.
-         */weight: Double, 
-        /**
-         * What changed, for humans and the audit log.
-         */detail: String) {
-        self.signal = signal
-        self.weight = weight
-        self.detail = detail
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Reason: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeReason: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Reason {
-        return
-            try Reason(
-                signal: FfiConverterTypeSignal.read(from: &buf), 
-                weight: FfiConverterDouble.read(from: &buf), 
-                detail: FfiConverterString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Reason, into buf: inout [UInt8]) {
-        FfiConverterTypeSignal.write(value.signal, into: &buf)
-        FfiConverterDouble.write(value.weight, into: &buf)
-        FfiConverterString.write(value.detail, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReason_lift(_ buf: RustBuffer) throws -> Reason {
-    return try FfiConverterTypeReason.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReason_lower(_ value: Reason) -> RustBuffer {
-    return FfiConverterTypeReason.lower(value)
-}
-
-
-/**
- * Progress of `reencrypt` after a key rotation.
- */
-public struct ReencryptProgress: Equatable, Hashable {
-    /**
-     * Events re-encrypted by this call.
-     */
-    public var reencrypted: UInt64
-    /**
-     * Events still under an older key.
-     */
-    public var remaining: UInt64
-    /**
-     * Whether every event is under the current key.
-     */
-    public var done: Bool
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Events re-encrypted by this call.
-         */reencrypted: UInt64, 
-        /**
-         * Events still under an older key.
-         */remaining: UInt64, 
-        /**
-         * Whether every event is under the current key.
-         */done: Bool) {
-        self.reencrypted = reencrypted
-        self.remaining = remaining
-        self.done = done
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ReencryptProgress: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeReencryptProgress: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReencryptProgress {
-        return
-            try ReencryptProgress(
-                reencrypted: FfiConverterUInt64.read(from: &buf), 
-                remaining: FfiConverterUInt64.read(from: &buf), 
-                done: FfiConverterBool.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ReencryptProgress, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.reencrypted, into: &buf)
-        FfiConverterUInt64.write(value.remaining, into: &buf)
-        FfiConverterBool.write(value.done, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReencryptProgress_lift(_ buf: RustBuffer) throws -> ReencryptProgress {
-    return try FfiConverterTypeReencryptProgress.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeReencryptProgress_lower(_ value: ReencryptProgress) -> RustBuffer {
-    return FfiConverterTypeReencryptProgress.lower(value)
-}
-
-
-/**
  * What a request looked like: client IP, User-Agent, and the other headers the host
  * chose to fingerprint (for example `Accept-Language`). Core validates and normalises
  * it on every call.
+ *
+ * Not core's `RequestContext`: that one is validated and normalised on construction
+ * (private fields, fallible constructor), so the record is the raw input core builds it
+ * from.
  */
 public struct RequestContext: Equatable, Hashable {
     /**
@@ -6764,246 +5313,12 @@ public func FfiConverterTypeRequestContext_lower(_ value: RequestContext) -> Rus
 
 
 /**
- * Everything that shapes a score.
- */
-public struct ScoringPolicy: Equatable, Hashable {
-    /**
-     * Signal weights.
-     */
-    public var weights: Weights
-    /**
-     * Decision thresholds.
-     */
-    public var thresholds: Thresholds
-    /**
-     * IPv4 prefix length within which an IP change is a subnet change.
-     */
-    public var ipv4SubnetPrefix: UInt8
-    /**
-     * IPv6 prefix length within which an IP change is a subnet change.
-     */
-    public var ipv6SubnetPrefix: UInt8
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Signal weights.
-         */weights: Weights, 
-        /**
-         * Decision thresholds.
-         */thresholds: Thresholds, 
-        /**
-         * IPv4 prefix length within which an IP change is a subnet change.
-         */ipv4SubnetPrefix: UInt8, 
-        /**
-         * IPv6 prefix length within which an IP change is a subnet change.
-         */ipv6SubnetPrefix: UInt8) {
-        self.weights = weights
-        self.thresholds = thresholds
-        self.ipv4SubnetPrefix = ipv4SubnetPrefix
-        self.ipv6SubnetPrefix = ipv6SubnetPrefix
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ScoringPolicy: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeScoringPolicy: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScoringPolicy {
-        return
-            try ScoringPolicy(
-                weights: FfiConverterTypeWeights.read(from: &buf), 
-                thresholds: FfiConverterTypeThresholds.read(from: &buf), 
-                ipv4SubnetPrefix: FfiConverterUInt8.read(from: &buf), 
-                ipv6SubnetPrefix: FfiConverterUInt8.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ScoringPolicy, into buf: inout [UInt8]) {
-        FfiConverterTypeWeights.write(value.weights, into: &buf)
-        FfiConverterTypeThresholds.write(value.thresholds, into: &buf)
-        FfiConverterUInt8.write(value.ipv4SubnetPrefix, into: &buf)
-        FfiConverterUInt8.write(value.ipv6SubnetPrefix, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeScoringPolicy_lift(_ buf: RustBuffer) throws -> ScoringPolicy {
-    return try FfiConverterTypeScoringPolicy.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeScoringPolicy_lower(_ value: ScoringPolicy) -> RustBuffer {
-    return FfiConverterTypeScoringPolicy.lower(value)
-}
-
-
-/**
- * A session as the host sees it (never the token).
- */
-public struct Session: Equatable, Hashable {
-    /**
-     * Random public id, safe to log and to show in a device list.
-     */
-    public var id: String
-    /**
-     * The owner.
-     */
-    public var userId: String
-    /**
-     * Creation time, Unix ms.
-     */
-    public var createdAtMs: Int64
-    /**
-     * Last stored use, Unix ms.
-     */
-    public var lastSeenMs: Int64
-    /**
-     * When the session expires unless used again, Unix ms.
-     */
-    public var idleExpiresAtMs: Int64
-    /**
-     * Absolute expiry, Unix ms.
-     */
-    public var expiresAtMs: Int64
-    /**
-     * Baseline IP.
-     */
-    public var ip: String
-    /**
-     * Baseline User-Agent.
-     */
-    public var userAgent: String
-    /**
-     * When it was revoked, if it was.
-     */
-    public var revokedAtMs: Int64?
-    /**
-     * Why it was revoked.
-     */
-    public var revokeReason: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Random public id, safe to log and to show in a device list.
-         */id: String, 
-        /**
-         * The owner.
-         */userId: String, 
-        /**
-         * Creation time, Unix ms.
-         */createdAtMs: Int64, 
-        /**
-         * Last stored use, Unix ms.
-         */lastSeenMs: Int64, 
-        /**
-         * When the session expires unless used again, Unix ms.
-         */idleExpiresAtMs: Int64, 
-        /**
-         * Absolute expiry, Unix ms.
-         */expiresAtMs: Int64, 
-        /**
-         * Baseline IP.
-         */ip: String, 
-        /**
-         * Baseline User-Agent.
-         */userAgent: String, 
-        /**
-         * When it was revoked, if it was.
-         */revokedAtMs: Int64?, 
-        /**
-         * Why it was revoked.
-         */revokeReason: String?) {
-        self.id = id
-        self.userId = userId
-        self.createdAtMs = createdAtMs
-        self.lastSeenMs = lastSeenMs
-        self.idleExpiresAtMs = idleExpiresAtMs
-        self.expiresAtMs = expiresAtMs
-        self.ip = ip
-        self.userAgent = userAgent
-        self.revokedAtMs = revokedAtMs
-        self.revokeReason = revokeReason
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Session: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSession: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
-        return
-            try Session(
-                id: FfiConverterString.read(from: &buf), 
-                userId: FfiConverterString.read(from: &buf), 
-                createdAtMs: FfiConverterInt64.read(from: &buf), 
-                lastSeenMs: FfiConverterInt64.read(from: &buf), 
-                idleExpiresAtMs: FfiConverterInt64.read(from: &buf), 
-                expiresAtMs: FfiConverterInt64.read(from: &buf), 
-                ip: FfiConverterString.read(from: &buf), 
-                userAgent: FfiConverterString.read(from: &buf), 
-                revokedAtMs: FfiConverterOptionInt64.read(from: &buf), 
-                revokeReason: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Session, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.userId, into: &buf)
-        FfiConverterInt64.write(value.createdAtMs, into: &buf)
-        FfiConverterInt64.write(value.lastSeenMs, into: &buf)
-        FfiConverterInt64.write(value.idleExpiresAtMs, into: &buf)
-        FfiConverterInt64.write(value.expiresAtMs, into: &buf)
-        FfiConverterString.write(value.ip, into: &buf)
-        FfiConverterString.write(value.userAgent, into: &buf)
-        FfiConverterOptionInt64.write(value.revokedAtMs, into: &buf)
-        FfiConverterOptionString.write(value.revokeReason, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lift(_ buf: RustBuffer) throws -> Session {
-    return try FfiConverterTypeSession.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lower(_ value: Session) -> RustBuffer {
-    return FfiConverterTypeSession.lower(value)
-}
-
-
-/**
  * Configuration of a session registry (the fingerprint key is passed separately).
  * Start from `SessionConfig()` in Swift (core's defaults).
+ *
+ * Not core's `SessionConfig`: that one holds the fingerprint key (a secret, which stays
+ * in an opaque `FingerprintKey`) and an optional clock (`Arc<dyn Clock>`), which uniffi
+ * cannot carry.
  */
 public struct SessionConfig: Equatable, Hashable {
     /**
@@ -7181,216 +5496,11 @@ public func FfiConverterTypeStatement_lower(_ value: Statement) -> RustBuffer {
 
 
 /**
- * Progress and outcome of `upgradeTable` (counts are for this run).
- */
-public struct TableUpgrade: Equatable, Hashable {
-    /**
-     * Rows in the table when the run started.
-     */
-    public var total: UInt64
-    /**
-     * Rows looked at so far.
-     */
-    public var scanned: UInt64
-    /**
-     * Legacy hashes wrapped into Argon2id.
-     */
-    public var wrapped: UInt64
-    /**
-     * Hashes that need nothing (Argon2 or already wrapped).
-     */
-    public var current: UInt64
-    /**
-     * Malformed, unsupported or over-limit hashes, left as they are.
-     */
-    public var unrecognised: UInt64
-    /**
-     * Rows whose hash is NULL or empty.
-     */
-    public var empty: UInt64
-    /**
-     * Legacy hashes a login replaced while the run was going; left as they are.
-     */
-    public var changedMeanwhile: UInt64
-    /**
-     * Keys of the first unrecognised rows, as text.
-     */
-    public var unrecognisedKeys: [String]
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Rows in the table when the run started.
-         */total: UInt64, 
-        /**
-         * Rows looked at so far.
-         */scanned: UInt64, 
-        /**
-         * Legacy hashes wrapped into Argon2id.
-         */wrapped: UInt64, 
-        /**
-         * Hashes that need nothing (Argon2 or already wrapped).
-         */current: UInt64, 
-        /**
-         * Malformed, unsupported or over-limit hashes, left as they are.
-         */unrecognised: UInt64, 
-        /**
-         * Rows whose hash is NULL or empty.
-         */empty: UInt64, 
-        /**
-         * Legacy hashes a login replaced while the run was going; left as they are.
-         */changedMeanwhile: UInt64, 
-        /**
-         * Keys of the first unrecognised rows, as text.
-         */unrecognisedKeys: [String]) {
-        self.total = total
-        self.scanned = scanned
-        self.wrapped = wrapped
-        self.current = current
-        self.unrecognised = unrecognised
-        self.empty = empty
-        self.changedMeanwhile = changedMeanwhile
-        self.unrecognisedKeys = unrecognisedKeys
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension TableUpgrade: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeTableUpgrade: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TableUpgrade {
-        return
-            try TableUpgrade(
-                total: FfiConverterUInt64.read(from: &buf), 
-                scanned: FfiConverterUInt64.read(from: &buf), 
-                wrapped: FfiConverterUInt64.read(from: &buf), 
-                current: FfiConverterUInt64.read(from: &buf), 
-                unrecognised: FfiConverterUInt64.read(from: &buf), 
-                empty: FfiConverterUInt64.read(from: &buf), 
-                changedMeanwhile: FfiConverterUInt64.read(from: &buf), 
-                unrecognisedKeys: FfiConverterSequenceString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: TableUpgrade, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.total, into: &buf)
-        FfiConverterUInt64.write(value.scanned, into: &buf)
-        FfiConverterUInt64.write(value.wrapped, into: &buf)
-        FfiConverterUInt64.write(value.current, into: &buf)
-        FfiConverterUInt64.write(value.unrecognised, into: &buf)
-        FfiConverterUInt64.write(value.empty, into: &buf)
-        FfiConverterUInt64.write(value.changedMeanwhile, into: &buf)
-        FfiConverterSequenceString.write(value.unrecognisedKeys, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTableUpgrade_lift(_ buf: RustBuffer) throws -> TableUpgrade {
-    return try FfiConverterTypeTableUpgrade.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeTableUpgrade_lower(_ value: TableUpgrade) -> RustBuffer {
-    return FfiConverterTypeTableUpgrade.lower(value)
-}
-
-
-/**
- * Decision thresholds: a score at or above one gets that decision.
- */
-public struct Thresholds: Equatable, Hashable {
-    /**
-     * Monitor from this score.
-     */
-    public var monitor: Double
-    /**
-     * Step-up from this score.
-     */
-    public var stepUp: Double
-    /**
-     * Terminate from this score.
-     */
-    public var terminate: Double
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Monitor from this score.
-         */monitor: Double, 
-        /**
-         * Step-up from this score.
-         */stepUp: Double, 
-        /**
-         * Terminate from this score.
-         */terminate: Double) {
-        self.monitor = monitor
-        self.stepUp = stepUp
-        self.terminate = terminate
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Thresholds: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeThresholds: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Thresholds {
-        return
-            try Thresholds(
-                monitor: FfiConverterDouble.read(from: &buf), 
-                stepUp: FfiConverterDouble.read(from: &buf), 
-                terminate: FfiConverterDouble.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Thresholds, into buf: inout [UInt8]) {
-        FfiConverterDouble.write(value.monitor, into: &buf)
-        FfiConverterDouble.write(value.stepUp, into: &buf)
-        FfiConverterDouble.write(value.terminate, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeThresholds_lift(_ buf: RustBuffer) throws -> Thresholds {
-    return try FfiConverterTypeThresholds.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeThresholds_lower(_ value: Thresholds) -> RustBuffer {
-    return FfiConverterTypeThresholds.lower(value)
-}
-
-
-/**
  * What a User-Agent string says, the way session scoring reads it. Strings are empty
  * when unknown.
+ *
+ * Not core's `UserAgentInfo`: its kind is core's `ClientKind` enum, which Swift has always
+ * read as a string.
  */
 public struct UserAgentInfo: Equatable, Hashable {
     /**
@@ -7489,476 +5599,11 @@ public func FfiConverterTypeUserAgentInfo_lower(_ value: UserAgentInfo) -> RustB
 
 
 /**
- * The outcome of `validate`.
- */
-public struct Validation: Equatable, Hashable {
-    /**
-     * Score, decision and reasons. On `terminate` the session has been revoked.
-     */
-    public var assessment: Assessment
-    /**
-     * The session after this request.
-     */
-    public var session: Session
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Score, decision and reasons. On `terminate` the session has been revoked.
-         */assessment: Assessment, 
-        /**
-         * The session after this request.
-         */session: Session) {
-        self.assessment = assessment
-        self.session = session
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Validation: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeValidation: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Validation {
-        return
-            try Validation(
-                assessment: FfiConverterTypeAssessment.read(from: &buf), 
-                session: FfiConverterTypeSession.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Validation, into buf: inout [UInt8]) {
-        FfiConverterTypeAssessment.write(value.assessment, into: &buf)
-        FfiConverterTypeSession.write(value.session, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeValidation_lift(_ buf: RustBuffer) throws -> Validation {
-    return try FfiConverterTypeValidation.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeValidation_lower(_ value: Validation) -> RustBuffer {
-    return FfiConverterTypeValidation.lower(value)
-}
-
-
-/**
- * The result of `verifyAndUpdate`.
- */
-public struct VerifyOutcome: Equatable, Hashable {
-    /**
-     * Whether the password matched.
-     */
-    public var valid: Bool
-    /**
-     * When valid and the stored hash is legacy, weak or under an old pepper: a fresh
-     * Argon2id hash to store in its place.
-     */
-    public var newHash: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Whether the password matched.
-         */valid: Bool, 
-        /**
-         * When valid and the stored hash is legacy, weak or under an old pepper: a fresh
-         * Argon2id hash to store in its place.
-         */newHash: String?) {
-        self.valid = valid
-        self.newHash = newHash
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension VerifyOutcome: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerifyOutcome: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifyOutcome {
-        return
-            try VerifyOutcome(
-                valid: FfiConverterBool.read(from: &buf), 
-                newHash: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: VerifyOutcome, into buf: inout [UInt8]) {
-        FfiConverterBool.write(value.valid, into: &buf)
-        FfiConverterOptionString.write(value.newHash, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyOutcome_lift(_ buf: RustBuffer) throws -> VerifyOutcome {
-    return try FfiConverterTypeVerifyOutcome.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyOutcome_lower(_ value: VerifyOutcome) -> RustBuffer {
-    return FfiConverterTypeVerifyOutcome.lower(value)
-}
-
-
-/**
- * Signal weights, each in 0...1.
- */
-public struct Weights: Equatable, Hashable {
-    /**
-     * IP moved to another network.
-     */
-    public var ipChange: Double
-    /**
-     * IP moved within the same subnet.
-     */
-    public var ipSubnetChange: Double
-    /**
-     * User-Agent changed.
-     */
-    public var userAgentChange: Double
-    /**
-     * Only the browser version moved.
-     */
-    public var userAgentVersionChange: Double
-    /**
-     * Other fingerprinted headers changed.
-     */
-    public var fingerprintMismatch: Double
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * IP moved to another network.
-         */ipChange: Double, 
-        /**
-         * IP moved within the same subnet.
-         */ipSubnetChange: Double, 
-        /**
-         * User-Agent changed.
-         */userAgentChange: Double, 
-        /**
-         * Only the browser version moved.
-         */userAgentVersionChange: Double, 
-        /**
-         * Other fingerprinted headers changed.
-         */fingerprintMismatch: Double) {
-        self.ipChange = ipChange
-        self.ipSubnetChange = ipSubnetChange
-        self.userAgentChange = userAgentChange
-        self.userAgentVersionChange = userAgentVersionChange
-        self.fingerprintMismatch = fingerprintMismatch
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Weights: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeWeights: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Weights {
-        return
-            try Weights(
-                ipChange: FfiConverterDouble.read(from: &buf), 
-                ipSubnetChange: FfiConverterDouble.read(from: &buf), 
-                userAgentChange: FfiConverterDouble.read(from: &buf), 
-                userAgentVersionChange: FfiConverterDouble.read(from: &buf), 
-                fingerprintMismatch: FfiConverterDouble.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Weights, into buf: inout [UInt8]) {
-        FfiConverterDouble.write(value.ipChange, into: &buf)
-        FfiConverterDouble.write(value.ipSubnetChange, into: &buf)
-        FfiConverterDouble.write(value.userAgentChange, into: &buf)
-        FfiConverterDouble.write(value.userAgentVersionChange, into: &buf)
-        FfiConverterDouble.write(value.fingerprintMismatch, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeWeights_lift(_ buf: RustBuffer) throws -> Weights {
-    return try FfiConverterTypeWeights.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeWeights_lower(_ value: Weights) -> RustBuffer {
-    return FfiConverterTypeWeights.lower(value)
-}
-
-
-/**
- * Result order of a query.
- */
-
-public enum AuditOrder: Equatable, Hashable {
-    
-    /**
-     * Oldest first.
-     */
-    case ascending
-    /**
-     * Newest first.
-     */
-    case descending
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension AuditOrder: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditOrder: FfiConverterRustBuffer {
-    typealias SwiftType = AuditOrder
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditOrder {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .ascending
-        
-        case 2: return .descending
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: AuditOrder, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .ascending:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .descending:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditOrder_lift(_ buf: RustBuffer) throws -> AuditOrder {
-    return try FfiConverterTypeAuditOrder.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditOrder_lower(_ value: AuditOrder) -> RustBuffer {
-    return FfiConverterTypeAuditOrder.lower(value)
-}
-
-
-
-/**
- * What kind of tampering `verify` found.
- */
-
-public enum AuditProblemKind: Equatable, Hashable {
-    
-    /**
-     * A field failed authentication (edited, moved or swapped).
-     */
-    case fieldTampered
-    /**
-     * Events are missing from the middle of the log.
-     */
-    case missingEvents
-    /**
-     * The chain does not link (reordered, replaced or forged events).
-     */
-    case chainBroken
-    /**
-     * The log ends before the head recorded earlier.
-     */
-    case truncated
-    /**
-     * The log's end differs from the head recorded earlier.
-     */
-    case headMismatch
-    /**
-     * The purge anchor failed authentication.
-     */
-    case anchorTampered
-    /**
-     * A stored row is malformed.
-     */
-    case malformedRow
-    /**
-     * The search data (blind indexes, lookup table) disagrees with the events.
-     */
-    case lookupMismatch
-    /**
-     * The recorded head is older than the purge anchor: it can no longer be confirmed.
-     */
-    case headUnconfirmable
-    /**
-     * The log disagrees with a signed checkpoint it issued earlier.
-     */
-    case checkpointMismatch
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension AuditProblemKind: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeAuditProblemKind: FfiConverterRustBuffer {
-    typealias SwiftType = AuditProblemKind
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditProblemKind {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .fieldTampered
-        
-        case 2: return .missingEvents
-        
-        case 3: return .chainBroken
-        
-        case 4: return .truncated
-        
-        case 5: return .headMismatch
-        
-        case 6: return .anchorTampered
-        
-        case 7: return .malformedRow
-        
-        case 8: return .lookupMismatch
-        
-        case 9: return .headUnconfirmable
-        
-        case 10: return .checkpointMismatch
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: AuditProblemKind, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .fieldTampered:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .missingEvents:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .chainBroken:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .truncated:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .headMismatch:
-            writeInt(&buf, Int32(5))
-        
-        
-        case .anchorTampered:
-            writeInt(&buf, Int32(6))
-        
-        
-        case .malformedRow:
-            writeInt(&buf, Int32(7))
-        
-        
-        case .lookupMismatch:
-            writeInt(&buf, Int32(8))
-        
-        
-        case .headUnconfirmable:
-            writeInt(&buf, Int32(9))
-        
-        
-        case .checkpointMismatch:
-            writeInt(&buf, Int32(10))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditProblemKind_lift(_ buf: RustBuffer) throws -> AuditProblemKind {
-    return try FfiConverterTypeAuditProblemKind.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeAuditProblemKind_lower(_ value: AuditProblemKind) -> RustBuffer {
-    return FfiConverterTypeAuditProblemKind.lower(value)
-}
-
-
-
-/**
  * How `record` writes.
+ *
+ * Not core's `WriteMode`: its batched case holds a `BatchConfig` with `usize` sizes,
+ * which uniffi does not have, and Swift has always written `.batched(queueCapacity:
+ * maxBatch:)`.
  */
 
 public enum AuditWriteMode: Equatable, Hashable {
@@ -8039,359 +5684,6 @@ public func FfiConverterTypeAuditWriteMode_lift(_ buf: RustBuffer) throws -> Aud
 #endif
 public func FfiConverterTypeAuditWriteMode_lower(_ value: AuditWriteMode) -> RustBuffer {
     return FfiConverterTypeAuditWriteMode.lower(value)
-}
-
-
-
-/**
- * Where an answer came from.
- */
-
-public enum BreachSource: Equatable, Hashable {
-    
-    /**
-     * The local index.
-     */
-    case offline
-    /**
-     * The cache of earlier online answers.
-     */
-    case cache
-    /**
-     * The range API.
-     */
-    case online
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension BreachSource: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBreachSource: FfiConverterRustBuffer {
-    typealias SwiftType = BreachSource
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachSource {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .offline
-        
-        case 2: return .cache
-        
-        case 3: return .online
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: BreachSource, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .offline:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .cache:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .online:
-            writeInt(&buf, Int32(3))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachSource_lift(_ buf: RustBuffer) throws -> BreachSource {
-    return try FfiConverterTypeBreachSource.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachSource_lower(_ value: BreachSource) -> RustBuffer {
-    return FfiConverterTypeBreachSource.lower(value)
-}
-
-
-
-/**
- * Whether a password is known to be breached.
- */
-
-public enum BreachStatus: Equatable, Hashable {
-    
-    /**
-     * Seen `count` times in breaches: reject it.
-     */
-    case breached(
-        /**
-         * Times seen.
-         */count: UInt64
-    )
-    /**
-     * Not in the corpus (or, offline, in the index's subset of it).
-     */
-    case notFound
-    /**
-     * The check could not be completed (network down, rate limited...): the caller's
-     * policy decides. Never means "safe".
-     */
-    case unknown(
-        /**
-         * What went wrong (never the password or its hash).
-         */reason: String
-    )
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension BreachStatus: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeBreachStatus: FfiConverterRustBuffer {
-    typealias SwiftType = BreachStatus
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BreachStatus {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .breached(count: try FfiConverterUInt64.read(from: &buf)
-        )
-        
-        case 2: return .notFound
-        
-        case 3: return .unknown(reason: try FfiConverterString.read(from: &buf)
-        )
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: BreachStatus, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case let .breached(count):
-            writeInt(&buf, Int32(1))
-            FfiConverterUInt64.write(count, into: &buf)
-            
-        
-        case .notFound:
-            writeInt(&buf, Int32(2))
-        
-        
-        case let .unknown(reason):
-            writeInt(&buf, Int32(3))
-            FfiConverterString.write(reason, into: &buf)
-            
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachStatus_lift(_ buf: RustBuffer) throws -> BreachStatus {
-    return try FfiConverterTypeBreachStatus.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeBreachStatus_lower(_ value: BreachStatus) -> RustBuffer {
-    return FfiConverterTypeBreachStatus.lower(value)
-}
-
-
-
-/**
- * What to do about a request, by increasing risk.
- */
-
-public enum Decision: Equatable, Hashable {
-    
-    /**
-     * Let it through.
-     */
-    case allow
-    /**
-     * Let it through, and record it.
-     */
-    case monitor
-    /**
-     * Require a second factor before continuing.
-     */
-    case stepUp
-    /**
-     * End the session (the registry revokes it).
-     */
-    case terminate
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Decision: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeDecision: FfiConverterRustBuffer {
-    typealias SwiftType = Decision
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Decision {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .allow
-        
-        case 2: return .monitor
-        
-        case 3: return .stepUp
-        
-        case 4: return .terminate
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Decision, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .allow:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .monitor:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .stepUp:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .terminate:
-            writeInt(&buf, Int32(4))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDecision_lift(_ buf: RustBuffer) throws -> Decision {
-    return try FfiConverterTypeDecision.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeDecision_lower(_ value: Decision) -> RustBuffer {
-    return FfiConverterTypeDecision.lower(value)
-}
-
-
-
-/**
- * What `create` does at the per-user session limit.
- */
-
-public enum LimitPolicy: Equatable, Hashable {
-    
-    /**
-     * Revoke the oldest sessions to make room.
-     */
-    case evictOldest
-    /**
-     * Refuse the new session with `sessionLimit`.
-     */
-    case reject
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension LimitPolicy: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeLimitPolicy: FfiConverterRustBuffer {
-    typealias SwiftType = LimitPolicy
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LimitPolicy {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .evictOldest
-        
-        case 2: return .reject
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: LimitPolicy, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .evictOldest:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .reject:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLimitPolicy_lift(_ buf: RustBuffer) throws -> LimitPolicy {
-    return try FfiConverterTypeLimitPolicy.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeLimitPolicy_lower(_ value: LimitPolicy) -> RustBuffer {
-    return FfiConverterTypeLimitPolicy.lower(value)
 }
 
 
@@ -8821,7 +6113,9 @@ public func FfiConverterTypeMagnetarError_lower(_ value: MagnetarError) -> RustB
 
 
 /**
- * The outcome of `validateRequest` for a request that carried a token.
+ * The outcome of `validateRequest` for a request that carried a token. Kept here
+ * rather than derived on core's `RequestOutcome`: its refusal carries core's `Error`,
+ * which crosses as `MagnetarError`.
  */
 
 public enum RequestOutcome: Equatable, Hashable {
@@ -8910,111 +6204,6 @@ public func FfiConverterTypeRequestOutcome_lower(_ value: RequestOutcome) -> Rus
 
 
 /**
- * A risk signal that contributed to a score.
- */
-
-public enum Signal: Equatable, Hashable {
-    
-    /**
-     * The IP moved to another network.
-     */
-    case ipChange
-    /**
-     * The IP moved within the same subnet.
-     */
-    case ipSubnetChange
-    /**
-     * The User-Agent changed to a different browser, OS, device or app.
-     */
-    case userAgentChange
-    /**
-     * Only the browser/app version moved.
-     */
-    case userAgentVersionChange
-    /**
-     * The other fingerprinted headers changed.
-     */
-    case fingerprintMismatch
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Signal: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSignal: FfiConverterRustBuffer {
-    typealias SwiftType = Signal
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Signal {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .ipChange
-        
-        case 2: return .ipSubnetChange
-        
-        case 3: return .userAgentChange
-        
-        case 4: return .userAgentVersionChange
-        
-        case 5: return .fingerprintMismatch
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Signal, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .ipChange:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .ipSubnetChange:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .userAgentChange:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .userAgentVersionChange:
-            writeInt(&buf, Int32(4))
-        
-        
-        case .fingerprintMismatch:
-            writeInt(&buf, Int32(5))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignal_lift(_ buf: RustBuffer) throws -> Signal {
-    return try FfiConverterTypeSignal.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSignal_lower(_ value: Signal) -> RustBuffer {
-    return FfiConverterTypeSignal.lower(value)
-}
-
-
-
-/**
  * The parameters of one statement: by position (`?`, `?1`) or by name (`:a`, `@a`,
  * `$a`; a name may be given with or without its prefix).
  */
@@ -9097,199 +6286,11 @@ public func FfiConverterTypeSqlParams_lower(_ value: SqlParams) -> RustBuffer {
 
 
 /**
- * An SQLite value: one of the five storage classes.
- */
-
-public enum SqlValue: Equatable, Hashable {
-    
-    /**
-     * SQL NULL.
-     */
-    case null
-    /**
-     * A 64-bit signed integer.
-     */
-    case integer(Int64
-    )
-    /**
-     * A 64-bit float.
-     */
-    case real(Double
-    )
-    /**
-     * UTF-8 text.
-     */
-    case text(String
-    )
-    /**
-     * Bytes (`Data` in Swift).
-     */
-    case blob(Data
-    )
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension SqlValue: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSqlValue: FfiConverterRustBuffer {
-    typealias SwiftType = SqlValue
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SqlValue {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .null
-        
-        case 2: return .integer(try FfiConverterInt64.read(from: &buf)
-        )
-        
-        case 3: return .real(try FfiConverterDouble.read(from: &buf)
-        )
-        
-        case 4: return .text(try FfiConverterString.read(from: &buf)
-        )
-        
-        case 5: return .blob(try FfiConverterData.read(from: &buf)
-        )
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: SqlValue, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .null:
-            writeInt(&buf, Int32(1))
-        
-        
-        case let .integer(v1):
-            writeInt(&buf, Int32(2))
-            FfiConverterInt64.write(v1, into: &buf)
-            
-        
-        case let .real(v1):
-            writeInt(&buf, Int32(3))
-            FfiConverterDouble.write(v1, into: &buf)
-            
-        
-        case let .text(v1):
-            writeInt(&buf, Int32(4))
-            FfiConverterString.write(v1, into: &buf)
-            
-        
-        case let .blob(v1):
-            writeInt(&buf, Int32(5))
-            FfiConverterData.write(v1, into: &buf)
-            
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSqlValue_lift(_ buf: RustBuffer) throws -> SqlValue {
-    return try FfiConverterTypeSqlValue.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSqlValue_lower(_ value: SqlValue) -> RustBuffer {
-    return FfiConverterTypeSqlValue.lower(value)
-}
-
-
-
-/**
- * SQLite's `synchronous` setting: what a committed transaction survives.
- */
-
-public enum Synchronous: Equatable, Hashable {
-    
-    /**
-     * Durable against process crashes (the default).
-     */
-    case normal
-    /**
-     * Durable against power loss too, at one fsync per write transaction.
-     */
-    case full
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension Synchronous: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSynchronous: FfiConverterRustBuffer {
-    typealias SwiftType = Synchronous
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Synchronous {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .normal
-        
-        case 2: return .full
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: Synchronous, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .normal:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .full:
-            writeInt(&buf, Int32(2))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSynchronous_lift(_ buf: RustBuffer) throws -> Synchronous {
-    return try FfiConverterTypeSynchronous.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSynchronous_lower(_ value: Synchronous) -> RustBuffer {
-    return FfiConverterTypeSynchronous.lower(value)
-}
-
-
-
-/**
  * Why a transport produced no HTTP response.
+ *
+ * Not core's `TransportError`: this is the error type of the host's `HttpTransport`
+ * callback, so it must also absorb uniffi's unexpected-callback error (below), and its
+ * cases carry a named `message` for Swift.
  */
 public 
 enum TransportFailure: Swift.Error, Equatable, Hashable {
@@ -9409,54 +6410,6 @@ public func FfiConverterTypeTransportFailure_lift(_ buf: RustBuffer) throws -> T
 #endif
 public func FfiConverterTypeTransportFailure_lower(_ value: TransportFailure) -> RustBuffer {
     return FfiConverterTypeTransportFailure.lower(value)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
-    typealias SwiftType = Int64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
 }
 
 #if swift(>=5.8)
@@ -9598,30 +6551,6 @@ fileprivate struct FfiConverterOptionTypeTableUpgradeObserver: FfiConverterRustB
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeTableUpgradeObserver.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionTypeAuditProblem: FfiConverterRustBuffer {
-    typealias SwiftType = AuditProblem?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeAuditProblem.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeAuditProblem.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -9870,31 +6799,6 @@ fileprivate struct FfiConverterSequenceTypeQueryResult: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeQueryResult.read(from: &buf))
-        }
-        return seq
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterSequenceTypeReason: FfiConverterRustBuffer {
-    typealias SwiftType = [Reason]
-
-    public static func write(_ value: [Reason], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterTypeReason.write(item, into: &buf)
-        }
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Reason] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [Reason]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterTypeReason.read(from: &buf))
         }
         return seq
     }
@@ -10345,16 +7249,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_audit_log_exists() != 37016) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt() != 31431) {
+    if (uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt() != 56039) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_default_audit_filter() != 46749) {
+    if (uniffi_magnetar_uniffi_checksum_func_default_audit_filter() != 28674) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_batched_write_mode() != 14605) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_build_breach_index() != 45411) {
+    if (uniffi_magnetar_uniffi_checksum_func_build_breach_index() != 59827) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_breach_config() != 9388) {
@@ -10369,7 +7273,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_default_password_policy() != 55833) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_hash_table() != 15488) {
+    if (uniffi_magnetar_uniffi_checksum_func_hash_table() != 23669) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_rfc9106_high_memory_password_policy() != 10604) {
@@ -10381,7 +7285,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_default_pool_config() != 48206) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_default_scoring_policy() != 40353) {
+    if (uniffi_magnetar_uniffi_checksum_func_default_scoring_policy() != 52303) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_session_config() != 80) {
@@ -10390,7 +7294,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_parse_user_agent() != 12291) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_score_request() != 5791) {
+    if (uniffi_magnetar_uniffi_checksum_func_score_request() != 29910) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_verify_checkpoint() != 8545) {
@@ -10402,7 +7306,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_verify_inclusion() != 39472) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_verify_sealed_export() != 7075) {
+    if (uniffi_magnetar_uniffi_checksum_func_verify_sealed_export() != 40473) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_close() != 13584) {
@@ -10414,16 +7318,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_current_key_id() != 30543) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 20113) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl() != 35980) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing() != 53914) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_export_jsonl_replacing() != 55883) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_flush() != 28410) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_head() != 42380) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_head() != 17368) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_is_batched() != 17173) {
@@ -10438,13 +7342,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_purge_before() != 32820) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_query() != 58942) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_query() != 17930) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_record() != 62158) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_reencrypt() != 53660) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_reencrypt() != 18943) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_retire_key() != 41956) {
@@ -10453,10 +7357,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_rotate_key() != 34004) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify() != 14755) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify() != 61614) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify_against() != 6046) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify_against() != 24921) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_checkpoint() != 7721) {
@@ -10480,10 +7384,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_auditlog_tree_root() != 46194) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify_checkpoint() != 668) {
+    if (uniffi_magnetar_uniffi_checksum_method_auditlog_verify_checkpoint() != 3461) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_breachchecker_check() != 46060) {
+    if (uniffi_magnetar_uniffi_checksum_method_breachchecker_check() != 4940) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_breachchecker_config() != 36549) {
@@ -10507,13 +7411,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_policy() != 17993) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_upgrade_table() != 1628) {
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_upgrade_table() != 13295) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_verify() != 30300) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_verify_and_update() != 22201) {
+    if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_verify_and_update() != 28547) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_passwordhasher_wrap_legacy() != 27652) {
@@ -10522,7 +7426,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_pepper_id() != 6726) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_tableupgradeobserver_progress() != 46013) {
+    if (uniffi_magnetar_uniffi_checksum_method_tableupgradeobserver_progress() != 59583) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_begin_write_transaction() != 64495) {
@@ -10534,79 +7438,79 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_pool_config() != 54117) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_execute() != 42387) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_execute() != 6681) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_execute_many() != 52118) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_execute_many() != 23135) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_execute_named() != 25998) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_execute_named() != 48333) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_is_closed() != 41105) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_migrate() != 32711) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_migrate() != 28265) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_pool_path() != 5860) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_read() != 52227) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_read() != 22382) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_read_batch() != 49201) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_read_batch() != 7574) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_read_named() != 7664) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_read_named() != 54305) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_read_value() != 19470) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_read_value() != 11626) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_stats() != 49703) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_stats() != 22445) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_pool_write() != 65265) {
+    if (uniffi_magnetar_uniffi_checksum_method_pool_write() != 7564) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_writetransaction_commit() != 40841) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute() != 4912) {
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute() != 32110) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_many() != 39394) {
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_many() != 48996) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_named() != 36738) {
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_execute_named() != 13586) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_writetransaction_is_open() != 63815) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query() != 874) {
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query() != 64687) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query_value() != 49358) {
+    if (uniffi_magnetar_uniffi_checksum_method_writetransaction_query_value() != 138) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_writetransaction_rollback() != 29865) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_decide() != 30254) {
+    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_decide() != 1465) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_score() != 6907) {
+    if (uniffi_magnetar_uniffi_checksum_method_riskscorer_score() != 58444) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_create() != 31040) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_list() != 55723) {
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_list() != 51054) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_rebaseline() != 4025) {
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_rebaseline() != 21913) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_revoke() != 57616) {
@@ -10618,7 +7522,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_sweep_expired() != 65263) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate() != 62647) {
+    if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate() != 32978) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate_request() != 29348) {
@@ -10678,7 +7582,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_constructor_preparedrequestcontext_new() != 62162) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_constructor_riskscorer_new() != 51806) {
+    if (uniffi_magnetar_uniffi_checksum_constructor_riskscorer_new() != 50901) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 57060) {
@@ -10696,6 +7600,7 @@ private let initializationResult: InitializationResult = {
 
     uniffiCallbackInitHttpTransport()
     uniffiCallbackInitTableUpgradeObserver()
+    uniffiEnsureMagnetarCoreInitialized()
     return InitializationResult.ok
 }()
 

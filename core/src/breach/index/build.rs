@@ -44,6 +44,11 @@ pub struct BuildProgress {
 
 /// What a build produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "uniffi",
+    derive(uniffi::Record),
+    uniffi(name = "BreachIndexStats")
+)]
 pub struct BuildStats {
     /// Corpus rows read (non-empty, non-padding lines; or items of the iterator).
     pub rows: u64,
@@ -52,7 +57,7 @@ pub struct BuildStats {
     /// Entries in the index (distinct hashes minus fingerprint merges).
     pub entries: u64,
     /// Sorted runs spilled to temporary files (0 when everything fit in memory).
-    pub spilled_runs: usize,
+    pub spilled_runs: u64,
     /// Size of the index file in bytes.
     pub file_bytes: u64,
 }
@@ -376,7 +381,8 @@ impl Build {
         }
         let memory = std::mem::take(&mut self.buffer);
         sources.push(Source::Memory(memory.into_iter()));
-        let spilled_runs = self.spill.runs.len();
+        // At most MAX_RUNS; a u64 like the other counts.
+        let spilled_runs = self.spill.runs.len() as u64;
 
         let tmp_out = self.out.with_file_name(format!(
             "{}.tmp-{}",
