@@ -126,10 +126,9 @@ pub fn migrations() -> Migrations {
 /// one version: the SQLite versions' end state with PostgreSQL's types. Integers are
 /// `BIGINT` throughout (the portable statements bind 64-bit values), bytes `BYTEA`.
 ///
-/// One more index than on SQLite: `audit_events(event_id)`, unique, so that a batch
-/// whose commit acknowledgement was lost is found again when it is retried (appends
-/// are idempotent by event id, see [`super::store::write`]) and can never be stored
-/// twice.
+/// A batch whose commit acknowledgement was lost is found again, when it is retried, at
+/// the seq the lost attempt gave it (appends are idempotent by event id, see
+/// [`super::store::write`]): no index on the event id is needed.
 pub const PG_MIGRATIONS: &[&str] = &["
 CREATE TABLE {schema}.audit_meta (
     name  TEXT PRIMARY KEY,
@@ -154,7 +153,6 @@ CREATE TABLE {schema}.audit_events (
     chain      BYTEA NOT NULL,
     fields     BYTEA NOT NULL
 );
-CREATE UNIQUE INDEX audit_events_event_id ON {schema}.audit_events(event_id);
 CREATE TABLE {schema}.audit_lookup (
     seq        BIGINT PRIMARY KEY,
     ts         BIGINT NOT NULL,

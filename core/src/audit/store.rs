@@ -86,34 +86,32 @@ fn tail_after(conn: &dyn Db, shared: &Shared, last: Option<(i64, Vec<u8>)>) -> R
 /// [`crate::store::Store::write`]): one log per schema, as one per SQLite file.
 pub(crate) const WRITE_LOCK: &str = "audit";
 
-/// Whether an event with this id is stored.
-fn stored(conn: &dyn Db, event_id: &[u8]) -> Result<bool> {
-    Ok(conn
-        .opt(
-            "SELECT 1 FROM audit_events WHERE event_id = ?1",
-            args![event_id],
-            |_| Ok(()),
-        )?
-        .is_some())
+/// Whether event `seq` is stored with this id.
+fn stored_at(conn: &dyn Db, seq: u64, event_id: &[u8]) -> Result<bool> {
+    let found = conn.opt(
+        "SELECT event_id FROM audit_events WHERE seq = ?1",
+        args![seq as i64],
+        |r| Ok(r.opt_bytes(0).ok().flatten()),
+    )?;
+    Ok(found.flatten().as_deref() == Some(event_id))
 }
 
 /// Appends `events` in one write transaction (see [`append`]) and returns the new tail.
 ///
 /// On PostgreSQL the transaction is run again when its connection was lost, and the
-/// commit may have happened before the loss: each run after the first looks for the
-/// batch's last event id first (a batch commits whole) and, when it is there, returns
-/// the tail as it is instead of appending the events a second time.
+/// commit may have happened before the loss: a run after one that got as far as
+/// reading the tail first looks at the seq that run gave the batch's last event (a
+/// batch commits whole, under the lock) and, when that event is there with this id,
+/// returns the tail as it is instead of appending the events a second time.
 pub(crate) fn write<P: Borrow<Prepared>>(shared: &Shared, events: &[P]) -> Result<Tail> {
-    let attempts = Cell::new(0u32);
+    let placed = Cell::new(None);
     let (tail, lookup) = shared.store.write(WRITE_LOCK, |tx| {
-        attempts.set(attempts.get() + 1);
-        if attempts.get() > 1
-            && let Some(last) = events.last()
-            && stored(tx, &last.borrow().event_id)?
+        if let (Some(seq), Some(last)) = (placed.get(), events.last())
+            && stored_at(tx, seq, &last.borrow().event_id)?
         {
             return Ok((tail(tx, shared)?, None));
         }
-        append(tx, shared, events)
+        append(tx, shared, events, &placed)
     })?;
     // Only once committed: a rolled-back copy must not raise the hint.
     if let Some(end) = lookup {
@@ -130,10 +128,13 @@ pub(crate) fn write<P: Borrow<Prepared>>(shared: &Shared, events: &[P]) -> Resul
 /// process may have copied events since), or it describes rows a purge removed since;
 /// either way it says "copy" no later than the real end would, and the real end is then
 /// read inside the transaction.
+///
+/// `placed` is set to the seq the batch's last event gets, once known (see [`write`]).
 fn append<P: Borrow<Prepared>>(
     tx: &dyn Db,
     shared: &Shared,
     events: &[P],
+    placed: &Cell<Option<u64>>,
 ) -> Result<(Tail, Option<u64>)> {
     shared.guard(tx)?;
     let Some(first_key) = events.first().map(|e| e.borrow().key_id) else {
@@ -161,6 +162,7 @@ fn append<P: Borrow<Prepared>>(
     )?;
     let mut tail = tail_after(tx, shared, last)?;
     let through = tail.seq + events.len() as u64;
+    placed.set(Some(through));
     key_usable(first_key, key, through)?;
     // Events are sealed under the current key, so a batch has one key id, or two
     // around a rotation.
