@@ -22,7 +22,6 @@ Every figure goes through the Python binding (argument conversion, the GIL), as 
 application sees it. Same event shape as scripts/bench_audit.py.
 """
 
-import json
 import os
 import sys
 import time
@@ -32,37 +31,12 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import magnetar
+from bench_audit import FIELDS, make_event  # the same event shape (scripts/ is on sys.path)
 
 URL = os.environ.get("MAGNETAR_TEST_PG_URL")
 SYNC_EVENTS = int(os.environ.get("BENCH_SYNC_EVENTS", "3000"))
 BATCHED_EVENTS = int(os.environ.get("BENCH_BATCHED_EVENTS", "200000"))
-FIELDS = ("action", "user_id", "resource_type", "resource_id", "status", "ip",
-          "user_agent", "details")
-UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 KEY = bytes((i * 37 + 11) % 256 for i in range(32))
-
-
-def make_event(i):
-    """The same event as scripts/bench_audit.py and core/benches/audit.rs."""
-    details = {
-        "request_id": f"req-{i:012}",
-        "path": f"/api/v1/documents/{i}/content",
-        "method": "GET",
-        "bytes": i * 7 % 100000,
-        "tenant": f"tenant-{i % 97}",
-        "tags": ["audit", "bench", "read"],
-        "note": "x" * 40,
-    }
-    return {
-        "action": "document.view" if i % 10 else "login",
-        "user_id": f"user-{i % 10000}",
-        "resource_type": "document",
-        "resource_id": f"doc-{i}",
-        "status": "success",
-        "ip": f"203.0.113.{i % 256}",
-        "user_agent": UA,
-        "details": json.dumps(details, separators=(",", ":")),
-    }
 
 
 def peer(n):

@@ -586,22 +586,26 @@ fn purge_keeps_the_rest_verifiable() {
 
 /// A purge reads the log a chunk at a time (4,096 events): across chunk boundaries it
 /// stops exactly at the cutoff, and a gap in a later chunk still refuses it.
-#[test]
-fn purge_walks_the_log_in_chunks() {
-    let (_d, path) = temp_db();
+/// 10,000 events 10 ms apart, and the timestamp of the 9,000th: past two purge chunks.
+fn ten_thousand_events() -> (tempfile::TempDir, magnetar_core::pool::Pool, AuditLog, i64) {
+    let (dir, path) = temp_db();
     let pool = pool(&path);
     let (log, clock) = open_with_clock(&pool);
     for i in 0..10_000 {
         log.record(&event(i)).unwrap();
         clock.advance(Duration::from_millis(10));
     }
-    let cutoff = log
-        .query(&Filter {
-            limit: Some(9_000),
-            ..Filter::default()
-        })
-        .unwrap()[8_999]
-        .timestamp_ms;
+    let filter = Filter {
+        limit: Some(9_000),
+        ..Filter::default()
+    };
+    let cutoff = log.query(&filter).unwrap()[8_999].timestamp_ms;
+    (dir, pool, log, cutoff)
+}
+
+#[test]
+fn purge_walks_the_log_in_chunks() {
+    let (_d, pool, log, cutoff) = ten_thousand_events();
     // A gap past the first chunk refuses the purge, and nothing is deleted.
     pool.write(|c| {
         c.execute("DELETE FROM audit_events WHERE seq = 5000", [])?;
@@ -616,20 +620,7 @@ fn purge_walks_the_log_in_chunks() {
 
 #[test]
 fn purge_stops_at_the_cutoff_across_chunks() {
-    let (_d, path) = temp_db();
-    let pool = pool(&path);
-    let (log, clock) = open_with_clock(&pool);
-    for i in 0..10_000 {
-        log.record(&event(i)).unwrap();
-        clock.advance(Duration::from_millis(10));
-    }
-    let cutoff = log
-        .query(&Filter {
-            limit: Some(9_000),
-            ..Filter::default()
-        })
-        .unwrap()[8_999]
-        .timestamp_ms;
+    let (_d, _pool, log, cutoff) = ten_thousand_events();
     assert_eq!(log.purge_before(cutoff).unwrap(), 8_999);
     let r = log.verify().unwrap();
     assert!(r.ok && r.checked == 1_001, "{r:?}");

@@ -25,27 +25,11 @@ use magnetar_core::audit::{
 use magnetar_core::pool::{Pool, PoolConfig};
 use magnetar_core::store::{PgConfig, Store};
 use magnetar_core::tlog::note::NoteSigner;
+use magnetar_testkit::{audit_key, pg_env, pg_url};
 use parking_lot::RwLock;
 
 /// The restart test takes this for writing; every other test for reading.
 static SERVER: RwLock<()> = RwLock::new(());
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// The owner URL, or `None` after printing why the test is skipped.
-fn pg_url(test: &str) -> Option<String> {
-    let url = env("MAGNETAR_TEST_PG_URL");
-    if url.is_none() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: MAGNETAR_TEST_PG_URL is unset \
-             (run under scripts/with-postgres.sh to test against PostgreSQL)"
-        );
-    }
-    url
-}
 
 /// A schema of its own per test (one log per schema).
 fn schema(test: &str) -> String {
@@ -68,14 +52,7 @@ fn store(url: &str, schema: &str, adjust: impl FnOnce(&mut PgConfig)) -> Store {
 
 /// A fixed key (every process of a test opens the same log).
 fn key() -> AuditKey {
-    key_from(11)
-}
-
-fn key_from(seed: u8) -> AuditKey {
-    let bytes: Vec<u8> = (0..32u8)
-        .map(|i| i.wrapping_mul(37).wrapping_add(seed))
-        .collect();
-    AuditKey::from_bytes(&bytes).unwrap()
+    audit_key(11)
 }
 
 fn batched(max_batch: usize) -> AuditConfig {
@@ -172,7 +149,7 @@ fn everything_the_sqlite_log_does() {
     assert_eq!(log.checkpoints().unwrap(), std::slice::from_ref(&note));
 
     // Rotation: re-encrypt everything, retire the old key.
-    let new = key_from(99);
+    let new = audit_key(99);
     drop(writer);
     let new_id = log.rotate_key(new.clone()).unwrap();
     loop {
@@ -208,10 +185,10 @@ fn everything_the_sqlite_log_does() {
 #[test]
 fn append_child() {
     let (Some(url), Some(schema), Some(count), Some(mode)) = (
-        env("MAGNETAR_TEST_PG_URL"),
-        env("APPEND_SCHEMA"),
-        env("APPEND_COUNT"),
-        env("APPEND_MODE"),
+        pg_env("MAGNETAR_TEST_PG_URL"),
+        pg_env("APPEND_SCHEMA"),
+        pg_env("APPEND_COUNT"),
+        pg_env("APPEND_MODE"),
     ) else {
         return;
     };
@@ -330,7 +307,7 @@ fn a_writer_killed_mid_batch_loses_nothing_flushed() {
 fn server_restart_mid_run_is_retried_without_duplicates_or_gaps() {
     let (Some(url), Some(restart)) = (
         pg_url("server_restart_mid_run_is_retried_without_duplicates_or_gaps"),
-        env("MAGNETAR_TEST_PG_RESTART"),
+        pg_env("MAGNETAR_TEST_PG_RESTART"),
     ) else {
         return;
     };
@@ -432,7 +409,7 @@ fn edits_by_someone_who_can_write_the_tables_are_caught() {
 fn application_role_with_dml_rights_only() {
     let (Some(url), Some(app_url)) = (
         pg_url("application_role_with_dml_rights_only"),
-        env("MAGNETAR_TEST_PG_APP_URL"),
+        pg_env("MAGNETAR_TEST_PG_APP_URL"),
     ) else {
         return;
     };

@@ -11,7 +11,6 @@
 //! with DML rights only; TLS (require, verify-ca, verify-full with the CA file, a wrong
 //! host name refused); no password in any error or `Debug` output.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -22,28 +21,11 @@ use magnetar_core::session::{
     FingerprintKey, LimitPolicy, RequestContext, SessionConfig, SessionRegistry,
 };
 use magnetar_core::store::{PgConfig, Store};
+use magnetar_testkit::{pg_env, pg_url};
 use parking_lot::RwLock;
 
 /// The restart test takes this for writing; every other test for reading.
 static SERVER: RwLock<()> = RwLock::new(());
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// The owner URL, or `None` after printing why the test is skipped.
-fn pg_url(test: &str) -> Option<String> {
-    let url = env("MAGNETAR_TEST_PG_URL");
-    if url.is_none() {
-        // Straight to stderr: the test harness captures `println!` of passing tests.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: MAGNETAR_TEST_PG_URL is unset \
-             (run under scripts/with-postgres.sh to test against PostgreSQL)"
-        );
-    }
-    url
-}
 
 fn unique(prefix: &str) -> String {
     let nanos = SystemTime::now()
@@ -188,14 +170,14 @@ fn sweeps_from_two_registries() {
 #[test]
 fn race_child() {
     let (Some(url), Some(user), Some(policy), Some(start)) = (
-        env("MAGNETAR_TEST_PG_URL"),
-        env("RACE_USER"),
-        env("RACE_POLICY"),
-        env("RACE_START_MS"),
+        pg_env("MAGNETAR_TEST_PG_URL"),
+        pg_env("RACE_USER"),
+        pg_env("RACE_POLICY"),
+        pg_env("RACE_START_MS"),
     ) else {
         return;
     };
-    let creates: usize = env("RACE_CREATES").unwrap().parse().unwrap();
+    let creates: usize = pg_env("RACE_CREATES").unwrap().parse().unwrap();
     let reg = registry(store(&url, |_| {}), |c| {
         c.max_sessions_per_user = 3;
         c.limit_policy = if policy == "reject" {
@@ -301,7 +283,7 @@ fn limit_holds_across_8_processes() {
 fn server_restart_mid_run_is_retried_without_duplicates() {
     let (Some(url), Some(restart)) = (
         pg_url("server_restart_mid_run_is_retried_without_duplicates"),
-        env("MAGNETAR_TEST_PG_RESTART"),
+        pg_env("MAGNETAR_TEST_PG_RESTART"),
     ) else {
         return;
     };
@@ -344,7 +326,7 @@ fn server_restart_mid_run_is_retried_without_duplicates() {
 fn application_role_with_dml_rights_only() {
     let (Some(url), Some(app_url)) = (
         pg_url("application_role_with_dml_rights_only"),
-        env("MAGNETAR_TEST_PG_APP_URL"),
+        pg_env("MAGNETAR_TEST_PG_APP_URL"),
     ) else {
         return;
     };
@@ -382,7 +364,7 @@ fn application_role_with_dml_rights_only() {
 
 #[test]
 fn tls_modes() {
-    let (Some(url), Some(ca)) = (pg_url("tls_modes"), env("MAGNETAR_TEST_PG_CA")) else {
+    let (Some(url), Some(ca)) = (pg_url("tls_modes"), pg_env("MAGNETAR_TEST_PG_CA")) else {
         return;
     };
     let _server = SERVER.read();

@@ -149,3 +149,23 @@ pub mod ua {
     /// Another app with the same version and platform.
     pub const OTHER_APP: &str = "OtherApp/2.3.1 (iPhone; iOS 17.2; Scale/3.00)";
 }
+
+/// A variable `scripts/with-postgres.sh` exports (`None` when unset or empty).
+pub fn pg_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The PostgreSQL owner URL (`MAGNETAR_TEST_PG_URL`), or `None` after printing, straight
+/// to stderr (the harness captures a passing test's stdout), why `test` is skipped.
+pub fn pg_url(test: &str) -> Option<String> {
+    let url = pg_env("MAGNETAR_TEST_PG_URL");
+    if url.is_none() {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: MAGNETAR_TEST_PG_URL is unset \
+             (run under scripts/with-postgres.sh to test against PostgreSQL)"
+        );
+    }
+    url
+}
