@@ -98,7 +98,7 @@ postgres_suite() {
     bash "${root}/scripts/with-postgres.sh" bash -c '
         set -e
         cargo test -p magnetar-core --test session_postgres
-        cargo test -p magnetar-core --lib session::store::postgres
+        cargo test -p magnetar-core --lib postgres
         MGN_C_TESTS=test_pg_store bash "$1/bindings/c/tests/run.sh"
         bash "$1/python/run-tests.sh" -k postgres
     ' postgres-suite "${root}"

@@ -422,6 +422,7 @@ fn tls_modes() {
         },
     )
     .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     let text = format!("{err} {err:?}");
     assert!(
         text.contains("NotValidForName") || text.contains("not valid for"),
@@ -437,6 +438,7 @@ fn tls_modes() {
         },
     )
     .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert!(!format!("{err:?}").contains("owner-secret-pw"));
 }
 
@@ -452,6 +454,7 @@ fn no_password_in_debug_or_errors() {
     assert!(text.contains("127.0.0.1"), "{text}");
     let bad = url.replace("owner-secret-pw", "wrong-secret-pw");
     let err = Store::postgres(&bad, PgConfig::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     let text = format!("{err} {err:?}");
     assert!(!text.contains("wrong-secret-pw"), "{text}");
     assert!(text.contains("password authentication failed"), "{text}");

@@ -18,7 +18,7 @@ pub mod tls;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 use r2d2_postgres::PostgresConnectionManager;
@@ -153,18 +153,19 @@ fn describe(err: &postgres::Error) -> String {
 }
 
 /// The error for a server that cannot be reached (refused, down, restarting, timed
-/// out): the pool's timeout kind, with what the last attempt reported.
+/// out, TLS or authentication refused), with what the last attempt reported.
 fn unavailable(target: &str, why: &str) -> Error {
-    Error::PoolTimeout {
-        waited: Duration::ZERO,
-        what: format!("a connection to PostgreSQL at {target} (server unavailable: {why})"),
+    Error::Unavailable {
+        target: format!("PostgreSQL at {target}"),
+        cause: why.to_string(),
     }
 }
 
 struct Inner {
     pool: r2d2::Pool<Manager>,
-    /// What the last failed connection attempt reported (r2d2 keeps only a string).
-    last_error: Arc<parking_lot::Mutex<Option<String>>>,
+    /// When the last connection attempt failed and what it reported (r2d2 keeps only
+    /// a string): tells "server unreachable" from "every connection busy".
+    last_error: Arc<parking_lot::Mutex<Option<(Instant, String)>>>,
     schema: String,
     /// host:port/database user=... sslmode=... (never the password).
     target: String,
@@ -215,8 +216,7 @@ impl PgStore {
     /// string, with libpq's `sslmode` and `sslrootcert`) and checks that it answers.
     ///
     /// Fails with `InvalidConfig` for a malformed URL or configuration and with
-    /// `PoolTimeout` (server unavailable) when no connection could be made within
-    /// `connect_timeout`.
+    /// `Unavailable` when no connection could be made within `connect_timeout`.
     pub fn open(url: &str, config: PgConfig) -> Result<PgStore> {
         check_schema_name(&config.schema)?;
         if config.max_connections == 0 || config.max_connections > 1000 {
@@ -309,10 +309,33 @@ impl PgStore {
         sql.replace("{schema}", &format!("\"{}\"", self.inner.schema))
     }
 
+    /// A pooled client: `PoolTimeout` when all `max_connections` stayed in use (the
+    /// server is fine, this process is saturated), `Unavailable` when the pool had room
+    /// but no connection could be made (refused, failed, or still not up when
+    /// `connect_timeout` ran out).
     fn client(&self) -> Result<Client> {
+        let asked = Instant::now();
         self.inner.pool.get().map_err(|_| {
-            let why = self.inner.last_error.lock().take();
-            let why = why.unwrap_or_else(|| "no connection became free in time".into());
+            let max = self.inner.config.max_connections;
+            // r2d2 counts connections being opened too, so a full count means busy.
+            if self.inner.pool.state().connections >= max {
+                return Error::PoolTimeout {
+                    waited: asked.elapsed(),
+                    what: format!(
+                        "a connection to PostgreSQL at {} (all max_connections = {max} in use)",
+                        self.inner.target
+                    ),
+                };
+            }
+            // Only a failure during this wait explains it: an older one may predate a
+            // recovery.
+            let why = match &*self.inner.last_error.lock() {
+                Some((at, why)) if *at >= asked => why.clone(),
+                _ => format!(
+                    "no connection could be made within connect_timeout = {:?}",
+                    self.inner.config.connect_timeout
+                ),
+            };
             unavailable(&self.inner.target, &why)
         })
     }
@@ -353,8 +376,10 @@ impl PgStore {
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(PgFail::Core(err)) => {
-                    // An unreachable server is retried like a lost connection.
-                    if err.kind() != ErrorKind::PoolTimeout || attempt >= attempts {
+                    // An unreachable server is retried like a lost connection (it may be
+                    // restarting or failing over). A busy pool is not: the caller already
+                    // waited `connect_timeout` for a connection.
+                    if err.kind() != ErrorKind::Unavailable || attempt >= attempts {
                         return Err(err);
                     }
                 }
@@ -457,13 +482,13 @@ fn target_of(pg: &postgres::Config, mode: SslMode) -> String {
 /// Keeps the last failed connection attempt's full cause for the store's error (r2d2
 /// reports only its `Display`), instead of r2d2's default of logging each at error level.
 #[derive(Debug)]
-struct LastError(Arc<parking_lot::Mutex<Option<String>>>);
+struct LastError(Arc<parking_lot::Mutex<Option<(Instant, String)>>>);
 
 impl r2d2::HandleError<postgres::Error> for LastError {
     fn handle_error(&self, error: postgres::Error) {
         let text = describe(&error);
         log::debug!("PostgreSQL connection attempt failed: {text}");
-        *self.0.lock() = Some(text);
+        *self.0.lock() = Some((Instant::now(), text));
     }
 }
 
@@ -501,10 +526,49 @@ mod tests {
             config,
         )
         .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::PoolTimeout, "{err}");
+        assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
         let text = format!("{err} {err:?}");
         assert!(text.contains("unavailable"), "{text}");
         assert!(text.contains("127.0.0.1:1/db"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    /// A reachable server whose every connection is busy is `PoolTimeout`, not
+    /// `Unavailable`, and `run` does not retry it. Needs MAGNETAR_TEST_PG_URL
+    /// (scripts/with-postgres.sh).
+    #[test]
+    fn busy_pool_is_a_pool_timeout_not_retried() {
+        let Ok(url) = std::env::var("MAGNETAR_TEST_PG_URL") else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED busy_pool_is_a_pool_timeout_not_retried: MAGNETAR_TEST_PG_URL is unset"
+            );
+            return;
+        };
+        let timeout = Duration::from_millis(300);
+        let store = PgStore::open(
+            &url,
+            PgConfig {
+                max_connections: 1,
+                connect_timeout: timeout,
+                ..PgConfig::default()
+            },
+        )
+        .unwrap();
+        let held = store.client().unwrap();
+        let started = Instant::now();
+        let err = store
+            .run(|c| Ok(c.query_one("SELECT 1", &[])?))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PoolTimeout, "{err}");
+        assert!(
+            err.to_string().contains("max_connections = 1 in use"),
+            "{err}"
+        );
+        // One wait of `connect_timeout`, not one per attempt.
+        assert!(started.elapsed() < timeout * 3, "{:?}", started.elapsed());
+        drop(held);
+        store.run(|c| Ok(c.query_one("SELECT 1", &[])?)).unwrap();
     }
 }
