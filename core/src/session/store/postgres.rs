@@ -48,7 +48,8 @@ struct Sql {
     active: String,
     lock_user: &'static str,
     lock_user_and_own: String,
-    insert: String,
+    evict_and_insert: String,
+    check_created: String,
     revoke: String,
     revoke_user: String,
     left_for_user: String,
@@ -84,10 +85,28 @@ impl PgSessions {
                 "SELECT pg_advisory_xact_lock(hashtextextended('magnetar.session.user:' || $1, 0)),
                         (SELECT ARRAY[coalesce(revoked_at, -1)] FROM {schema}.session WHERE id = $2)",
             ),
-            insert: s(
-                "INSERT INTO {schema}.session (id, token_hash, user_id, created_at, last_seen,
+            // The evictions and the insert in one statement: the UPDATE runs to
+            // completion whatever the INSERT does, and reports which of the sessions
+            // this create meant to evict it revoked (one revoked meanwhile is not).
+            evict_and_insert: s(
+                "WITH evicted AS (
+                     UPDATE {schema}.session SET revoked_at = $4, revoke_reason = 'evicted'
+                     WHERE id = ANY($10) AND revoked_at IS NULL
+                     RETURNING id
+                 )
+                 INSERT INTO {schema}.session (id, token_hash, user_id, created_at, last_seen,
                      expires_at, ip, user_agent, fingerprint)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 RETURNING (SELECT coalesce(array_agg(id), '{}') FROM evicted)",
+            ),
+            // A separate statement, so that it sees what the triggers of the one before
+            // did (AFTER triggers run at its end): the new session stored and live, and
+            // none of the evicted still live.
+            check_created: s(
+                "SELECT (SELECT id FROM {schema}.session
+                         WHERE token_hash = $1 AND revoked_at IS NULL),
+                        (SELECT count(*) FROM {schema}.session
+                         WHERE id = ANY($2) AND revoked_at IS NULL)",
             ),
             revoke: s(
                 "UPDATE {schema}.session SET revoked_at = $2, revoke_reason = $3
@@ -173,7 +192,10 @@ impl SessionStore for PgSessions {
     fn insert_limited(&self, row: &Row, token_hash: &[u8; 32], limit: Limit) -> Result<Created> {
         let now = row.created_at;
         let since = now.saturating_sub(limit.idle_ms);
-        // Typed queries: one round trip each (no separate prepare).
+        // Six round trips whatever the limit does: BEGIN, the lock, the live sessions,
+        // evictions and insert, the check, COMMIT. Each a typed query (no separate
+        // prepare round trip). The live-sessions query walks the partial index of
+        // unrevoked sessions (PG_V2), so its cost does not grow with revoked rows.
         self.pg.transaction(|tx| {
             let own: Option<Vec<i64>> = tx
                 .query_typed_one(
@@ -190,6 +212,8 @@ impl SessionStore for PgSessions {
                     evicted: Vec::new(),
                 });
             }
+            // A new statement, so a new snapshot: it sees every create that held the
+            // lock before this one.
             let active = tx
                 .query_typed(
                     &self.sql.active,
@@ -202,49 +226,54 @@ impl SessionStore for PgSessions {
                 .iter()
                 .map(read_row)
                 .collect::<PgResult<Vec<_>>>()?;
-            let mut evicted = Vec::new();
-            match limit.plan(active.len()) {
+            let mut to_evict: Vec<Row> = match limit.plan(active.len()) {
                 Plan::Reject(count) => return Ok(Created::Rejected(count)),
-                Plan::Evict(excess) => {
-                    for old in active.into_iter().take(excess) {
-                        if self.revoke_in(tx, &old.id, now, "evicted")? {
-                            evicted.push(old);
-                        }
-                    }
+                Plan::Evict(excess) => active.into_iter().take(excess).collect(),
+            };
+            let ids: Vec<&str> = to_evict.iter().map(|r| r.id.as_str()).collect();
+            let inserted = tx.query_typed(
+                &self.sql.evict_and_insert,
+                &[
+                    (&row.id, Type::TEXT),
+                    (&&token_hash[..], Type::BYTEA),
+                    (&row.user_id, Type::TEXT),
+                    (&row.created_at, Type::INT8),
+                    (&row.last_seen, Type::INT8),
+                    (&row.expires_at, Type::INT8),
+                    (&row.ip, Type::TEXT),
+                    (&row.user_agent, Type::TEXT),
+                    (&row.fingerprint, Type::BYTEA),
+                    (&ids, Type::TEXT_ARRAY),
+                ],
+            )?;
+            // No row: a BEFORE trigger dropped the insert.
+            let revoked: Vec<String> = match inserted.as_slice() {
+                [one] => one.try_get(0)?,
+                _ => {
+                    return Err(
+                        did_not_stick(format!("storing session {} did not stick", row.id)).into(),
+                    );
                 }
-            }
-            let inserted = tx
-                .query_typed(
-                    &self.sql.insert,
-                    &[
-                        (&row.id, Type::TEXT),
-                        (&&token_hash[..], Type::BYTEA),
-                        (&row.user_id, Type::TEXT),
-                        (&row.created_at, Type::INT8),
-                        (&row.last_seen, Type::INT8),
-                        (&row.expires_at, Type::INT8),
-                        (&row.ip, Type::TEXT),
-                        (&row.user_agent, Type::TEXT),
-                        (&row.fingerprint, Type::BYTEA),
-                    ],
-                )?
-                .len();
-            // Read back too: an AFTER trigger can delete or revoke the row while the
-            // INSERT still reports it.
-            let stored = tx
-                .query_typed_opt(&self.sql.by_token, &[(&&token_hash[..], Type::BYTEA)])?
-                .as_ref()
-                .map(read_row)
-                .transpose()?;
-            if inserted != 1
-                || stored.as_ref().map(|r| (r.id.as_str(), r.revoked_at))
-                    != Some((row.id.as_str(), None))
-            {
+            };
+            let check = tx.query_typed_one(
+                &self.sql.check_created,
+                &[(&&token_hash[..], Type::BYTEA), (&ids, Type::TEXT_ARRAY)],
+            )?;
+            let stored: Option<String> = check.try_get(0)?;
+            let still_live: i64 = check.try_get(1)?;
+            if stored.as_deref() != Some(row.id.as_str()) {
                 return Err(
                     did_not_stick(format!("storing session {} did not stick", row.id)).into(),
                 );
             }
-            Ok(Created::Stored { evicted })
+            if still_live != 0 {
+                return Err(did_not_stick(format!(
+                    "evicting {still_live} session(s) of a user did not stick"
+                ))
+                .into());
+            }
+            to_evict.retain(|r| revoked.contains(&r.id));
+            Ok(Created::Stored { evicted: to_evict })
         })
     }
 
