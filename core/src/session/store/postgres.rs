@@ -193,16 +193,14 @@ impl SessionStore for PgSessions {
         let now = row.created_at;
         let since = now.saturating_sub(limit.idle_ms);
         // Six round trips whatever the limit does: BEGIN, the lock, the live sessions,
-        // evictions and insert, the check, COMMIT. Each a typed query (no separate
-        // prepare round trip). The live-sessions query walks the partial index of
-        // unrevoked sessions (PG_V2), so its cost does not grow with revoked rows.
+        // evictions and insert, the check, COMMIT. Each statement is prepared once per
+        // connection, so the server does not parse and plan it on every create. The
+        // live-sessions query walks the partial index of unrevoked sessions (PG_V2),
+        // so its cost does not grow with revoked rows.
         self.pg.transaction(|tx| {
-            let own: Option<Vec<i64>> = tx
-                .query_typed_one(
-                    &self.sql.lock_user_and_own,
-                    &[(&row.user_id, Type::TEXT), (&row.id, Type::TEXT)],
-                )?
-                .try_get(1)?;
+            let lock = tx.prepared(&self.sql.lock_user_and_own, &[Type::TEXT, Type::TEXT])?;
+            let own: Option<Vec<i64>> =
+                tx.query_one(&lock, &[&row.user_id, &row.id])?.try_get(1)?;
             // A retry after a commit whose acknowledgement was lost: already stored.
             if let Some(own) = own {
                 if own.first() != Some(&-1) {
@@ -214,15 +212,9 @@ impl SessionStore for PgSessions {
             }
             // A new statement, so a new snapshot: it sees every create that held the
             // lock before this one.
+            let active = tx.prepared(&self.sql.active, &[Type::TEXT, Type::INT8, Type::INT8])?;
             let active = tx
-                .query_typed(
-                    &self.sql.active,
-                    &[
-                        (&row.user_id, Type::TEXT),
-                        (&now, Type::INT8),
-                        (&since, Type::INT8),
-                    ],
-                )?
+                .query(&active, &[&row.user_id, &now, &since])?
                 .iter()
                 .map(read_row)
                 .collect::<PgResult<Vec<_>>>()?;
@@ -231,19 +223,34 @@ impl SessionStore for PgSessions {
                 Plan::Evict(excess) => active.into_iter().take(excess).collect(),
             };
             let ids: Vec<&str> = to_evict.iter().map(|r| r.id.as_str()).collect();
-            let inserted = tx.query_typed(
+            let insert = tx.prepared(
                 &self.sql.evict_and_insert,
                 &[
-                    (&row.id, Type::TEXT),
-                    (&&token_hash[..], Type::BYTEA),
-                    (&row.user_id, Type::TEXT),
-                    (&row.created_at, Type::INT8),
-                    (&row.last_seen, Type::INT8),
-                    (&row.expires_at, Type::INT8),
-                    (&row.ip, Type::TEXT),
-                    (&row.user_agent, Type::TEXT),
-                    (&row.fingerprint, Type::BYTEA),
-                    (&ids, Type::TEXT_ARRAY),
+                    Type::TEXT,
+                    Type::BYTEA,
+                    Type::TEXT,
+                    Type::INT8,
+                    Type::INT8,
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::BYTEA,
+                    Type::TEXT_ARRAY,
+                ],
+            )?;
+            let inserted = tx.query(
+                &insert,
+                &[
+                    &row.id,
+                    &&token_hash[..],
+                    &row.user_id,
+                    &row.created_at,
+                    &row.last_seen,
+                    &row.expires_at,
+                    &row.ip,
+                    &row.user_agent,
+                    &row.fingerprint,
+                    &ids,
                 ],
             )?;
             // No row: a BEFORE trigger dropped the insert.
@@ -255,10 +262,8 @@ impl SessionStore for PgSessions {
                     );
                 }
             };
-            let check = tx.query_typed_one(
-                &self.sql.check_created,
-                &[(&&token_hash[..], Type::BYTEA), (&ids, Type::TEXT_ARRAY)],
-            )?;
+            let check = tx.prepared(&self.sql.check_created, &[Type::BYTEA, Type::TEXT_ARRAY])?;
+            let check = tx.query_one(&check, &[&&token_hash[..], &ids])?;
             let stored: Option<String> = check.try_get(0)?;
             let still_live: i64 = check.try_get(1)?;
             if stored.as_deref() != Some(row.id.as_str()) {
@@ -278,9 +283,10 @@ impl SessionStore for PgSessions {
     }
 
     fn by_token_hash(&self, token_hash: &[u8; 32]) -> Result<Option<Row>> {
-        // The hot path of `validate`: one round trip (no separate prepare).
+        // The hot path of `validate`: one round trip, prepared once per connection.
         self.pg.run(|c| {
-            c.query_typed_opt(&self.sql.by_token, &[(&&token_hash[..], Type::BYTEA)])?
+            let by_token = c.prepared(&self.sql.by_token, &[Type::BYTEA])?;
+            c.query_opt(&by_token, &[&&token_hash[..]])?
                 .as_ref()
                 .map(read_row)
                 .transpose()
@@ -299,15 +305,15 @@ impl SessionStore for PgSessions {
 
     fn revoke(&self, id: &str, now: i64, reason: &str) -> Result<bool> {
         self.pg
-            .transaction(|tx| self.revoke_in(tx, id, now, reason))
+            .transaction(|tx| self.revoke_in(&mut **tx, id, now, reason))
     }
 
     fn revoke_token(&self, token_hash: &[u8; 32], now: i64, reason: &str) -> Result<(Row, bool)> {
         self.pg.transaction(|tx| {
             let row = self
-                .by_token(tx, token_hash)?
+                .by_token(&mut **tx, token_hash)?
                 .ok_or_else(|| core(Error::SessionNotFound))?;
-            let revoked = self.revoke_in(tx, &row.id, now, reason)?;
+            let revoked = self.revoke_in(&mut **tx, &row.id, now, reason)?;
             Ok((row, revoked))
         })
     }
@@ -337,7 +343,7 @@ impl SessionStore for PgSessions {
     fn touch(&self, id: &str, now: i64) -> Result<bool> {
         self.pg.transaction(|tx| {
             let changed = tx.execute(&self.sql.touch, &[&id, &now])?;
-            self.live_update(tx, id, changed, "touching")
+            self.live_update(&mut **tx, id, changed, "touching")
         })
     }
 
@@ -350,7 +356,7 @@ impl SessionStore for PgSessions {
     ) -> Result<Row> {
         self.pg.transaction(|tx| {
             let row = self
-                .by_token(tx, token_hash)?
+                .by_token(&mut **tx, token_hash)?
                 .ok_or_else(|| core(Error::SessionNotFound))?;
             check(&row)?;
             let changed = tx.execute(
@@ -363,7 +369,7 @@ impl SessionStore for PgSessions {
                     &baseline.fingerprint,
                 ],
             )?;
-            self.live_update(tx, &row.id, changed, "rebaselining")?;
+            self.live_update(&mut **tx, &row.id, changed, "rebaselining")?;
             Ok(row)
         })
     }

@@ -15,12 +15,16 @@
 
 pub mod tls;
 
+use std::collections::HashMap;
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
+use postgres::types::Type;
+use postgres::{GenericClient, Statement};
 use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -29,9 +33,100 @@ use crate::error::{Error, ErrorKind, Result};
 
 pub use tls::SslMode;
 
-type Manager = PostgresConnectionManager<MakeRustlsConnect>;
-/// A pooled client.
-pub(crate) type Client = r2d2::PooledConnection<Manager>;
+/// A pooled connection.
+type Client = r2d2::PooledConnection<Manager>;
+
+/// A connection and the statements prepared on it. Hot statements are parsed and
+/// planned by the server once per connection instead of on every call (PgBouncer in
+/// transaction mode needs 1.21 or newer with `max_prepared_statements` set).
+pub(crate) struct Conn {
+    client: postgres::Client,
+    prepared: HashMap<String, Statement>,
+}
+
+impl Conn {
+    /// `sql` prepared with parameter `types` on this connection: by the server the
+    /// first time (one round trip), from the cache after that.
+    pub(crate) fn prepared(&mut self, sql: &str, types: &[Type]) -> PgResult<Statement> {
+        prepare_cached(&mut self.prepared, &mut self.client, sql, types)
+    }
+}
+
+impl Deref for Conn {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        &self.client
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}
+
+/// A transaction on a [`Conn`], with the connection's prepared statements.
+pub(crate) struct Tx<'a> {
+    tx: postgres::Transaction<'a>,
+    prepared: &'a mut HashMap<String, Statement>,
+}
+
+impl Tx<'_> {
+    /// As [`Conn::prepared`].
+    pub(crate) fn prepared(&mut self, sql: &str, types: &[Type]) -> PgResult<Statement> {
+        prepare_cached(self.prepared, &mut self.tx, sql, types)
+    }
+}
+
+impl<'a> Deref for Tx<'a> {
+    type Target = postgres::Transaction<'a>;
+    fn deref(&self) -> &postgres::Transaction<'a> {
+        &self.tx
+    }
+}
+
+impl<'a> DerefMut for Tx<'a> {
+    fn deref_mut(&mut self) -> &mut postgres::Transaction<'a> {
+        &mut self.tx
+    }
+}
+
+fn prepare_cached(
+    cache: &mut HashMap<String, Statement>,
+    client: &mut impl GenericClient,
+    sql: &str,
+    types: &[Type],
+) -> PgResult<Statement> {
+    if let Some(statement) = cache.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare_typed(sql, types)?;
+    cache.insert(sql.to_string(), statement.clone());
+    Ok(statement)
+}
+
+/// r2d2_postgres's manager, making [`Conn`]s.
+struct Manager(PostgresConnectionManager<MakeRustlsConnect>);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<Conn, postgres::Error> {
+        Ok(Conn {
+            client: self.0.connect()?,
+            prepared: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> std::result::Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
 
 /// Configuration of a [`PgStore`]. The connection itself (host, port, user, password,
 /// database, `sslmode`, `sslrootcert`) comes from the URL.
@@ -265,7 +360,7 @@ impl PgStore {
             .connection_timeout(config.connect_timeout)
             .test_on_check_out(true)
             .error_handler(Box::new(LastError(last_error.clone())))
-            .build(PostgresConnectionManager::new(pg, tls))
+            .build(Manager(PostgresConnectionManager::new(pg, tls)))
             .map_err(|e| unavailable(&target, &e.to_string()))?;
         let clock = config.clock.clone().unwrap_or_else(system_clock);
         let store = PgStore {
@@ -349,22 +444,23 @@ impl PgStore {
     /// failed for a retryable reason (see the module docs: `f` must be idempotent).
     pub(crate) fn transaction<T>(
         &self,
-        mut f: impl FnMut(&mut postgres::Transaction<'_>) -> PgResult<T>,
+        mut f: impl FnMut(&mut Tx<'_>) -> PgResult<T>,
     ) -> Result<T> {
-        self.run(|client| {
-            let mut tx = client.transaction()?;
+        self.run(|conn| {
+            let Conn { client, prepared } = conn;
+            let mut tx = Tx {
+                tx: client.transaction()?,
+                prepared,
+            };
             let value = f(&mut tx)?;
-            tx.commit()?;
+            tx.tx.commit()?;
             Ok(value)
         })
     }
 
     /// Runs `f` on a pooled client (autocommit: for single statements), retrying it
     /// when it failed for a retryable reason (`f` must be idempotent).
-    pub(crate) fn run<T>(
-        &self,
-        mut f: impl FnMut(&mut postgres::Client) -> PgResult<T>,
-    ) -> Result<T> {
+    pub(crate) fn run<T>(&self, mut f: impl FnMut(&mut Conn) -> PgResult<T>) -> Result<T> {
         let attempts = self.inner.config.attempts;
         let mut attempt = 0;
         loop {
