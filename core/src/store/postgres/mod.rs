@@ -91,6 +91,8 @@ impl<'a> DerefMut for Tx<'a> {
     }
 }
 
+/// One cache serves a connection and its transactions: a statement prepared inside a
+/// transaction is protocol-level and outlives it, even when the transaction rolls back.
 fn prepare_cached(
     cache: &mut HashMap<String, Statement>,
     client: &mut impl GenericClient,
@@ -259,7 +261,7 @@ fn unavailable(target: &str, why: &str) -> Error {
 struct Inner {
     pool: r2d2::Pool<Manager>,
     /// When the last connection attempt failed and what it reported (r2d2 keeps only
-    /// a string): tells "server unreachable" from "every connection busy".
+    /// a string): the cause an `Unavailable` names, if it failed during that wait.
     last_error: Arc<parking_lot::Mutex<Option<(Instant, String)>>>,
     schema: String,
     /// host:port/database user=... sslmode=... (never the password).
