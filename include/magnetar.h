@@ -116,6 +116,12 @@ enum mgn_status
    */
   MGN_SCHEMA_TOO_NEW = 207,
   /**
+   * The database server cannot be reached (refused, down, restarting, TLS or
+   * authentication failure); the message names the server and the cause. Unlike
+   * `MGN_POOL_TIMEOUT` (every connection busy), retrying soon rarely helps.
+   */
+  MGN_UNAVAILABLE = 208,
+  /**
    * A key or passphrase is missing, malformed or too weak.
    */
   MGN_INVALID_KEY = 300,
@@ -2111,8 +2117,10 @@ mgn_status mgn_sessions_open(const struct mgn_pool *pool,
  * opens a registry on the same server and schema. The store may be freed afterwards:
  * the registry keeps its own reference.
  *
- * Errors: as `mgn_sessions_open`, plus `MGN_POOL_TIMEOUT` (server unreachable after
- * the store's retries) and `MGN_DATABASE` (e.g. permission denied creating the table).
+ * Errors: as `mgn_sessions_open`, plus `MGN_UNAVAILABLE` (server unreachable after
+ * the store's retries), `MGN_POOL_TIMEOUT` (every connection of the store stayed busy
+ * for `connect_timeout_ms`) and `MGN_DATABASE` (e.g. permission denied creating the
+ * table).
  * Thread-safe.
  */
 mgn_status mgn_sessions_open_store(const struct mgn_pg_store *store,
@@ -2631,7 +2639,7 @@ mgn_status mgn_pg_options_default(struct mgn_pg_options *out);
  *
  * Errors: `MGN_INVALID_ARGUMENT` (NULL `url`/`out`, invalid UTF-8),
  * `MGN_INVALID_CONFIG` (malformed URL, unknown sslmode, bad schema name, unreadable
- * CA file, an option out of range), `MGN_POOL_TIMEOUT` (server unreachable, refused,
+ * CA file, an option out of range), `MGN_UNAVAILABLE` (server unreachable, refused,
  * TLS or authentication failure within `connect_timeout_ms`; the message says which).
  * Thread-safe.
  */

@@ -100,7 +100,7 @@ postgres_suite() {
         cargo test -p magnetar-core --test session_postgres
         cargo test -p magnetar-core --test audit_postgres
         cargo test -p magnetar-cli --test audit_postgres
-        cargo test -p magnetar-core --lib session::store::postgres
+        cargo test -p magnetar-core --lib postgres
         MGN_C_TESTS=test_pg_store bash "$1/bindings/c/tests/run.sh"
         bash "$1/python/run-tests.sh" -k postgres
     ' postgres-suite "${root}"

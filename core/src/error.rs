@@ -59,12 +59,16 @@ pub enum ErrorKind {
     SessionLimit,
     /// A bug or an environment failure (no OS randomness, a panic caught at a boundary).
     Internal,
+    /// The database server cannot be reached: refused, down, restarting, or the TLS
+    /// handshake or authentication failed. Distinct from [`PoolTimeout`](Self::PoolTimeout)
+    /// (the server is fine, every connection is busy): this one calls for an operator.
+    Unavailable,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order. Each binding's tests walk this list so a kind
     /// added here can never silently become the binding's "internal" case.
-    pub const ALL: [ErrorKind; 21] = [
+    pub const ALL: [ErrorKind; 22] = [
         ErrorKind::InvalidConfig,
         ErrorKind::InvalidInput,
         ErrorKind::Io,
@@ -86,6 +90,7 @@ impl ErrorKind {
         ErrorKind::SessionRevoked,
         ErrorKind::SessionLimit,
         ErrorKind::Internal,
+        ErrorKind::Unavailable,
     ];
 
     /// The kind with this [`name`](Self::name), if there is one.
@@ -117,6 +122,7 @@ impl ErrorKind {
             ErrorKind::SessionRevoked => "session_revoked",
             ErrorKind::SessionLimit => "session_limit",
             ErrorKind::Internal => "internal",
+            ErrorKind::Unavailable => "unavailable",
         }
     }
 }
@@ -207,6 +213,15 @@ pub enum Error {
     /// See [`ErrorKind::Internal`].
     #[error("internal error: {0}")]
     Internal(String),
+    /// See [`ErrorKind::Unavailable`].
+    #[error("server unavailable: cannot reach {target}: {cause}")]
+    Unavailable {
+        /// The server, e.g. "PostgreSQL at host:5432/app user=app sslmode=verify-full"
+        /// (never a password).
+        target: String,
+        /// What the last attempt reported (refused, timed out, TLS, authentication).
+        cause: String,
+    },
 }
 
 impl Error {
@@ -231,6 +246,7 @@ impl Error {
             Error::SessionRevoked(_) => ErrorKind::SessionRevoked,
             Error::SessionLimit(_) => ErrorKind::SessionLimit,
             Error::Internal(_) => ErrorKind::Internal,
+            Error::Unavailable { .. } => ErrorKind::Unavailable,
         }
     }
 
@@ -271,6 +287,10 @@ impl Error {
             ErrorKind::SessionRevoked => Error::SessionRevoked(message),
             ErrorKind::SessionLimit => Error::SessionLimit(message),
             ErrorKind::Internal => Error::Internal(message),
+            ErrorKind::Unavailable => Error::Unavailable {
+                target: message,
+                cause: "reported by the caller".into(),
+            },
         }
     }
 
@@ -371,6 +391,7 @@ mod tests {
             ErrorKind::SessionRevoked => 18,
             ErrorKind::SessionLimit => 19,
             ErrorKind::Internal => 20,
+            ErrorKind::Unavailable => 21,
         }
     }
 

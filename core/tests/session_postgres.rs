@@ -404,6 +404,7 @@ fn tls_modes() {
         },
     )
     .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     let text = format!("{err} {err:?}");
     assert!(
         text.contains("NotValidForName") || text.contains("not valid for"),
@@ -419,6 +420,7 @@ fn tls_modes() {
         },
     )
     .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert!(!format!("{err:?}").contains("owner-secret-pw"));
 }
 
@@ -434,7 +436,53 @@ fn no_password_in_debug_or_errors() {
     assert!(text.contains("127.0.0.1"), "{text}");
     let bad = url.replace("owner-secret-pw", "wrong-secret-pw");
     let err = Store::postgres(&bad, PgConfig::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     let text = format!("{err} {err:?}");
     assert!(!text.contains("wrong-secret-pw"), "{text}");
     assert!(text.contains("password authentication failed"), "{text}");
+}
+
+/// A trigger that makes a create's writes store nothing, or undoes them after, is
+/// reported as tampering, never as a created session: the insert swallowed (BEFORE
+/// INSERT returning NULL), the new row revoked at once (AFTER INSERT), an eviction
+/// swallowed (BEFORE UPDATE returning NULL). Each case in a schema of its own.
+#[test]
+fn a_create_undone_by_a_trigger_is_tampering() {
+    let Some(url) = pg_url("a_create_undone_by_a_trigger_is_tampering") else {
+        return;
+    };
+    let _server = SERVER.read();
+    let cases = [
+        ("BEFORE INSERT", "RETURN NULL;", "storing session"),
+        (
+            "AFTER INSERT",
+            "UPDATE {schema}.session SET revoked_at = 1 WHERE id = NEW.id; RETURN NULL;",
+            "storing session",
+        ),
+        ("BEFORE UPDATE", "RETURN NULL;", "evicting"),
+    ];
+    for (index, (when, body, expected)) in cases.into_iter().enumerate() {
+        let schema = format!("trig_{}_{index}", std::process::id());
+        let reg = registry(store(&url, |c| c.schema = schema.clone()), |c| {
+            c.max_sessions_per_user = 1
+        });
+        let user = unique("trigger");
+        // One live session first, so that the next create evicts it.
+        reg.create(&user, &ctx()).unwrap();
+        let body = body.replace("{schema}", &schema);
+        sql(&url)
+            .batch_execute(&format!(
+                "CREATE FUNCTION {schema}.meddle() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN {body} END $$;
+                 CREATE TRIGGER meddle {when} ON {schema}.session
+                 FOR EACH ROW EXECUTE FUNCTION {schema}.meddle();"
+            ))
+            .unwrap();
+        let err = reg.create(&user, &ctx()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Tampered, "{when}: {err}");
+        assert!(err.to_string().contains(expected), "{when}: {err}");
+        sql(&url)
+            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            .unwrap();
+    }
 }

@@ -18,7 +18,8 @@ Every call that can block has an awaitable ``_async`` variant for asyncio
 (``verify_async``, ``record_async``, ``async with pool.write()``...). Rust log records
 reach :mod:`logging` under ``magnetar.*`` loggers (:func:`flush_logs` waits for them).
 Exceptions also derive from the built-in that fits (``InvalidInput`` is a
-``ValueError``, ``PoolTimeout`` a ``TimeoutError``...).
+``ValueError``, ``PoolTimeout`` a ``TimeoutError``, ``ServerUnavailable`` a
+``ConnectionError``...).
 
 Everything is implemented in Rust (``magnetar._native``); the GIL is released around
 every call that waits or burns CPU, and every object is safe to share between threads.
@@ -54,6 +55,7 @@ from magnetar._native import (
     ReadOnlyDatabase,
     RiskReason,
     SchemaTooNew,
+    ServerUnavailable,
     Session,
     SessionError,
     SessionExpired,
@@ -107,6 +109,7 @@ __all__ = [
     "ReadOnlyDatabase",
     "RiskReason",
     "SchemaTooNew",
+    "ServerUnavailable",
     "Session",
     "SessionError",
     "SessionExpired",

@@ -39,6 +39,7 @@ __all__ = [
     "ReadOnlyDatabase",
     "RiskReason",
     "SchemaTooNew",
+    "ServerUnavailable",
     "Session",
     "SessionError",
     "SessionExpired",
@@ -107,6 +108,10 @@ class PoolTimeout(PoolError, TimeoutError):
 
 class PoolClosed(PoolError):
     """The pool was closed."""
+
+class ServerUnavailable(MagnetarError, ConnectionError):
+    """The database server cannot be reached (refused, down, restarting, TLS or
+    authentication failure); also a `ConnectionError`."""
 
 class InvalidKey(MagnetarError, ValueError):
     """A key is missing, malformed or too weak."""

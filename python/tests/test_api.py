@@ -28,7 +28,7 @@ def test_exception_hierarchy_and_kinds():
     assert issubclass(base, Exception)
     for name in ["InvalidConfig", "InvalidInput", "StorageError", "DatabaseError", "PoolError",
                  "InvalidKey", "WrongKey", "TamperDetected", "InvalidHash", "TransportError",
-                 "InvalidIndex", "SessionError", "InternalError"]:
+                 "InvalidIndex", "SessionError", "InternalError", "ServerUnavailable"]:
         assert issubclass(getattr(magnetar, name), base), name
     for sub, parent in [("PoolTimeout", "PoolError"), ("PoolClosed", "PoolError"),
                         ("DatabaseCorrupt", "DatabaseError"), ("NotADatabase", "DatabaseError"),

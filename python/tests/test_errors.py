@@ -15,6 +15,7 @@ from conftest import second_writer_error
         ("InvalidKey", ValueError),
         ("InvalidHash", ValueError),
         ("PoolTimeout", TimeoutError),
+        ("ServerUnavailable", ConnectionError),
         ("StorageError", OSError),
         ("SessionNotFound", LookupError),
         ("InternalError", RuntimeError),
@@ -33,7 +34,7 @@ def test_kinds_are_unique_per_class():
                if isinstance(getattr(magnetar, n), type)
                and issubclass(getattr(magnetar, n), magnetar.MagnetarError)]
     kinds = [c.kind for c in classes]
-    assert len(kinds) == len(set(kinds)) == 24
+    assert len(kinds) == len(set(kinds)) == 25
 
 
 def test_invalid_input_is_caught_as_value_error(pool):

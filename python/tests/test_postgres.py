@@ -24,11 +24,14 @@ needs_server = pytest.mark.skipif(
 
 
 def test_postgres_store_refused_connection_is_clear_and_hides_the_password():
-    with pytest.raises(magnetar.PoolTimeout) as info:
+    with pytest.raises(ConnectionError) as info:
         magnetar.PostgresStore(
             "postgresql://u:hunter2-secret@127.0.0.1:1/db?sslmode=disable", connect_timeout=0.3
         )
-    assert "unavailable" in str(info.value)
+    assert isinstance(info.value, magnetar.ServerUnavailable)
+    assert not isinstance(info.value, magnetar.PoolTimeout)
+    assert info.value.kind == "unavailable"
+    assert "unavailable" in str(info.value) and "127.0.0.1:1/db" in str(info.value)
     assert "hunter2" not in str(info.value) and "hunter2" not in repr(info.value)
 
 

@@ -428,8 +428,10 @@ pub unsafe extern "C" fn mgn_sessions_open(
 /// opens a registry on the same server and schema. The store may be freed afterwards:
 /// the registry keeps its own reference.
 ///
-/// Errors: as `mgn_sessions_open`, plus `MGN_POOL_TIMEOUT` (server unreachable after
-/// the store's retries) and `MGN_DATABASE` (e.g. permission denied creating the table).
+/// Errors: as `mgn_sessions_open`, plus `MGN_UNAVAILABLE` (server unreachable after
+/// the store's retries), `MGN_POOL_TIMEOUT` (every connection of the store stayed busy
+/// for `connect_timeout_ms`) and `MGN_DATABASE` (e.g. permission denied creating the
+/// table).
 /// Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn mgn_sessions_open_store(

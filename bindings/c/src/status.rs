@@ -42,6 +42,10 @@ pub enum mgn_status {
     MGN_POOL_CLOSED = 206,
     /// The database schema is newer than this version of Magnetar understands.
     MGN_SCHEMA_TOO_NEW = 207,
+    /// The database server cannot be reached (refused, down, restarting, TLS or
+    /// authentication failure); the message names the server and the cause. Unlike
+    /// `MGN_POOL_TIMEOUT` (every connection busy), retrying soon rarely helps.
+    MGN_UNAVAILABLE = 208,
     /// A key or passphrase is missing, malformed or too weak.
     MGN_INVALID_KEY = 300,
     /// The key does not match the one the data was written with.
@@ -72,7 +76,7 @@ use mgn_status::*;
 
 impl mgn_status {
     /// Every status, for lookups by number.
-    pub(crate) const ALL: [mgn_status; 23] = [
+    pub(crate) const ALL: [mgn_status; 24] = [
         MGN_OK,
         MGN_INVALID_ARGUMENT,
         MGN_INVALID_CONFIG,
@@ -84,6 +88,7 @@ impl mgn_status {
         MGN_POOL_TIMEOUT,
         MGN_POOL_CLOSED,
         MGN_SCHEMA_TOO_NEW,
+        MGN_UNAVAILABLE,
         MGN_INVALID_KEY,
         MGN_WRONG_KEY,
         MGN_TAMPERED,
@@ -122,6 +127,7 @@ impl mgn_status {
             ErrorKind::SessionRevoked => MGN_SESSION_REVOKED,
             ErrorKind::SessionLimit => MGN_SESSION_LIMIT,
             ErrorKind::Internal => MGN_INTERNAL,
+            ErrorKind::Unavailable => MGN_UNAVAILABLE,
             // `ErrorKind` is non-exhaustive: a kind added to core before it gets its own
             // code here is still an error, never success.
             _ => MGN_INTERNAL,
@@ -142,6 +148,7 @@ impl mgn_status {
             MGN_POOL_TIMEOUT => "MGN_POOL_TIMEOUT\0",
             MGN_POOL_CLOSED => "MGN_POOL_CLOSED\0",
             MGN_SCHEMA_TOO_NEW => "MGN_SCHEMA_TOO_NEW\0",
+            MGN_UNAVAILABLE => "MGN_UNAVAILABLE\0",
             MGN_INVALID_KEY => "MGN_INVALID_KEY\0",
             MGN_WRONG_KEY => "MGN_WRONG_KEY\0",
             MGN_TAMPERED => "MGN_TAMPERED\0",
@@ -189,7 +196,7 @@ mod tests {
         let mut names: Vec<&str> = mgn_status::ALL.iter().map(|s| s.name()).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 23);
+        assert_eq!(names.len(), 24);
         for s in mgn_status::ALL {
             let name = s.name();
             assert!(name.ends_with('\0') && name.starts_with("MGN_"));
@@ -201,6 +208,10 @@ mod tests {
     fn kinds_map_into_their_range() {
         assert_eq!(
             mgn_status::from_kind(ErrorKind::PoolTimeout) as u32 / 100,
+            2
+        );
+        assert_eq!(
+            mgn_status::from_kind(ErrorKind::Unavailable) as u32 / 100,
             2
         );
         assert_eq!(mgn_status::from_kind(ErrorKind::WrongKey) as u32 / 100, 3);

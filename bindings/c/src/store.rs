@@ -75,7 +75,7 @@ pub unsafe extern "C" fn mgn_pg_options_default(out: *mut mgn_pg_options) -> mgn
 ///
 /// Errors: `MGN_INVALID_ARGUMENT` (NULL `url`/`out`, invalid UTF-8),
 /// `MGN_INVALID_CONFIG` (malformed URL, unknown sslmode, bad schema name, unreadable
-/// CA file, an option out of range), `MGN_POOL_TIMEOUT` (server unreachable, refused,
+/// CA file, an option out of range), `MGN_UNAVAILABLE` (server unreachable, refused,
 /// TLS or authentication failure within `connect_timeout_ms`; the message says which).
 /// Thread-safe.
 #[unsafe(no_mangle)]

@@ -10,6 +10,7 @@ int main(void) {
     CHECK(strcmp(mgn_status_name(MGN_OK), "MGN_OK") == 0);
     CHECK(strcmp(mgn_status_name(MGN_INVALID_ARGUMENT), "MGN_INVALID_ARGUMENT") == 0);
     CHECK(strcmp(mgn_status_name(MGN_POOL_TIMEOUT), "MGN_POOL_TIMEOUT") == 0);
+    CHECK(strcmp(mgn_status_name(MGN_UNAVAILABLE), "MGN_UNAVAILABLE") == 0);
     CHECK(strcmp(mgn_status_name(MGN_WRONG_KEY), "MGN_WRONG_KEY") == 0);
     CHECK(strcmp(mgn_status_name(MGN_PANIC), "MGN_PANIC") == 0);
     CHECK(strcmp(mgn_status_name(12345), "MGN_UNKNOWN") == 0);

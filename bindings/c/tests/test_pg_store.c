@@ -21,7 +21,7 @@ static void test_options_and_errors(void) {
     o.connect_timeout_ms = 300;
     CHECK_STATUS(mgn_pg_store_open("postgresql://u:hunter2-secret@127.0.0.1:1/db?sslmode=disable",
                                    &o, &store),
-                 MGN_POOL_TIMEOUT);
+                 MGN_UNAVAILABLE);
     CHECK_MESSAGE("unavailable");
     CHECK_MESSAGE("127.0.0.1:1/db");
     msg = mgn_last_error_message();

@@ -5,14 +5,16 @@
 //! carries a `kind` attribute with the stable snake_case name of its core kind.
 //!
 //! Where a built-in exception fits, a class also subclasses it (`InvalidInput` is a
-//! `ValueError`, `PoolTimeout` a `TimeoutError`, ...), so `except ValueError:` clauses
+//! `ValueError`, `PoolTimeout` a `TimeoutError`, `ServerUnavailable` a
+//! `ConnectionError`, ...), so `except ValueError:` clauses
 //! that host code wrote around its old hand-written modules keep working. pyo3's
 //! `create_exception!` takes a single base, so the classes are built with `type()` at
 //! import time from the table below.
 
 use magnetar_core::{Error, ErrorKind};
 use pyo3::exceptions::{
-    PyException, PyLookupError, PyOSError, PyRuntimeError, PyTimeoutError, PyValueError,
+    PyConnectionError, PyException, PyLookupError, PyOSError, PyRuntimeError, PyTimeoutError,
+    PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -26,6 +28,7 @@ enum Builtin {
     Timeout,
     Lookup,
     Runtime,
+    Connection,
 }
 
 impl Builtin {
@@ -36,6 +39,7 @@ impl Builtin {
             Builtin::Timeout => py.get_type::<PyTimeoutError>(),
             Builtin::Lookup => py.get_type::<PyLookupError>(),
             Builtin::Runtime => py.get_type::<PyRuntimeError>(),
+            Builtin::Connection => py.get_type::<PyConnectionError>(),
         }
     }
 }
@@ -70,7 +74,7 @@ const fn spec(
 const BASE: &str = "MagnetarError";
 
 /// Every class, parents before children.
-const CLASSES: [Spec; 24] = [
+const CLASSES: [Spec; 25] = [
     Spec {
         name: BASE,
         kind: "error",
@@ -156,6 +160,15 @@ const CLASSES: [Spec; 24] = [
         "PoolError",
         None,
         "The pool was closed.",
+    ),
+    spec(
+        "ServerUnavailable",
+        "unavailable",
+        BASE,
+        Some(Builtin::Connection),
+        "The database server cannot be reached: refused, down, restarting, TLS or \
+         authentication failure; the message names the server (never the password) and the \
+         cause. Also a `ConnectionError`. Unlike `PoolTimeout`, no connection could be made.",
     ),
     spec(
         "InvalidKey",
@@ -323,6 +336,17 @@ pub fn invalid_input(message: impl Into<String>) -> PyErr {
 /// Builds every exception class and adds it to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    // A kind added to core without a class here would surface as the base class;
+    // failing the import makes every test run say so.
+    if let Some(kind) = ErrorKind::ALL
+        .into_iter()
+        .find(|kind| !CLASSES.iter().any(|s| s.kind == kind.name()))
+    {
+        return Err(PyRuntimeError::new_err(format!(
+            "magnetar: error kind {:?} has no exception class",
+            kind.name()
+        )));
+    }
     let types = TYPES.get_or_try_init(py, || build(py))?;
     for (spec, class) in CLASSES.iter().zip(types) {
         m.add(spec.name, class.bind(py))?;

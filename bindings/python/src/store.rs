@@ -20,8 +20,9 @@ use crate::pool::PyPool;
 /// `sslrootcert` (a CA file; the system's roots otherwise). `connect_timeout` and
 /// `statement_timeout` are seconds. The tables are created on first use in `schema`
 /// (default `"magnetar"`); an application role with DML rights only works once they
-/// exist. Raises `PoolTimeout` when the server cannot be reached; no message or
-/// `repr` ever contains the password. Safe to share between threads.
+/// exist. Raises `ServerUnavailable` (a `ConnectionError`) when the server cannot be
+/// reached, `PoolTimeout` when all `max_connections` stay busy for `connect_timeout`;
+/// no message or `repr` ever contains the password. Safe to share between threads.
 #[pyclass(module = "magnetar", name = "PostgresStore", frozen)]
 pub struct PyPostgresStore {
     pub(crate) inner: PgStore,

@@ -135,6 +135,13 @@ pub enum MagnetarError {
         /// What happened.
         message: String,
     },
+    /// The database server cannot be reached (refused, down, restarting, TLS or
+    /// authentication failure). Unlike `PoolTimeout`, no connection could be made at all.
+    #[error("{message}")]
+    Unavailable {
+        /// Which server (never the password) and what the last attempt reported.
+        message: String,
+    },
 }
 
 /// The error Swift sees, with a stable kind name and the message.
@@ -177,6 +184,7 @@ impl MagnetarError {
             M::SessionRevoked { .. } => ErrorKind::SessionRevoked,
             M::SessionLimit { .. } => ErrorKind::SessionLimit,
             M::Internal { .. } => ErrorKind::Internal,
+            M::Unavailable { .. } => ErrorKind::Unavailable,
         }
     }
 }
@@ -207,6 +215,7 @@ impl From<Error> for MagnetarError {
             ErrorKind::SessionRevoked => M::SessionRevoked { message },
             ErrorKind::SessionLimit => M::SessionLimit { message },
             ErrorKind::Internal => M::Internal { message },
+            ErrorKind::Unavailable => M::Unavailable { message },
             // `ErrorKind` is non-exhaustive: a kind added to core after this layer was
             // written surfaces as `internal` (with core's message) until it gets a case.
             _ => M::Internal { message },
@@ -215,7 +224,7 @@ impl From<Error> for MagnetarError {
 }
 
 /// The stable names of every core error kind, in core's order
-/// ([`ErrorKind::ALL`]), for example `["invalid_config", ..., "internal"]`.
+/// ([`ErrorKind::ALL`]), for example `["invalid_config", ..., "unavailable"]`.
 ///
 /// Exists so that Swift's tests can walk every kind core has, including kinds added
 /// after this layer was written: each name, passed to [`raise_error_of_kind`], must come
@@ -304,6 +313,10 @@ mod tests {
                 ErrorKind::SessionExpired => Error::SessionExpired("e".into()),
                 ErrorKind::SessionRevoked => Error::SessionRevoked("r".into()),
                 ErrorKind::SessionLimit => Error::SessionLimit("l".into()),
+                ErrorKind::Unavailable => Error::Unavailable {
+                    target: "PostgreSQL at db:5432/app user=app sslmode=verify-full".into(),
+                    cause: "connection refused".into(),
+                },
                 _ => Error::Internal("bug".into()),
             };
             let expected_message = core.to_string();

@@ -306,6 +306,10 @@ fn copy_error(e: &Error) -> Error {
             what: what.clone(),
         },
         Error::PoolClosed(p) => Error::PoolClosed(p.clone()),
+        Error::Unavailable { target, cause } => Error::Unavailable {
+            target: target.clone(),
+            cause: cause.clone(),
+        },
         Error::Tampered(m) => Error::Tampered(m.clone()),
         other => Error::Internal(format!("batched audit write failed: {other}")),
     }

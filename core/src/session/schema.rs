@@ -50,5 +50,16 @@ CREATE INDEX session_by_expiry ON {schema}.session (expires_at);
 CREATE INDEX session_by_last_seen ON {schema}.session (last_seen);
 ";
 
+/// PostgreSQL, version 2: the user's live sessions (what every create counts under its
+/// lock, and what `revoke_all` revokes) from an index of unrevoked sessions only.
+/// Revoked rows stay until they expire, so with `session_by_user` a user who logs in
+/// often made every create walk all of their old revoked rows. The new index covers
+/// every query the old one served, so the old one goes.
+pub const PG_V2: &str = "
+CREATE INDEX session_live_by_user ON {schema}.session (user_id, created_at, id)
+    WHERE revoked_at IS NULL;
+DROP INDEX {schema}.session_by_user;
+";
+
 /// PostgreSQL versions, oldest first.
-pub const PG_MIGRATIONS: &[&str] = &[PG_V1];
+pub const PG_MIGRATIONS: &[&str] = &[PG_V1, PG_V2];

@@ -5864,6 +5864,15 @@ enum MagnetarError: Swift.Error, Equatable, Hashable {
          * What happened.
          */message: String
     )
+    /**
+     * The database server cannot be reached (refused, down, restarting, TLS or
+     * authentication failure). Unlike `PoolTimeout`, no connection could be made at all.
+     */
+    case Unavailable(
+        /**
+         * Which server (never the password) and what the last attempt reported.
+         */message: String
+    )
 
     
     /**
@@ -5974,6 +5983,9 @@ public struct FfiConverterTypeMagnetarError: FfiConverterRustBuffer {
             message: try FfiConverterString.read(from: &buf)
             )
         case 21: return .Internal(
+            message: try FfiConverterString.read(from: &buf)
+            )
+        case 22: return .Unavailable(
             message: try FfiConverterString.read(from: &buf)
             )
 
@@ -6090,6 +6102,11 @@ public struct FfiConverterTypeMagnetarError: FfiConverterRustBuffer {
         
         case let .Internal(message):
             writeInt(&buf, Int32(21))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .Unavailable(message):
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(message, into: &buf)
             
         }
@@ -7040,7 +7057,7 @@ public func defaultBreachConfig() -> BreachConfig  {
 }
 /**
  * The stable names of every core error kind, in core's order
- * ([`ErrorKind::ALL`]), for example `["invalid_config", ..., "internal"]`.
+ * ([`ErrorKind::ALL`]), for example `["invalid_config", ..., "unavailable"]`.
  *
  * Exists so that Swift's tests can walk every kind core has, including kinds added
  * after this layer was written: each name, passed to [`raise_error_of_kind`], must come
@@ -7264,7 +7281,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_default_breach_config() != 9388) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_magnetar_uniffi_checksum_func_error_kind_names() != 59660) {
+    if (uniffi_magnetar_uniffi_checksum_func_error_kind_names() != 4547) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_raise_error_of_kind() != 9849) {

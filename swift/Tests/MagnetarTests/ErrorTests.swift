@@ -34,6 +34,7 @@ final class ErrorTests: XCTestCase {
             (.SessionRevoked(message: ""), "session_revoked"),
             (.SessionLimit(message: ""), "session_limit"),
             (.Internal(message: ""), "internal"),
+            (.Unavailable(message: ""), "unavailable"),
         ]
         for (error, kind) in cases {
             XCTAssertEqual(error.kind(), kind)
@@ -65,6 +66,7 @@ final class ErrorTests: XCTestCase {
         case .SessionRevoked: return "session_revoked"
         case .SessionLimit: return "session_limit"
         case .Internal: return "internal"
+        case .Unavailable: return "unavailable"
         }
     }
 
@@ -74,9 +76,9 @@ final class ErrorTests: XCTestCase {
     /// Swift as `.Internal` (the fallback for kinds the layer does not know) fails here.
     func testEveryCoreKindArrivesAsItsOwnCase() {
         let names = errorKindNames()
-        XCTAssertEqual(names.count, 21, "core's kinds: \(names)")
+        XCTAssertEqual(names.count, 22, "core's kinds: \(names)")
         XCTAssertEqual(Set(names).count, names.count, "kind names are unique")
-        XCTAssertEqual(names.last, "internal")
+        XCTAssertEqual(names.last, "unavailable")
         for name in names {
             let marker = "marker-\(name)"
             do {

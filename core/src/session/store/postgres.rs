@@ -48,7 +48,8 @@ struct Sql {
     active: String,
     lock_user: &'static str,
     lock_user_and_own: String,
-    insert: String,
+    evict_and_insert: String,
+    check_created: String,
     revoke: String,
     revoke_user: String,
     left_for_user: String,
@@ -84,10 +85,28 @@ impl PgSessions {
                 "SELECT pg_advisory_xact_lock(hashtextextended('magnetar.session.user:' || $1, 0)),
                         (SELECT ARRAY[coalesce(revoked_at, -1)] FROM {schema}.session WHERE id = $2)",
             ),
-            insert: s(
-                "INSERT INTO {schema}.session (id, token_hash, user_id, created_at, last_seen,
+            // The evictions and the insert in one statement: the UPDATE runs to
+            // completion whatever the INSERT does, and reports which of the sessions
+            // this create meant to evict it revoked (one revoked meanwhile is not).
+            evict_and_insert: s(
+                "WITH evicted AS (
+                     UPDATE {schema}.session SET revoked_at = $4, revoke_reason = 'evicted'
+                     WHERE id = ANY($10) AND revoked_at IS NULL
+                     RETURNING id
+                 )
+                 INSERT INTO {schema}.session (id, token_hash, user_id, created_at, last_seen,
                      expires_at, ip, user_agent, fingerprint)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 RETURNING (SELECT coalesce(array_agg(id), '{}') FROM evicted)",
+            ),
+            // A separate statement, so that it sees what the triggers of the one before
+            // did (AFTER triggers run at its end): the new session stored and live, and
+            // none of the evicted still live.
+            check_created: s(
+                "SELECT (SELECT id FROM {schema}.session
+                         WHERE token_hash = $1 AND revoked_at IS NULL),
+                        (SELECT count(*) FROM {schema}.session
+                         WHERE id = ANY($2) AND revoked_at IS NULL)",
             ),
             revoke: s(
                 "UPDATE {schema}.session SET revoked_at = $2, revoke_reason = $3
@@ -173,14 +192,15 @@ impl SessionStore for PgSessions {
     fn insert_limited(&self, row: &Row, token_hash: &[u8; 32], limit: Limit) -> Result<Created> {
         let now = row.created_at;
         let since = now.saturating_sub(limit.idle_ms);
-        // Typed queries: one round trip each (no separate prepare).
+        // Six round trips whatever the limit does: BEGIN, the lock, the live sessions,
+        // evictions and insert, the check, COMMIT. Each statement is prepared once per
+        // connection, so the server does not parse and plan it on every create. The
+        // live-sessions query walks the partial index of unrevoked sessions (PG_V2),
+        // so its cost does not grow with revoked rows.
         self.pg.transaction(|tx| {
-            let own: Option<Vec<i64>> = tx
-                .query_typed_one(
-                    &self.sql.lock_user_and_own,
-                    &[(&row.user_id, Type::TEXT), (&row.id, Type::TEXT)],
-                )?
-                .try_get(1)?;
+            let lock = tx.prepared(&self.sql.lock_user_and_own, &[Type::TEXT, Type::TEXT])?;
+            let own: Option<Vec<i64>> =
+                tx.query_one(&lock, &[&row.user_id, &row.id])?.try_get(1)?;
             // A retry after a commit whose acknowledgement was lost: already stored.
             if let Some(own) = own {
                 if own.first() != Some(&-1) {
@@ -190,68 +210,83 @@ impl SessionStore for PgSessions {
                     evicted: Vec::new(),
                 });
             }
+            // A new statement, so a new snapshot: it sees every create that held the
+            // lock before this one.
+            let active = tx.prepared(&self.sql.active, &[Type::TEXT, Type::INT8, Type::INT8])?;
             let active = tx
-                .query_typed(
-                    &self.sql.active,
-                    &[
-                        (&row.user_id, Type::TEXT),
-                        (&now, Type::INT8),
-                        (&since, Type::INT8),
-                    ],
-                )?
+                .query(&active, &[&row.user_id, &now, &since])?
                 .iter()
                 .map(read_row)
                 .collect::<PgResult<Vec<_>>>()?;
-            let mut evicted = Vec::new();
-            match limit.plan(active.len()) {
+            let mut to_evict: Vec<Row> = match limit.plan(active.len()) {
                 Plan::Reject(count) => return Ok(Created::Rejected(count)),
-                Plan::Evict(excess) => {
-                    for old in active.into_iter().take(excess) {
-                        if self.revoke_in(tx, &old.id, now, "evicted")? {
-                            evicted.push(old);
-                        }
-                    }
+                Plan::Evict(excess) => active.into_iter().take(excess).collect(),
+            };
+            let ids: Vec<&str> = to_evict.iter().map(|r| r.id.as_str()).collect();
+            let insert = tx.prepared(
+                &self.sql.evict_and_insert,
+                &[
+                    Type::TEXT,
+                    Type::BYTEA,
+                    Type::TEXT,
+                    Type::INT8,
+                    Type::INT8,
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::BYTEA,
+                    Type::TEXT_ARRAY,
+                ],
+            )?;
+            let inserted = tx.query(
+                &insert,
+                &[
+                    &row.id,
+                    &&token_hash[..],
+                    &row.user_id,
+                    &row.created_at,
+                    &row.last_seen,
+                    &row.expires_at,
+                    &row.ip,
+                    &row.user_agent,
+                    &row.fingerprint,
+                    &ids,
+                ],
+            )?;
+            // No row: a BEFORE trigger dropped the insert.
+            let revoked: Vec<String> = match inserted.as_slice() {
+                [one] => one.try_get(0)?,
+                _ => {
+                    return Err(
+                        did_not_stick(format!("storing session {} did not stick", row.id)).into(),
+                    );
                 }
-            }
-            let inserted = tx
-                .query_typed(
-                    &self.sql.insert,
-                    &[
-                        (&row.id, Type::TEXT),
-                        (&&token_hash[..], Type::BYTEA),
-                        (&row.user_id, Type::TEXT),
-                        (&row.created_at, Type::INT8),
-                        (&row.last_seen, Type::INT8),
-                        (&row.expires_at, Type::INT8),
-                        (&row.ip, Type::TEXT),
-                        (&row.user_agent, Type::TEXT),
-                        (&row.fingerprint, Type::BYTEA),
-                    ],
-                )?
-                .len();
-            // Read back too: an AFTER trigger can delete or revoke the row while the
-            // INSERT still reports it.
-            let stored = tx
-                .query_typed_opt(&self.sql.by_token, &[(&&token_hash[..], Type::BYTEA)])?
-                .as_ref()
-                .map(read_row)
-                .transpose()?;
-            if inserted != 1
-                || stored.as_ref().map(|r| (r.id.as_str(), r.revoked_at))
-                    != Some((row.id.as_str(), None))
-            {
+            };
+            let check = tx.prepared(&self.sql.check_created, &[Type::BYTEA, Type::TEXT_ARRAY])?;
+            let check = tx.query_one(&check, &[&&token_hash[..], &ids])?;
+            let stored: Option<String> = check.try_get(0)?;
+            let still_live: i64 = check.try_get(1)?;
+            if stored.as_deref() != Some(row.id.as_str()) {
                 return Err(
                     did_not_stick(format!("storing session {} did not stick", row.id)).into(),
                 );
             }
-            Ok(Created::Stored { evicted })
+            if still_live != 0 {
+                return Err(did_not_stick(format!(
+                    "evicting {still_live} session(s) of a user did not stick"
+                ))
+                .into());
+            }
+            to_evict.retain(|r| revoked.contains(&r.id));
+            Ok(Created::Stored { evicted: to_evict })
         })
     }
 
     fn by_token_hash(&self, token_hash: &[u8; 32]) -> Result<Option<Row>> {
-        // The hot path of `validate`: one round trip (no separate prepare).
+        // The hot path of `validate`: one round trip, prepared once per connection.
         self.pg.run(|c| {
-            c.query_typed_opt(&self.sql.by_token, &[(&&token_hash[..], Type::BYTEA)])?
+            let by_token = c.prepared(&self.sql.by_token, &[Type::BYTEA])?;
+            c.query_opt(&by_token, &[&&token_hash[..]])?
                 .as_ref()
                 .map(read_row)
                 .transpose()
@@ -270,15 +305,15 @@ impl SessionStore for PgSessions {
 
     fn revoke(&self, id: &str, now: i64, reason: &str) -> Result<bool> {
         self.pg
-            .transaction(|tx| self.revoke_in(tx, id, now, reason))
+            .transaction(|tx| self.revoke_in(&mut **tx, id, now, reason))
     }
 
     fn revoke_token(&self, token_hash: &[u8; 32], now: i64, reason: &str) -> Result<(Row, bool)> {
         self.pg.transaction(|tx| {
             let row = self
-                .by_token(tx, token_hash)?
+                .by_token(&mut **tx, token_hash)?
                 .ok_or_else(|| core(Error::SessionNotFound))?;
-            let revoked = self.revoke_in(tx, &row.id, now, reason)?;
+            let revoked = self.revoke_in(&mut **tx, &row.id, now, reason)?;
             Ok((row, revoked))
         })
     }
@@ -308,7 +343,7 @@ impl SessionStore for PgSessions {
     fn touch(&self, id: &str, now: i64) -> Result<bool> {
         self.pg.transaction(|tx| {
             let changed = tx.execute(&self.sql.touch, &[&id, &now])?;
-            self.live_update(tx, id, changed, "touching")
+            self.live_update(&mut **tx, id, changed, "touching")
         })
     }
 
@@ -321,7 +356,7 @@ impl SessionStore for PgSessions {
     ) -> Result<Row> {
         self.pg.transaction(|tx| {
             let row = self
-                .by_token(tx, token_hash)?
+                .by_token(&mut **tx, token_hash)?
                 .ok_or_else(|| core(Error::SessionNotFound))?;
             check(&row)?;
             let changed = tx.execute(
@@ -334,7 +369,7 @@ impl SessionStore for PgSessions {
                     &baseline.fingerprint,
                 ],
             )?;
-            self.live_update(tx, &row.id, changed, "rebaselining")?;
+            self.live_update(&mut **tx, &row.id, changed, "rebaselining")?;
             Ok(row)
         })
     }

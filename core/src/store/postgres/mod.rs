@@ -15,12 +15,16 @@
 
 pub mod tls;
 
+use std::collections::HashMap;
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
+use postgres::types::Type;
+use postgres::{GenericClient, Statement};
 use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -29,9 +33,102 @@ use crate::error::{Error, ErrorKind, Result};
 
 pub use tls::SslMode;
 
-type Manager = PostgresConnectionManager<MakeRustlsConnect>;
-/// A pooled client.
-pub(crate) type Client = r2d2::PooledConnection<Manager>;
+/// A pooled connection.
+type Client = r2d2::PooledConnection<Manager>;
+
+/// A connection and the statements prepared on it. Hot statements are parsed and
+/// planned by the server once per connection instead of on every call (PgBouncer in
+/// transaction mode needs 1.21 or newer with `max_prepared_statements` set).
+pub(crate) struct Conn {
+    client: postgres::Client,
+    prepared: HashMap<String, Statement>,
+}
+
+impl Conn {
+    /// `sql` prepared with parameter `types` on this connection: by the server the
+    /// first time (one round trip), from the cache after that.
+    pub(crate) fn prepared(&mut self, sql: &str, types: &[Type]) -> PgResult<Statement> {
+        prepare_cached(&mut self.prepared, &mut self.client, sql, types)
+    }
+}
+
+impl Deref for Conn {
+    type Target = postgres::Client;
+    fn deref(&self) -> &postgres::Client {
+        &self.client
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut postgres::Client {
+        &mut self.client
+    }
+}
+
+/// A transaction on a [`Conn`], with the connection's prepared statements.
+pub(crate) struct Tx<'a> {
+    tx: postgres::Transaction<'a>,
+    prepared: &'a mut HashMap<String, Statement>,
+}
+
+impl Tx<'_> {
+    /// As [`Conn::prepared`].
+    pub(crate) fn prepared(&mut self, sql: &str, types: &[Type]) -> PgResult<Statement> {
+        prepare_cached(self.prepared, &mut self.tx, sql, types)
+    }
+}
+
+impl<'a> Deref for Tx<'a> {
+    type Target = postgres::Transaction<'a>;
+    fn deref(&self) -> &postgres::Transaction<'a> {
+        &self.tx
+    }
+}
+
+impl<'a> DerefMut for Tx<'a> {
+    fn deref_mut(&mut self) -> &mut postgres::Transaction<'a> {
+        &mut self.tx
+    }
+}
+
+/// One cache serves a connection and its transactions: a statement prepared inside a
+/// transaction is protocol-level and outlives it, even when the transaction rolls back.
+fn prepare_cached(
+    cache: &mut HashMap<String, Statement>,
+    client: &mut impl GenericClient,
+    sql: &str,
+    types: &[Type],
+) -> PgResult<Statement> {
+    if let Some(statement) = cache.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare_typed(sql, types)?;
+    cache.insert(sql.to_string(), statement.clone());
+    Ok(statement)
+}
+
+/// r2d2_postgres's manager, making [`Conn`]s.
+struct Manager(PostgresConnectionManager<MakeRustlsConnect>);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<Conn, postgres::Error> {
+        Ok(Conn {
+            client: self.0.connect()?,
+            prepared: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> std::result::Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
 
 /// Configuration of a [`PgStore`]. The connection itself (host, port, user, password,
 /// database, `sslmode`, `sslrootcert`) comes from the URL.
@@ -155,18 +252,19 @@ fn describe(err: &postgres::Error) -> String {
 }
 
 /// The error for a server that cannot be reached (refused, down, restarting, timed
-/// out): the pool's timeout kind, with what the last attempt reported.
+/// out, TLS or authentication refused), with what the last attempt reported.
 fn unavailable(target: &str, why: &str) -> Error {
-    Error::PoolTimeout {
-        waited: Duration::ZERO,
-        what: format!("a connection to PostgreSQL at {target} (server unavailable: {why})"),
+    Error::Unavailable {
+        target: format!("PostgreSQL at {target}"),
+        cause: why.to_string(),
     }
 }
 
 struct Inner {
     pool: r2d2::Pool<Manager>,
-    /// What the last failed connection attempt reported (r2d2 keeps only a string).
-    last_error: Arc<parking_lot::Mutex<Option<String>>>,
+    /// When the last connection attempt failed and what it reported (r2d2 keeps only
+    /// a string): the cause an `Unavailable` names, if it failed during that wait.
+    last_error: Arc<parking_lot::Mutex<Option<(Instant, String)>>>,
     schema: String,
     /// host:port/database user=... sslmode=... (never the password).
     target: String,
@@ -217,8 +315,7 @@ impl PgStore {
     /// string, with libpq's `sslmode` and `sslrootcert`) and checks that it answers.
     ///
     /// Fails with `InvalidConfig` for a malformed URL or configuration and with
-    /// `PoolTimeout` (server unavailable) when no connection could be made within
-    /// `connect_timeout`.
+    /// `Unavailable` when no connection could be made within `connect_timeout`.
     pub fn open(url: &str, config: PgConfig) -> Result<PgStore> {
         check_schema_name(&config.schema)?;
         if config.max_connections == 0 || config.max_connections > 1000 {
@@ -270,7 +367,7 @@ impl PgStore {
             .connection_timeout(config.connect_timeout)
             .test_on_check_out(true)
             .error_handler(Box::new(LastError(last_error.clone())))
-            .build(PostgresConnectionManager::new(pg, tls))
+            .build(Manager(PostgresConnectionManager::new(pg, tls)))
             .map_err(|e| unavailable(&target, &e.to_string()))?;
         let clock = config.clock.clone().unwrap_or_else(system_clock);
         let store = PgStore {
@@ -314,10 +411,33 @@ impl PgStore {
         sql.replace("{schema}", &format!("\"{}\"", self.inner.schema))
     }
 
+    /// A pooled client: `PoolTimeout` when all `max_connections` stayed in use (the
+    /// server is fine, this process is saturated), `Unavailable` when the pool had room
+    /// but no connection could be made (refused, failed, or still not up when
+    /// `connect_timeout` ran out).
     fn client(&self) -> Result<Client> {
+        let asked = Instant::now();
         self.inner.pool.get().map_err(|_| {
-            let why = self.inner.last_error.lock().take();
-            let why = why.unwrap_or_else(|| "no connection became free in time".into());
+            let max = self.inner.config.max_connections;
+            // r2d2 counts connections being opened too, so a full count means busy.
+            if self.inner.pool.state().connections >= max {
+                return Error::PoolTimeout {
+                    waited: asked.elapsed(),
+                    what: format!(
+                        "a connection to PostgreSQL at {} (all max_connections = {max} in use)",
+                        self.inner.target
+                    ),
+                };
+            }
+            // Only a failure during this wait explains it: an older one may predate a
+            // recovery.
+            let why = match &*self.inner.last_error.lock() {
+                Some((at, why)) if *at >= asked => why.clone(),
+                _ => format!(
+                    "no connection could be made within connect_timeout = {:?}",
+                    self.inner.config.connect_timeout
+                ),
+            };
             unavailable(&self.inner.target, &why)
         })
     }
@@ -331,22 +451,23 @@ impl PgStore {
     /// failed for a retryable reason (see the module docs: `f` must be idempotent).
     pub(crate) fn transaction<T>(
         &self,
-        mut f: impl FnMut(&mut postgres::Transaction<'_>) -> PgResult<T>,
+        mut f: impl FnMut(&mut Tx<'_>) -> PgResult<T>,
     ) -> Result<T> {
-        self.run(|client| {
-            let mut tx = client.transaction()?;
+        self.run(|conn| {
+            let Conn { client, prepared } = conn;
+            let mut tx = Tx {
+                tx: client.transaction()?,
+                prepared,
+            };
             let value = f(&mut tx)?;
-            tx.commit()?;
+            tx.tx.commit()?;
             Ok(value)
         })
     }
 
     /// Runs `f` on a pooled client (autocommit: for single statements), retrying it
     /// when it failed for a retryable reason (`f` must be idempotent).
-    pub(crate) fn run<T>(
-        &self,
-        mut f: impl FnMut(&mut postgres::Client) -> PgResult<T>,
-    ) -> Result<T> {
+    pub(crate) fn run<T>(&self, mut f: impl FnMut(&mut Conn) -> PgResult<T>) -> Result<T> {
         let attempts = self.inner.config.attempts;
         let mut attempt = 0;
         loop {
@@ -359,8 +480,10 @@ impl PgStore {
                 Ok(value) => return Ok(value),
                 Err(PgFail::Final(err)) => return Err(err),
                 Err(PgFail::Core(err)) => {
-                    // An unreachable server is retried like a lost connection.
-                    if err.kind() != ErrorKind::PoolTimeout || attempt >= attempts {
+                    // An unreachable server is retried like a lost connection (it may be
+                    // restarting or failing over). A busy pool is not: the caller already
+                    // waited `connect_timeout` for a connection.
+                    if err.kind() != ErrorKind::Unavailable || attempt >= attempts {
                         return Err(err);
                     }
                 }
@@ -555,13 +678,13 @@ fn target_of(pg: &postgres::Config, mode: SslMode) -> String {
 /// Keeps the last failed connection attempt's full cause for the store's error (r2d2
 /// reports only its `Display`), instead of r2d2's default of logging each at error level.
 #[derive(Debug)]
-struct LastError(Arc<parking_lot::Mutex<Option<String>>>);
+struct LastError(Arc<parking_lot::Mutex<Option<(Instant, String)>>>);
 
 impl r2d2::HandleError<postgres::Error> for LastError {
     fn handle_error(&self, error: postgres::Error) {
         let text = describe(&error);
         log::debug!("PostgreSQL connection attempt failed: {text}");
-        *self.0.lock() = Some(text);
+        *self.0.lock() = Some((Instant::now(), text));
     }
 }
 
@@ -599,10 +722,49 @@ mod tests {
             config,
         )
         .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::PoolTimeout, "{err}");
+        assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
         let text = format!("{err} {err:?}");
         assert!(text.contains("unavailable"), "{text}");
         assert!(text.contains("127.0.0.1:1/db"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    /// A reachable server whose every connection is busy is `PoolTimeout`, not
+    /// `Unavailable`, and `run` does not retry it. Needs MAGNETAR_TEST_PG_URL
+    /// (scripts/with-postgres.sh).
+    #[test]
+    fn busy_pool_is_a_pool_timeout_not_retried() {
+        let Ok(url) = std::env::var("MAGNETAR_TEST_PG_URL") else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED busy_pool_is_a_pool_timeout_not_retried: MAGNETAR_TEST_PG_URL is unset"
+            );
+            return;
+        };
+        let timeout = Duration::from_millis(300);
+        let store = PgStore::open(
+            &url,
+            PgConfig {
+                max_connections: 1,
+                connect_timeout: timeout,
+                ..PgConfig::default()
+            },
+        )
+        .unwrap();
+        let held = store.client().unwrap();
+        let started = Instant::now();
+        let err = store
+            .run(|c| Ok(c.query_one("SELECT 1", &[])?))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PoolTimeout, "{err}");
+        assert!(
+            err.to_string().contains("max_connections = 1 in use"),
+            "{err}"
+        );
+        // One wait of `connect_timeout`, not one per attempt.
+        assert!(started.elapsed() < timeout * 3, "{:?}", started.elapsed());
+        drop(held);
+        store.run(|c| Ok(c.query_one("SELECT 1", &[])?)).unwrap();
     }
 }
