@@ -409,8 +409,9 @@ pub(crate) enum Conn<'t, 'c> {
     Read(&'t mut postgres::Transaction<'c>),
     /// A write transaction, begun together with its advisory lock in one round trip (a
     /// client-level transaction has no portals): scans read their whole result, so
-    /// writers scan bounded ranges.
-    Write(&'t mut postgres::Client),
+    /// writers scan bounded ranges. Its statements are prepared once per connection
+    /// (a synchronous `record` runs the same few every time).
+    Write(&'t mut super::postgres::Conn),
 }
 
 /// Runs `$body` with `$c` bound to the client or transaction behind a [`Conn`].
@@ -451,8 +452,40 @@ impl<'t, 'c> PgDb<'t, 'c> {
 
     fn query_typed(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
         let sql = pg_placeholders(sql);
-        let params = typed(args);
-        on_conn!(&mut *self.conn()?, c => c.query_typed(&sql, &params)).map_err(|e| self.fail(e))
+        match &mut *self.conn()? {
+            Conn::Read(tx) => tx.query_typed(&sql, &typed(args)),
+            Conn::Write(c) => {
+                let statement = self.prepared(c, &sql, args)?;
+                c.query(&statement, &params(args))
+            }
+        }
+        .map_err(|e| self.fail(e))
+    }
+
+    /// Runs a statement that returns no rows; the number of rows it changed.
+    fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        match &mut *self.conn()? {
+            Conn::Read(tx) => tx.execute_typed(sql, &typed(args)),
+            Conn::Write(c) => {
+                let statement = self.prepared(c, sql, args)?;
+                c.execute(&statement, &params(args))
+            }
+        }
+        .map_err(|e| self.fail(e))
+    }
+
+    /// `sql` prepared on the write connection, typed like `args`.
+    fn prepared(
+        &self,
+        c: &mut super::postgres::Conn,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<postgres::Statement> {
+        let types: Vec<Type> = args.iter().map(Arg::pg_type).collect();
+        c.prepared(sql, &types).map_err(|e| match e {
+            super::postgres::PgFail::Pg(e) => self.fail(e),
+            super::postgres::PgFail::Core(e) | super::postgres::PgFail::Final(e) => e,
+        })
     }
 }
 
@@ -479,6 +512,10 @@ pub(crate) fn pg_placeholders(sql: &str) -> String {
         out.push_str(&digits);
     }
     out
+}
+
+fn params<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
 fn typed<'a>(args: &'a [Arg<'a>]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
@@ -509,10 +546,7 @@ impl Db for PgDb<'_, '_> {
                 sql.push(')');
             }
             let args: Vec<Arg<'_>> = rows.iter().flatten().copied().collect();
-            let params = typed(&args);
-            let n = on_conn!(&mut *self.conn()?, c => c.execute_typed(&sql, &params))
-                .map_err(|e| self.fail(e))?;
-            return Ok(n as usize);
+            return Ok(self.execute(&sql, &args)? as usize);
         }
         let types: Vec<Type> = first.iter().map(Arg::pg_type).collect();
         let sql = format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", "));
@@ -531,11 +565,7 @@ impl Db for PgDb<'_, '_> {
     }
 
     fn exec(&self, sql: &str, args: &[Arg<'_>]) -> Result<usize> {
-        let sql = pg_placeholders(sql);
-        let params = typed(args);
-        let n = on_conn!(&mut *self.conn()?, c => c.execute_typed(&sql, &params))
-            .map_err(|e| self.fail(e))?;
-        Ok(n as usize)
+        Ok(self.execute(&pg_placeholders(sql), args)? as usize)
     }
 
     fn each(

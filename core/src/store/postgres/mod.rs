@@ -634,7 +634,7 @@ impl PgStore {
 /// A transaction begun on a client by a simple query: rolled back when dropped before
 /// `done` (a failed closure, or a panic), so the connection goes back to the pool idle.
 struct Open<'c> {
-    client: &'c mut postgres::Client,
+    client: &'c mut Conn,
     done: bool,
 }
 
