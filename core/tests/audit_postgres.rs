@@ -500,3 +500,26 @@ fn copy_from_sqlite_to_postgres_and_back() {
     assert_eq!(err.kind(), ErrorKind::Tampered, "{err}");
     assert!(!AuditLog::exists(&dest).unwrap());
 }
+
+/// The pool does not check a connection at every checkout (a round trip per operation):
+/// a pooled connection a restart closed is found out by its first statement and replaced
+/// without spending an attempt, so even a store allowed one attempt goes on.
+#[test]
+fn a_connection_closed_by_a_restart_is_replaced_without_spending_an_attempt() {
+    let (Some(url), Some(restart)) = (
+        pg_url("a_connection_closed_by_a_restart_is_replaced_without_spending_an_attempt"),
+        pg_env("MAGNETAR_TEST_PG_RESTART"),
+    ) else {
+        return;
+    };
+    let _server = SERVER.write();
+    let store = store(&url, &schema("stale"), |c| c.attempts = 1);
+    let log = AuditLog::open(&store, key(), AuditConfig::default()).unwrap();
+    log.record(&event(0)).unwrap();
+    let status = Command::new("sh").args(["-c", &restart]).status().unwrap();
+    assert!(status.success(), "restart command failed");
+    log.record(&event(1))
+        .expect("a closed pooled connection is replaced, not counted as the one attempt");
+    assert_eq!(log.len().unwrap(), 2);
+    assert!(log.verify().unwrap().ok);
+}

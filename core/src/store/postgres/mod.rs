@@ -193,21 +193,27 @@ pub(crate) type PgResult<T> = std::result::Result<T, PgFail>;
 
 /// Whether a transaction that failed with this error may be run again.
 fn retryable(err: &postgres::Error) -> bool {
+    connection_lost(err)
+        || err.code().is_some_and(|code| {
+            *code == SqlState::CANNOT_CONNECT_NOW
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED
+        })
+}
+
+/// Whether the connection itself is gone (closed, reset, or the server shutting it down
+/// for a restart), as opposed to a statement failing on a live connection.
+fn connection_lost(err: &postgres::Error) -> bool {
     if err.is_closed() {
         return true;
     }
     match err.code() {
-        None => {
-            // No SQLSTATE: an I/O or protocol failure on the connection.
-            err.as_db_error().is_none()
-        }
+        // No SQLSTATE: an I/O or protocol failure on the connection.
+        None => err.as_db_error().is_none(),
         Some(code) => {
-            code.code().starts_with("08") // connection exception
+            code.code().starts_with("08")
                 || *code == SqlState::ADMIN_SHUTDOWN
                 || *code == SqlState::CRASH_SHUTDOWN
-                || *code == SqlState::CANNOT_CONNECT_NOW
-                || *code == SqlState::T_R_SERIALIZATION_FAILURE
-                || *code == SqlState::T_R_DEADLOCK_DETECTED
         }
     }
 }
@@ -365,7 +371,10 @@ impl PgStore {
             .max_size(config.max_connections)
             .min_idle(Some(0))
             .connection_timeout(config.connect_timeout)
-            .test_on_check_out(true)
+            // No validity query on every checkout (a round trip per operation): a pooled
+            // connection the server closed fails at its first statement and `run` moves
+            // on to the next without spending an attempt.
+            .test_on_check_out(false)
             .error_handler(Box::new(LastError(last_error.clone())))
             .build(Manager(PostgresConnectionManager::new(pg, tls)))
             .map_err(|e| unavailable(&target, &e.to_string()))?;
@@ -470,6 +479,10 @@ impl PgStore {
     pub(crate) fn run<T>(&self, mut f: impl FnMut(&mut Conn) -> PgResult<T>) -> Result<T> {
         let attempts = self.inner.config.attempts;
         let mut attempt = 0;
+        // Pooled connections a server restart or failover may have closed: each is found
+        // out by its first statement, dropped by the pool (it reports itself broken) and
+        // skipped, once per connection the pool can hold, without counting as an attempt.
+        let mut stale = self.inner.config.max_connections;
         loop {
             attempt += 1;
             let outcome = self
@@ -486,6 +499,14 @@ impl PgStore {
                     if err.kind() != ErrorKind::Unavailable || attempt >= attempts {
                         return Err(err);
                     }
+                }
+                Err(PgFail::Pg(err)) if connection_lost(&err) && stale > 0 => {
+                    stale -= 1;
+                    attempt -= 1;
+                    log::debug!(
+                        "PostgreSQL: a pooled connection was closed by the server; trying the next"
+                    );
+                    continue;
                 }
                 Err(PgFail::Pg(err)) => {
                     if !retryable(&err) || attempt >= attempts {
