@@ -15,7 +15,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use magnetar_core::ErrorKind;
 use magnetar_core::audit::{
@@ -25,7 +25,7 @@ use magnetar_core::audit::{
 use magnetar_core::pool::{Pool, PoolConfig};
 use magnetar_core::store::{PgConfig, Store};
 use magnetar_core::tlog::note::NoteSigner;
-use magnetar_testkit::{audit_key, pg_env, pg_url};
+use magnetar_testkit::{audit_key, pg_env, pg_url, unique_name};
 use parking_lot::RwLock;
 
 /// The restart test takes this for writing; every other test for reading.
@@ -33,11 +33,7 @@ static SERVER: RwLock<()> = RwLock::new(());
 
 /// A schema of its own per test (one log per schema).
 fn schema(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("audit_{test}_{}_{nanos}", std::process::id())
+    unique_name(&format!("audit_{test}"))
 }
 
 fn store(url: &str, schema: &str, adjust: impl FnOnce(&mut PgConfig)) -> Store {

@@ -21,19 +21,11 @@ use magnetar_core::session::{
     FingerprintKey, LimitPolicy, RequestContext, SessionConfig, SessionRegistry,
 };
 use magnetar_core::store::{PgConfig, Store};
-use magnetar_testkit::{pg_env, pg_url};
+use magnetar_testkit::{pg_env, pg_url, unique_name};
 use parking_lot::RwLock;
 
 /// The restart test takes this for writing; every other test for reading.
 static SERVER: RwLock<()> = RwLock::new(());
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
 
 fn ctx() -> RequestContext {
     RequestContext::new(
@@ -81,7 +73,7 @@ fn lifecycle_on_postgres() {
     };
     let _server = SERVER.read();
     let reg = registry(store(&url, |_| {}), |_| {});
-    let user = unique("life");
+    let user = unique_name("life");
     let (token, session) = reg.create(&user, &ctx()).unwrap();
     let v = reg.validate(token.as_str(), &ctx()).unwrap();
     assert_eq!(v.session.id, session.id);
@@ -115,7 +107,7 @@ fn revoke_is_seen_at_once_by_another_registry() {
     let _server = SERVER.read();
     let a = registry(store(&url, |_| {}), |_| {});
     let b = registry(store(&url, |_| {}), |_| {});
-    let user = unique("revoke");
+    let user = unique_name("revoke");
     let (token, _) = a.create(&user, &ctx()).unwrap();
     b.validate(token.as_str(), &ctx()).unwrap();
     a.revoke(token.as_str()).unwrap();
@@ -209,7 +201,7 @@ fn race_child() {
 }
 
 fn race(url: &str, policy: &str, creates: usize) -> (String, usize, usize) {
-    let user = unique(&format!("race-{policy}"));
+    let user = unique_name(&format!("race-{policy}"));
     let start = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -297,7 +289,7 @@ fn server_restart_mid_run_is_retried_without_duplicates() {
         // is exactly the creates (a limit of 1,000 was reached on a quiet machine).
         |c| c.max_sessions_per_user = 1_000_000,
     ));
-    let user = unique("restart");
+    let user = unique_name("restart");
     let worker = {
         let (reg, user) = (reg.clone(), user.clone());
         std::thread::spawn(move || {
@@ -352,7 +344,7 @@ fn application_role_with_dml_rights_only() {
         ))
         .unwrap();
     let reg = registry(store(&app_url, config), |_| {});
-    let user = unique("dml");
+    let user = unique_name("dml");
     let (token, _) = reg.create(&user, &ctx()).unwrap();
     reg.validate(token.as_str(), &ctx()).unwrap();
     reg.revoke(token.as_str()).unwrap();
@@ -374,7 +366,7 @@ fn tls_modes() {
     };
     let ssl_in_use = |store: Store| {
         let reg = registry(store, |_| {});
-        reg.create(&unique("tls"), &ctx()).unwrap();
+        reg.create(&unique_name("tls"), &ctx()).unwrap();
     };
     // require: encrypted, not verified.
     ssl_in_use(store(&with("127.0.0.1", "sslmode=require"), |_| {}));
@@ -466,7 +458,7 @@ fn a_create_undone_by_a_trigger_is_tampering() {
         let reg = registry(store(&url, |c| c.schema = schema.clone()), |c| {
             c.max_sessions_per_user = 1
         });
-        let user = unique("trigger");
+        let user = unique_name("trigger");
         // One live session first, so that the next create evicts it.
         reg.create(&user, &ctx()).unwrap();
         let body = body.replace("{schema}", &schema);

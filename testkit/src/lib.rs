@@ -169,3 +169,13 @@ pub fn pg_url(test: &str) -> Option<String> {
     }
     url
 }
+
+/// A name no other test run uses: `prefix`, this process's id and the time, joined by
+/// `_` (valid as a PostgreSQL schema name when `prefix` is lowercase).
+pub fn unique_name(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}_{}_{nanos}", std::process::id())
+}

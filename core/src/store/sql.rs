@@ -414,16 +414,6 @@ pub(crate) enum Conn<'t, 'c> {
     Write(&'t mut super::postgres::Conn),
 }
 
-/// Runs `$body` with `$c` bound to the client or transaction behind a [`Conn`].
-macro_rules! on_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            Conn::Read($c) => $body,
-            Conn::Write($c) => $body,
-        }
-    };
-}
-
 impl<'t, 'c> PgDb<'t, 'c> {
     pub(crate) fn new(conn: Conn<'t, 'c>, store: &'t super::PgStore) -> Self {
         PgDb {
@@ -518,6 +508,21 @@ fn params<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
+/// `rows` sent by binary `COPY` (`sql`) on a client or a transaction; rows stored.
+fn copy_in(
+    client: &mut impl postgres::GenericClient,
+    sql: &str,
+    types: &[Type],
+    rows: &[Vec<Arg<'_>>],
+) -> std::result::Result<u64, postgres::Error> {
+    let sink = client.copy_in(sql)?;
+    let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, types);
+    for row in rows {
+        writer.write(&params(row))?;
+    }
+    writer.finish()
+}
+
 fn typed<'a>(args: &'a [Arg<'a>]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
     args.iter()
         .map(|a| (a as &(dyn ToSql + Sync), a.pg_type()))
@@ -530,7 +535,6 @@ impl Db for PgDb<'_, '_> {
     }
 
     fn insert_many(&self, table: &str, columns: &[&str], rows: &[Vec<Arg<'_>>]) -> Result<usize> {
-        use postgres::binary_copy::BinaryCopyInWriter;
         let Some(first) = rows.first() else {
             return Ok(0);
         };
@@ -550,17 +554,11 @@ impl Db for PgDb<'_, '_> {
         }
         let types: Vec<Type> = first.iter().map(Arg::pg_type).collect();
         let sql = format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", "));
-        let mut conn = self.conn()?;
-        let n = on_conn!(&mut *conn, c => {
-            let sink = c.copy_in(&sql).map_err(|e| self.fail(e))?;
-            let mut writer = BinaryCopyInWriter::new(sink, &types);
-            for row in rows {
-                let values: Vec<&(dyn ToSql + Sync)> =
-                    row.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
-                writer.write(&values).map_err(|e| self.fail(e))?;
-            }
-            writer.finish().map_err(|e| self.fail(e))?
-        });
+        let n = match &mut *self.conn()? {
+            Conn::Read(tx) => copy_in(&mut **tx, &sql, &types, rows),
+            Conn::Write(c) => copy_in(&mut ***c, &sql, &types, rows),
+        }
+        .map_err(|e| self.fail(e))?;
         Ok(n as usize)
     }
 
@@ -589,10 +587,9 @@ impl Db for PgDb<'_, '_> {
             };
             let sql = pg_placeholders(sql);
             let types: Vec<Type> = args.iter().map(Arg::pg_type).collect();
-            let params: Vec<&(dyn ToSql + Sync)> =
-                args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
             let statement = tx.prepare_typed(&sql, &types).map_err(|e| self.fail(e))?;
-            tx.bind(&statement, &params).map_err(|e| self.fail(e))?
+            tx.bind(&statement, &params(args))
+                .map_err(|e| self.fail(e))?
         };
         loop {
             // The borrow ends before `f` runs: `f` may use this connection.

@@ -673,11 +673,9 @@ impl Drop for Open<'_> {
 fn advisory_key(name: &str) -> i64 {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(name.as_bytes());
-    i64::from_be_bytes(
-        digest[..8]
-            .try_into()
-            .expect("a SHA-256 digest has 8 bytes"),
-    )
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
 }
 
 fn target_of(pg: &postgres::Config, mode: SslMode) -> String {
