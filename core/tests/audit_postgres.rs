@@ -519,3 +519,34 @@ fn a_connection_closed_by_a_restart_is_replaced_without_spending_an_attempt() {
     assert_eq!(log.len().unwrap(), 2);
     assert!(log.verify().unwrap().ok);
 }
+
+/// A writer that cannot get the log's lock in `lock_timeout` fails with a clear error,
+/// and its connection goes back to the pool usable (not inside an aborted transaction).
+#[test]
+fn a_lock_timeout_fails_cleanly_and_the_connection_stays_usable() {
+    let Some(url) = pg_url("a_lock_timeout_fails_cleanly_and_the_connection_stays_usable") else {
+        return;
+    };
+    let _server = SERVER.read();
+    let schema = schema("locked");
+    let store = store(&url, &schema, |c| {
+        c.max_connections = 1;
+        c.lock_timeout = Duration::from_millis(200);
+    });
+    let log = AuditLog::open(&store, key(), AuditConfig::default()).unwrap();
+    log.record(&event(0)).unwrap();
+    // Another session holds every advisory lock this log's writers could take.
+    let mut holder = sql(&url);
+    let mut tx = holder.transaction().unwrap();
+    tx.batch_execute(&format!(
+        "SELECT pg_advisory_xact_lock(k) FROM (SELECT ('x' || substr(encode(sha256('{schema}.audit'::bytea), 'hex'), 1, 16))::bit(64)::bigint AS k) AS key"
+    ))
+    .unwrap();
+    let err = log.record(&event(1)).unwrap_err();
+    assert!(err.to_string().contains("lock"), "{err}");
+    tx.rollback().unwrap();
+    // The one pooled connection is usable again.
+    log.record(&event(2)).unwrap();
+    assert_eq!(log.len().unwrap(), 2);
+    assert!(log.verify().unwrap().ok);
+}

@@ -543,11 +543,14 @@ impl PgStore {
         self.run(|client| {
             let (outcome, failure) = match &begin_locked {
                 Some(begin) => {
-                    client.batch_execute(begin)?;
+                    // The guard first: when the lock fails (lock_timeout), the
+                    // transaction `BEGIN` opened is rolled back before the connection
+                    // goes back to the pool.
                     let mut open = Open {
                         client,
                         done: false,
                     };
+                    open.client.batch_execute(begin)?;
                     let db = PgDb::new(Conn::Write(&mut *open.client), self);
                     let outcome = f(&db);
                     let failure = db.take_failure();
