@@ -8,7 +8,7 @@
 //! of the copy rebuilds it from the events.
 
 use super::event::Head;
-use super::schema::meta;
+use super::schema::{lookup_is_view, meta};
 use super::store::WRITE_LOCK;
 use super::{AuditConfig, AuditKey, AuditLog, WriteMode, migrate};
 use crate::error::{Error, Result};
@@ -257,6 +257,9 @@ fn clear(dst: &dyn Db) -> Result<()> {
         "audit_keys",
         "audit_meta",
     ] {
+        if table == "audit_lookup" && lookup_is_view(dst) {
+            continue;
+        }
         dst.exec(&format!("DELETE FROM {table}"), &[])?;
     }
     Ok(())

@@ -15,7 +15,7 @@
 use super::AuditLog;
 use super::chain::{EventDigest, mac_eq};
 use super::codec::{RawRow, open_fields};
-use super::schema::{EVENT_COLUMNS, expect_changes, meta, set_meta};
+use super::schema::{EVENT_COLUMNS, expect_changes, lookup_is_view, meta, set_meta};
 use super::store::WRITE_LOCK;
 use super::store::{Tail, anchor, encode_anchor};
 use super::tree::{self, LEAF_LEN};
@@ -130,10 +130,12 @@ impl AuditLog {
                 args![last.seq as i64],
             )?;
             expect_changes(n, purged as usize, "purging audit events")?;
-            tx.exec(
-                "DELETE FROM audit_lookup WHERE seq <= ?1",
-                args![last.seq as i64],
-            )?;
+            if !lookup_is_view(tx) {
+                tx.exec(
+                    "DELETE FROM audit_lookup WHERE seq <= ?1",
+                    args![last.seq as i64],
+                )?;
+            }
             Ok(purged)
         })
     }

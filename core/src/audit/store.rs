@@ -9,7 +9,9 @@ use std::cell::Cell;
 
 use super::chain::{Chain, ChainValue, mac_eq};
 use super::codec::Prepared;
-use super::schema::{LOOKUP_LAG, MAX_EVENTS_PER_KEY, expect_changes, get_meta, meta, set_meta};
+use super::schema::{
+    LOOKUP_LAG, MAX_EVENTS_PER_KEY, expect_changes, get_meta, lookup_is_view, meta, set_meta,
+};
 use super::shared::Shared;
 use crate::error::{Error, Result};
 use crate::store::sql::{Arg, Db, Dialect, args};
@@ -121,7 +123,8 @@ pub(crate) fn write<P: Borrow<Prepared>>(shared: &Shared, events: &[P]) -> Resul
 }
 
 /// Appends `events` in order inside `tx`, then brings `audit_lookup` up to date if at
-/// least [`LOOKUP_LAG`] events are missing from it. Returns the new tail and, when it
+/// least [`LOOKUP_LAG`] events are missing from it (where it is a table of its own, see
+/// [`lookup_is_view`]). Returns the new tail and, when it
 /// read it, the end of `audit_lookup` for [`Shared::lookup_hint`].
 ///
 /// The hint spares a query per transaction: it is a lower bound of the end (another
@@ -220,7 +223,7 @@ fn append<P: Borrow<Prepared>>(
         &format!("inserting audit events from seq {first}"),
     )?;
     let hint = shared.lookup_hint.load(Ordering::Relaxed);
-    if tail.seq.saturating_sub(hint) < LOOKUP_LAG {
+    if lookup_is_view(tx) || tail.seq.saturating_sub(hint) < LOOKUP_LAG {
         return Ok((tail, None));
     }
     let indexed = lookup_end(tx, &shared.chain)?.unwrap_or(0);
@@ -275,7 +278,13 @@ fn key_usable(key_id: u32, row: Option<(Option<i64>, i64, i64)>, through: u64) -
 /// Taking the end from the table itself (its largest seq) would let one forged row
 /// just past the tail move the end over events appended later, which queries would
 /// then look for in the table and never find.
+///
+/// Where `audit_lookup` is a view of the events ([`lookup_is_view`]) it ends with them:
+/// `i64::MAX` (every statement binds seqs as `i64`).
 pub(crate) fn lookup_end(conn: &dyn Db, chain: &Chain) -> Result<Option<u64>> {
+    if lookup_is_view(conn) {
+        return Ok(Some(i64::MAX as u64));
+    }
     let raw = get_meta(conn, meta::LOOKUP_END)?;
     Ok(raw.and_then(|raw| {
         let (end, mac) = raw.split_at_checked(8)?;
