@@ -7,8 +7,9 @@
 # The server lives in a temporary directory: initdb (as the `postgres` user when run as
 # root, since initdb refuses root), pg_ctl on a free local port with its unix socket in
 # that directory, TLS on with a certificate signed by a throwaway CA made by openssl.
-# Two roles: `magnetar_owner` owns the database (creates the schema), `magnetar_app` can
-# log in and gets only the DML rights the tests grant it. The command sees:
+# Two roles: `magnetar_owner` owns the database (creates the schema; may CHECKPOINT, for
+# the benchmarks), `magnetar_app` can log in and gets only the DML rights the tests grant
+# it. The command sees:
 #
 #   MAGNETAR_TEST_PG_URL       owner URL over TCP, sslmode=disable
 #   MAGNETAR_TEST_PG_APP_URL   application-role URL, sslmode=disable
@@ -97,6 +98,8 @@ fi
 CREATE ROLE magnetar_owner LOGIN PASSWORD 'owner-secret-pw';
 CREATE ROLE magnetar_app LOGIN PASSWORD 'app-secret-pw';
 CREATE DATABASE magnetar OWNER magnetar_owner;
+-- scripts/bench_pg_audit.py checkpoints between rounds, as a server in service does.
+GRANT pg_checkpoint TO magnetar_owner;
 SQL
 
 export MAGNETAR_TEST_PG_HOST=127.0.0.1
