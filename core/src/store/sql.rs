@@ -12,8 +12,9 @@
 //! chunks, so a scan of a million events holds a few hundred rows at a time and the
 //! caller may run other statements between rows.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
+use postgres::error::SqlState;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 use crate::error::{Error, Result};
@@ -357,6 +358,35 @@ impl Arg<'_> {
     }
 }
 
+/// A row of a simple query: every value is text, as the server prints it (`bytea` in
+/// hex, which every connection asks for).
+impl Row for postgres::SimpleQueryRow {
+    fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
+        self.try_get(i)
+            .map_err(|e| wrong_type(i, &e.to_string()))?
+            .map(|v| v.parse().map_err(|_| wrong_type(i, "text")))
+            .transpose()
+    }
+
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>> {
+        self.try_get(i)
+            .map_err(|e| wrong_type(i, &e.to_string()))?
+            .map(|v| {
+                v.strip_prefix("\\x")
+                    .and_then(|h| hex::decode(h).ok())
+                    .ok_or_else(|| wrong_type(i, "text"))
+            })
+            .transpose()
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        Ok(self
+            .try_get(i)
+            .map_err(|e| wrong_type(i, &e.to_string()))?
+            .map(str::to_owned))
+    }
+}
+
 impl Row for postgres::Row {
     fn append_bytes(&self, i: usize, out: &mut Vec<u8>) -> Option<usize> {
         let bytes = self.try_get::<_, Option<&[u8]>>(i).ok().flatten()?;
@@ -401,6 +431,10 @@ pub(crate) struct PgDb<'t, 'c> {
     conn: RefCell<Conn<'t, 'c>>,
     store: &'t super::PgStore,
     failure: RefCell<Option<postgres::Error>>,
+    /// A write's `BEGIN` and advisory lock (one simple query) until they are sent: with
+    /// the first statement when that is a query with integer parameters (see
+    /// [`PgDb::first_with_begin`]), else on their own just before it.
+    begin: Cell<Option<&'t str>>,
 }
 
 /// The two kinds of PostgreSQL transaction (see [`super::PgStore::sql_transaction`]).
@@ -415,11 +449,109 @@ pub(crate) enum Conn<'t, 'c> {
 }
 
 impl<'t, 'c> PgDb<'t, 'c> {
-    pub(crate) fn new(conn: Conn<'t, 'c>, store: &'t super::PgStore) -> Self {
+    /// A read transaction the client has begun.
+    pub(crate) fn read(tx: &'t mut postgres::Transaction<'c>, store: &'t super::PgStore) -> Self {
+        Self::new(Conn::Read(tx), store, None)
+    }
+
+    /// A write transaction on `conn`, which `begin` (`BEGIN` and the lock, as one simple
+    /// query) opens with its first statement. [`PgDb::begun`] tells whether it went out.
+    pub(crate) fn write(
+        conn: &'t mut super::postgres::Conn,
+        store: &'t super::PgStore,
+        begin: &'t str,
+    ) -> Self {
+        Self::new(Conn::Write(conn), store, Some(begin))
+    }
+
+    fn new(conn: Conn<'t, 'c>, store: &'t super::PgStore, begin: Option<&'t str>) -> Self {
         PgDb {
             conn: RefCell::new(conn),
             store,
             failure: RefCell::new(None),
+            begin: Cell::new(begin),
+        }
+    }
+
+    /// Whether the write's `BEGIN` was sent (then the transaction is open on the server).
+    pub(crate) fn begun(&self) -> bool {
+        self.begin.get().is_none()
+    }
+
+    /// Sends the write's `BEGIN` and lock if they have not gone out yet.
+    fn begin_now(&self) -> Result<()> {
+        if let Some(begin) = self.begin.take()
+            && let Conn::Write(c) = &mut *self.conn()?
+        {
+            c.batch_execute(begin).map_err(|e| self.fail(e))?;
+        }
+        Ok(())
+    }
+
+    /// [`Db::first`] as a write's first statement: `BEGIN`, the lock and the query go
+    /// out as one simple query, one round trip instead of two (a synchronous audit
+    /// `record` starts with its read of the tail). Each statement of a simple query
+    /// takes its own snapshot, so the query sees what committed before the lock was
+    /// granted. A simple query has no parameters, so the query runs as `EXECUTE` of a
+    /// statement prepared once per connection, its integer arguments written in as
+    /// literals; `None` (nothing sent) for any other kind of argument.
+    fn first_with_begin(
+        &self,
+        begin: &str,
+        sql: &str,
+        args: &[Arg<'_>],
+        f: &mut dyn FnMut(&dyn Row) -> Result<()>,
+    ) -> Result<Option<bool>> {
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            match arg {
+                Arg::Int(v) => values.push(v.to_string()),
+                Arg::NullInt => values.push("NULL".into()),
+                Arg::Bytes(_) | Arg::Text(_) => return Ok(None),
+            }
+        }
+        let messages = match &mut *self.conn()? {
+            Conn::Write(c) => {
+                let Some(name) = c
+                    .named(&pg_placeholders(sql), args.len())
+                    .map_err(|e| self.failed(e))?
+                else {
+                    return Ok(None);
+                };
+                self.begin.set(None);
+                let execute = if values.is_empty() {
+                    format!("EXECUTE {name}")
+                } else {
+                    format!("EXECUTE {name}({})", values.join(", "))
+                };
+                let sent = c.simple_query(&format!("{begin}; {execute}"));
+                if let Err(err) = &sent
+                    && err.code() == Some(&SqlState::INVALID_SQL_STATEMENT_NAME)
+                {
+                    // Another server session (a pooler in transaction mode): the whole
+                    // query failed, and the store runs the transaction again.
+                    c.forget_named();
+                }
+                sent
+            }
+            Conn::Read(_) => return Ok(None),
+        }
+        .map_err(|e| self.fail(e))?;
+        // The lock's `SELECT` returns a row too: the query's first row is the first
+        // of the last statement's rows.
+        let (mut first, mut row) = (None, None);
+        for message in &messages {
+            match message {
+                postgres::SimpleQueryMessage::Row(r) => {
+                    first = first.or(Some(r));
+                }
+                postgres::SimpleQueryMessage::CommandComplete(_) => row = first.take(),
+                _ => {}
+            }
+        }
+        match row {
+            Some(row) => f(row).map(|()| Some(true)),
+            None => Ok(Some(false)),
         }
     }
 
@@ -441,6 +573,7 @@ impl<'t, 'c> PgDb<'t, 'c> {
     }
 
     fn query_typed(&self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<postgres::Row>> {
+        self.begin_now()?;
         let sql = pg_placeholders(sql);
         match &mut *self.conn()? {
             Conn::Read(tx) => tx.query_typed(&sql, &typed(args)),
@@ -454,6 +587,7 @@ impl<'t, 'c> PgDb<'t, 'c> {
 
     /// Runs a statement that returns no rows; the number of rows it changed.
     fn execute(&self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        self.begin_now()?;
         match &mut *self.conn()? {
             Conn::Read(tx) => tx.execute_typed(sql, &typed(args)),
             Conn::Write(c) => {
@@ -472,10 +606,15 @@ impl<'t, 'c> PgDb<'t, 'c> {
         args: &[Arg<'_>],
     ) -> Result<postgres::Statement> {
         let types: Vec<Type> = args.iter().map(Arg::pg_type).collect();
-        c.prepared(sql, &types).map_err(|e| match e {
+        c.prepared(sql, &types).map_err(|e| self.failed(e))
+    }
+
+    /// [`PgDb::fail`] for a connection helper's failure.
+    fn failed(&self, e: super::postgres::PgFail) -> Error {
+        match e {
             super::postgres::PgFail::Pg(e) => self.fail(e),
             super::postgres::PgFail::Core(e) | super::postgres::PgFail::Final(e) => e,
-        })
+        }
     }
 }
 
@@ -552,6 +691,7 @@ impl Db for PgDb<'_, '_> {
             let args: Vec<Arg<'_>> = rows.iter().flatten().copied().collect();
             return Ok(self.execute(&sql, &args)? as usize);
         }
+        self.begin_now()?;
         let types: Vec<Type> = first.iter().map(Arg::pg_type).collect();
         let sql = format!("COPY {table} ({}) FROM STDIN BINARY", columns.join(", "));
         let n = match &mut *self.conn()? {
@@ -619,6 +759,11 @@ impl Db for PgDb<'_, '_> {
         args: &[Arg<'_>],
         f: &mut dyn FnMut(&dyn Row) -> Result<()>,
     ) -> Result<bool> {
+        if let Some(begin) = self.begin.get()
+            && let Some(found) = self.first_with_begin(begin, sql, args, f)?
+        {
+            return Ok(found);
+        }
         let rows = self.query_typed(sql, args)?;
         match rows.first() {
             Some(row) => f(row).map(|()| true),

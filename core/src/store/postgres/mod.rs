@@ -42,6 +42,10 @@ type Client = r2d2::PooledConnection<Manager>;
 pub(crate) struct Conn {
     client: postgres::Client,
     prepared: HashMap<String, Statement>,
+    /// Statements prepared by SQL `PREPARE`, by their text: their names, for `EXECUTE`
+    /// inside a simple query (the client's own statements have names it keeps private).
+    /// `None` once this connection found them unreliable (see [`Conn::named`]).
+    named: Option<HashMap<String, String>>,
 }
 
 impl Conn {
@@ -49,6 +53,49 @@ impl Conn {
     /// first time (one round trip), from the cache after that.
     pub(crate) fn prepared(&mut self, sql: &str, types: &[Type]) -> PgResult<Statement> {
         prepare_cached(&mut self.prepared, &mut self.client, sql, types)
+    }
+
+    /// The name of `sql` (with `$N` parameters, all `int8`) prepared by SQL `PREPARE` on
+    /// this connection, for `EXECUTE name(...)` in a simple query: parsed and planned by
+    /// the server once per connection, like [`Conn::prepared`]. A prepared statement is
+    /// session state: a rolled-back transaction keeps it.
+    ///
+    /// `None` when this connection does not use them: behind a pooler in transaction
+    /// mode (PgBouncer) consecutive transactions may run on different server sessions,
+    /// so a name may already be taken (found here) or missing at `EXECUTE` (the caller
+    /// then calls [`Conn::forget_named`]).
+    pub(crate) fn named(&mut self, sql: &str, params: usize) -> PgResult<Option<String>> {
+        let Some(named) = &mut self.named else {
+            return Ok(None);
+        };
+        if let Some(name) = named.get(sql) {
+            return Ok(Some(name.clone()));
+        }
+        let name = format!("magnetar_{}", named.len() + 1);
+        let types = if params == 0 {
+            String::new()
+        } else {
+            format!(" ({})", vec!["int8"; params].join(", "))
+        };
+        match self
+            .client
+            .batch_execute(&format!("PREPARE {name}{types} AS {sql}"))
+        {
+            Ok(()) => {
+                named.insert(sql.to_string(), name.clone());
+                Ok(Some(name))
+            }
+            Err(err) if err.code() == Some(&SqlState::DUPLICATE_PSTATEMENT) => {
+                self.forget_named();
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Stops using SQL-prepared statements on this connection (see [`Conn::named`]).
+    pub(crate) fn forget_named(&mut self) {
+        self.named = None;
     }
 }
 
@@ -118,6 +165,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(Conn {
             client: self.0.connect()?,
             prepared: HashMap::new(),
+            named: Some(HashMap::new()),
         })
     }
 
@@ -354,8 +402,10 @@ impl PgStore {
         }
         // `search_path`: the audit log's portable statements name tables unqualified
         // (see `store::sql`); the schema name was checked to need no quoting.
+        // `bytea_output=hex`: the few rows read by simple query (`store::sql::PgDb`) are
+        // text, and bytes are decoded from hex whatever the server's default.
         pg.options(&format!(
-            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={} -c search_path={}",
+            "-c statement_timeout={} -c lock_timeout={} -c idle_in_transaction_session_timeout={} -c bytea_output=hex -c search_path={}",
             millis(config.statement_timeout),
             millis(config.lock_timeout),
             millis(config.statement_timeout) * 2,
@@ -463,7 +513,9 @@ impl PgStore {
         mut f: impl FnMut(&mut Tx<'_>) -> PgResult<T>,
     ) -> Result<T> {
         self.run(|conn| {
-            let Conn { client, prepared } = conn;
+            let Conn {
+                client, prepared, ..
+            } = conn;
             let mut tx = Tx {
                 tx: client.transaction()?,
                 prepared,
@@ -482,6 +534,8 @@ impl PgStore {
         // Pooled connections a server restart or failover may have closed: each is found
         // out by its first statement, dropped by the pool (it reports itself broken) and
         // skipped, once per connection the pool can hold, without counting as an attempt.
+        // So is a connection whose SQL-prepared statement went missing (see
+        // `Conn::named`): it has stopped using them, and the transaction failed whole.
         let mut stale = self.inner.config.max_connections;
         loop {
             attempt += 1;
@@ -500,7 +554,11 @@ impl PgStore {
                         return Err(err);
                     }
                 }
-                Err(PgFail::Pg(err)) if connection_lost(&err) && stale > 0 => {
+                Err(PgFail::Pg(err))
+                    if (connection_lost(&err)
+                        || err.code() == Some(&SqlState::INVALID_SQL_STATEMENT_NAME))
+                        && stale > 0 =>
+                {
                     stale -= 1;
                     attempt -= 1;
                     log::debug!(
@@ -532,8 +590,9 @@ impl PgStore {
         lock: Option<&str>,
         f: &mut dyn FnMut(&dyn super::sql::Db) -> Result<T>,
     ) -> Result<T> {
-        use super::sql::{Conn, PgDb};
-        // A write begins and takes its lock in one simple query: one round trip.
+        use super::sql::PgDb;
+        // A write begins and takes its lock in one simple query, sent with its first
+        // statement (see `PgDb`).
         let begin_locked = lock.map(|name| {
             format!(
                 "BEGIN; SELECT pg_advisory_xact_lock({})",
@@ -550,12 +609,15 @@ impl PgStore {
                         client,
                         done: false,
                     };
-                    open.client.batch_execute(begin)?;
-                    let db = PgDb::new(Conn::Write(&mut *open.client), self);
+                    // `BEGIN` and the lock go out with the first statement.
+                    let db = PgDb::write(&mut *open.client, self, begin);
                     let outcome = f(&db);
                     let failure = db.take_failure();
+                    let begun = db.begun();
                     drop(db);
-                    if outcome.is_ok() {
+                    // Nothing to end when no statement ran.
+                    open.done = !begun;
+                    if outcome.is_ok() && begun {
                         open.done = true;
                         open.client.batch_execute("COMMIT")?;
                     }
@@ -567,7 +629,7 @@ impl PgStore {
                         .isolation_level(postgres::IsolationLevel::RepeatableRead)
                         .read_only(true)
                         .start()?;
-                    let db = PgDb::new(Conn::Read(&mut tx), self);
+                    let db = PgDb::read(&mut tx, self);
                     let outcome = f(&db);
                     let failure = db.take_failure();
                     drop(db);
@@ -788,5 +850,54 @@ mod tests {
         assert!(started.elapsed() < timeout * 3, "{:?}", started.elapsed());
         drop(held);
         store.run(|c| Ok(c.query_one("SELECT 1", &[])?)).unwrap();
+    }
+
+    /// A write's first query goes out with its `BEGIN` as `EXECUTE` of a statement
+    /// prepared by SQL `PREPARE`. Behind a pooler in transaction mode the next
+    /// transaction may run on a server session that lacks that statement, or whose
+    /// session already has the name: either way the write succeeds, and the connection
+    /// stops using them. Needs MAGNETAR_TEST_PG_URL (scripts/with-postgres.sh).
+    #[test]
+    fn a_missing_or_taken_prepared_statement_is_not_an_error() {
+        let Some(url) =
+            magnetar_testkit::pg_url("a_missing_or_taken_prepared_statement_is_not_an_error")
+        else {
+            return;
+        };
+        let open = || {
+            let config = PgConfig {
+                max_connections: 1,
+                ..PgConfig::default()
+            };
+            PgStore::open(&url, config).unwrap()
+        };
+        let write = |store: &PgStore| {
+            store.sql_transaction(Some("test"), &mut |db| {
+                db.one("SELECT ?1 + 1", crate::store::sql::args![41_i64], |r| {
+                    r.i64(0)
+                })
+            })
+        };
+        let uses_named = |store: &PgStore| store.run(|c| Ok(c.named.is_some())).unwrap();
+
+        // The statement disappears from the session (another server session, as far as
+        // the connection can tell): the transaction is run again without it.
+        let store = open();
+        assert_eq!(write(&store).unwrap(), 42);
+        assert!(uses_named(&store));
+        store
+            .run(|c| Ok(c.batch_execute("DEALLOCATE ALL")?))
+            .unwrap();
+        assert_eq!(write(&store).unwrap(), 42);
+        assert!(!uses_named(&store));
+        assert_eq!(write(&store).unwrap(), 42);
+
+        // The session already has a statement of that name.
+        let store = open();
+        store
+            .run(|c| Ok(c.batch_execute("PREPARE magnetar_1 AS SELECT 0")?))
+            .unwrap();
+        assert_eq!(write(&store).unwrap(), 42);
+        assert!(!uses_named(&store));
     }
 }
