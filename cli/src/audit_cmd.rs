@@ -561,8 +561,23 @@ fn copy(from: &str, to: &str, pg_schema: &str) -> CmdResult {
         pg_schema: pg_schema.to_owned(),
     })?;
     let key = read_key(&source)?;
+    // A new SQLite file the copy did not fill is removed again (with its -wal and -shm).
+    let created = (!is_postgres_url(to) && !Path::new(to).exists()).then(|| PathBuf::from(to));
     let destination = open_store(to, pg_schema, true)?;
-    let report = AuditLog::copy(&source, &destination, key, AuditConfig::default())?;
+    let report = match AuditLog::copy(&source, &destination, key, AuditConfig::default()) {
+        Ok(report) => report,
+        Err(err) => {
+            drop(destination);
+            if let Some(path) = created {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            return Err(err.into());
+        }
+    };
     Ok(Report::new(
         json!({
             "ok": true,

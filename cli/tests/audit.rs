@@ -604,4 +604,5 @@ fn copy_moves_the_log_into_another_database_verified() {
         .assert()
         .code(1)
         .stderr(contains("nothing was copied"));
+    assert!(!third.exists(), "the refused copy left {}", third.display());
 }
