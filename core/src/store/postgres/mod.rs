@@ -776,6 +776,21 @@ impl r2d2::HandleError<postgres::Error> for LastError {
 mod tests {
     use super::*;
 
+    /// MAGNETAR_TEST_PG_URL (scripts/with-postgres.sh), or `None` after saying that
+    /// `test` is skipped. Not `magnetar_testkit::pg_url`: testkit would link a second
+    /// copy of this crate into its unit tests, whose uniffi symbols clash.
+    fn pg_url(test: &str) -> Option<String> {
+        let url = std::env::var("MAGNETAR_TEST_PG_URL").ok();
+        if url.is_none() {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: MAGNETAR_TEST_PG_URL is unset"
+            );
+        }
+        url
+    }
+
     #[test]
     fn schema_names_are_checked() {
         for ok in ["magnetar", "app_1", "_x"] {
@@ -818,12 +833,7 @@ mod tests {
     /// (scripts/with-postgres.sh).
     #[test]
     fn busy_pool_is_a_pool_timeout_not_retried() {
-        let Ok(url) = std::env::var("MAGNETAR_TEST_PG_URL") else {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED busy_pool_is_a_pool_timeout_not_retried: MAGNETAR_TEST_PG_URL is unset"
-            );
+        let Some(url) = pg_url("busy_pool_is_a_pool_timeout_not_retried") else {
             return;
         };
         let timeout = Duration::from_millis(300);
@@ -859,9 +869,7 @@ mod tests {
     /// stops using them. Needs MAGNETAR_TEST_PG_URL (scripts/with-postgres.sh).
     #[test]
     fn a_missing_or_taken_prepared_statement_is_not_an_error() {
-        let Some(url) =
-            magnetar_testkit::pg_url("a_missing_or_taken_prepared_statement_is_not_an_error")
-        else {
+        let Some(url) = pg_url("a_missing_or_taken_prepared_statement_is_not_an_error") else {
             return;
         };
         let open = || {
