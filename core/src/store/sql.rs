@@ -359,12 +359,17 @@ impl Arg<'_> {
 }
 
 /// A row of a simple query: every value is text, as the server prints it (`bytea` in
-/// hex, which every connection asks for).
+/// hex, which every connection asks for; a boolean as `t` or `f`, read as an integer
+/// like a binary row's).
 impl Row for postgres::SimpleQueryRow {
     fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
         self.try_get(i)
             .map_err(|e| wrong_type(i, &e.to_string()))?
-            .map(|v| v.parse().map_err(|_| wrong_type(i, "text")))
+            .map(|v| match v {
+                "t" => Ok(1),
+                "f" => Ok(0),
+                _ => v.parse().map_err(|_| wrong_type(i, "text")),
+            })
             .transpose()
     }
 

@@ -908,4 +908,33 @@ mod tests {
         assert_eq!(write(&store).unwrap(), 42);
         assert!(!uses_named(&store));
     }
+
+    /// A write's first query comes back as a text row (it went out in a simple query
+    /// with the `BEGIN`): integers, booleans, bytes and NULL read from it as from the
+    /// binary rows of any other query. Needs MAGNETAR_TEST_PG_URL.
+    #[test]
+    fn a_writes_first_query_reads_as_any_other() {
+        let Some(url) = pg_url("a_writes_first_query_reads_as_any_other") else {
+            return;
+        };
+        let read = |db: &dyn crate::store::sql::Db| {
+            db.one(
+                "SELECT ?1 * 2, ?1 = 21, '\\x00ff'::bytea, NULL::int8",
+                crate::store::sql::args![21_i64],
+                |r| Ok((r.i64(0)?, r.bool(1)?, r.bytes(2)?, r.opt_i64(3)?)),
+            )
+        };
+        let want = (42, true, vec![0, 255], None);
+        let store = PgStore::open(&url, PgConfig::default()).unwrap();
+        assert_eq!(
+            store
+                .sql_transaction(Some("test"), &mut |db| read(db))
+                .unwrap(),
+            want
+        );
+        assert_eq!(
+            store.sql_transaction(None, &mut |db| read(db)).unwrap(),
+            want
+        );
+    }
 }
