@@ -517,11 +517,13 @@ pub(super) fn run(
             ));
         };
         // Read a chunk at a time, each from where the last one ended (one seek per
-        // chunk): the walk runs other statements between chunks.
+        // chunk): the walk runs other statements between chunks. `LIMIT +?3`: SQLite
+        // plans with a bare LIMIT parameter's value, so it recompiled the statement
+        // whenever the value changed.
         let sql = format!(
             "SELECT {EVENT_COLUMNS}, {LOOKUP_COLUMNS} FROM audit_events e
              LEFT JOIN audit_lookup l ON l.seq = e.seq
-             WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq LIMIT ?3"
+             WHERE e.seq > ?1 AND e.seq <= ?2 ORDER BY e.seq LIMIT +?3"
         );
         let bound = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         let mut read_after = bound(start.seq);
