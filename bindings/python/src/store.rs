@@ -1,5 +1,5 @@
-//! `magnetar.PostgresStore`: a PostgreSQL server as the store of a `SessionRegistry`
-//! (and, next, of an `AuditLog`), wherever a `Pool` is accepted.
+//! `magnetar.PostgresStore`: a PostgreSQL server as the store of a `SessionRegistry` or
+//! an `AuditLog`, wherever a `Pool` is accepted.
 
 use magnetar_core::pool::Pool;
 use magnetar_core::store::{PgConfig, PgStore, Store};
