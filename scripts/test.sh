@@ -101,11 +101,16 @@ postgres_suite() {
         cargo test -p magnetar-core --test audit_postgres
         cargo test -p magnetar-cli --test audit_postgres
         cargo test -p magnetar-core --lib postgres
+        cargo test -p magnetar-uniffi --test postgres
         MGN_C_TESTS=test_pg_store bash "$1/bindings/c/tests/run.sh"
         bash "$1/python/run-tests.sh" -k postgres
+        status=0
+        bash "$1/swift/run-tests.sh" --postgres || status=$?
+        # 77: no Swift toolchain (the Swift suite reports that skip itself).
+        [ "$status" -eq 0 ] || [ "$status" -eq 77 ]
     ' postgres-suite "${root}"
 }
-run_suite "PostgreSQL (throwaway server: Rust, C and Python tests against it)" postgres_suite
+run_suite "PostgreSQL (throwaway server: Rust, C, Python and Swift tests against it)" postgres_suite
 
 # Swift: the script checks the committed generated bindings everywhere, and runs
 # `swift build` and `swift test` where a Swift toolchain exists; without one it parses

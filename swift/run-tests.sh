@@ -6,6 +6,9 @@
 #      Examples/LoginFlow (it depends on Magnetar by path, as an app does), when `swift`
 #      is on the PATH; otherwise says so, skips them, parses the hand-written Swift with
 #      tree-sitter, and exits 77 (skipped, as scripts/test.sh counts it).
+# With --postgres, only builds and runs PostgresTests (scripts/test.sh calls it inside
+# scripts/with-postgres.sh, whose throwaway server those tests use); without `swift` on
+# the PATH it says so and exits 77.
 # Exits non-zero (not 77) on any failure. The Rust tests of the uniffi layer run in
 # `cargo test`, and scripts/test.sh lints these scripts with every other shell script.
 set -euo pipefail
@@ -13,6 +16,20 @@ set -euo pipefail
 here="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 root="$(cd -- "$here/.." && pwd -P)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
+
+postgres_only=0
+case "${1:-}" in
+    --postgres) postgres_only=1 ;;
+    "") ;;
+    *)
+        echo "usage: $0 [--postgres]" >&2
+        exit 2
+        ;;
+esac
+if [[ "$postgres_only" == 1 ]] && ! command -v swift >/dev/null 2>&1; then
+    echo "swift (PostgreSQL): SKIPPED (no Swift toolchain on PATH)"
+    exit 77
+fi
 
 echo "--- generated bindings"
 "$here/generate-bindings.sh" --check
@@ -62,6 +79,12 @@ fi
 
 cd "$here"
 export MAGNETAR_LIB_DIR="$lib_dir" MAGNETAR_REPO_ROOT="$root"
+if [[ "$postgres_only" == 1 ]]; then
+    echo "--- swift test --filter PostgresTests (MAGNETAR_TEST_PG_URL ${MAGNETAR_TEST_PG_URL:+set}${MAGNETAR_TEST_PG_URL:-unset})"
+    swift test --filter PostgresTests
+    echo "swift (PostgreSQL): OK"
+    exit 0
+fi
 echo "--- swift build ($(swift --version 2>/dev/null | head -n 1))"
 swift build
 echo "--- swift test"

@@ -15,10 +15,12 @@ use std::sync::Arc;
 use magnetar_core::audit::{
     self as core_audit, AuditEvent, Filter, Head, ReencryptProgress, RotationReport, VerifyReport,
 };
+use magnetar_core::store::Store;
 use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::pool::Pool;
+use crate::store::PostgresStore;
 
 /// A 32-byte audit master key. Opaque: zeroized on drop, never printed, never returned.
 #[derive(uniffi::Object)]
@@ -173,7 +175,8 @@ pub fn default_audit_filter() -> Filter {
     Filter::default()
 }
 
-/// An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
+/// An encrypted, tamper-evident audit log stored through a SQLite pool or a PostgreSQL
+/// store. Thread-safe.
 #[derive(Debug, uniffi::Object)]
 pub struct AuditLog {
     // In an Arc so a session registry can record into the same log.
@@ -184,6 +187,32 @@ impl AuditLog {
     /// The core log, as a session registry's audit sink.
     pub(crate) fn core(&self) -> Arc<core_audit::AuditLog> {
         Arc::clone(&self.inner)
+    }
+
+    fn open(
+        store: impl Into<Store>,
+        key: &AuditKey,
+        mode: AuditWriteMode,
+        previous_keys: Vec<Arc<AuditKey>>,
+    ) -> Result<Arc<Self>> {
+        let config = core_config(mode, previous_keys);
+        let inner = core_audit::AuditLog::open(store, key.inner.clone(), config)?;
+        Ok(Arc::new(AuditLog {
+            inner: Arc::new(inner),
+        }))
+    }
+
+    fn open_with_passphrase(
+        store: impl Into<Store>,
+        passphrase: String,
+        mode: AuditWriteMode,
+    ) -> Result<Arc<Self>> {
+        let passphrase = Zeroizing::new(passphrase);
+        let config = core_config(mode, Vec::new());
+        let inner = core_audit::AuditLog::open_with_passphrase(store, &passphrase, config)?;
+        Ok(Arc::new(AuditLog {
+            inner: Arc::new(inner),
+        }))
     }
 }
 
@@ -199,14 +228,19 @@ impl AuditLog {
         mode: AuditWriteMode,
         previous_keys: Vec<Arc<AuditKey>>,
     ) -> Result<Arc<Self>> {
-        let inner = core_audit::AuditLog::open(
-            pool.core(),
-            key.inner.clone(),
-            core_config(mode, previous_keys),
-        )?;
-        Ok(Arc::new(AuditLog {
-            inner: Arc::new(inner),
-        }))
+        Self::open(pool.core(), &key, mode, previous_keys)
+    }
+
+    /// `new` on a PostgreSQL store: one chain shared by every server writing to it
+    /// (Swift's `AuditLog(store:key:mode:previousKeys:)`).
+    #[uniffi::constructor]
+    pub fn on_postgres(
+        store: Arc<PostgresStore>,
+        key: Arc<AuditKey>,
+        mode: AuditWriteMode,
+        previous_keys: Vec<Arc<AuditKey>>,
+    ) -> Result<Arc<Self>> {
+        Self::open(store.core().clone(), &key, mode, previous_keys)
     }
 
     /// Opens the log with a passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations, with
@@ -217,15 +251,18 @@ impl AuditLog {
         passphrase: String,
         mode: AuditWriteMode,
     ) -> Result<Arc<Self>> {
-        let passphrase = Zeroizing::new(passphrase);
-        let inner = core_audit::AuditLog::open_with_passphrase(
-            pool.core(),
-            &passphrase,
-            core_config(mode, Vec::new()),
-        )?;
-        Ok(Arc::new(AuditLog {
-            inner: Arc::new(inner),
-        }))
+        Self::open_with_passphrase(pool.core(), passphrase, mode)
+    }
+
+    /// `with_passphrase` on a PostgreSQL store (Swift's `AuditLog.withPassphrase(store:
+    /// passphrase:mode:)`).
+    #[uniffi::constructor]
+    pub fn with_passphrase_on_postgres(
+        store: Arc<PostgresStore>,
+        passphrase: String,
+        mode: AuditWriteMode,
+    ) -> Result<Arc<Self>> {
+        Self::open_with_passphrase(store.core().clone(), passphrase, mode)
     }
 
     /// The key a passphrase gives for this database, to rotate to it.
@@ -340,13 +377,37 @@ pub fn audit_rotate_and_reencrypt(
     batch_size: u32,
     retire_old_key: bool,
 ) -> Result<RotationReport> {
+    rotate_and_reencrypt(pool.core(), &old_key, &new_key, batch_size, retire_old_key)
+}
+
+/// `audit_rotate_and_reencrypt` on a PostgreSQL store (Swift's
+/// `AuditLog.rotateAndReencrypt(store:oldKey:newKey:batchSize:retireOldKey:)`).
+#[uniffi::export]
+pub fn audit_rotate_and_reencrypt_on_postgres(
+    store: Arc<PostgresStore>,
+    old_key: Arc<AuditKey>,
+    new_key: Arc<AuditKey>,
+    batch_size: u32,
+    retire_old_key: bool,
+) -> Result<RotationReport> {
+    let store = store.core().clone();
+    rotate_and_reencrypt(store, &old_key, &new_key, batch_size, retire_old_key)
+}
+
+fn rotate_and_reencrypt(
+    store: impl Into<Store>,
+    old_key: &AuditKey,
+    new_key: &AuditKey,
+    batch_size: u32,
+    retire_old_key: bool,
+) -> Result<RotationReport> {
     let options = core_audit::RotationOptions {
         batch_size: batch_size as usize,
         retire_old_key,
         ..core_audit::RotationOptions::default()
     };
     Ok(core_audit::AuditLog::rotate_and_reencrypt(
-        pool.core(),
+        store,
         old_key.inner.clone(),
         new_key.inner.clone(),
         core_audit::AuditConfig::default(),
@@ -360,4 +421,11 @@ pub fn audit_rotate_and_reencrypt(
 #[uniffi::export]
 pub fn audit_log_exists(pool: Arc<Pool>) -> Result<bool> {
     Ok(core_audit::AuditLog::exists(pool.core())?)
+}
+
+/// Whether a PostgreSQL store's schema already holds an audit log (reads only; Swift's
+/// `AuditLog.exists(store:)`).
+#[uniffi::export]
+pub fn audit_log_exists_on_postgres(store: Arc<PostgresStore>) -> Result<bool> {
+    Ok(core_audit::AuditLog::exists(store.core().clone())?)
 }

@@ -22,11 +22,13 @@ pub mod password;
 pub mod pool;
 pub mod session;
 pub mod sql;
+pub mod store;
 pub mod tlog;
 
 pub use audit::{
     AuditKey, AuditLog, AuditWriteMode, NewAuditEvent, audit_log_exists,
-    audit_rotate_and_reencrypt, default_audit_filter, default_batched_write_mode,
+    audit_log_exists_on_postgres, audit_rotate_and_reencrypt,
+    audit_rotate_and_reencrypt_on_postgres, default_audit_filter, default_batched_write_mode,
 };
 pub use breach::{
     BreachChecker, BreachConfig, BreachIndexInfo, HttpResponse, HttpTransport, TransportFailure,
@@ -45,6 +47,7 @@ pub use session::{
     parse_user_agent, score_request,
 };
 pub use sql::{SqlParams, Statement};
+pub use store::{PostgresConfig, PostgresStore, default_postgres_config};
 
 // Core's types this layer takes and returns, under the names Swift gives them, so that
 // Rust callers of this layer (its tests, the crossing benchmark) write what Swift writes.

@@ -13,11 +13,13 @@ use std::time::Duration;
 use magnetar_core::session::{
     self as core_session, Assessment, Decision, LimitPolicy, ScoringPolicy, Session, Validation,
 };
+use magnetar_core::store::Store;
 use zeroize::Zeroizing;
 
 use crate::audit::AuditLog;
 use crate::error::{MagnetarError, Result};
 use crate::pool::Pool;
+use crate::store::PostgresStore;
 
 /// What a request looked like: client IP, User-Agent, and the other headers the host
 /// chose to fingerprint (for example `Accept-Language`). Core validates and normalises
@@ -295,10 +297,26 @@ pub enum RequestOutcome {
     },
 }
 
-/// Sessions stored through a pool: per-user limits, timeouts, scoring of every request.
+/// Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits, timeouts, scoring of every request.
 #[derive(Debug, uniffi::Object)]
 pub struct SessionRegistry {
     inner: core_session::SessionRegistry,
+}
+
+impl SessionRegistry {
+    fn open(
+        store: impl Into<Store>,
+        key: &FingerprintKey,
+        config: SessionConfig,
+        audit: Option<Arc<AuditLog>>,
+    ) -> Result<Arc<Self>> {
+        let mut inner = core_session::SessionRegistry::open(store, core_config(key, config))?;
+        if let Some(log) = audit {
+            let sink: Arc<dyn core_session::SessionAuditSink> = log.core();
+            inner = inner.with_audit(sink);
+        }
+        Ok(Arc::new(SessionRegistry { inner }))
+    }
 }
 
 #[uniffi::export]
@@ -313,13 +331,19 @@ impl SessionRegistry {
         config: SessionConfig,
         audit: Option<Arc<AuditLog>>,
     ) -> Result<Arc<Self>> {
-        let mut inner =
-            core_session::SessionRegistry::open(pool.core().clone(), core_config(&key, config))?;
-        if let Some(log) = audit {
-            let sink: Arc<dyn core_session::SessionAuditSink> = log.core();
-            inner = inner.with_audit(sink);
-        }
-        Ok(Arc::new(SessionRegistry { inner }))
+        Self::open(pool.core(), &key, config, audit)
+    }
+
+    /// `new` on a PostgreSQL store: the per-user limit and revocations hold across every
+    /// server sharing it (Swift's `SessionRegistry(store:key:config:audit:)`).
+    #[uniffi::constructor]
+    pub fn on_postgres(
+        store: Arc<PostgresStore>,
+        key: Arc<FingerprintKey>,
+        config: SessionConfig,
+        audit: Option<Arc<AuditLog>>,
+    ) -> Result<Arc<Self>> {
+        Self::open(store.core().clone(), &key, config, audit)
     }
 
     /// Creates a session for `user_id` from the login request's context.

@@ -811,7 +811,8 @@ public func FfiConverterTypeAuditKey_lower(_ value: AuditKey) -> UInt64 {
 
 
 /**
- * An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
+ * An encrypted, tamper-evident audit log stored through a SQLite pool or a PostgreSQL
+ * store. Thread-safe.
  */
 public protocol AuditLogProtocol: AnyObject, Sendable {
     
@@ -959,7 +960,8 @@ public protocol AuditLogProtocol: AnyObject, Sendable {
     
 }
 /**
- * An encrypted, tamper-evident audit log stored through a pool. Thread-safe.
+ * An encrypted, tamper-evident audit log stored through a SQLite pool or a PostgreSQL
+ * store. Thread-safe.
  */
 open class AuditLog: AuditLogProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1030,6 +1032,22 @@ public convenience init(pool: Pool, key: AuditKey, mode: AuditWriteMode, previou
 
     
     /**
+     * `new` on a PostgreSQL store: one chain shared by every server writing to it
+     * (Swift's `AuditLog(store:key:mode:previousKeys:)`).
+     */
+public static func onPostgres(store: PostgresStore, key: AuditKey, mode: AuditWriteMode, previousKeys: [AuditKey])throws  -> AuditLog  {
+    return try  FfiConverterTypeAuditLog_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditlog_on_postgres(
+        FfiConverterTypePostgresStore_lower(store),
+        FfiConverterTypeAuditKey_lower(key),
+        FfiConverterTypeAuditWriteMode_lower(mode),
+        FfiConverterSequenceTypeAuditKey.lower(previousKeys),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Opens the log with a passphrase (PBKDF2-HMAC-SHA256, 600,000 iterations, with
      * this database's random salt). Deliberately slow: use the async variant.
      */
@@ -1038,6 +1056,21 @@ public static func withPassphrase(pool: Pool, passphrase: String, mode: AuditWri
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_constructor_auditlog_with_passphrase(
         FfiConverterTypePool_lower(pool),
+        FfiConverterString.lower(passphrase),
+        FfiConverterTypeAuditWriteMode_lower(mode),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `with_passphrase` on a PostgreSQL store (Swift's `AuditLog.withPassphrase(store:
+     * passphrase:mode:)`).
+     */
+public static func withPassphraseOnPostgres(store: PostgresStore, passphrase: String, mode: AuditWriteMode)throws  -> AuditLog  {
+    return try  FfiConverterTypeAuditLog_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_auditlog_with_passphrase_on_postgres(
+        FfiConverterTypePostgresStore_lower(store),
         FfiConverterString.lower(passphrase),
         FfiConverterTypeAuditWriteMode_lower(mode),uniffiCallStatus
     )
@@ -3070,6 +3103,175 @@ public func FfiConverterTypePool_lower(_ value: Pool) -> UInt64 {
 
 
 /**
+ * A PostgreSQL server shared by many application servers: a connection pool, the
+ * schema holding Magnetar's tables, and retries of work interrupted by a lost
+ * connection or a restart. Thread-safe; open one per server and schema. Its
+ * description never contains the password.
+ */
+public protocol PostgresStoreProtocol: AnyObject, Sendable {
+    
+    /**
+     * The schema holding Magnetar's tables.
+     */
+    func schema()  -> String
+    
+    /**
+     * Server, database, user and sslmode (never the password).
+     */
+    func target()  -> String
+    
+}
+/**
+ * A PostgreSQL server shared by many application servers: a connection pool, the
+ * schema holding Magnetar's tables, and retries of work interrupted by a lost
+ * connection or a restart. Thread-safe; open one per server and schema. Its
+ * description never contains the password.
+ */
+open class PostgresStore: PostgresStoreProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_magnetar_uniffi_fn_clone_postgresstore(self.handle, $0) }
+    }
+    /**
+     * Connects to the server at `url`: `postgresql://user:password@host:port/db` (or a
+     * libpq `key=value` string) with libpq's `sslmode` (`disable`, `prefer` (default),
+     * `require`, `verify-ca`, `verify-full`; use `verify-full` in production) and
+     * `sslrootcert` (a CA file; the system's roots otherwise). Creates the schema's
+     * tables on first use. Fails with `unavailable` when the server cannot be reached.
+     */
+public convenience init(url: String, config: PostgresConfig)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_postgresstore_new(
+        FfiConverterString.lower(url),
+        FfiConverterTypePostgresConfig_lower(config),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_magnetar_uniffi_fn_free_postgresstore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The schema holding Magnetar's tables.
+     */
+open func schema() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_postgresstore_schema(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Server, database, user and sslmode (never the password).
+     */
+open func target() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_method_postgresstore_target(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePostgresStore: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PostgresStore
+
+    public static func lift(_ handle: UInt64) throws -> PostgresStore {
+        return PostgresStore(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PostgresStore) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PostgresStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PostgresStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePostgresStore_lift(_ handle: UInt64) throws -> PostgresStore {
+    return try FfiConverterTypePostgresStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePostgresStore_lower(_ value: PostgresStore) -> UInt64 {
+    return FfiConverterTypePostgresStore.lower(value)
+}
+
+
+
+
+
+
+/**
  * A [`RequestContext`] validated and normalised once, held by Rust: build one per
  * request and pass it to `RiskScorer.score` (or score it against several sessions)
  * without converting the record's strings and headers again on every call.
@@ -3369,7 +3571,7 @@ public func FfiConverterTypeRiskScorer_lower(_ value: RiskScorer) -> UInt64 {
 
 
 /**
- * Sessions stored through a pool: per-user limits, timeouts, scoring of every request.
+ * Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits, timeouts, scoring of every request.
  */
 public protocol SessionRegistryProtocol: AnyObject, Sendable {
     
@@ -3418,7 +3620,7 @@ public protocol SessionRegistryProtocol: AnyObject, Sendable {
     
 }
 /**
- * Sessions stored through a pool: per-user limits, timeouts, scoring of every request.
+ * Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits, timeouts, scoring of every request.
  */
 open class SessionRegistry: SessionRegistryProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -3487,6 +3689,22 @@ public convenience init(pool: Pool, key: FingerprintKey, config: SessionConfig, 
         try! rustCall { uniffi_magnetar_uniffi_fn_free_sessionregistry(handle, $0) }
     }
 
+    
+    /**
+     * `new` on a PostgreSQL store: the per-user limit and revocations hold across every
+     * server sharing it (Swift's `SessionRegistry(store:key:config:audit:)`).
+     */
+public static func onPostgres(store: PostgresStore, key: FingerprintKey, config: SessionConfig, audit: AuditLog?)throws  -> SessionRegistry  {
+    return try  FfiConverterTypeSessionRegistry_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_constructor_sessionregistry_on_postgres(
+        FfiConverterTypePostgresStore_lower(store),
+        FfiConverterTypeFingerprintKey_lower(key),
+        FfiConverterTypeSessionConfig_lower(config),
+        FfiConverterOptionTypeAuditLog.lower(audit),uniffiCallStatus
+    )
+})
+}
     
 
     
@@ -5224,6 +5442,123 @@ public func FfiConverterTypePoolConfig_lift(_ buf: RustBuffer) throws -> PoolCon
 #endif
 public func FfiConverterTypePoolConfig_lower(_ value: PoolConfig) -> RustBuffer {
     return FfiConverterTypePoolConfig.lower(value)
+}
+
+
+/**
+ * PostgreSQL store configuration. Start from `PostgresConfig()` in Swift (core's
+ * defaults, see [`default_postgres_config`]) and adjust fields.
+ *
+ * Not core's `PgConfig` itself: that one also holds the clock (`Arc<dyn Clock>`), which
+ * uniffi cannot carry and Swift has no use for.
+ */
+public struct PostgresConfig: Equatable, Hashable {
+    /**
+     * Most connections this process keeps open.
+     */
+    public var maxConnections: UInt32
+    /**
+     * How long to wait for a connection, new or pooled, before `poolTimeout` (or
+     * `unavailable` when none could be made).
+     */
+    public var connectTimeout: TimeInterval
+    /**
+     * The schema holding Magnetar's tables: lowercase letters, digits and `_`.
+     */
+    public var schema: String
+    /**
+     * `statement_timeout` of every connection.
+     */
+    public var statementTimeout: TimeInterval
+    /**
+     * `lock_timeout` of every connection.
+     */
+    public var lockTimeout: TimeInterval
+    /**
+     * Attempts of a transaction interrupted by a lost connection, a server restart, a
+     * serialization failure or a deadlock, the first included (at least 1).
+     */
+    public var attempts: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Most connections this process keeps open.
+         */maxConnections: UInt32, 
+        /**
+         * How long to wait for a connection, new or pooled, before `poolTimeout` (or
+         * `unavailable` when none could be made).
+         */connectTimeout: TimeInterval, 
+        /**
+         * The schema holding Magnetar's tables: lowercase letters, digits and `_`.
+         */schema: String, 
+        /**
+         * `statement_timeout` of every connection.
+         */statementTimeout: TimeInterval, 
+        /**
+         * `lock_timeout` of every connection.
+         */lockTimeout: TimeInterval, 
+        /**
+         * Attempts of a transaction interrupted by a lost connection, a server restart, a
+         * serialization failure or a deadlock, the first included (at least 1).
+         */attempts: UInt32) {
+        self.maxConnections = maxConnections
+        self.connectTimeout = connectTimeout
+        self.schema = schema
+        self.statementTimeout = statementTimeout
+        self.lockTimeout = lockTimeout
+        self.attempts = attempts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PostgresConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePostgresConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PostgresConfig {
+        return
+            try PostgresConfig(
+                maxConnections: FfiConverterUInt32.read(from: &buf), 
+                connectTimeout: FfiConverterDuration.read(from: &buf), 
+                schema: FfiConverterString.read(from: &buf), 
+                statementTimeout: FfiConverterDuration.read(from: &buf), 
+                lockTimeout: FfiConverterDuration.read(from: &buf), 
+                attempts: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PostgresConfig, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.maxConnections, into: &buf)
+        FfiConverterDuration.write(value.connectTimeout, into: &buf)
+        FfiConverterString.write(value.schema, into: &buf)
+        FfiConverterDuration.write(value.statementTimeout, into: &buf)
+        FfiConverterDuration.write(value.lockTimeout, into: &buf)
+        FfiConverterUInt32.write(value.attempts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePostgresConfig_lift(_ buf: RustBuffer) throws -> PostgresConfig {
+    return try FfiConverterTypePostgresConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePostgresConfig_lower(_ value: PostgresConfig) -> RustBuffer {
+    return FfiConverterTypePostgresConfig.lower(value)
 }
 
 
@@ -6995,6 +7330,18 @@ public func auditLogExists(pool: Pool)throws  -> Bool  {
 })
 }
 /**
+ * Whether a PostgreSQL store's schema already holds an audit log (reads only; Swift's
+ * `AuditLog.exists(store:)`).
+ */
+public func auditLogExistsOnPostgres(store: PostgresStore)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_audit_log_exists_on_postgres(
+        FfiConverterTypePostgresStore_lower(store),uniffiCallStatus
+    )
+})
+}
+/**
  * The whole key rotation of the audit log in `pool`'s database, resumable: opens it
  * with `old_key`, makes `new_key` current, re-encrypts every event (`batch_size` per
  * transaction) and, when `retire_old_key`, retires the old key. Calling it again after
@@ -7005,6 +7352,22 @@ public func auditRotateAndReencrypt(pool: Pool, oldKey: AuditKey, newKey: AuditK
         uniffiCallStatus in
     uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt(
         FfiConverterTypePool_lower(pool),
+        FfiConverterTypeAuditKey_lower(oldKey),
+        FfiConverterTypeAuditKey_lower(newKey),
+        FfiConverterUInt32.lower(batchSize),
+        FfiConverterBool.lower(retireOldKey),uniffiCallStatus
+    )
+})
+}
+/**
+ * `audit_rotate_and_reencrypt` on a PostgreSQL store (Swift's
+ * `AuditLog.rotateAndReencrypt(store:oldKey:newKey:batchSize:retireOldKey:)`).
+ */
+public func auditRotateAndReencryptOnPostgres(store: PostgresStore, oldKey: AuditKey, newKey: AuditKey, batchSize: UInt32, retireOldKey: Bool)throws  -> AuditRotationReport  {
+    return try  FfiConverterTypeAuditRotationReport_lift(try rustCallWithError(FfiConverterTypeMagnetarError_lift) {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt_on_postgres(
+        FfiConverterTypePostgresStore_lower(store),
         FfiConverterTypeAuditKey_lower(oldKey),
         FfiConverterTypeAuditKey_lower(newKey),
         FfiConverterUInt32.lower(batchSize),
@@ -7185,6 +7548,17 @@ public func scoreRequest(previous: RequestContext, current: RequestContext, poli
 })
 }
 /**
+ * Core's default PostgreSQL configuration (10 connections, 5 s connect timeout, schema
+ * `magnetar`, 30 s statement timeout, ...).
+ */
+public func defaultPostgresConfig() -> PostgresConfig  {
+    return try!  FfiConverterTypePostgresConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_magnetar_uniffi_fn_func_default_postgres_config(uniffiCallStatus
+    )
+})
+}
+/**
  * Whether `note` is a checkpoint carrying a valid signature by `verifier_key`: false when
  * the signature does not verify; fails with `invalidKey` for a malformed verifier key.
  */
@@ -7266,7 +7640,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_func_audit_log_exists() != 37016) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_func_audit_log_exists_on_postgres() != 15373) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt() != 56039) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt_on_postgres() != 61628) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_default_audit_filter() != 28674) {
@@ -7312,6 +7692,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_score_request() != 29910) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_func_default_postgres_config() != 52321) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_func_verify_checkpoint() != 8545) {
@@ -7545,6 +7928,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate_request() != 29348) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_method_postgresstore_schema() != 20102) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_method_postgresstore_target() != 30748) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_method_checkpointsigner_name() != 5413) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7569,7 +7958,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_magnetar_uniffi_checksum_constructor_auditlog_new() != 45257) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditlog_on_postgres() != 47336) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_magnetar_uniffi_checksum_constructor_auditlog_with_passphrase() != 63414) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_auditlog_with_passphrase_on_postgres() != 29769) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_breachchecker_new() != 48225) {
@@ -7603,6 +7998,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new() != 57060) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_on_postgres() != 17895) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_magnetar_uniffi_checksum_constructor_postgresstore_new() != 680) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_magnetar_uniffi_checksum_constructor_checkpointsigner_from_private_key() != 39442) {

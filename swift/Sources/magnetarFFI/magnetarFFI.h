@@ -321,9 +321,19 @@ void uniffi_magnetar_uniffi_fn_free_auditlog(uint64_t handle, RustCallStatus *_N
 uint64_t uniffi_magnetar_uniffi_fn_constructor_auditlog_new(uint64_t pool, uint64_t key, RustBuffer mode, RustBuffer previous_keys, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_AUDITLOG_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_AUDITLOG_ON_POSTGRES
+uint64_t uniffi_magnetar_uniffi_fn_constructor_auditlog_on_postgres(uint64_t store, uint64_t key, RustBuffer mode, RustBuffer previous_keys, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE
 uint64_t uniffi_magnetar_uniffi_fn_constructor_auditlog_with_passphrase(uint64_t pool, RustBuffer passphrase, RustBuffer mode, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE_ON_POSTGRES
+uint64_t uniffi_magnetar_uniffi_fn_constructor_auditlog_with_passphrase_on_postgres(uint64_t store, RustBuffer passphrase, RustBuffer mode, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_AUDITLOG_CLOSE
@@ -827,6 +837,11 @@ void uniffi_magnetar_uniffi_fn_free_sessionregistry(uint64_t handle, RustCallSta
 uint64_t uniffi_magnetar_uniffi_fn_constructor_sessionregistry_new(uint64_t pool, uint64_t key, RustBuffer config, RustBuffer audit, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_SESSIONREGISTRY_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_SESSIONREGISTRY_ON_POSTGRES
+uint64_t uniffi_magnetar_uniffi_fn_constructor_sessionregistry_on_postgres(uint64_t store, uint64_t key, RustBuffer config, RustBuffer audit, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_SESSIONREGISTRY_CREATE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_SESSIONREGISTRY_CREATE
 RustBuffer uniffi_magnetar_uniffi_fn_method_sessionregistry_create(uint64_t ptr, RustBuffer user_id, RustBuffer context, RustCallStatus *_Nonnull out_status
@@ -865,6 +880,31 @@ RustBuffer uniffi_magnetar_uniffi_fn_method_sessionregistry_validate(uint64_t pt
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_SESSIONREGISTRY_VALIDATE_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_SESSIONREGISTRY_VALIDATE_REQUEST
 RustBuffer uniffi_magnetar_uniffi_fn_method_sessionregistry_validate_request(uint64_t ptr, RustBuffer token, RustBuffer context, int8_t audit_allow, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_POSTGRESSTORE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_POSTGRESSTORE
+uint64_t uniffi_magnetar_uniffi_fn_clone_postgresstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_POSTGRESSTORE
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FREE_POSTGRESSTORE
+void uniffi_magnetar_uniffi_fn_free_postgresstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_POSTGRESSTORE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CONSTRUCTOR_POSTGRESSTORE_NEW
+uint64_t uniffi_magnetar_uniffi_fn_constructor_postgresstore_new(RustBuffer url, RustBuffer config, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POSTGRESSTORE_SCHEMA
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POSTGRESSTORE_SCHEMA
+RustBuffer uniffi_magnetar_uniffi_fn_method_postgresstore_schema(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POSTGRESSTORE_TARGET
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_METHOD_POSTGRESSTORE_TARGET
+RustBuffer uniffi_magnetar_uniffi_fn_method_postgresstore_target(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_CLONE_CHECKPOINTSIGNER
@@ -933,9 +973,19 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_magnetar_version(RustCallStatus *_Nonn
 int8_t uniffi_magnetar_uniffi_fn_func_audit_log_exists(uint64_t pool, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_LOG_EXISTS_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_LOG_EXISTS_ON_POSTGRES
+int8_t uniffi_magnetar_uniffi_fn_func_audit_log_exists_on_postgres(uint64_t store, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT
 RustBuffer uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt(uint64_t pool, uint64_t old_key, uint64_t new_key, uint32_t batch_size, int8_t retire_old_key, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_AUDIT_ROTATE_AND_REENCRYPT_ON_POSTGRES
+RustBuffer uniffi_magnetar_uniffi_fn_func_audit_rotate_and_reencrypt_on_postgres(uint64_t store, uint64_t old_key, uint64_t new_key, uint32_t batch_size, int8_t retire_old_key, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_AUDIT_FILTER
@@ -1021,6 +1071,12 @@ RustBuffer uniffi_magnetar_uniffi_fn_func_parse_user_agent(RustBuffer user_agent
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_SCORE_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_SCORE_REQUEST
 RustBuffer uniffi_magnetar_uniffi_fn_func_score_request(RustBuffer previous, RustBuffer current, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_POSTGRES_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_DEFAULT_POSTGRES_CONFIG
+RustBuffer uniffi_magnetar_uniffi_fn_func_default_postgres_config(RustCallStatus *_Nonnull out_status
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_FN_FUNC_VERIFY_CHECKPOINT
@@ -1315,9 +1371,21 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_audit_log_exists(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_LOG_EXISTS_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_LOG_EXISTS_ON_POSTGRES
+uint16_t uniffi_magnetar_uniffi_checksum_func_audit_log_exists_on_postgres(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT
 uint16_t uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_AUDIT_ROTATE_AND_REENCRYPT_ON_POSTGRES
+uint16_t uniffi_magnetar_uniffi_checksum_func_audit_rotate_and_reencrypt_on_postgres(void
     
 );
 #endif
@@ -1408,6 +1476,12 @@ uint16_t uniffi_magnetar_uniffi_checksum_func_parse_user_agent(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_SCORE_REQUEST
 uint16_t uniffi_magnetar_uniffi_checksum_func_score_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_POSTGRES_CONFIG
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_FUNC_DEFAULT_POSTGRES_CONFIG
+uint16_t uniffi_magnetar_uniffi_checksum_func_default_postgres_config(void
     
 );
 #endif
@@ -1873,6 +1947,18 @@ uint16_t uniffi_magnetar_uniffi_checksum_method_sessionregistry_validate_request
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POSTGRESSTORE_SCHEMA
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POSTGRESSTORE_SCHEMA
+uint16_t uniffi_magnetar_uniffi_checksum_method_postgresstore_schema(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POSTGRESSTORE_TARGET
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_POSTGRESSTORE_TARGET
+uint16_t uniffi_magnetar_uniffi_checksum_method_postgresstore_target(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_CHECKPOINTSIGNER_NAME
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_METHOD_CHECKPOINTSIGNER_NAME
 uint16_t uniffi_magnetar_uniffi_checksum_method_checkpointsigner_name(void
@@ -1921,9 +2007,21 @@ uint16_t uniffi_magnetar_uniffi_checksum_constructor_auditlog_new(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_AUDITLOG_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_AUDITLOG_ON_POSTGRES
+uint16_t uniffi_magnetar_uniffi_checksum_constructor_auditlog_on_postgres(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE
 uint16_t uniffi_magnetar_uniffi_checksum_constructor_auditlog_with_passphrase(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_AUDITLOG_WITH_PASSPHRASE_ON_POSTGRES
+uint16_t uniffi_magnetar_uniffi_checksum_constructor_auditlog_with_passphrase_on_postgres(void
     
 );
 #endif
@@ -1990,6 +2088,18 @@ uint16_t uniffi_magnetar_uniffi_checksum_constructor_riskscorer_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_SESSIONREGISTRY_NEW
 #define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_SESSIONREGISTRY_NEW
 uint16_t uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_SESSIONREGISTRY_ON_POSTGRES
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_SESSIONREGISTRY_ON_POSTGRES
+uint16_t uniffi_magnetar_uniffi_checksum_constructor_sessionregistry_on_postgres(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_POSTGRESSTORE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_MAGNETAR_UNIFFI_CHECKSUM_CONSTRUCTOR_POSTGRESSTORE_NEW
+uint16_t uniffi_magnetar_uniffi_checksum_constructor_postgresstore_new(void
     
 );
 #endif
