@@ -297,7 +297,8 @@ pub enum RequestOutcome {
     },
 }
 
-/// Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits, timeouts, scoring of every request.
+/// Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits,
+/// timeouts, scoring of every request.
 #[derive(Debug, uniffi::Object)]
 pub struct SessionRegistry {
     inner: core_session::SessionRegistry,

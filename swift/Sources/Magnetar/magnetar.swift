@@ -3571,7 +3571,8 @@ public func FfiConverterTypeRiskScorer_lower(_ value: RiskScorer) -> UInt64 {
 
 
 /**
- * Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits, timeouts, scoring of every request.
+ * Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits,
+ * timeouts, scoring of every request.
  */
 public protocol SessionRegistryProtocol: AnyObject, Sendable {
     
@@ -3620,7 +3621,8 @@ public protocol SessionRegistryProtocol: AnyObject, Sendable {
     
 }
 /**
- * Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits, timeouts, scoring of every request.
+ * Sessions stored through a SQLite pool or a PostgreSQL store: per-user limits,
+ * timeouts, scoring of every request.
  */
 open class SessionRegistry: SessionRegistryProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64

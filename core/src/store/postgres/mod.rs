@@ -562,7 +562,8 @@ impl PgStore {
                     stale -= 1;
                     attempt -= 1;
                     log::debug!(
-                        "PostgreSQL: a pooled connection was closed by the server; trying the next"
+                        "PostgreSQL: skipping a stale pooled connection (closed by the server, or its prepared statement missing): {}",
+                        self.error(&err)
                     );
                     continue;
                 }
@@ -615,9 +616,10 @@ impl PgStore {
                     let failure = db.take_failure();
                     let begun = db.begun();
                     drop(db);
-                    // Nothing to end when no statement ran.
-                    open.done = !begun;
-                    if outcome.is_ok() && begun {
+                    if !begun {
+                        // No statement ran, so no transaction was opened.
+                        open.done = true;
+                    } else if outcome.is_ok() {
                         open.done = true;
                         open.client.batch_execute("COMMIT")?;
                     }
